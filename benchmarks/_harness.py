@@ -1,0 +1,234 @@
+"""Shared pieces: the run configuration, interleaved repetitions, result rows."""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, "benchmarks", ".work")
+API_KEY = "xai-bench-not-a-real-key-0000"
+MODEL = "grok-4-1-fast-non-reasoning"
+MESSAGES = [{"role": "user", "content": "Say hello."}]
+
+
+class Unavailable(Exception):
+    """A subject that cannot be measured here (not written yet, not installed)."""
+
+
+@dataclass
+class Config:
+    mode: str = "full"  # full | quick | smoke
+    repeat: int = 5
+    stream_sizes: tuple[int, int] = (2_000, 20_000)
+    seq_requests: int = 200
+    conc_requests: int = 500
+    concurrency: int = 64
+    answer_tokens: int = 20_000  # magic / panel
+    memory_tokens: int = 1_000_000
+    memory_repeat: int = 3
+    emulator_chunks: int = 20_000
+    import_repeat: int = 7
+    install_jai: bool = True  # may create the jupyter-ai-magics venv
+    verbose: bool = True
+
+    @classmethod
+    def for_mode(cls, mode: str, repeat: int | None = None) -> Config:
+        if mode == "quick":
+            cfg = cls(mode=mode, repeat=3, stream_sizes=(2_000, 20_000), seq_requests=100,
+                      conc_requests=200, answer_tokens=20_000, memory_tokens=200_000,
+                      memory_repeat=1, emulator_chunks=5_000, import_repeat=5)
+        elif mode == "smoke":
+            cfg = cls(mode=mode, repeat=1, stream_sizes=(20, 50), seq_requests=3,
+                      conc_requests=8, concurrency=4, answer_tokens=50, memory_tokens=2_000,
+                      memory_repeat=1, emulator_chunks=20, import_repeat=1,
+                      install_jai=False, verbose=False)
+        else:
+            cfg = cls(mode=mode)
+        if repeat is not None:
+            cfg.repeat = repeat
+        return cfg
+
+
+@dataclass
+class Row:
+    """One line of RESULTS.md: subject vs baseline, as a median ratio."""
+
+    key: str  # stable id, used by the smoke test
+    group: str
+    what: str  # what is measured
+    subject: str
+    baseline: str
+    unit: str  # of the absolute figures
+    target: str = ""  # e.g. ">= 0.7"; empty = reported only
+    subject_value: float | None = None
+    baseline_value: float | None = None
+    ratio: float | None = None
+    status: str = "n/a"  # PASS | MISS | info | n/a
+    note: str = ""
+    reps: int = 0
+
+    def judge(self) -> None:
+        if self.ratio is None or math.isnan(self.ratio):
+            self.status = "n/a"
+        elif not self.target:
+            self.status = "info"
+        else:
+            # ">= 0.7": on the ratio; ">= 10000 abs": on the subject's absolute value
+            op, num, *absolute = self.target.split()
+            value = self.subject_value if absolute else self.ratio
+            bound = float(num)
+            ok = value is not None and (value >= bound if op == ">=" else value <= bound)
+            self.status = "PASS" if ok else "MISS"
+
+
+@dataclass
+class Series:
+    """Repeated measurements of one subject; ``error`` when it could not run."""
+
+    values: list[float] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.values) if self.values else None
+
+
+def log(cfg: Config, msg: str) -> None:
+    if cfg.verbose:
+        print(msg, file=sys.stderr, flush=True)
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, Unavailable):
+        return str(exc)
+    text = f"{type(exc).__name__}: {exc}".replace("\n", " ").replace("|", "/")
+    return text if len(text) < 160 else text[:157] + "..."
+
+
+def interleave(
+    cfg: Config,
+    subjects: dict[str, Callable[[], float] | BaseException],
+    repeat: int | None = None,
+    warmup: bool = True,
+) -> dict[str, Series]:
+    """Run each available subject ``repeat`` times, rotating the order every round.
+
+    A subject is a zero-argument callable returning one figure, or the
+    exception that prevented building it. A subject that raises is dropped
+    from later rounds and keeps the error.
+    """
+    reps = cfg.repeat if repeat is None else repeat
+    out = {name: Series() for name in subjects}
+    live: list[str] = []
+    for name, fn in subjects.items():
+        if isinstance(fn, BaseException):
+            out[name].error = describe_error(fn)
+        else:
+            live.append(name)
+
+    def once(name: str) -> float | None:
+        fn = subjects[name]
+        assert callable(fn)
+        gc.collect()
+        try:
+            return fn()
+        except Exception as exc:
+            if cfg.verbose:
+                traceback.print_exc()
+            out[name].error = describe_error(exc)
+            return None
+
+    if warmup:
+        for name in list(live):
+            if once(name) is None:
+                live.remove(name)
+    for r in range(reps):
+        order = live[r % len(live):] + live[: r % len(live)] if live else []
+        for name in order:
+            if name not in live:
+                continue
+            value = once(name)
+            if value is None:
+                live.remove(name)
+                out[name].values.clear()
+            else:
+                out[name].values.append(value)
+    return out
+
+
+def fill(row: Row, results: dict[str, Series], subject: str, baseline: str,
+         higher_is_better: bool = False, note: str = "") -> Row:
+    """Set the row's medians and its ratio (median of per-round ratios)."""
+    s, b = results.get(subject), results.get(baseline)
+    notes = [note] if note else []
+    if s is None or s.error or not s.values:
+        notes.append(f"not available: {s.error if s else 'not measured'}")
+    elif b is None or b.error or not b.values:
+        notes.append(f"baseline not available: {b.error if b else 'not measured'}")
+    else:
+        pairs = [x / y for x, y in zip(s.values, b.values, strict=False) if y]
+        row.ratio = statistics.median(pairs) if pairs else None
+        row.reps = len(pairs)
+    if s is not None and s.values:
+        row.subject_value = s.median
+    if b is not None and b.values:
+        row.baseline_value = b.median
+    del higher_is_better  # the target's direction carries it
+    row.note = "; ".join(notes)
+    row.judge()
+    return row
+
+
+def unavailable_row(row: Row, reason: str) -> Row:
+    row.note = f"not available: {reason}"
+    row.status = "n/a"
+    return row
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def versions(names: Iterable[str]) -> str:
+    parts = []
+    for name in names:
+        try:
+            parts.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name} (not installed)")
+    return ", ".join(parts)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        load = ", load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    except OSError:
+        load = ""
+    return (f"{os.cpu_count()} cores ({cpu}){load}; Python {platform.python_version()} "
+            f"on {platform.system()} {platform.release()}")
+
+
+PACKAGES = ("grok-jupyter", "httpx", "httpx-sse", "httpx2", "openai", "langchain-core",
+            "langchain-xai", "langchain-openai", "ipython", "ipywidgets", "pydantic",
+            "uvicorn", "starlette")

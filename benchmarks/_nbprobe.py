@@ -1,0 +1,197 @@
+"""Child process for the notebook figures: the magic's display path and the panel.
+
+``python -m benchmarks._nbprobe BASE_URL N REPEAT`` prints one JSON object:
+``{subject: {"cpu": [...s per token], "wall": [...s], "updates": [...], "error": str|None}}``.
+
+- ``GrokClient.stream``: the same answer streamed with no display (baseline).
+- ``%%grok``: the magic in an ``InteractiveShell`` with output forced to the
+  display path and a display publisher that counts updates and serialises
+  each bundle to JSON, as a kernel would before sending it.
+- ``ChatPanel``: the panel answering the same prompt, its widgets on comms that
+  count and JSON-serialise every message instead of sending it.
+
+CPU is ``time.process_time`` (all threads of this process; the server runs
+in another process).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from ._harness import API_KEY, MODEL, Unavailable, describe_error
+
+PROMPT = "Say hello."
+
+
+class _Meter:
+    def __init__(self) -> None:
+        self.sends = 0
+        self.bytes = 0
+
+    def take(self, payload: Any) -> None:
+        self.sends += 1
+        self.bytes += len(json.dumps(payload, default=str))
+
+
+METER = _Meter()
+
+
+def _baseline(base: str, n: int) -> Callable[[], None]:
+    from grok_jupyter.client import GrokClient
+
+    client = GrokClient(api_key=API_KEY, base_url=base, max_retries=0)
+
+    def run() -> None:
+        with client.stream([{"role": "user", "content": PROMPT}], model=MODEL) as stream:
+            for chunk in stream:
+                if chunk.choices:
+                    chunk.choices[0].delta.content  # noqa: B018  (what user code reads)
+
+    return run
+
+
+def _magic(base: str, n: int) -> Callable[[], None]:
+    try:
+        import grok_jupyter.magics  # noqa: F401
+    except Exception as exc:
+        raise Unavailable(f"grok_jupyter.magics not importable ({exc})") from exc
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from grok_jupyter.client import GrokClient, set_client
+
+    class CountingPublisher(DisplayPublisher):
+        def publish(self, data: Any, metadata: Any = None, source: Any = None, *,
+                    transient: Any = None, update: bool = False, **kw: Any) -> None:
+            METER.take({"data": data, "metadata": metadata, "transient": transient})
+
+    shell = InteractiveShell.instance()
+    shell.display_pub = CountingPublisher(shell=shell)
+    shell.run_line_magic("load_ext", "grok_jupyter")
+    shell.run_line_magic("config", "GrokMagics.output = 'display'")
+    shell.run_line_magic("config", "GrokMagics.show_footer = True")
+    set_client(GrokClient(api_key=API_KEY, base_url=base, max_retries=0))
+
+    def run() -> None:
+        before = METER.sends
+        shell.run_cell_magic("grok", f"--no-history -m {MODEL}", PROMPT)
+        if METER.sends == before:
+            raise RuntimeError("the magic displayed nothing (see stderr)")
+
+    return run
+
+
+def _counting_comms() -> None:
+    import comm
+    from comm.base_comm import BaseComm
+
+    class CountingComm(BaseComm):
+        def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None,
+                        buffers: Any = None, **keys: Any) -> None:
+            METER.take({"msg_type": msg_type, "data": data, "metadata": metadata})
+
+    comm.create_comm = lambda *a, **kw: CountingComm(*a, **kw)
+
+
+def _panel(base: str, n: int) -> Callable[[], None]:
+    try:
+        from grok_jupyter.widget import ChatPanel
+    except Exception as exc:
+        raise Unavailable(f"grok_jupyter.widget.ChatPanel not importable ({exc})") from exc
+    from grok_jupyter.client import GrokClient, set_client
+
+    _counting_comms()
+    set_client(GrokClient(api_key=API_KEY, base_url=base, max_retries=0))
+    panel, send = _panel_sender(ChatPanel)
+
+    def run() -> None:
+        before = METER.sends
+        send(PROMPT)
+        if METER.sends == before:
+            raise RuntimeError("the panel sent no widget messages")
+
+    # Untimed, before each turn: forget the last answer, as the magic's --no-history does.
+    run.prepare = getattr(panel, "clear", None)  # type: ignore[attr-defined]
+    return run
+
+
+def _panel_sender(panel_cls: Any) -> tuple[Any, Callable[[str], None]]:
+    """The panel, and a blocking 'send this prompt' for it."""
+    kwargs: dict[str, Any] = {"conversation": "bench-panel"} if _accepts(
+        panel_cls, "conversation") else {}
+    if _accepts(panel_cls, "model"):
+        kwargs["model"] = MODEL
+    panel = panel_cls(**kwargs)
+    for name in ("ask", "send", "submit", "send_message"):
+        fn = getattr(panel, name, None)
+        if callable(fn):
+            def run(text: str, fn: Callable[..., Any] = fn) -> None:
+                out = fn(text)
+                wait = getattr(out, "result", None) or getattr(panel, "wait", None)
+                if callable(wait):
+                    wait()
+            return panel, run
+    raise Unavailable("ChatPanel has no ask/send/submit method to drive it")
+
+
+def _accepts(cls: Any, name: str) -> bool:
+    import inspect
+
+    try:
+        return name in inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def main() -> None:
+    base, n, repeat = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    makers = {"GrokClient.stream": _baseline, "%%grok": _magic, "ChatPanel": _panel}
+    subjects: dict[str, Callable[[], None]] = {}
+    out: dict[str, dict[str, Any]] = {}
+    for name, make in makers.items():
+        out[name] = {"cpu": [], "wall": [], "updates": [], "bytes": [], "error": None}
+        try:
+            subjects[name] = make(base, n)
+        except Exception as exc:
+            out[name]["error"] = describe_error(exc)
+    live = list(subjects)
+    for r in range(-1, repeat):  # round -1 warms up
+        order = live[r % len(live):] + live[: r % len(live)] if live else []
+        for name in order:
+            if name not in live:
+                continue
+            prepare = getattr(subjects[name], "prepare", None)
+            if callable(prepare):
+                prepare()
+            gc.collect()
+            sends, nbytes = METER.sends, METER.bytes
+            w0, c0 = time.perf_counter(), time.process_time()
+            try:
+                subjects[name]()
+            except Exception as exc:
+                traceback.print_exc()
+                out[name]["error"] = describe_error(exc)
+                live.remove(name)
+                continue
+            cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+            if r >= 0:
+                rec = out[name]
+                rec["cpu"].append(cpu / n)
+                rec["wall"].append(wall)
+                rec["updates"].append(METER.sends - sends)
+                rec["bytes"].append(METER.bytes - nbytes)
+    for name in out:
+        if out[name]["error"]:
+            for k in ("cpu", "wall", "updates", "bytes"):
+                out[name][k] = []
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

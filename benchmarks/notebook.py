@@ -1,0 +1,81 @@
+"""Display cost of the ``%%grok`` magic and the ``ChatPanel`` for a long answer.
+
+Measured in a child process (``_nbprobe``) so the shell, display hooks and
+comms it installs stay out of the other figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+from ._harness import ROOT, Config, Row, Series, fill, log
+from ._sse_server import SSEServer
+
+GROUP = "Notebook display cost (CPU per token, process_time; display/widget messages)"
+RATE = 10.0  # updates per second the throttles allow (interval 0.1 s)
+SLACK = 5  # first show, status changes, final render, footer
+KEYS = ["notebook.magic_cpu", "notebook.magic_updates", "notebook.panel_cpu",
+        "notebook.panel_vs_stream", "notebook.panel_messages"]
+
+
+def _probe(cfg: Config, base: str, n: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks._nbprobe", base, str(n), str(cfg.repeat)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if out.returncode:
+        raise RuntimeError((out.stderr.strip().splitlines() or ["?"])[-1][:200])
+    if cfg.verbose and out.stderr.strip():
+        print(out.stderr[-2000:], file=sys.stderr)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _series(data: dict, field: str) -> dict[str, Series]:
+    return {k: Series(values=list(v[field]), error=v["error"]) for k, v in data.items()}
+
+
+def _bound_row(key: str, what: str, subject: str, data: dict, n: int) -> Row:
+    row = Row(key=key, group=GROUP, what=what, subject=subject,
+              baseline=f"bound: {RATE:.0f}/s x elapsed + {SLACK}", unit="msgs", target="<= 1.0")
+    rec = data[subject]
+    if rec["error"] or not rec["updates"]:
+        row.note = f"not available: {rec['error'] or 'not measured'}"
+        return row
+    bounds = [RATE * w + SLACK for w in rec["wall"]]
+    row.ratio = statistics.median(u / b for u, b in zip(rec["updates"], bounds, strict=True))
+    row.subject_value = statistics.median(rec["updates"])
+    row.baseline_value = statistics.median(bounds)
+    row.reps = len(bounds)
+    row.note = (f"{statistics.median(rec['updates']) / n:.4f} messages per token; "
+                f"{statistics.median(rec['wall']):.2f} s elapsed; "
+                f"{statistics.median(rec['bytes']) / 1e6:.2f} MB serialised")
+    row.judge()
+    return row
+
+
+def run(cfg: Config, server: SSEServer) -> list[Row]:
+    n = cfg.answer_tokens
+    log(cfg, f"[notebook] {n:,}-token answer: magic, panel, bare stream")
+    data = _probe(cfg, server.url(n), n)
+    cpu = _series(data, "cpu")
+    for s in cpu.values():  # s per token -> us per token
+        s.values = [v * 1e6 for v in s.values]
+    what = f"{n:,}-token answer"
+    rows = [
+        fill(Row(key="notebook.magic_cpu", group=GROUP, what=f"CPU per token, {what}",
+                 subject="%%grok (display path)", baseline="GrokClient.stream, no display",
+                 unit="us/token", target="<= 1.2"), cpu, "%%grok", "GrokClient.stream"),
+        _bound_row("notebook.magic_updates", f"display updates, {what}", "%%grok", data, n),
+        fill(Row(key="notebook.panel_cpu", group=GROUP, what=f"CPU per token, {what}",
+                 subject="ChatPanel", baseline="%%grok (display path)", unit="us/token",
+                 target="<= 1.3"), cpu, "ChatPanel", "%%grok"),
+        fill(Row(key="notebook.panel_vs_stream", group=GROUP, what=f"CPU per token, {what}",
+                 subject="ChatPanel", baseline="GrokClient.stream, no display",
+                 unit="us/token"), cpu, "ChatPanel", "GrokClient.stream"),
+        _bound_row("notebook.panel_messages", f"widget messages, {what}", "ChatPanel", data, n),
+    ]
+    return rows

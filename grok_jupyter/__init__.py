@@ -1,0 +1,77 @@
+"""Grok in Jupyter: the ``%%grok`` magic, the ``ChatPanel`` widget, one shared client.
+
+``%load_ext grok_jupyter`` registers the magics. Names are imported lazily
+(PEP 562), so ``import grok_jupyter`` costs almost nothing until one is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_LAZY = {
+    "AsyncGrokClient": "grok_jupyter.client",
+    "ChatPanel": "grok_jupyter.widget",
+    "Conversation": "grok_jupyter.conversation",
+    "GrokClient": "grok_jupyter.client",
+    "GrokError": "grok_jupyter.client",
+    "KernelTools": "grok_jupyter.tools",
+    "Message": "grok_jupyter.client",
+    "catalog": "grok_jupyter.client",
+    "get_async_client": "grok_jupyter.client",
+    "get_client": "grok_jupyter.client",
+    "get_conversation": "grok_jupyter.conversation",
+    "get_ledger": "grok_jupyter.client",
+    "image_part": "grok_jupyter.client",
+    "set_async_client": "grok_jupyter.client",
+    "set_client": "grok_jupyter.client",
+}
+
+__all__ = sorted([*_LAZY, "__version__", "load_ipython_extension", "unload_ipython_extension"])
+
+if TYPE_CHECKING:
+    from .client import (
+        AsyncGrokClient,
+        GrokClient,
+        GrokError,
+        Message,
+        catalog,
+        get_async_client,
+        get_client,
+        get_ledger,
+        image_part,
+        set_async_client,
+        set_client,
+    )
+    from .conversation import Conversation, get_conversation
+    from .tools import KernelTools
+    from .widget import ChatPanel
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'grok_jupyter' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext grok_jupyter``: register ``%%grok`` and ``%grok``."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .magics import unload_ipython_extension as unload
+
+    unload(ipython)

@@ -1,0 +1,127 @@
+"""``{name}`` fields in a ``%%grok`` prompt, filled from the user's namespace.
+
+Not ``str.format``: a prompt is mostly prose, code and JSON, and any of those
+may hold braces. So only a field that names something that exists is filled;
+everything else (unknown names, JSON and dict literals, ``{}``) is left
+exactly as written. ``{{`` and ``}}`` escape, as in ``str.format``, except that
+the ``}}`` closing a nested JSON object stays as written.
+
+Field grammar: ``name`` then any of ``.attr``, ``[0]``, ``[-1]``, ``['key']``,
+``["key"]`` or ``[key]``; ``{In[3]}`` and ``{Out[3]}`` work because ``In``
+and ``Out`` live in the namespace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ._describe import describe
+
+_FIELD = re.compile(
+    r"""\{(?P<field>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[(?:-?\d+|'[^'\]]*'|"[^"\]]*"|[A-Za-z_]\w*)\])*)\}"""
+)
+_PART = re.compile(r"""\.(?P<attr>[A-Za-z_]\w*)|\[(?P<key>[^\]]*)\]""")
+_ROOT = re.compile(r"[A-Za-z_]\w*")
+
+# A plain value longer than this many characters per budget token is cut:
+# a 10 MB list should not be pasted into a prompt by accident.
+_CHARS_PER_TOKEN = 4
+
+_MISSING = object()
+
+
+def resolve_field(field: str, namespace: Mapping[str, Any]) -> Any:
+    """The object a field names, or a sentinel (``is_missing``) when it names nothing."""
+    root = _ROOT.match(field)
+    if root is None or root.group() not in namespace:
+        return _MISSING
+    value = namespace[root.group()]
+    for part in _PART.finditer(field, root.end()):
+        try:
+            if part.group("attr") is not None:
+                value = getattr(value, part.group("attr"))
+            else:
+                value = value[_key(part.group("key"))]
+        except Exception:
+            # Any failure (AttributeError, IndexError, KeyError, a property that
+            # raises) means "not a field": the braces stay as the user wrote them.
+            return _MISSING
+    return value
+
+
+def is_missing(value: Any) -> bool:
+    return value is _MISSING
+
+
+def _key(raw: str) -> Any:
+    if raw[:1] in "'\"":
+        return raw[1:-1]
+    try:
+        return int(raw)
+    except ValueError:
+        return raw  # a bare word is a string key, as in str.format
+
+
+def render_value(value: Any, *, budget_tokens: int) -> str:
+    """How an interpolated object reads in a prompt."""
+    if isinstance(value, str):
+        return value
+    described = describe(value, budget_tokens=budget_tokens)
+    if described is not None:
+        return described
+    text = str(value)
+    limit = budget_tokens * _CHARS_PER_TOKEN
+    if len(text) > limit:
+        text = f"{text[:limit]}… [cut: {len(text) - limit:,} more characters]"
+    return text
+
+
+def interpolate(prompt: str, namespace: Mapping[str, Any], *, budget_tokens: int = 800) -> str:
+    """Fill the fields of ``prompt`` that name objects in ``namespace``; leave the rest."""
+    if "{" not in prompt and "}" not in prompt:
+        return prompt
+    out: list[str] = []
+    # What each open "{" was: an escaped "{{" (closed by "}}") or a literal brace
+    # (JSON, a dict, a set), whose closing "}" stays a single brace.
+    opened: list[str] = []
+    i, n = 0, len(prompt)
+    while i < n:
+        ch = prompt[i]
+        if ch == "{":
+            if prompt.startswith("{{", i):
+                out.append("{")
+                opened.append("escape")
+                i += 2
+                continue
+            match = _FIELD.match(prompt, i)
+            if match is not None:
+                value = resolve_field(match.group("field"), namespace)
+                if value is _MISSING:
+                    out.append(match.group())
+                else:
+                    out.append(render_value(value, budget_tokens=budget_tokens))
+                i = match.end()
+                continue
+            out.append("{")
+            opened.append("literal")
+            i += 1
+        elif ch == "}":
+            if prompt.startswith("}}", i) and (not opened or opened[-1] == "escape"):
+                if opened:
+                    opened.pop()
+                out.append("}")
+                i += 2
+                continue
+            if opened:
+                opened.pop()
+            out.append("}")
+            i += 1
+        else:
+            j = i + 1
+            while j < n and prompt[j] not in "{}":
+                j += 1
+            out.append(prompt[i:j])
+            i = j
+    return "".join(out)

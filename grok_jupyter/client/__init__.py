@@ -1,0 +1,208 @@
+"""``grok_jupyter.client``: the one backend the magic, the panel and ``ChatGrok`` share.
+
+``GrokClient`` / ``AsyncGrokClient`` talk to the xAI REST API (or the local
+emulator) on pooled httpx clients; ``get_client()`` is the process-wide one.
+Names load lazily (PEP 562): importing this package pulls in neither httpx
+nor pydantic until a name is used. No IPython, ipywidgets or LangChain here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> private module that defines it
+_NAMES: dict[str, str] = {
+    "APIConnectionError": "_errors",
+    "APIStatusError": "_errors",
+    "APITimeoutError": "_errors",
+    "ApiKeyInfo": "_types",
+    "AsyncChatStream": "_streaming",
+    "AsyncGrokClient": "_client",
+    "AuthenticationError": "_errors",
+    "BadRequestError": "_errors",
+    "Catalog": "_catalog",
+    "ChatCompletion": "_types",
+    "ChatCompletionChunk": "_types",
+    "ChatRequest": "_types",
+    "ChatStream": "_streaming",
+    "ContextWindowExceededError": "_errors",
+    "FunctionCall": "_types",
+    "FunctionDefinition": "_types",
+    "GeneratedImage": "_types",
+    "GoneError": "_errors",
+    "GrokClient": "_client",
+    "GrokError": "_errors",
+    "ImageConvertedWarning": "_errors",
+    "ImageDownscaledWarning": "_errors",
+    "ImageGenerationModel": "_types",
+    "ImageInputError": "_errors",
+    "ImagePart": "_types",
+    "InternalServerError": "_errors",
+    "InvalidRequestError": "_errors",
+    "LanguageModel": "_types",
+    "Message": "_types",
+    "MissingAPIKeyError": "_errors",
+    "Model": "_types",
+    "ModelInfo": "_catalog",
+    "NotFoundError": "_errors",
+    "PermissionDeniedError": "_errors",
+    "RateLimitError": "_errors",
+    "ServiceUnavailableError": "_errors",
+    "Settings": "_settings",
+    "StreamAccumulator": "_accumulator",
+    "StreamInterruptedError": "_errors",
+    "TextPart": "_types",
+    "TokenInfo": "_types",
+    "Tool": "_types",
+    "ToolCall": "_types",
+    "UnknownModelWarning": "_errors",
+    "UnprocessableEntityError": "_errors",
+    "UnsupportedParameterError": "_errors",
+    "Usage": "_types",
+    "UsageLedger": "_usage",
+    "UsageRecord": "_usage",
+    "UsageSummary": "_usage",
+    "get_async_client": "_default",
+    "get_catalog": "_catalog",
+    "get_client": "_default",
+    "get_ledger": "_usage",
+    "image_part": "_images",
+    "resolve_settings": "_settings",
+    "set_async_client": "_default",
+    "set_client": "_default",
+}
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "ApiKeyInfo",
+    "AsyncChatStream",
+    "AsyncGrokClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "Catalog",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatRequest",
+    "ChatStream",
+    "ContextWindowExceededError",
+    "FunctionCall",
+    "FunctionDefinition",
+    "GeneratedImage",
+    "GoneError",
+    "GrokClient",
+    "GrokError",
+    "ImageConvertedWarning",
+    "ImageDownscaledWarning",
+    "ImageGenerationModel",
+    "ImageInputError",
+    "ImagePart",
+    "InternalServerError",
+    "InvalidRequestError",
+    "LanguageModel",
+    "Message",
+    "MissingAPIKeyError",
+    "Model",
+    "ModelInfo",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServiceUnavailableError",
+    "Settings",
+    "StreamAccumulator",
+    "StreamInterruptedError",
+    "TextPart",
+    "TokenInfo",
+    "Tool",
+    "ToolCall",
+    "UnknownModelWarning",
+    "UnprocessableEntityError",
+    "UnsupportedParameterError",
+    "Usage",
+    "UsageLedger",
+    "UsageRecord",
+    "UsageSummary",
+    "catalog",
+    "get_async_client",
+    "get_catalog",
+    "get_client",
+    "get_ledger",
+    "image_part",
+    "resolve_settings",
+    "set_async_client",
+    "set_client",
+]
+
+if TYPE_CHECKING:
+    from ._accumulator import StreamAccumulator
+    from ._catalog import Catalog, ModelInfo, get_catalog
+    from ._client import AsyncGrokClient, GrokClient
+    from ._default import get_async_client, get_client, set_async_client, set_client
+    from ._errors import (
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ContextWindowExceededError,
+        GoneError,
+        GrokError,
+        ImageConvertedWarning,
+        ImageDownscaledWarning,
+        ImageInputError,
+        InternalServerError,
+        InvalidRequestError,
+        MissingAPIKeyError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        ServiceUnavailableError,
+        StreamInterruptedError,
+        UnknownModelWarning,
+        UnprocessableEntityError,
+        UnsupportedParameterError,
+    )
+    from ._images import image_part
+    from ._settings import Settings, resolve_settings
+    from ._streaming import AsyncChatStream, ChatStream
+    from ._types import (
+        ApiKeyInfo,
+        ChatCompletion,
+        ChatCompletionChunk,
+        ChatRequest,
+        FunctionCall,
+        FunctionDefinition,
+        GeneratedImage,
+        ImageGenerationModel,
+        ImagePart,
+        LanguageModel,
+        Message,
+        Model,
+        TextPart,
+        TokenInfo,
+        Tool,
+        ToolCall,
+        Usage,
+    )
+    from ._usage import UsageLedger, UsageRecord, UsageSummary, get_ledger
+
+    catalog: Catalog  # the shared catalogue: ``catalog.refresh(client)``
+
+
+def __getattr__(name: str) -> Any:
+    if name == "catalog":
+        # The shared Catalog, loaded from catalog.json on first use (not cached
+        # here, so it always is the instance get_catalog() returns).
+        return importlib.import_module(f"{__name__}._catalog").get_catalog()
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

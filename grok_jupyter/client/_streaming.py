@@ -1,0 +1,331 @@
+"""Server-sent events to typed chunks: ``ChatStream`` and ``AsyncChatStream``.
+
+The SSE framing is parsed by hand on bytes rather than with ``httpx-sse`` or
+``iter_lines``: those decode every line to ``str`` in Python first, which
+costs more than validating the chunk itself (pydantic-core parses JSON bytes
+straight into the typed model). Comments (``: keep-alive``), ``event:``/``id:``
+fields and blank events are skipped; ``data: [DONE]`` ends the stream.
+
+No retry happens here: once a chunk has reached the caller, a break becomes a
+``StreamInterruptedError`` carrying the partial answer, never a second request.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from pydantic import ValidationError
+
+from ._accumulator import StreamAccumulator
+from ._errors import (
+    APITimeoutError,
+    GrokError,
+    StreamInterruptedError,
+    scrub,
+    status_error,
+)
+from ._types import ChatCompletion, ChatCompletionChunk
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+_validate_chunk = ChatCompletionChunk.__pydantic_validator__.validate_json
+_DONE = b"[DONE]"
+
+
+class SSEDecoder:
+    """Incremental SSE parser: feed it bytes, get back each event's ``data``."""
+
+    __slots__ = ("_buf", "_data")
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._data: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        buf = self._buf + chunk if self._buf else chunk
+        lines = buf.split(b"\n")
+        self._buf = lines.pop()  # an incomplete line waits for the next read
+        events: list[bytes] = []
+        data = self._data
+        for line in lines:
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if not line:  # a blank line dispatches the event
+                if data:
+                    events.append(data[0] if len(data) == 1 else b"\n".join(data))
+                    data.clear()
+            elif line.startswith(b"data:"):
+                value = line[5:]
+                data.append(value[1:] if value.startswith(b" ") else value)
+            # ``:comment``, ``event:``, ``id:``, ``retry:``: nothing to deliver
+        return events
+
+    def flush(self) -> list[bytes]:
+        """At end of body: an event the server did not terminate with a blank line."""
+        events = self.feed(b"\n\n") if self._buf or self._data else []
+        self._buf = b""
+        return events
+
+
+class _StreamState:
+    """What sync and async streams share: parsing, accounting, error shaping."""
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        started: float,
+        api_key: str | None,
+        on_finish: Callable[[StreamAccumulator, float, float | None], None] | None,
+    ) -> None:
+        self.response = response
+        self.accumulator = StreamAccumulator()
+        self.decoder = SSEDecoder()
+        self.started = started
+        self.ttft: float | None = None
+        self.delivered = 0
+        self.done = False
+        self.closed = False
+        self._finished = False
+        self._api_key = api_key
+        self._on_finish = on_finish
+
+    @property
+    def request_id(self) -> str | None:
+        return self.response.headers.get("x-request-id")
+
+    def parse(self, data: bytes) -> ChatCompletionChunk | None:
+        """The chunk in ``data``, or None for ``[DONE]``."""
+        if data == _DONE:
+            self.done = True
+            return None
+        try:
+            chunk = _validate_chunk(data)
+        except ValidationError:
+            raise self._bad_event(data) from None
+        self.accumulator.add(chunk)
+        if self.ttft is None and chunk.choices:
+            delta = chunk.choices[0].delta
+            if delta.content or delta.reasoning_content or delta.tool_calls:
+                self.ttft = time.perf_counter() - self.started
+        self.delivered += 1
+        return chunk
+
+    def _bad_event(self, data: bytes) -> GrokError:
+        try:
+            body: Any = json.loads(data)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and "error" in body:
+            err = status_error(200, body, api_key=self._api_key, request_id=self.request_id)
+            if not self.delivered:
+                return err
+            return self.interrupted(f"the server sent an error mid-stream: {err.message}")
+        shown = scrub(data[:200].decode("utf-8", "replace"), self._api_key)
+        return self.interrupted(f"malformed stream event: {shown!r}")
+
+    def interrupted(self, why: str) -> StreamInterruptedError:
+        acc = self.accumulator
+        return StreamInterruptedError(
+            f"The stream broke after {acc.chunks} chunk(s) ({why}); "
+            f"the partial answer ({len(acc.content)} chars) is in .partial",
+            partial=acc,
+            request_id=self.request_id,
+        )
+
+    def broken(self, exc: Exception) -> GrokError:
+        """The error for a transport failure while reading the body."""
+        why = scrub(str(exc) or type(exc).__name__, self._api_key)
+        if isinstance(exc, httpx.TimeoutException) and not self.delivered:
+            return APITimeoutError(f"Timed out waiting for the first chunk: {why}")
+        return self.interrupted(why)
+
+    def end_of_body(self) -> None:
+        """The body ended without ``[DONE]``: fine only if every choice finished."""
+        if not self.done and not (self.accumulator.chunks and self.accumulator.finished):
+            raise self.interrupted("the connection closed before the stream finished")
+        self.done = True
+
+    def finish(self) -> None:
+        """Record the call once, with whatever usage arrived."""
+        if self._finished:
+            return
+        self._finished = True
+        if self._on_finish is not None:
+            self._on_finish(self.accumulator, time.perf_counter() - self.started, self.ttft)
+
+
+class _StreamBase:
+    _state: _StreamState
+
+    @property
+    def accumulator(self) -> StreamAccumulator:
+        return self._state.accumulator
+
+    @property
+    def response(self) -> httpx.Response:
+        return self._state.response
+
+    @property
+    def request_id(self) -> str | None:
+        return self._state.request_id
+
+    @property
+    def ttft_s(self) -> float | None:
+        """Seconds from sending the request to the first token (None before it)."""
+        return self._state.ttft
+
+    def __repr__(self) -> str:
+        s = self._state
+        status = "done" if s.done else "closed" if s.closed else "open"
+        return f"<{type(self).__name__} {status}, {s.accumulator.chunks} chunk(s)>"
+
+
+class ChatStream(_StreamBase):
+    """Iterate it for ``ChatCompletionChunk``s; a context manager that closes the connection."""
+
+    def __init__(self, state: _StreamState) -> None:
+        self._state = state
+        self._iterator: Iterator[ChatCompletionChunk] | None = None
+
+    def __iter__(self) -> Iterator[ChatCompletionChunk]:
+        if self._iterator is None:
+            self._iterator = self._iterate()
+        return self._iterator
+
+    def __next__(self) -> ChatCompletionChunk:
+        return next(iter(self))
+
+    def _iterate(self) -> Iterator[ChatCompletionChunk]:
+        state = self._state
+        parse = state.parse
+        try:
+            body = state.response.iter_bytes()
+            for raw in body:
+                for data in state.decoder.feed(raw):
+                    chunk = parse(data)
+                    if chunk is None:
+                        # Reading the (empty) rest lets the connection go back to the pool.
+                        for _ in body:
+                            pass
+                        return
+                    yield chunk
+            for data in state.decoder.flush():
+                chunk = parse(data)
+                if chunk is None:
+                    return
+                yield chunk
+            state.end_of_body()
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            if state.closed:  # closed on purpose (Stop, Ctrl-C): end quietly
+                return
+            raise state.broken(exc) from exc
+        finally:
+            self.close()
+
+    def final(self) -> ChatCompletion:
+        """Read what is left and return the assembled ``ChatCompletion``."""
+        for _ in self:
+            pass
+        return self.accumulator.to_completion()
+
+    def close(self) -> None:
+        """Close the connection now; records the call in the ledger once."""
+        state = self._state
+        if not state.done:
+            state.closed = True
+        state.response.close()
+        state.finish()
+
+    def __enter__(self) -> ChatStream:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncChatStream(_StreamBase):
+    """The async ``ChatStream``. Use as ``async with client.stream(...) as s``,
+    ``s = await client.stream(...)`` or directly ``async for chunk in client.stream(...)``;
+    the request is sent at the first of these."""
+
+    def __init__(self, start: Callable[[], Awaitable[_StreamState]]) -> None:
+        self._start_fn: Callable[[], Awaitable[_StreamState]] | None = start
+        self._iterator: AsyncIterator[ChatCompletionChunk] | None = None
+
+    async def start(self) -> AsyncChatStream:
+        if self._start_fn is not None:
+            start, self._start_fn = self._start_fn, None
+            self._state = await start()
+        return self
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        return self.start().__await__()
+
+    def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
+        if self._iterator is None:
+            self._iterator = self._iterate()
+        return self._iterator
+
+    async def __anext__(self) -> ChatCompletionChunk:
+        return await self.__aiter__().__anext__()
+
+    async def _iterate(self) -> AsyncIterator[ChatCompletionChunk]:
+        await self.start()
+        state = self._state
+        parse = state.parse
+        try:
+            body = state.response.aiter_bytes()
+            async for raw in body:
+                for data in state.decoder.feed(raw):
+                    chunk = parse(data)
+                    if chunk is None:
+                        async for _ in body:
+                            pass
+                        return
+                    yield chunk
+            for data in state.decoder.flush():
+                chunk = parse(data)
+                if chunk is None:
+                    return
+                yield chunk
+            state.end_of_body()
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            if state.closed:
+                return
+            raise state.broken(exc) from exc
+        finally:
+            await self.close()
+
+    async def final(self) -> ChatCompletion:
+        async for _ in self:
+            pass
+        return self.accumulator.to_completion()
+
+    async def close(self) -> None:
+        """Close the connection now; records the call in the ledger once."""
+        self._start_fn = None  # never started: nothing will be sent
+        state: _StreamState | None = getattr(self, "_state", None)
+        if state is None:
+            return
+        if not state.done:
+            state.closed = True
+        await state.response.aclose()
+        state.finish()
+
+    aclose = close
+
+    async def __aenter__(self) -> AsyncChatStream:
+        return await self.start()
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()

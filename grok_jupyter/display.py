@@ -1,0 +1,240 @@
+"""Time-throttled streaming display for the ``%%grok`` magic.
+
+Re-rendering a growing answer on every token makes a long answer cost
+O(n²): each update re-sends and re-renders the whole text. Updating at most
+every ``interval`` seconds (plus the final update) bounds the number of
+updates by elapsed time, so the cost stays linear in the answer's length.
+
+``StreamingMarkdown`` drives one display (a display handle, ``update=True``),
+so the saved notebook holds one final output per cell. ``TerminalStream``
+writes to stdout instead, for a terminal IPython where in-place updates do
+not exist.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+_ARG_CHARS = 200  # tool arguments and results are cut in the display, never in what Grok gets
+
+
+class Throttle:
+    """``ready()`` is true at most once every ``interval`` seconds (the first call is true)."""
+
+    def __init__(self, interval: float = 0.1, *, clock: Callable[[], float] = time.monotonic):
+        self.interval = interval
+        self._clock = clock
+        self._last: float | None = None
+
+    def ready(self) -> bool:
+        now = self._clock()
+        if self._last is not None and now - self._last < self.interval:
+            return False
+        self._last = now
+        return True
+
+    def reset(self) -> None:
+        self._last = None
+
+
+def _cut(text: str, limit: int = _ARG_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class ToolLine:
+    name: str
+    arguments: str
+    output: str | None = None
+    error: str | None = None
+
+    def markdown(self) -> str:
+        call = f"`{_cut(self.name)}({_cut(self.arguments)})`"
+        if self.error is not None:
+            return f"- 🔧 {call} → ⚠️ `{_cut(self.error)}`"
+        if self.output is None:
+            return f"- 🔧 {call} …"
+        return f"- 🔧 {call} → `{_cut(self.output)}`"
+
+    def plain(self) -> str:
+        call = f"{self.name}({_cut(self.arguments)})"
+        if self.error is not None:
+            return f"tool {call} -> error: {_cut(self.error)}"
+        if self.output is None:
+            return f"tool {call} ..."
+        return f"tool {call} -> {_cut(self.output)}"
+
+
+@dataclass
+class AnswerView:
+    """Everything one cell shows: status, reasoning, tool calls, answer, footer."""
+
+    status: str = ""
+    reasoning: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    tools: list[ToolLine] = field(default_factory=list)
+    tools_by_id: dict[str, ToolLine] = field(default_factory=dict)
+    footer: str = ""
+    interrupted: bool = False
+
+    @property
+    def answer(self) -> str:
+        return "".join(self.text)
+
+    def add_tool_call(self, call_id: str, name: str, arguments: str) -> None:
+        line = ToolLine(name, arguments)
+        self.tools.append(line)
+        self.tools_by_id[call_id] = line
+
+    def set_tool_result(self, call_id: str, output: str, error: str | None) -> None:
+        line = self.tools_by_id.get(call_id)
+        if line is not None:
+            line.output, line.error = output, error
+
+    def _reasoning_html(self) -> str:
+        reasoning = "".join(self.reasoning).strip()
+        if not reasoning:
+            return ""
+        words = len(reasoning.split())
+        # <details> renders collapsed in JupyterLab, Notebook and VS Code.
+        return (
+            f"<details><summary>Reasoning ({words:,} words)</summary>\n\n"
+            f"<pre style=\"white-space: pre-wrap\">{html.escape(reasoning)}</pre>\n\n"
+            "</details>\n\n"
+        )
+
+    def markdown(self, *, answer_md: str | None = None, final: bool = False) -> str:
+        parts = [self._reasoning_html()]
+        if self.tools:
+            parts.append("\n".join(t.markdown() for t in self.tools) + "\n\n")
+        parts.append(self.answer if answer_md is None else answer_md)
+        if self.interrupted:
+            parts.append("\n\n**⏹ interrupted**: the partial answer is kept in the conversation.")
+        if not final and self.status:
+            parts.append(f"\n\n*{self.status}*")
+        if final and self.footer:
+            parts.append(f"\n\n<sub>{html.escape(self.footer)}</sub>")
+        return "".join(parts)
+
+    def plain(self, *, final: bool = False) -> str:
+        parts = [t.plain() for t in self.tools]
+        parts.append(self.answer)
+        if self.interrupted:
+            parts.append("[interrupted]")
+        if final and self.footer:
+            parts.append(f"-- {self.footer}")
+        elif not final and self.status:
+            parts.append(f"({self.status})")
+        return "\n".join(p for p in parts if p)
+
+
+class StreamingMarkdown:
+    """One display, updated at most every ``interval`` seconds, then once more at the end."""
+
+    def __init__(self, *, interval: float = 0.1, display: Any = None) -> None:
+        if display is None:
+            from IPython.display import display
+        self._display = display
+        self.throttle = Throttle(interval)
+        self.view = AnswerView()
+        self.updates = 0  # how many times the display was sent (the first one included)
+        self._handle: Any = None
+
+    def start(self, status: str = "") -> None:
+        self.view.status = status
+        self._handle = self._display(self._bundle(), raw=True, display_id=True)
+        self.updates = 1
+        self.throttle.ready()  # the first show counts as the first update
+
+    def _bundle(self) -> dict[str, Any]:
+        return {"text/markdown": self.view.markdown(), "text/plain": self.view.plain()}
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Re-render if the throttle allows (or ``force``)."""
+        if self._handle is None:
+            self.start(self.view.status)
+            return
+        if force or self.throttle.ready():
+            self._handle.update(self._bundle(), raw=True)
+            self.updates += 1
+
+    def finish(self, bundle: dict[str, Any]) -> None:
+        """The final render: always sent, whatever the throttle says."""
+        if self._handle is None:
+            self._handle = self._display(bundle, raw=True, display_id=True)
+        else:
+            self._handle.update(bundle, raw=True)
+        self.updates += 1
+
+    def final_bundle(self, fmt: str, *, parsed: Any = None) -> dict[str, Any]:
+        """The finished answer as a MIME bundle for format ``fmt``."""
+        view = self.view
+        plain = view.plain(final=True)
+        if fmt == "text":
+            return {"text/plain": plain}
+        if fmt == "html":
+            extras = view.markdown(answer_md="", final=True)
+            return {"text/html": view.answer + _md_note(extras), "text/plain": plain}
+        if fmt == "json" and parsed is not None:
+            pretty = json.dumps(parsed, indent=2, ensure_ascii=False, default=str)
+            md = view.markdown(answer_md=f"```json\n{pretty}\n```", final=True)
+            bundle: dict[str, Any] = {"text/markdown": md, "text/plain": plain}
+            if isinstance(parsed, (dict, list)):
+                bundle["application/json"] = parsed
+            return bundle
+        return {"text/markdown": view.markdown(final=True), "text/plain": plain}
+
+
+def _md_note(extras: str) -> str:
+    # Footer and tool lines under an HTML answer, kept as simple HTML.
+    return f"<div style=\"opacity:0.7\">{html.escape(extras).replace(chr(10), '<br>')}</div>" if (
+        extras.strip()
+    ) else ""
+
+
+class TerminalStream:
+    """Streams to a text stream (stdout) as it arrives: no in-place updates needed."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.view = AnswerView()
+        self._in_reasoning = False
+        self._wrote_text = False
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+    def reasoning(self, delta: str) -> None:
+        if not self._in_reasoning:
+            self._write("[reasoning] ")
+            self._in_reasoning = True
+        self._write(delta)
+
+    def text(self, delta: str) -> None:
+        if self._in_reasoning:
+            self._write("\n[answer]\n")
+            self._in_reasoning = False
+        self._wrote_text = True
+        self._write(delta)
+
+    def line(self, text: str) -> None:
+        if self._in_reasoning or self._wrote_text:
+            self._write("\n")
+            self._in_reasoning = False
+            self._wrote_text = False
+        self._write(text + "\n")
+
+    def finish(self) -> None:
+        if self.view.interrupted:
+            self.line("[interrupted]")
+        if self.view.footer:
+            self.line(f"-- {self.view.footer}")
+        elif self._wrote_text or self._in_reasoning:
+            self._write("\n")

@@ -1,0 +1,135 @@
+"""Turn a ``Reply`` into the bytes the real API sends: a chat.completion body or SSE events.
+
+Streams are encoded ahead of time, one ``bytes`` per event, with plain string
+templates around ``json.dumps`` of each delta: building pydantic objects per
+chunk would cost more than the network does. Chunk shape follows
+shared/xai-api.md section 3: role rides with the first payload, no null keys,
+tool calls whole (one per chunk, with ``index``), finish chunk ``delta: {}``,
+usage chunk with ``choices: []`` only on request.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+import zlib
+from typing import Any
+
+from ..client._catalog import USD_TICKS_PER_USD, ModelInfo
+from ..client._types import Usage
+from ._responder import Reply
+from ._validation import ChatPlan
+
+DONE_EVENT = b"data: [DONE]\n\n"
+
+
+def fingerprint(model_id: str) -> str:
+    return f"fp_{zlib.crc32(model_id.encode()):08x}{len(model_id) % 256:02x}"
+
+
+def usage_dict(plan: ChatPlan, reply: Reply) -> dict[str, Any]:
+    completion = reply.completion_tokens
+    reasoning = len(reply.reasoning_tokens)
+    prompt = plan.prompt_tokens
+    usage = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        # xAI, unlike OpenAI: completion excludes reasoning, the total includes it.
+        "total_tokens": prompt + completion + reasoning,
+        "prompt_tokens_details": {
+            "text_tokens": prompt - plan.image_tokens,
+            "audio_tokens": 0,
+            "image_tokens": plan.image_tokens,
+            "cached_tokens": 0,
+        },
+        "completion_tokens_details": {
+            "reasoning_tokens": reasoning,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+        "num_sources_used": 0,
+    }
+    usage["cost_in_usd_ticks"] = cost_ticks(plan.info, usage)
+    return usage
+
+
+def cost_ticks(info: ModelInfo, usage: dict[str, Any]) -> int:
+    """Cost at catalogue prices, by the same formula the client's ledger uses."""
+    return round(info.cost_usd(Usage.model_validate(usage)) * USD_TICKS_PER_USD)
+
+
+def _message(info: ModelInfo, reply: Reply) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+    if info.reasoning_content and reply.reasoning:
+        message["reasoning_content"] = reply.reasoning
+    if reply.tool_calls:
+        message["tool_calls"] = reply.tool_calls
+    message["refusal"] = None
+    return message
+
+
+def completion_body(plan: ChatPlan, reply: Reply, *, created: int) -> dict[str, Any]:
+    n = int(plan.body.get("n") or 1)
+    message = _message(plan.info, reply)
+    return {
+        "id": str(uuid.uuid4()),
+        "object": "chat.completion",
+        "created": created,
+        "model": plan.response_model,
+        "choices": [
+            {"index": i, "message": message, "finish_reason": reply.finish_reason} for i in range(n)
+        ],
+        "usage": usage_dict(plan, reply),
+        "system_fingerprint": fingerprint(plan.info.id),
+    }
+
+
+def stream_events(plan: ChatPlan, reply: Reply, *, created: int, chunk_id: str) -> list[bytes]:
+    """Every SSE event of the stream, in order, without the final ``[DONE]``."""
+    head = json.dumps(
+        {
+            "id": chunk_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": plan.response_model,
+        },
+        separators=(",", ":"),
+    )[:-1]
+    tail = f',"system_fingerprint":"{fingerprint(plan.info.id)}"}}\n\n'
+    events: list[bytes] = []
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    for index in range(int(plan.body.get("n") or 1)):
+        prefix = f'data: {head},"choices":[{{"index":{index},"delta":'
+        deltas: list[str] = []
+        if plan.info.reasoning_content:
+            deltas.extend('{"reasoning_content":' + dumps(t) for t in reply.reasoning_tokens)
+        deltas.extend('{"content":' + dumps(t) for t in reply.content_tokens)
+        for i, call in enumerate(reply.tool_calls):
+            whole = {"id": call["id"], "function": call["function"], "index": i, "type": "function"}
+            deltas.append('{"tool_calls":[' + dumps(whole) + "]")
+        if not deltas:
+            deltas.append('{"content":""')
+        # Real first chunks read {"content":"The","role":"assistant"}.
+        deltas[0] += ',"role":"assistant"'
+        events.extend((prefix + d + "}}]" + tail).encode() for d in deltas)
+        finish = f'{{}},"finish_reason":"{reply.finish_reason}"}}]'
+        events.append((prefix + finish + tail).encode())
+    if plan.include_usage:
+        usage = dumps(usage_dict(plan, reply))
+        events.append(f'data: {head},"choices":[],"usage":{usage}{tail}'.encode())
+    return events
+
+
+def keepalive_event(plan: ChatPlan, *, created: int, chunk_id: str) -> bytes:
+    chunk = {
+        "id": chunk_id,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": plan.response_model,
+        "choices": [{"index": 0, "delta": {}}],
+        "system_fingerprint": fingerprint(plan.info.id),
+    }
+    return b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n"

@@ -1,0 +1,193 @@
+"""What the emulator remembers: requests, queued faults, deferred results, limits, images.
+
+One ``EmulatorState`` is shared by the server thread and the test thread, so
+every access goes through its lock.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ._faults import Fault
+
+WINDOW_SECONDS = 60.0
+# Reported (never enforced) when no limit is set: headers are informational.
+NOMINAL_RPM = 1_000_000
+NOMINAL_TPM = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One API request as received. ``Authorization`` is redacted."""
+
+    method: str
+    path: str
+    body: Any
+    headers: dict[str, str]
+    fault: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RateLimiter:
+    """Sliding one-minute windows of requests and tokens."""
+
+    def __init__(self, rpm: int | None = None, tpm: int | None = None) -> None:
+        self.rpm = rpm
+        self.tpm = tpm
+        self._requests: deque[float] = deque()
+        self._tokens: deque[tuple[float, int]] = deque()
+
+    def _trim(self, now: float) -> None:
+        while self._requests and self._requests[0] <= now - WINDOW_SECONDS:
+            self._requests.popleft()
+        while self._tokens and self._tokens[0][0] <= now - WINDOW_SECONDS:
+            self._tokens.popleft()
+
+    def admit(self, now: float) -> float | None:
+        """Count a request; return seconds to wait instead if a limit is reached."""
+        self._trim(now)
+        if self.rpm is not None and len(self._requests) >= self.rpm:
+            return self._requests[0] + WINDOW_SECONDS - now
+        used = sum(n for _, n in self._tokens)
+        if self.tpm is not None and used >= self.tpm:
+            return self._tokens[0][0] + WINDOW_SECONDS - now
+        self._requests.append(now)
+        return None
+
+    def add_tokens(self, now: float, tokens: int) -> None:
+        self._tokens.append((now, tokens))
+
+    def headers(self, now: float) -> dict[str, str]:
+        self._trim(now)
+        rpm = self.rpm if self.rpm is not None else NOMINAL_RPM
+        tpm = self.tpm if self.tpm is not None else NOMINAL_TPM
+        used = sum(n for _, n in self._tokens)
+        reset_req = self._requests[0] + WINDOW_SECONDS - now if self._requests else 0.0
+        reset_tok = self._tokens[0][0] + WINDOW_SECONDS - now if self._tokens else 0.0
+        return {
+            "x-ratelimit-limit-requests": str(rpm),
+            "x-ratelimit-remaining-requests": str(max(rpm - len(self._requests), 0)),
+            "x-ratelimit-reset-requests": f"{max(reset_req, 0.0):.3f}s",
+            "x-ratelimit-limit-tokens": str(tpm),
+            "x-ratelimit-remaining-tokens": str(max(tpm - used, 0)),
+            "x-ratelimit-reset-tokens": f"{max(reset_tok, 0.0):.3f}s",
+        }
+
+    def clear(self) -> None:
+        self._requests.clear()
+        self._tokens.clear()
+
+
+@dataclass
+class _Deferred:
+    body: dict[str, Any]
+    polls_left: int
+
+
+class EmulatorState:
+    def __init__(
+        self,
+        *,
+        api_keys: Iterable[str] | None = None,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        deferred_pending_polls: int = 1,
+    ) -> None:
+        self._lock = threading.Lock()
+        self.api_keys = frozenset(api_keys) if api_keys is not None else None
+        self.deferred_pending_polls = deferred_pending_polls
+        self._configured_limits = (rpm, tpm)
+        self._limiter = RateLimiter(rpm, tpm)
+        self._requests: list[RecordedRequest] = []
+        self._faults: deque[Fault] = deque()
+        self._deferred: dict[str, _Deferred] = {}
+        self._images: dict[str, bytes] = {}
+
+    # --- auth ----------------------------------------------------------------
+
+    def key_accepted(self, key: str) -> bool:
+        if self.api_keys is None:
+            return key.startswith("xai-")
+        return key in self.api_keys
+
+    # --- requests and faults -------------------------------------------------
+
+    def record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def inject(self, fault: Fault, times: int = 1) -> None:
+        with self._lock:
+            self._faults.extend([fault] * times)
+
+    def next_fault(self) -> Fault | None:
+        with self._lock:
+            return self._faults.popleft() if self._faults else None
+
+    def reset(self) -> None:
+        """Forget requests and queued faults; restore the limits ``serve()`` was given."""
+        with self._lock:
+            self._requests.clear()
+            self._faults.clear()
+            self._limiter = RateLimiter(*self._configured_limits)
+
+    # --- rate limits ---------------------------------------------------------
+
+    def set_limits(self, rpm: int | None = None, tpm: int | None = None) -> None:
+        with self._lock:
+            self._limiter.rpm = rpm
+            self._limiter.tpm = tpm
+
+    def admit(self) -> float | None:
+        with self._lock:
+            wait = self._limiter.admit(time.monotonic())
+        return None if wait is None else float(max(1, math.ceil(wait)))
+
+    def add_tokens(self, tokens: int) -> None:
+        with self._lock:
+            self._limiter.add_tokens(time.monotonic(), tokens)
+
+    def rate_headers(self) -> dict[str, str]:
+        with self._lock:
+            return self._limiter.headers(time.monotonic())
+
+    # --- deferred completions ------------------------------------------------
+
+    def put_deferred(self, request_id: str, body: dict[str, Any]) -> None:
+        with self._lock:
+            self._deferred[request_id] = _Deferred(body, self.deferred_pending_polls)
+
+    def poll_deferred(self, request_id: str) -> tuple[str, dict[str, Any] | None]:
+        """``("pending", None)``, ``("done", body)`` exactly once, then ``("gone", None)``."""
+        with self._lock:
+            entry = self._deferred.get(request_id)
+            if entry is None:
+                return "gone", None
+            if entry.polls_left > 0:
+                entry.polls_left -= 1
+                return "pending", None
+            del self._deferred[request_id]
+            return "done", entry.body
+
+    # --- generated images ----------------------------------------------------
+
+    def put_image(self, name: str, data: bytes) -> None:
+        with self._lock:
+            self._images[name] = data
+
+    def get_image(self, name: str) -> bytes | None:
+        with self._lock:
+            return self._images.get(name)

@@ -1,0 +1,243 @@
+"""Check a chat request the way the real API does, and plan what to answer.
+
+Every rule here is one the real server enforces (shared/xai-api.md sections
+1.2, 1.3, 4 and 6); the error texts are the recorded ones where known.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..client._catalog import Catalog, ModelInfo
+from ..client._tokens import MESSAGE_OVERHEAD_TOKENS, count_tokens
+from ._errors import EmulatorError, bad_request, unknown_model, unprocessable
+from ._vision import ImageFacts, inspect_image
+
+ROLES = frozenset({"system", "user", "assistant", "tool", "function", "developer"})
+# Checked in this order, so the error names the same parameter every time.
+_CHECKED_PARAMS = ("reasoning_effort", "presence_penalty", "frequency_penalty", "stop")
+
+SEARCH_GONE = (
+    "Live search is deprecated. Please switch to the Agent Tools API: "
+    "https://docs.x.ai/docs/guides/tools/overview"
+)
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+@dataclass
+class ChatPlan:
+    """A valid chat request, with what the responder needs to know about it."""
+
+    body: dict[str, Any]
+    info: ModelInfo
+    response_model: str
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    images: list[ImageFacts] = field(default_factory=list)
+    prompt_tokens: int = 0
+    image_tokens: int = 0
+
+    @property
+    def stream(self) -> bool:
+        return bool(self.body.get("stream"))
+
+    @property
+    def include_usage(self) -> bool:
+        options = self.body.get("stream_options") or {}
+        return bool(options.get("include_usage"))
+
+
+def message_text(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
+        )
+    return ""
+
+
+def resolve_model(catalog: Catalog, name: Any, *, kind: str = "chat") -> ModelInfo:
+    if not isinstance(name, str) or not name:
+        raise unprocessable("missing field `model`")
+    info = catalog.resolve(name)
+    if info is None or name in catalog.retired_aliases or info.kind != kind:
+        raise unknown_model(name)
+    return info
+
+
+def plan_chat(
+    body: Any,
+    catalog: Catalog,
+    local_image: Callable[[str], bytes | None],
+) -> ChatPlan:
+    if not isinstance(body, dict):
+        raise unprocessable("expected a JSON object")
+    if body.get("search_parameters") is not None:
+        raise EmulatorError(410, SEARCH_GONE, None)
+    if "messages" not in body:
+        raise unprocessable("missing field `messages`")
+    info = resolve_model(catalog, body.get("model"))
+    for param in _CHECKED_PARAMS:
+        if body.get(param) is not None and param in info.rejected_parameters:
+            raise bad_request(f"Model {info.id} does not support parameter {camel(param)}.")
+    effort = body.get("reasoning_effort")
+    if effort is not None and effort not in info.reasoning_efforts:
+        raise bad_request(
+            f"Invalid reasoning effort {effort!r}; "
+            f"expected one of: {', '.join(info.reasoning_efforts)}."
+        )
+    _check_params(body)
+    tools = _check_tools(body)
+    messages = body["messages"]
+    if not isinstance(messages, list) or not messages:
+        raise bad_request("The conversation must contain at least one message.")
+
+    limits = catalog.image_input_limits
+    images: list[ImageFacts] = []
+    prompt_tokens = 0
+    for message in messages:
+        prompt_tokens += MESSAGE_OVERHEAD_TOKENS + _check_message(message)
+        for part in message.get("content") if isinstance(message.get("content"), list) else []:
+            if part.get("type") != "image_url":
+                continue
+            if not info.supports_images:
+                raise bad_request(
+                    f"Model {info.id} does not support image inputs. "
+                    "Use a model with image input, e.g. grok-4-fast-non-reasoning."
+                )
+            image_url = part.get("image_url") or {}
+            url = image_url.get("url") if isinstance(image_url, dict) else None
+            if not isinstance(url, str):
+                raise bad_request("An image_url content part needs an image_url.url string.")
+            images.append(
+                inspect_image(
+                    url,
+                    image_url.get("detail"),
+                    max_bytes=int(limits.get("max_bytes", 10 * 1024 * 1024)),
+                    local_image=local_image,
+                )
+            )
+    if tools:
+        prompt_tokens += count_tokens(json.dumps(tools, ensure_ascii=False))
+    image_tokens = sum(f.tokens for f in images)
+    prompt_tokens += image_tokens
+    if info.context_window is not None and prompt_tokens > info.context_window:
+        raise bad_request(
+            f"This model's maximum prompt length is {info.context_window} but the request "
+            f"contains {prompt_tokens} tokens."
+        )
+    # The real API echoes grok-3-mini's effort in the model name (FAN thinking.yaml).
+    response_model = (
+        f"{info.id}-high" if effort == "high" and info.id.startswith("grok-3-mini") else info.id
+    )
+    return ChatPlan(
+        body=body,
+        info=info,
+        response_model=response_model,
+        messages=messages,
+        tools=tools,
+        images=images,
+        prompt_tokens=prompt_tokens,
+        image_tokens=image_tokens,
+    )
+
+
+def _check_params(body: dict[str, Any]) -> None:
+    stop = body.get("stop")
+    if stop is not None:
+        if isinstance(stop, str):
+            stop = [stop]
+        if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop) or len(stop) > 4:
+            raise bad_request("stop must be a string or a list of at most 4 strings.")
+    for key in ("max_tokens", "max_completion_tokens"):
+        value = body.get(key)
+        if value is not None and (not isinstance(value, int) or value < 0):
+            raise bad_request(f"{key} must be a non-negative integer.")
+    n = body.get("n")
+    if n is not None and (not isinstance(n, int) or not 1 <= n <= 8):
+        raise bad_request("n must be an integer between 1 and 8.")
+    fmt = body.get("response_format")
+    if fmt is not None:
+        kind = fmt.get("type") if isinstance(fmt, dict) else None
+        if kind not in ("text", "json_object", "json_schema"):
+            raise bad_request("response_format.type must be one of text, json_object, json_schema.")
+        if kind == "json_schema":
+            spec = fmt.get("json_schema")
+            if not isinstance(spec, dict) or not isinstance(spec.get("schema"), dict):
+                raise bad_request(
+                    "response_format json_schema needs json_schema.schema, an object."
+                )
+
+
+def _check_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
+    tools = body.get("tools") or []
+    if not isinstance(tools, list) or len(tools) > 128:
+        raise bad_request("tools must be a list of at most 128 tools.")
+    names = []
+    for tool in tools:
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not fn["name"]:
+            raise bad_request("Each tool needs function.name.")
+        names.append(fn["name"])
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict):
+        wanted = (choice.get("function") or {}).get("name")
+        if wanted not in names:
+            raise bad_request(
+                f"tool_choice names function {wanted!r}, which is not among the tools."
+            )
+    elif choice is not None and choice not in ("none", "auto", "required"):
+        raise bad_request("tool_choice must be none, auto, required or a function.")
+    if choice == "required" and not tools:
+        raise bad_request("tool_choice is 'required' but no tools were given.")
+    return [t for t in tools if isinstance(t, dict)]
+
+
+def _check_message(message: Any) -> int:
+    """Validate one message; return its tokens (text and tool calls, not images)."""
+    if not isinstance(message, dict) or message.get("role") not in ROLES:
+        role = message.get("role") if isinstance(message, dict) else None
+        raise bad_request(f"Unknown message role {role!r}.")
+    role = message["role"]
+    if message.get("name") is not None and role != "user":
+        raise bad_request("Only messages of role 'user' can have a name.")
+    content = message.get("content")
+    tool_calls = message.get("tool_calls") or []
+    empty = content is None or content == "" or content == []
+    # An assistant turn that only calls tools may have "" content (what the API itself
+    # sends); null content there is refused (langchain-ai/langchain#34140).
+    if empty and not (role == "assistant" and content == "" and tool_calls):
+        raise bad_request(
+            "Invalid request content: Each message must have at least one content element."
+        )
+    if not isinstance(content, (str, list)):
+        raise bad_request("Message content must be a string or a list of content parts.")
+    if isinstance(content, list):
+        for part in content:
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind not in ("text", "image_url", "file", "text_file"):
+                raise bad_request(f"Unknown content part type {kind!r}.")
+            if kind == "text" and not isinstance(part.get("text"), str):
+                raise bad_request("A text content part needs a text string.")
+    tokens = count_tokens(message_text(message))
+    for call in tool_calls:
+        fn = call.get("function") or {}
+        arguments = fn.get("arguments", "")
+        try:
+            json.loads(arguments)
+        except (TypeError, ValueError) as exc:
+            raise bad_request(
+                f"The arguments to a tool_call with ID '{call.get('id')}' are not a valid JSON "
+                f"string. Parsing error: {exc}"
+            ) from None
+        tokens += count_tokens(str(fn.get("name", ""))) + count_tokens(arguments)
+    return tokens

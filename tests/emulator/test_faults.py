@@ -1,0 +1,188 @@
+"""Every fault on demand: by header, by the handle's queue, and by the admin endpoint."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from emulator_helpers import KEY, parse_sse
+
+from grok_jupyter.emulator import serve
+
+ERRORS = {
+    "rate_limit": (429, "Some resource has been exhausted"),
+    "server_error": (500, "Internal error"),
+    "unavailable": (503, "The service is currently unavailable"),
+}
+
+
+def _admin(emu, fault: str, **spec) -> None:
+    root = emu.base_url.removesuffix("/v1")
+    response = httpx.post(f"{root}/_emulator/faults", json={"fault": fault, **spec})
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("how", ["header", "inject", "admin"])
+@pytest.mark.parametrize("fault", sorted(ERRORS))
+def test_error_faults(emu, chat, fault, how):
+    headers = None
+    if how == "header":
+        headers = {"X-Emulator-Fault": fault}
+    elif how == "inject":
+        emu.inject(fault)
+    else:
+        _admin(emu, fault)
+    response = chat("hi", headers=headers)
+    status, code = ERRORS[fault]
+    assert response.status_code == status
+    assert response.json()["code"] == code
+    assert [r.fault for r in emu.requests] == [fault]
+    assert chat("hi").status_code == 200  # one request only
+
+
+def test_rate_limit_fault_sends_retry_after(emu, chat):
+    emu.inject("rate_limit", retry_after=7)
+    response = chat("hi")
+    assert response.headers["retry-after"] == "7"
+    assert "x-ratelimit-limit-requests" in response.headers
+    header = chat("hi", headers={"X-Emulator-Fault": "rate_limit;retry_after=0"})
+    assert header.headers["retry-after"] == "0"
+
+
+def test_bad_gateway_is_an_html_page(chat):
+    response = chat("hi", headers={"X-Emulator-Fault": "bad_gateway"})
+    assert response.status_code == 502
+    assert response.headers["content-type"].startswith("text/html")
+
+
+def test_inject_times_and_order(emu, chat):
+    emu.inject("server_error", times=2)
+    emu.inject("unavailable")
+    assert [chat("hi").status_code for _ in range(4)] == [500, 500, 503, 200]
+    assert [r.fault for r in emu.chat_requests] == ["server_error", "server_error", "unavailable", None]
+
+
+def test_json_error_200_replaces_a_stream(chat):
+    response = chat("hi", stream=True, headers={"X-Emulator-Fault": "json_error_200"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {
+        "code": "The service is currently unavailable",
+        "error": "Timed out waiting for first token",
+    }
+
+
+@pytest.mark.parametrize("how", ["header", "inject", "admin"])
+def test_disconnect_drops_the_connection_without_a_response(emu, chat, how):
+    headers = {"X-Emulator-Fault": "disconnect"} if how == "header" else None
+    if how == "inject":
+        emu.inject("disconnect")
+    elif how == "admin":
+        _admin(emu, "disconnect")
+    with pytest.raises(httpx.RemoteProtocolError):
+        chat("hi", headers=headers)
+    assert chat("hi").status_code == 200  # the server is fine afterwards
+    assert emu.requests[0].fault == "disconnect"
+
+
+def test_cut_drops_the_stream_after_k_chunks(emu, http):
+    emu.inject("cut", after_chunks=3)
+    body = {"model": "grok-3", "messages": [{"role": "user", "content": "Reply with 50 words"}], "stream": True}
+    received = []
+    with pytest.raises(httpx.RemoteProtocolError):  # noqa: PT012
+        with http.stream("POST", "/chat/completions", json=body) as response:
+            assert response.status_code == 200
+            for line in response.iter_lines():
+                if line:
+                    received.append(line)
+    assert len(received) == 3
+    assert all("[DONE]" not in line for line in received)
+
+
+def test_malformed_event_after_k_chunks(chat):
+    response = chat("Reply with 20 words", stream=True, headers={"X-Emulator-Fault": "malformed;after_chunks=2"})
+    blocks = [b for b in response.text.split("\n\n") if b]
+    assert blocks[-1] == "data: [DONE]"
+    bad = [b for b in blocks if not _is_json_event(b)]
+    assert bad == [blocks[2]]
+
+
+def _is_json_event(block: str) -> bool:
+    import json
+
+    data = block.removeprefix("data: ")
+    if data == "[DONE]":
+        return True
+    try:
+        json.loads(data)
+    except ValueError:
+        return False
+    return True
+
+
+def test_keepalive_chunks_with_empty_deltas_come_first(emu, chat):
+    emu.inject("keepalive", count=4)
+    events = parse_sse(chat("hi", stream=True).text)
+    assert [e["choices"][0]["delta"] for e in events[:4]] == [{}] * 4
+    assert "finish_reason" not in events[0]["choices"][0]
+    assert events[4]["choices"][0]["delta"]["role"] == "assistant"
+    assert len({e["id"] for e in events[:-1]}) == 1
+
+
+def test_slow_first_byte(emu, chat):
+    emu.inject("slow_first_byte", delay=0.3)
+    start = time.monotonic()
+    assert chat("hi").status_code == 200
+    assert time.monotonic() - start >= 0.3  # a lower bound only: never flaky
+
+
+def test_slow_chunks_pause_between_events(emu, http):
+    emu.inject("slow_chunks", delay=0.02)
+    body = {"model": "grok-3", "messages": [{"role": "user", "content": "Reply with 5 words"}], "stream": True}
+    start = time.monotonic()
+    with http.stream("POST", "/chat/completions", json=body) as response:
+        lines = [line for line in response.iter_lines() if line]
+    assert lines[-1] == "data: [DONE]"
+    assert time.monotonic() - start >= 0.02 * (len(lines) - 1)
+
+
+def test_unknown_fault_is_refused_clearly(emu, chat):
+    response = chat("hi", headers={"X-Emulator-Fault": "meteor"})
+    assert response.status_code == 400
+    assert "unknown emulator fault 'meteor'" in response.json()["error"]
+    with pytest.raises(ValueError, match="unknown emulator fault"):
+        emu.inject("meteor")
+    with pytest.raises(ValueError, match="takes no parameter"):
+        emu.inject("cut", delay=1)
+
+
+def test_queued_faults_apply_to_any_api_request(emu, http):
+    emu.inject("unavailable")
+    assert http.get("/models").status_code == 503
+
+
+def test_rate_limit_headers_on_every_response(chat):
+    response = chat("hi")
+    for name in ("limit", "remaining", "reset"):
+        assert f"x-ratelimit-{name}-requests" in response.headers
+        assert f"x-ratelimit-{name}-tokens" in response.headers
+
+
+def test_requests_per_minute_limit_gives_real_429s():
+    with serve(rpm=2) as url:
+        client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"})
+        codes = [client.get("/models").status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        limited = client.get("/models")
+        assert int(limited.headers["retry-after"]) >= 1
+        assert limited.json()["code"] == "Some resource has been exhausted"
+        assert limited.headers["x-ratelimit-remaining-requests"] == "0"
+
+
+def test_tokens_per_minute_limit_and_set_limits(emu, chat):
+    emu.set_limits(tpm=50)
+    assert chat("Reply with 60 words").status_code == 200
+    assert chat("hi").status_code == 429
+    emu.reset()  # restores the limits serve() was given: none
+    assert chat("hi").status_code == 200

@@ -1,0 +1,83 @@
+"""serve(): the handle, recording, the admin endpoints, and the command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+from emulator_helpers import KEY
+
+from grok_jupyter.emulator import RecordedRequest, serve
+
+
+def test_handle_is_the_base_url(emu):
+    assert isinstance(emu, str)
+    assert emu == emu.base_url
+    assert emu.startswith("http://127.0.0.1:") and emu.endswith("/v1")
+
+
+def test_requests_are_recorded_with_the_key_redacted(emu, chat):
+    chat("hello")
+    [recorded] = emu.requests
+    assert isinstance(recorded, RecordedRequest)
+    assert (recorded.method, recorded.path, recorded.fault) == ("POST", "/v1/chat/completions", None)
+    assert recorded.body["messages"][0]["content"] == "hello"
+    assert KEY not in str(recorded.headers)
+    assert recorded.headers["authorization"] == "Bearer xa***k9"
+    assert emu.chat_requests == [recorded]
+
+
+def test_admin_calls_are_not_recorded_and_reset_forgets(emu, http, chat):
+    http.get("/models")
+    chat("hi")
+    root = emu.base_url.removesuffix("/v1")
+    listed = httpx.get(f"{root}/_emulator/requests").json()
+    assert [r["path"] for r in listed] == ["/v1/models", "/v1/chat/completions"]
+    assert len(emu.requests) == 2 and len(emu.chat_requests) == 1
+    httpx.post(f"{root}/_emulator/reset")
+    assert emu.requests == []
+
+
+def test_nothing_sent_means_nothing_recorded(emu):
+    assert emu.requests == []
+
+
+def test_a_second_server_runs_alongside_and_stops():
+    with serve() as other:
+        url = other.base_url
+        assert httpx.get(f"{url}/models", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+    try:
+        httpx.get(f"{url}/models", timeout=2)
+    except httpx.ConnectError:
+        pass
+    else:
+        raise AssertionError("the server still answers after serve() exited")
+
+
+def test_command_line_prints_the_base_url_then_serves():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "grok_jupyter.emulator", "--port", "0", "--api-key", "xai-cli"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("XAI_BASE_URL=http://127.0.0.1:") and line.endswith("/v1")
+        url = line.split("=", 1)[1]
+        ok = httpx.get(f"{url}/models", headers={"Authorization": "Bearer xai-cli"}, timeout=10)
+        assert ok.status_code == 200
+        # --api-key restricts the accepted keys.
+        assert httpx.get(f"{url}/models", headers={"Authorization": f"Bearer {KEY}"}).status_code == 400
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_command_line_help_describes_every_option():
+    out = subprocess.run(
+        [sys.executable, "-m", "grok_jupyter.emulator", "--help"], capture_output=True, text=True
+    ).stdout
+    for option in ("--host", "--port", "--api-key", "--rpm", "--tpm"):
+        assert option in out

@@ -1,0 +1,322 @@
+"""ChatGrok end to end against the emulator: what a LangChain user sees."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+from typing import Any
+
+import pytest
+from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.tools import tool
+from PIL import Image
+from pydantic import BaseModel
+from typing_extensions import TypedDict
+
+from grok_jupyter import client as client_module
+from grok_jupyter.client import (
+    AsyncGrokClient,
+    GrokClient,
+    UnsupportedParameterError,
+    get_ledger,
+)
+from langchain_grok import ChatGrok
+
+pytestmark = pytest.mark.enable_socket
+
+
+@tool
+def get_weather(city: str) -> str:
+    """The current weather in a city."""
+    return {"Paris": "sunny, 21 C", "London": "rain, 14 C"}.get(city, "unknown")
+
+
+@tool
+def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+class Person(BaseModel):
+    name: str
+    age: int
+
+
+class PersonDict(TypedDict):
+    name: str
+    age: int
+
+
+class TokenCounter(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+
+    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+        self.tokens.append(token)
+
+
+def run_agent(llm_with_tools: Any, question: str, tools: dict[str, Any]) -> tuple[AIMessage, list]:
+    """A LangGraph-free agent loop: call tools until the model answers."""
+    messages: list = [HumanMessage(question)]
+    for _ in range(5):
+        reply = llm_with_tools.invoke(messages)
+        messages.append(reply)
+        if not reply.tool_calls:
+            return reply, messages
+        messages.extend(tools[tc["name"]].invoke(tc) for tc in reply.tool_calls)
+    raise AssertionError("the agent did not finish")
+
+
+def test_agent_loop_with_parallel_calls(emu):
+    llm = ChatGrok().bind_tools([get_weather, add])
+    answer, messages = run_agent(
+        llm,
+        "What is the weather in 'Paris' and 'London'? Use get_weather for each.",
+        {"get_weather": get_weather, "add": add},
+    )
+    first = messages[1]
+    assert [tc["args"] for tc in first.tool_calls] == [{"city": "Paris"}, {"city": "London"}]
+    assert [type(m) for m in messages[2:4]] == [ToolMessage, ToolMessage]
+    assert "sunny, 21 C" in answer.content and "rain, 14 C" in answer.content
+    # the turn that only called tools went back as content "" (null makes xAI answer 400)
+    sent = emu.chat_requests[-1].body["messages"]
+    assert sent[1]["role"] == "assistant"
+    assert sent[1]["content"] == ""
+    assert [c["id"] for c in sent[1]["tool_calls"]] == [tc["id"] for tc in first.tool_calls]
+    assert [m["tool_call_id"] for m in sent[2:4]] == [tc["id"] for tc in first.tool_calls]
+
+
+def test_agent_loop_several_turns(emu):
+    llm = ChatGrok().bind_tools([add])
+    messages: list = [HumanMessage("Use the add tool: add(2, 3)")]
+    for question in (None, "Now use the add tool: add(40, 2)"):
+        if question:
+            messages.append(HumanMessage(question))
+        reply = llm.invoke(messages)
+        messages.append(reply)
+        messages.extend(add.invoke(tc) for tc in reply.tool_calls)
+        messages.append(llm.invoke(messages))
+    results = [m.content for m in messages if isinstance(m, ToolMessage)]
+    assert results == ["5", "42"]
+    assert len(emu.chat_requests) == 4
+
+
+def test_tool_choice_forces_a_named_tool(emu):
+    reply = ChatGrok().bind_tools([get_weather, add], tool_choice="add").invoke("Hello!")
+    assert [tc["name"] for tc in reply.tool_calls] == ["add"]
+    assert emu.chat_requests[-1].body["tool_choice"] == {
+        "type": "function",
+        "function": {"name": "add"},
+    }
+
+
+def test_parallel_tool_calls_false_limits_to_one(emu):
+    llm = ChatGrok().bind_tools([get_weather], parallel_tool_calls=False)
+    reply = llm.invoke("Weather in 'Paris' and 'London'? Use get_weather for each.")
+    assert len(reply.tool_calls) == 1
+
+
+def test_streamed_tool_calls_aggregate(emu):
+    llm = ChatGrok().bind_tools([get_weather])
+    chunks = list(llm.stream("Weather in 'Paris' and 'London'? Use get_weather for each."))
+    indexed = [tc["index"] for c in chunks for tc in c.tool_call_chunks]
+    assert indexed == [0, 1]
+    full = sum(chunks[1:], chunks[0])
+    assert [tc["args"]["city"] for tc in full.tool_calls] == ["Paris", "London"]
+    assert full.response_metadata["finish_reason"] == "tool_calls"
+
+
+def test_lcel_chain_streams_tokens_with_callbacks(emu):
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "You are terse."), ("human", "Write {n} words about the sea.")]
+    )
+    chain = prompt | ChatGrok() | StrOutputParser()
+    counter = TokenCounter()
+    pieces = list(chain.stream({"n": 12}, config={"callbacks": [counter]}))
+    text = "".join(pieces)
+    assert len(text.split()) == 12
+    assert len(pieces) > 5  # token by token, not one block
+    # one on_llm_new_token per streamed chunk, none doubled
+    assert "".join(counter.tokens) == text
+    assert emu.chat_requests[-1].body["messages"][0] == {
+        "role": "system",
+        "content": "You are terse.",
+    }
+
+
+def test_usage_on_exactly_one_stream_chunk_and_it_adds_up(emu):
+    chunks = list(ChatGrok(model="grok-3-mini").stream("Write 10 words."))
+    with_usage = [c for c in chunks if c.usage_metadata]
+    assert len(with_usage) == 1
+    usage = with_usage[0].usage_metadata
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+    assert usage["output_token_details"]["reasoning"] > 0
+    last = chunks[-1]
+    assert last.chunk_position == "last"
+    assert last.response_metadata["finish_reason"] == "stop"
+    assert last.response_metadata["model_provider"] == "xai"
+    full = sum(chunks[1:], chunks[0])
+    assert full.additional_kwargs["reasoning_content"].startswith("The user wrote")
+    assert [b["type"] for b in full.content_blocks] == ["reasoning", "text"]
+
+
+def test_stream_usage_off_sends_no_usage(emu):
+    chunks = list(ChatGrok(stream_usage=False).stream("Write 3 words."))
+    assert not any(c.usage_metadata for c in chunks)
+    assert emu.chat_requests[-1].body["stream_options"] == {"include_usage": False}
+
+
+def test_invoke_metadata_resolves_aliases(emu):
+    msg = ChatGrok(model="grok-4").invoke("hi")
+    assert msg.response_metadata["model_name"] == "grok-4-0709"
+    assert msg.response_metadata["system_fingerprint"].startswith("fp_")
+    assert emu.chat_requests[-1].body["model"] == "grok-4"
+
+
+def test_output_version_v1_gives_reasoning_blocks(emu):
+    msg = ChatGrok(model="grok-3-mini", output_version="v1").invoke("hi")
+    assert [b["type"] for b in msg.content] == ["reasoning", "text"]
+
+
+def test_batch_and_abatch_with_max_concurrency(emu):
+    llm = ChatGrok()
+    prompts = [f"Say 'reply {i}'" for i in range(6)]
+    results = llm.batch(prompts, config={"max_concurrency": 2})
+    assert [r.content for r in results] == [f"reply {i}" for i in range(6)]
+    results = asyncio.run(llm.abatch(prompts, config={"max_concurrency": 3}))
+    assert [r.content for r in results] == [f"reply {i}" for i in range(6)]
+    assert len(emu.chat_requests) == 12
+
+
+async def test_async_stream_and_callbacks(emu):
+    class Counter(AsyncCallbackHandler):
+        tokens: list[str] = []
+
+        async def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+            self.tokens.append(token)
+
+    counter = Counter()
+    counter.tokens = []
+    chunks = [
+        c async for c in ChatGrok().astream("Write 8 words.", config={"callbacks": [counter]})
+    ]
+    text = "".join(c.content for c in chunks)
+    assert len(text.split()) == 8
+    assert "".join(counter.tokens) == text
+
+
+def test_chain_usage_lands_in_the_shared_ledger(emu):
+    ledger = get_ledger()
+    before = len(ledger.records)
+    chain = ChatPromptTemplate.from_template("Write {n} words.") | ChatGrok() | StrOutputParser()
+    chain.invoke({"n": 4})
+    "".join(chain.stream({"n": 4}))
+    mine = ledger.records[before:]
+    assert [r.source for r in mine] == ["langchain", "langchain"]
+    assert all(r.prompt_tokens > 0 and r.completion_tokens > 0 for r in mine)
+
+
+def test_client_validation_errors_reach_the_user_unchanged(emu):
+    llm = ChatGrok(model="grok-4-0709")
+    with pytest.raises(UnsupportedParameterError, match="stop"):
+        llm.invoke("hi", stop=["x"])
+    with pytest.raises(UnsupportedParameterError):
+        list(llm.stream("hi", stop=["x"]))
+    assert emu.chat_requests == []  # refused before any money was spent
+
+
+@pytest.mark.parametrize("schema", [Person, PersonDict, Person.model_json_schema()])
+@pytest.mark.parametrize("method", ["function_calling", "json_schema"])
+def test_structured_output(emu, schema, method):
+    llm = ChatGrok().with_structured_output(schema, method=method)
+    result = llm.invoke("Ada Lovelace is 36 years old.")
+    as_dict = result.model_dump() if isinstance(result, BaseModel) else result
+    assert as_dict == {"name": "Ada Lovelace", "age": 36}
+
+
+def test_structured_output_include_raw(emu):
+    out = ChatGrok().with_structured_output(Person, include_raw=True).invoke("Ada is 36.")
+    assert isinstance(out["raw"], AIMessage)
+    assert out["parsed"] == Person(name="Ada", age=36)
+    assert out["parsing_error"] is None
+
+
+def png_base64(size: tuple[int, int], colour: tuple[int, int, int]) -> str:
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, "PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+@pytest.mark.parametrize("form", ["data_url", "base64_block", "v0_block"])
+def test_vision_with_images_we_make(emu, form):
+    data = png_base64((64, 48), (30, 60, 210))
+    block = {
+        "data_url": {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{data}"}},
+        "base64_block": {"type": "image", "base64": data, "mime_type": "image/png"},
+        "v0_block": {
+            "type": "image",
+            "source_type": "base64",
+            "data": data,
+            "mime_type": "image/png",
+        },
+    }[form]
+    msg = ChatGrok().invoke(
+        [HumanMessage([{"type": "text", "text": "Describe this image."}, block])]
+    )
+    assert "PNG" in msg.content and "64 × 48" in msg.content and "blue" in msg.content
+    assert msg.usage_metadata["input_tokens"] > 0
+
+
+def test_message_name_and_system_prompt_go_out_right(emu):
+    ChatGrok().invoke([SystemMessage("Be brief."), HumanMessage("hello", name="ada")])
+    sent = emu.chat_requests[-1].body["messages"]
+    assert sent == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "hello", "name": "ada"},
+    ]
+
+
+def test_request_fields_reach_the_wire(emu):
+    llm = ChatGrok(model="grok-3", temperature=0.3, max_tokens=50, top_p=0.9, seed=7, stop=["END"])
+    llm.invoke("hi", logprobs=True, top_logprobs=2)
+    body = emu.chat_requests[-1].body
+    assert {
+        k: body[k]
+        for k in ("temperature", "max_tokens", "top_p", "seed", "stop", "logprobs", "top_logprobs")
+    } == {
+        "temperature": 0.3,
+        "max_tokens": 50,
+        "top_p": 0.9,
+        "seed": 7,
+        "stop": ["END"],
+        "logprobs": True,
+        "top_logprobs": 2,
+    }
+
+
+def test_shared_client_by_default_and_dedicated_when_settings_given(emu):
+    shared = client_module.get_client()
+    assert ChatGrok()._get_client() is shared
+    own = ChatGrok(max_retries=0)
+    assert own._get_client() is not shared
+    assert own._get_client().ledger is get_ledger()
+    assert own.invoke("Say 'ok'").content == "ok"
+
+
+def test_a_given_client_is_used_and_its_async_twin_shares_settings(emu, client):
+    llm = ChatGrok(client=client)
+    assert llm._get_client() is client
+    assert llm.invoke("Say 'sync'").content == "sync"
+    assert asyncio.run(llm.ainvoke("Say 'async'")).content == "async"
+    assert len(emu.chat_requests) == 2
+
+
+async def test_a_given_async_client_is_used(emu, aclient):
+    llm = ChatGrok(client=aclient)
+    assert (await llm.ainvoke("Say 'a'")).content == "a"
+    assert llm._get_async_client() is aclient
+    assert isinstance(aclient, AsyncGrokClient) and not isinstance(aclient, GrokClient)

@@ -1,0 +1,33 @@
+"""LangChain's standard unit tests for ChatGrok."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chatgrok_capabilities import MODEL, ChatGrokCapabilities
+from langchain_tests.unit_tests import ChatModelUnitTests
+
+
+class TestChatGrokStandardUnit(ChatGrokCapabilities, ChatModelUnitTests):
+    @property
+    def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+        return (
+            {"XAI_API_KEY": "api_key", "XAI_BASE_URL": "http://127.0.0.1:9/v1"},
+            {"model": MODEL},
+            {"api_key": "api_key", "base_url": "http://127.0.0.1:9/v1"},
+        )
+
+    @pytest.mark.xfail(
+        reason=(
+            "langchain-core's load(allowed_objects='all') admits only classes in its own "
+            "mapping (ChatXAI is listed); no package outside langchain-core can pass. "
+            "test_model.py::test_serialisation_round_trip checks the same with "
+            "allowed_objects=[ChatGrok]."
+        ),
+        strict=True,
+        raises=ValueError,
+    )
+    def test_serdes(self, model: Any, snapshot: Any) -> None:
+        super().test_serdes(model, snapshot)

@@ -1,0 +1,136 @@
+"""A real ``InteractiveShell`` with the extension loaded and every display recorded."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from IPython.core.displaypub import DisplayPublisher
+
+
+class RecordingPublisher(DisplayPublisher):
+    """Keeps every ``publish`` (first shows and in-place updates) instead of printing.
+
+    ``interrupt_on``: raise KeyboardInterrupt (once) at that update, as Ctrl-C
+    would arrive while the answer is being shown.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.events: list[dict[str, Any]] = []
+        self.interrupt_on: int | None = None
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
+        self.events.append({"data": data, "transient": transient or {}, "update": update})
+        if update and self.interrupt_on is not None and len(self.updates) >= self.interrupt_on:
+            self.interrupt_on = None
+            raise KeyboardInterrupt
+
+    def clear_output(self, wait: bool = False) -> None:
+        self.events.clear()
+
+    @property
+    def updates(self) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["update"]]
+
+    def outputs(self) -> list[dict[str, Any]]:
+        """What a saved notebook would hold: one entry per display, its final data."""
+        final: dict[Any, dict[str, Any]] = {}
+        order: list[Any] = []
+        for i, event in enumerate(self.events):
+            key = event["transient"].get("display_id", f"anonymous-{i}")
+            if key not in final:
+                order.append(key)
+            final[key] = event["data"]
+        return [final[k] for k in order]
+
+
+@dataclass
+class Harness:
+    shell: Any
+    pub: RecordingPublisher
+    magics: Any
+    errors: list[BaseException] = field(default_factory=list)
+
+    def run(self, source: str) -> Any:
+        """Run a cell; returns its ExecutionResult."""
+        self.pub.events.clear()
+        return self.shell.run_cell(source, store_history=True)
+
+    def ok(self, source: str) -> Any:
+        result = self.run(source)
+        assert result.error_in_exec is None, result.error_in_exec
+        assert result.error_before_exec is None, result.error_before_exec
+        return result
+
+    def fails(self, source: str) -> str:
+        """Run a cell that must fail with one clear line; returns that line."""
+        from IPython.core.error import UsageError
+
+        result = self.run(source)
+        error = result.error_in_exec
+        assert isinstance(error, UsageError), repr(error)
+        message = str(error)
+        assert "\n" not in message and message.startswith("grok: ")
+        return message
+
+    @property
+    def ns(self) -> dict[str, Any]:
+        return self.shell.user_ns
+
+    def outputs(self) -> list[dict[str, Any]]:
+        return self.pub.outputs()
+
+    def markdown(self) -> str:
+        return "\n".join(o.get("text/markdown", "") for o in self.outputs())
+
+    def plain(self) -> str:
+        return "\n".join(o.get("text/plain", "") for o in self.outputs())
+
+
+@pytest.fixture(scope="session")
+def ipshell() -> Any:
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell.instance(config=config)
+    shell.run_line_magic("load_ext", "grok_jupyter")
+    return shell
+
+
+def grok_magics(shell: Any) -> Any:
+    from grok_jupyter.magics import GrokMagics
+
+    return next(c for c in shell.configurables if isinstance(c, GrokMagics))
+
+
+@pytest.fixture
+def ip(ipshell, emu) -> Iterator[Harness]:
+    """The shell, talking to the emulator, with fresh settings, conversations and ledger."""
+    from grok_jupyter.client import GrokClient, get_ledger, set_client
+    from grok_jupyter.conversation import conversation_names, get_conversation
+
+    magics = grok_magics(ipshell)
+    for name, trait in magics.class_traits(config=True).items():
+        setattr(magics, name, trait.default())
+    magics.output = "display"  # what a kernel gets; the stdout path has its own tests
+    pub = RecordingPublisher(shell=ipshell)
+    saved_pub = ipshell.display_pub
+    ipshell.display_pub = pub
+    # Fast retries so rate-limit tests do not sleep.
+    key = os.environ["XAI_API_KEY"]
+    set_client(GrokClient(api_key=key, base_url=emu.base_url, retry_backoff=0.01))
+    for name in conversation_names():
+        get_conversation(name).reset()
+        get_conversation(name).system = None
+    get_ledger().clear()
+    try:
+        yield Harness(ipshell, pub, magics)
+    finally:
+        ipshell.display_pub = saved_pub
+        set_client(None)

@@ -1,0 +1,273 @@
+"""``%%grok`` options, each seen where the user sees it: the display, the namespace, the request."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def last_body(emu) -> dict:
+    return emu.chat_requests[-1].body
+
+
+def user_text(body: dict) -> str:
+    content = body["messages"][-1]["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(p.get("text", "") for p in content if p.get("type") == "text")
+
+
+def test_answer_streams_into_one_display_with_a_footer(ip, emu) -> None:
+    ip.ok('%%grok\nSay "hello from the notebook"')
+    outputs = ip.outputs()
+    assert len(outputs) == 1  # one display, updated in place
+    final = outputs[0]
+    assert "hello from the notebook" in final["text/markdown"]
+    assert "waiting for first token" not in final["text/markdown"]
+    # The footer: model, tokens, cost, time.
+    assert "grok-4-1-fast-non-reasoning" in final["text/markdown"]
+    assert " in · " in final["text/markdown"] and "$" in final["text/markdown"]
+    assert ip.pub.updates, "the display is updated in place, not re-created"
+    body = last_body(emu)
+    assert body["stream"] is True
+    from grok_jupyter.client import get_ledger
+
+    assert [r.source for r in get_ledger().records] == ["magic"]
+
+
+def test_conversation_memory_and_named_chats(ip, emu) -> None:
+    ip.ok("%%grok\nHello, my name is Ada.")
+    ip.ok("%%grok\nWhat is my name?")
+    assert "Your name is Ada." in ip.markdown()
+    ip.ok("%%grok --chat other\nWhat is my name?")
+    assert "Ada" not in ip.markdown()  # another conversation knows nothing of Ada
+    assert len(last_body(emu)["messages"]) == 1
+    ip.ok("%%grok --new\nWhat is my name?")
+    assert "Ada" not in ip.markdown()
+    from grok_jupyter.conversation import get_conversation
+
+    assert len(get_conversation("default").messages) == 2  # --new dropped the old turns
+
+
+def test_no_history_sends_and_keeps_nothing(ip, emu) -> None:
+    ip.ok("%%grok\nMy name is Ada.")
+    ip.ok("%%grok --no-history\nWhat is my name?")
+    assert [m["role"] for m in last_body(emu)["messages"]] == ["user"]
+    from grok_jupyter.conversation import get_conversation
+
+    assert len(get_conversation("default").messages) == 2
+
+
+def test_model_system_and_parameters_reach_the_request(ip, emu) -> None:
+    ip.ns["persona"] = "You are a terse statistician."
+    ip.ok("%%grok -m grok-3-mini -s persona -t 0.25 --max-tokens 7 --reasoning-effort high\n"
+          "Write 50 words about rivers.")
+    body = last_body(emu)
+    assert body["model"] == "grok-3-mini"
+    assert body["messages"][0] == {"role": "system", "content": "You are a terse statistician."}
+    assert body["temperature"] == 0.25 and body["max_tokens"] == 7
+    assert body["reasoning_effort"] == "high"
+    final = ip.outputs()[0]["text/markdown"]
+    assert "<details><summary>Reasoning" in final  # grok-3-mini streams its reasoning, collapsed
+    assert "7 out" in final  # the answer was cut at --max-tokens
+    # -s sticks to the conversation; a literal -s works too.
+    ip.ok("%%grok -m grok-3-mini-latest\nAnd now?")
+    assert last_body(emu)["messages"][0]["content"] == "You are a terse statistician."
+    ip.ok('%%grok -s "Answer in French."\nBonjour')
+    assert last_body(emu)["messages"][0]["content"] == "Answer in French."
+
+
+def test_output_variable_holds_the_text(ip) -> None:
+    ip.ok('%%grok -o reply\nSay "forty-two"')
+    assert ip.ns["reply"] == "forty-two"
+
+
+def test_format_text_and_html(ip) -> None:
+    ip.ok('%%grok -f text\nSay "plain words"')
+    final = ip.outputs()[0]
+    assert set(final) == {"text/plain"} and "plain words" in final["text/plain"]
+    ip.ok('%%grok -f HTML\nSay "<b>bold</b>"')
+    final = ip.outputs()[0]
+    assert final["text/html"].startswith("<b>bold</b>")
+
+
+def test_format_json_parses_and_displays(ip, emu) -> None:
+    ip.ok("%%grok -f json -o data\nGive me a JSON object about rivers.")
+    assert last_body(emu)["response_format"] == {"type": "json_object"}
+    assert isinstance(ip.ns["data"], dict) and "answer" in ip.ns["data"]
+    final = ip.outputs()[0]
+    assert final["application/json"] == ip.ns["data"]
+    assert "```json" in final["text/markdown"]
+
+
+def test_format_code_offers_a_new_cell(ip) -> None:
+    ip.shell.rl_next_input = None
+    ip.ok('%%grok -f code -o snippet\nSay "def add(a, b): return a + b"')
+    assert ip.shell.rl_next_input == "def add(a, b): return a + b"
+    assert ip.ns["snippet"] == "def add(a, b): return a + b"
+
+
+def test_schema_from_a_pydantic_model(ip, emu) -> None:
+    ip.ok(
+        "from pydantic import BaseModel\n"
+        "class City(BaseModel):\n"
+        "    name: str\n"
+        "    population: int\n"
+    )
+    ip.ok("%%grok --schema City -o city\nThe city 'Lyon' has population 522000.")
+    fmt = last_body(emu)["response_format"]
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["name"] == "City"
+    assert fmt["json_schema"]["schema"]["required"] == ["name", "population"]
+    city = ip.ns["city"]
+    assert type(city).__name__ == "City"
+    assert city.name == "Lyon" and city.population == 522000
+
+
+def test_schema_from_a_dict(ip, emu) -> None:
+    ip.ns["spec"] = {
+        "type": "object",
+        "properties": {"colour": {"type": "string"}, "count": {"type": "integer"}},
+        "required": ["colour", "count"],
+    }
+    ip.ok("%%grok --schema spec -o got\nThere are 3 apples, colour 'red'.")
+    assert last_body(emu)["response_format"]["json_schema"]["schema"] == ip.ns["spec"]
+    assert ip.ns["got"] == {"colour": "red", "count": 3}
+
+
+def test_no_stream_waits_for_the_whole_answer(ip, emu) -> None:
+    ip.ok('%%grok --no-stream\nSay "all at once"')
+    assert not last_body(emu).get("stream")
+    assert "all at once" in ip.outputs()[0]["text/markdown"]
+
+
+def test_interpolation_in_the_cell(ip, emu) -> None:
+    ip.ok("import pandas as pd\ndf = pd.DataFrame({'price': [1.5, 2.5, 3.0], 'item': list('abc')})")
+    ip.ok('%%grok\nSummarise {df}. Keep {"format": {"as": "json"}} and {{df}} and {missing}.')
+    sent = user_text(last_body(emu))
+    assert "pandas DataFrame: 3 rows × 2 columns" in sent and "price (float64)" in sent
+    assert '{"format": {"as": "json"}}' in sent
+    assert "{df} and {missing}." in sent
+    ip.ok("x = 41")
+    ip.ok("%%grok\nWhat is {x} + 1? Cell In[{x}] does not exist.")
+    assert "41 + 1" in user_text(last_body(emu))
+
+
+def test_interpolation_of_in_and_out(ip, emu) -> None:
+    ip.ok("6 * 7")
+    n = ip.shell.execution_count - 1
+    ip.ok(f"%%grok\nThe code `{{In[{n}]}}` gave {{Out[{n}]}}.")
+    assert user_text(last_body(emu)) == "The code `6 * 7` gave 42."
+
+
+def test_images_from_paths_and_variables(ip, emu, tmp_path) -> None:
+    ip.ok(
+        "from PIL import Image\n"
+        "import numpy as np\n"
+        "import matplotlib\n"
+        "matplotlib.use('Agg')\n"
+        "import matplotlib.pyplot as plt\n"
+        "red = Image.new('RGB', (40, 30), 'red')\n"
+        "blue_array = np.zeros((20, 20, 3), dtype=np.uint8); blue_array[..., 2] = 255\n"
+        "fig, ax = plt.subplots(figsize=(2, 2)); ax.plot([1, 2, 3]); plt.close(fig)\n"
+        "import io; buf = io.BytesIO(); Image.new('RGB', (10, 10), 'green').save(buf, 'PNG')\n"
+        "green_bytes = buf.getvalue()\n"
+        "frames = [red]\n"
+    )
+    path = tmp_path / "yellow.png"
+    from PIL import Image
+
+    Image.new("RGB", (16, 16), "yellow").save(path)
+    ip.ok(f"%%grok --image red --image blue_array --image fig --image green_bytes "
+          f"--image frames[0] --image {path}\nWhat do these show?")
+    parts = last_body(emu)["messages"][-1]["content"]
+    images = [p for p in parts if p["type"] == "image_url"]
+    assert len(images) == 6
+    assert all(p["image_url"]["url"].startswith("data:image/") for p in images)
+    answer = ip.outputs()[0]["text/markdown"]
+    for colour in ("red", "blue", "green", "yellow"):
+        assert f"dominant colour is {colour}" in answer
+
+
+def test_tools_run_in_the_kernel_and_show(ip, emu) -> None:
+    ip.ok(
+        "calls = []\n"
+        "def add(a: int, b: int) -> int:\n"
+        '    """Add two integers."""\n'
+        "    calls.append((a, b))\n"
+        "    return a + b\n"
+        "def shout(text: str) -> str:\n"
+        '    """Upper-case the text."""\n'
+        "    return text.upper()\n"
+    )
+    ip.ok("%%grok --tools add,shout\nUse the add tool: add(a=2, b=3)")
+    assert ip.ns["calls"] == [(2, 3)]
+    first, second = emu.chat_requests[-2:]
+    assert [t["function"]["name"] for t in first.body["tools"]] == ["add", "shout"]
+    assert first.body["tools"][0]["function"]["description"] == "Add two integers."
+    assert second.body["messages"][-1] == {
+        "role": "tool", "tool_call_id": second.body["messages"][-2]["tool_calls"][0]["id"],
+        "content": "5",
+    }
+    final = ip.outputs()[0]["text/markdown"]
+    assert '🔧 `add({"a": 2, "b": 3})` → `5`' in final
+    assert "add returned 5" in final
+    assert "1 tool call" in final  # the footer counts them
+
+
+def test_parallel_tool_calls_and_max_steps(ip, emu) -> None:
+    ip.ok(
+        "def weather(city: str) -> str:\n"
+        '    """The weather in a city."""\n'
+        "    return f'sunny in {city}'\n"
+    )
+    ip.ok("%%grok --tools weather --max-steps 2\n"
+          "Call weather for 'Paris' and 'Oslo', each separately.")
+    final = ip.outputs()[0]["text/markdown"]
+    assert "sunny in Paris" in final and "sunny in Oslo" in final
+    assert len(emu.chat_requests) == 2
+    assert emu.chat_requests[-1].body["tool_choice"] == "none"  # the last round must answer
+
+
+def test_config_defaults_apply_and_persist(ip, emu) -> None:
+    ip.ok('%config GrokMagics.model = "grok-3-mini"')
+    ip.ok("%config GrokMagics.default_format = 'text'")
+    ip.ok('%%grok\nSay "configured"')
+    assert last_body(emu)["model"] == "grok-3-mini"
+    assert set(ip.outputs()[0]) == {"text/plain"}
+    ip.ok("%reload_ext grok_jupyter")
+    ip.ok('%%grok\nSay "still configured"')
+    assert last_body(emu)["model"] == "grok-3-mini"
+    ip.ok('%%grok -m grok-4\nSay "overridden"')
+    assert last_body(emu)["model"] == "grok-4"
+
+
+def test_config_rejects_bad_values(ip) -> None:
+    ip.run("%config GrokMagics.default_format = 'pdf'")
+    assert ip.magics.default_format == "markdown"
+
+
+def test_terminal_ipython_streams_to_stdout(ip, capsys) -> None:
+    ip.magics.output = "stdout"
+    ip.ok('%%grok -m grok-3-mini\nSay "in the terminal"')
+    out = capsys.readouterr().out
+    assert "[reasoning] " in out and "in the terminal" in out and "-- grok-3-mini" in out
+    assert ip.outputs() == []  # no rich display at all
+
+
+@pytest.mark.parametrize("interval", [0.05])
+def test_display_updates_are_bounded_by_time_not_tokens(ip, emu, interval) -> None:
+    import time
+
+    ip.magics.throttle_interval = interval
+    started = time.perf_counter()
+    ip.ok("%%grok --max-tokens 6000\nWrite 3000 words about the sea.")
+    elapsed = time.perf_counter() - started
+    record = json.loads(json.dumps(ip.outputs()[0]))  # the saved notebook's one output
+    assert record["text/markdown"].count(" ") >= 2999
+    from grok_jupyter.client import get_ledger
+
+    tokens = get_ledger().records[-1].completion_tokens
+    assert tokens >= 5000  # words and the spaces between them
+    # At most one update per interval, plus the first show, status changes and the final one.
+    assert len(ip.pub.events) <= elapsed / interval + 5

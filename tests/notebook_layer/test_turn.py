@@ -1,0 +1,202 @@
+"""One user turn through the client, as the magic and the panel drive it."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from grok_jupyter.client import (
+    Message,
+    ServiceUnavailableError,
+    StreamInterruptedError,
+    UnsupportedParameterError,
+    get_ledger,
+)
+from grok_jupyter.conversation import INTERRUPTED_MARKER, Conversation, get_conversation
+from grok_jupyter.tools import KernelTools
+from grok_jupyter.turn import STREAMING, WAITING, StopSignal, TurnObserver, run_turn
+
+
+class Recorder(TurnObserver):
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def on_status(self, text):
+        self.events.append(("status", text))
+
+    def on_reasoning(self, delta):
+        self.events.append(("reasoning", delta))
+
+    def on_text(self, delta):
+        self.events.append(("text", delta))
+
+    def on_tool_call(self, call):
+        self.events.append(("tool_call", call.function.name))
+
+    def on_tool_result(self, result):
+        self.events.append(("tool_result", result.output))
+
+    def texts(self) -> str:
+        return "".join(str(v) for k, v in self.events if k == "text")
+
+    def kinds(self) -> list[str]:
+        return [k for k, _ in self.events]
+
+
+def get_weather(city: str) -> dict:
+    """The current weather in a city."""
+    return {"city": city, "sky": "sunny", "temp_c": 24}
+
+
+def get_time(city: str) -> str:
+    """The local time in a city."""
+    return f"14:05 in {city}"
+
+
+def test_a_streamed_turn_reports_progress_and_is_committed(client):
+    conversation = Conversation("t1")
+    observer = Recorder()
+    result = run_turn(
+        Message.user("reply with 40 words"),
+        conversation=conversation, client=client, model="grok-3", observer=observer,
+    )
+    assert result.ok and result.error is None
+    assert observer.events[0] == ("status", WAITING)
+    assert ("status", STREAMING) in observer.events
+    assert observer.texts() == result.text and len(result.text.split()) == 40
+    assert result.model == "grok-3" and result.usage.completion_tokens > 0
+    assert result.cost_usd > 0 and result.ttft_s is not None
+    roles = [m.role for m in conversation.messages]
+    assert roles == ["user", "assistant"]
+    assert conversation.messages[1].text == result.text
+
+
+def test_reasoning_is_reported_before_the_answer_and_not_sent_back(client, emu):
+    conversation = Conversation("t2")
+    observer = Recorder()
+    result = run_turn(Message.user("Why is the sky blue?"), conversation=conversation,
+                      client=client, model="grok-3-mini", observer=observer)
+    kinds = observer.kinds()
+    assert "reasoning" in kinds and kinds.index("reasoning") < kinds.index("text")
+    assert result.reasoning and conversation.messages[1].reasoning_content == result.reasoning
+    run_turn(Message.user("And at sunset?"), conversation=conversation, client=client,
+             model="grok-3-mini")
+    sent = emu.chat_requests[-1].body["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert "reasoning_content" not in sent[1]
+
+
+def test_the_conversation_and_system_prompt_are_sent_each_turn(client, emu):
+    conversation = get_conversation("shared-by-name")
+    conversation.reset()
+    run_turn(Message.user("My name is Ada."), conversation=conversation, client=client,
+             model="grok-3", system="Be brief.")
+    run_turn(Message.user("What is my name?"), conversation=get_conversation("shared-by-name"),
+             client=client, model="grok-3", system="Be brief.", stream=False)
+    sent = emu.chat_requests[-1].body["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert sent[0]["content"] == "Be brief." and sent[1]["content"] == "My name is Ada."
+    assert len(conversation) == 4
+
+
+def test_tool_calls_are_run_and_the_answer_uses_their_results(client, emu):
+    conversation = Conversation("tools")
+    observer = Recorder()
+    result = run_turn(
+        Message.user("Use get_weather to check the weather in Oslo."),
+        conversation=conversation, client=client, model="grok-4-1-fast-non-reasoning",
+        tools=KernelTools([get_weather]), observer=observer,
+    )
+    assert result.ok
+    assert [r.value for r in result.tool_results] == [{"city": "Oslo", "sky": "sunny", "temp_c": 24}]
+    assert ("tool_call", "get_weather") in observer.events
+    assert "sunny" in result.text
+    assert [m.role for m in conversation.messages] == ["user", "assistant", "tool", "assistant"]
+    assert conversation.messages[1].tool_calls[0].function.name == "get_weather"
+    assert conversation.messages[1].content == ""
+    assert len(emu.chat_requests) == 2
+
+
+def test_parallel_tool_calls_in_one_round(client):
+    result = run_turn(
+        Message.user("Call get_weather and get_time for Lima."),
+        conversation=None, client=client, model="grok-4-1-fast-non-reasoning",
+        tools=KernelTools([get_weather, get_time]),
+    )
+    assert sorted(r.call.function.name for r in result.tool_results) == ["get_time", "get_weather"]
+    assert result.steps == 2 and result.ok
+
+
+def test_the_last_allowed_round_asks_for_an_answer(client, emu):
+    result = run_turn(
+        Message.user("Use get_weather for Rome."),
+        conversation=None, client=client, model="grok-3",
+        tools=KernelTools([get_weather]), max_steps=2,
+    )
+    assert result.steps == 2
+    assert emu.chat_requests[-1].body["tool_choice"] == "none"
+    assert result.text
+
+
+def test_stop_closes_the_stream_at_once_and_keeps_the_partial_answer(client, emu):
+    conversation = Conversation("stop")
+    stop = StopSignal()
+    seen = threading.Event()
+
+    class StopAfterSomeText(Recorder):
+        def on_text(self, delta):
+            super().on_text(delta)
+            if len(self.events) > 20:
+                seen.set()
+
+    observer = StopAfterSomeText()
+    threading.Thread(target=lambda: seen.wait(10) and stop.stop(), daemon=True).start()
+    result = run_turn(
+        Message.user("reply with 20000 words"), conversation=conversation, client=client,
+        model="grok-3", observer=observer, cancel=stop,
+    )
+    assert result.interrupted and result.error is None
+    assert 0 < len(result.text.split()) < 20000
+    final = conversation.messages[-1]
+    assert final.text == result.text + INTERRUPTED_MARKER
+
+
+def test_a_failed_turn_commits_nothing_and_can_be_retried(client, emu):
+    conversation = Conversation("retry")
+    emu.inject("unavailable", times=3)  # the client's 2 retries are used up
+    result = run_turn(Message.user("Hello"), conversation=conversation, client=client,
+                      model="grok-3")
+    assert isinstance(result.error, ServiceUnavailableError)
+    assert len(conversation) == 0 and len(emu.chat_requests) == 3
+    again = run_turn(Message.user("Hello"), conversation=conversation, client=client,
+                     model="grok-3")
+    assert again.ok and [m.role for m in conversation.messages] == ["user", "assistant"]
+
+
+def test_a_cut_stream_keeps_what_arrived(client, emu):
+    conversation = Conversation("cut")
+    emu.inject("cut", after_chunks=6)
+    observer = Recorder()
+    result = run_turn(Message.user("reply with 300 words"), conversation=conversation,
+                      client=client, model="grok-3", observer=observer)
+    assert isinstance(result.error, StreamInterruptedError) and result.interrupted
+    assert result.text and result.text == observer.texts()
+    assert conversation.messages[-1].text == result.text + INTERRUPTED_MARKER
+    assert len(emu.chat_requests) == 1  # never retried once text was shown
+
+
+def test_a_parameter_the_model_rejects_is_raised_before_anything_is_sent(client, emu):
+    conversation = Conversation("bad")
+    with pytest.raises(UnsupportedParameterError):
+        run_turn(Message.user("hi"), conversation=conversation, client=client,
+                 model="grok-3-mini", params={"stop": ["\n"]})
+    assert emu.requests == [] and len(conversation) == 0
+
+
+def test_each_turn_lands_in_the_shared_ledger_with_its_source(client):
+    before = len(get_ledger().records)
+    run_turn(Message.user("hi"), conversation=None, client=client, model="grok-3",
+             source="panel")
+    records = get_ledger().records[before:]
+    assert [r.source for r in records] == ["panel"]

@@ -1,0 +1,281 @@
+"""ChatPanel against the emulator over loopback, through its buttons and fields."""
+
+from __future__ import annotations
+
+import json
+
+import ipywidgets as widgets
+import pytest
+from panel_helpers import png_bytes, upload_value, wait_until
+
+from grok_jupyter.client import GrokClient
+from grok_jupyter.client._types import Message
+from grok_jupyter.conversation import INTERRUPTED_MARKER, get_conversation
+from grok_jupyter.turn import run_turn
+
+TEST_API_KEY = "xai-emulator-test-key-7Qk9"  # tests/conftest.py's key, which the emu fixture sets
+
+LONG = "reply with 3000 words"
+
+
+def ask(panel, text: str):
+    panel.input.value = text
+    panel.send_button.click()
+    return panel.wait(60)
+
+
+def updates_to(comms, widget) -> list[dict]:
+    """The state updates a frontend received for ``widget``."""
+    return [data["state"] for cid, kind, data in comms
+            if cid == widget.comm.comm_id and data.get("method") == "update"]
+
+
+def test_send_streams_the_reply_into_the_transcript(emu, client, panels, comms):
+    panel = panels("t-send", client=client)
+    result = ask(panel, "Hello there, who are you?")
+
+    assert result.error is None and "emulator" in result.text
+    history = panel._history.value
+    assert "Hello there, who are you?" in history
+    assert "emulator answering" in history
+    assert panel.input.value == ""  # the input is emptied for the next question
+    assert panel._live_answer.value == "" and panel._live_user.value == ""
+    # The answer streamed into the live view before it was committed to the transcript.
+    assert any("emulator" in s.get("value", "") for s in updates_to(comms, panel._live_answer))
+    # Status: model, the turn's tokens, the conversation's cost, time to first token.
+    status = panel.status
+    assert status.startswith("grok-4-1-fast-non-reasoning")
+    assert f"{result.usage.total_tokens:,} tokens" in status
+    assert "conversation $" in status and "TTFT" in status
+    assert [m.role for m in get_conversation("t-send").messages] == ["user", "assistant"]
+    assert emu.chat_requests[-1].body["stream"] is True
+    assert client.ledger.records[-1].source == "panel"
+
+
+def test_progress_is_shown_while_waiting_then_streaming(emu, client, panels, comms):
+    panel = panels("t-progress", client=client)
+    ask(panel, "Say something short.")
+    shown = [s["value"] for s in updates_to(comms, panel.status_line) if "value" in s]
+    waiting = next(i for i, v in enumerate(shown) if "waiting for first token" in v)
+    streaming = next(i for i, v in enumerate(shown) if "streaming" in v)
+    assert waiting < streaming < len(shown) - 1
+    assert "TTFT" in shown[-1]
+
+
+def test_markdown_is_rendered_and_html_from_the_model_is_escaped(panels):
+    panel = panels("t-md")
+    panel.conversation.append(
+        Message.user("show me"),
+        Message.assistant("**bold**\n\n```python\nprint('<hi>')\n```\n\n<script>alert(1)</script>"
+                          " [x](javascript:alert(1))"),
+    )
+    history = panel._history.value
+    assert "<strong>bold</strong>" in history
+    assert '<pre><code class="language-python">print(\'&lt;hi&gt;\')' in history
+    assert "<script>" not in history and "&lt;script&gt;" in history
+    assert 'href="javascript' not in history
+
+
+def test_stop_mid_stream_keeps_the_partial_answer(emu, client, panels):
+    panel = panels("t-stop", client=client)
+    emu.inject("slow_chunks", delay=0.02)
+    panel.input.value = LONG
+    panel.send_button.click()
+    assert panel.busy and panel.send_button.disabled
+    wait_until(lambda: "streaming" in panel.status and len(panel._live_answer.value) > 200,
+               "the reply to start streaming")
+    panel.stop_button.click()
+    result = panel.wait(10)
+
+    assert result.interrupted and result.error is None
+    assert 0 < len(result.text.split()) < 3000
+    last = panel.conversation.messages[-1]
+    assert last.role == "assistant" and last.text.endswith(INTERRUPTED_MARKER)
+    assert result.text.split()[-1] in panel._history.value  # the partial answer is on screen
+    assert "stopped: the partial answer is kept" in panel._history.value
+    assert "stopped" in panel.status
+    assert not panel.busy and not panel.send_button.disabled and panel.stop_button.disabled
+    # The panel is usable again at once.
+    assert ask(panel, "And now a short one.").ok
+
+
+def test_clear_forgets_the_conversation(emu, client, panels):
+    panel = panels("t-clear", client=client)
+    ask(panel, "Remember the number 41.")
+    assert len(panel.conversation) == 2
+    panel.clear_button.click()
+    assert len(panel.conversation) == 0
+    assert panel._history.value == ""
+    ask(panel, "What did I ask you to remember?")
+    sent = [m["role"] for m in emu.chat_requests[-1].body["messages"]]
+    assert sent == ["user"]  # nothing from before the Clear was sent
+
+
+def test_model_dropdown_comes_from_the_catalogue_and_is_used(emu, client, panels):
+    panel = panels("t-model", client=client)
+    labels = dict(panel.model_dropdown.options)
+    assert "grok-4-1-fast-non-reasoning · images" in labels
+    assert "grok-3-mini" in labels  # text only: not marked
+    panel.model_dropdown.value = "grok-3-mini"
+    result = ask(panel, "Think about it: what is 6 times 7?")
+    assert emu.chat_requests[-1].body["model"] == "grok-3-mini"
+    assert panel.status.startswith("grok-3-mini")
+    # grok-3-mini streams its reasoning: shown collapsed in the transcript.
+    assert result.reasoning
+    assert '<details class="grok-reasoning"><summary>Reasoning' in panel._history.value
+
+
+def test_system_prompt_and_temperature_are_sent(emu, client, panels):
+    panel = panels("t-system", client=client, system="You are terse.")
+    panel.temperature_field.value = 0.3
+    ask(panel, "Hi")
+    body = emu.chat_requests[-1].body
+    assert body["messages"][0] == {"role": "system", "content": "You are terse."}
+    assert body["temperature"] == pytest.approx(0.3)
+    panel.system_field.value = "You are verbose."
+    assert panel.conversation.system == "You are verbose."  # the magic's -s sees it too
+
+
+def test_an_attached_image_is_previewed_sent_and_described(emu, client, panels):
+    panel = panels("t-image", client=client)
+    panel.upload.value = upload_value("red.png", png_bytes("red"))
+    previews = panel._previews.children
+    assert len(previews) == 1 and "<img" in previews[0].children[0].value
+    assert panel.upload.value == ()  # the bytes are not kept twice in widget state
+
+    result = ask(panel, "What colour is this image?")
+    assert "red" in result.text.lower()
+    sent = emu.chat_requests[-1].body["messages"][-1]["content"]
+    assert [p["type"] for p in sent] == ["text", "image_url"]
+    assert sent[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert 'class="grok-thumb"' in panel._history.value  # shown as a thumbnail
+    assert panel._previews.children == ()  # attachments go with the message they were sent in
+
+
+def test_an_attachment_can_be_removed_and_other_files_are_refused(emu, client, panels):
+    panel = panels("t-remove", client=client)
+    panel.upload.value = upload_value("blue.jpg", png_bytes("blue", fmt="JPEG"), "image/jpeg")
+    remove = panel._previews.children[0].children[1]
+    remove.click()
+    assert panel._previews.children == ()
+    ask(panel, "Anything attached?")
+    assert isinstance(emu.chat_requests[-1].body["messages"][-1]["content"], str)
+
+    panel.upload.value = upload_value("anim.gif", png_bytes("green", fmt="GIF"), "image/gif")
+    assert panel._previews.children == ()
+    assert "Only JPEG and PNG" in panel.error.value and "anim.gif" in panel.error.value
+
+
+def test_tool_calls_run_kernel_functions_and_are_shown(emu, client, panels):
+    calls = []
+
+    def get_weather(city: str) -> dict:
+        """The weather in a city."""
+        calls.append(city)
+        return {"city": city, "sky": "sunny", "celsius": 21}
+
+    panel = panels("t-tools", client=client, tools=[get_weather])
+    result = ask(panel, "Use the get_weather tool to tell me the weather in Paris.")
+    assert calls == ["Paris"]
+    assert result.ok and "sunny" in result.text
+    history = panel._history.value
+    assert "🔧 <code>get_weather(" in history and "Paris" in history
+    assert "sunny" in history
+    roles = [m.role for m in panel.conversation.messages]
+    assert roles == ["user", "assistant", "tool", "assistant"]
+
+
+def test_an_error_is_shown_readably_and_retry_resends_the_same_turn(emu, client, panels):
+    panel = panels("t-error", client=client)
+    emu.inject("unavailable", times=client.max_retries + 1)
+    result = ask(panel, "Are you there?")
+
+    assert result.error is not None
+    shown = panel.error.value
+    assert "503" in shown and "Traceback" not in shown
+    assert panel._error_box.layout.display != "none"
+    assert panel.retry_button.layout.display != "none"
+    assert len(panel.conversation) == 0  # nothing committed
+    assert "Are you there?" in panel._live_user.value  # the failed turn stays on screen
+    assert "failed" in panel.status
+
+    panel.retry_button.click()
+    result = panel.wait(30)
+    assert result.ok
+    assert [m.role for m in panel.conversation.messages] == ["user", "assistant"]
+    assert panel.conversation.messages[0].text == "Are you there?"
+    assert panel._error_box.layout.display == "none"
+
+
+def test_a_refused_request_is_explained_without_retry(emu, client, panels):
+    panel = panels("t-refused", client=client)
+    panel.model_dropdown.value = "grok-3-mini"  # takes no images
+    panel.upload.value = upload_value("red.png", png_bytes("red"))
+    ask(panel, "What colour?")
+    assert "grok-3-mini" in panel.error.value
+    assert panel.retry_button.layout.display == "none"
+    assert emu.chat_requests == []  # refused before anything was sent
+
+
+def test_the_conversation_is_shared_with_the_magic(emu, client, panels):
+    panel = panels("shared", client=client)
+    other = panels("shared", client=client)  # a second view of the same conversation
+
+    # A turn taken the way %%grok --chat shared takes it appears in the panel.
+    run_turn(Message.user("From the magic: hello"), conversation=get_conversation("shared"),
+             client=client, source="magic")
+    assert "From the magic: hello" in panel._history.value
+
+    # A panel turn becomes part of the history the magic sends next.
+    ask(panel, "From the panel: hello")
+    assert "From the panel: hello" in other._history.value
+    run_turn(Message.user("magic again"), conversation=get_conversation("shared"),
+             client=client, source="magic")
+    sent = [m.get("content") for m in emu.chat_requests[-1].body["messages"]]
+    assert "From the magic: hello" in sent and "From the panel: hello" in sent
+
+
+def test_the_magic_opens_the_panel_on_a_named_conversation(emu, panels, comms):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shown = []
+    try:
+        shell.run_line_magic("load_ext", "grok_jupyter")
+        shell.display_pub.publish = lambda data, **kw: shown.append(data)
+        shell.run_line_magic("grok", "chat from-magic")
+    finally:
+        InteractiveShell.clear_instance()
+    assert any("application/vnd.jupyter.widget-view+json" in d for d in shown)
+    panel = next(w for w in list(widgets.Widget.widgets.values())
+                 if type(w).__name__ == "ChatPanel" and w.conversation_name == "from-magic")
+    panel.close()
+
+
+def test_widget_state_never_holds_the_api_key(emu, panels):
+    with GrokClient(api_key=TEST_API_KEY, base_url=emu.base_url) as client:
+        panel = panels("t-secret", client=client)
+        emu.inject("rate_limit", times=client.max_retries + 1, retry_after=0)
+        ask(panel, "hi")  # an error message is shown too
+        ask(panel, "hi again")
+    states = [w.get_state() for w in list(widgets.Widget.widgets.values())]
+    dumped = json.dumps(states, default=lambda v: bytes(v).hex() if isinstance(
+        v, (bytes, memoryview)) else str(v))
+    assert "hi again" in dumped  # the state is really what is shown
+    assert TEST_API_KEY not in dumped
+    assert TEST_API_KEY[-8:] not in dumped
+
+
+def test_widget_updates_are_bounded_by_time_not_tokens(emu, client, panels, comms):
+    import time
+
+    panel = panels("t-throttle", client=client)
+    started = time.monotonic()
+    result = ask(panel, "reply with 3000 words")
+    elapsed = time.monotonic() - started
+    tokens = result.usage.completion_tokens
+    sent = len(updates_to(comms, panel._live_answer))
+    assert tokens >= 3000
+    # At most one update per interval, plus the first, the last and the clear.
+    assert sent <= elapsed / panel.update_interval + 4
+    assert sent < tokens / 10
