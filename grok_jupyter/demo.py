@@ -10,6 +10,7 @@ offline; the kernel inherits the environment, so the notebook's own
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -117,6 +118,8 @@ def run(notebook: Path, output: Path, *, timeout: float, kernel_name: str) -> in
         kernel_name=kernel_name,
         resources={"metadata": {"path": str(notebook.parent.resolve())}},
         on_cell_executed=on_cell_executed,
+        # The kernel's own start-up chatter (e.g. its TCP notice) is not the user's concern.
+        extra_arguments=["--log-level=ERROR"],
     )
     started = time.perf_counter()
     status = OK
@@ -155,7 +158,7 @@ def _open_hint(notebook: Path) -> str:
         shown = jupyter
     lines = [f"Open it in JupyterLab:  {shown} lab {notebook}"]
     has_lab = shutil.which("jupyter-lab", path=str(Path(sys.executable).parent)) or (
-        __import__("importlib.util").util.find_spec("jupyterlab") is not None
+        importlib.util.find_spec("jupyterlab") is not None
     )
     if not has_lab:
         lines.append(f"(JupyterLab is not installed here; first: {sys.executable} -m pip install "

@@ -47,6 +47,17 @@ def _cut(text: str, limit: int = _ARG_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def call_signature(name: str, arguments: str) -> str:
+    """``add(a=2, b=3)`` for arguments ``{"a": 2, "b": 3}``: how a Python user reads a call."""
+    try:
+        parsed = json.loads(arguments or "{}")
+    except ValueError:
+        return f"{name}({arguments})"
+    if not isinstance(parsed, dict):
+        return f"{name}({arguments})"
+    return f"{name}({', '.join(f'{k}={v!r}' for k, v in parsed.items())})"
+
+
 @dataclass
 class ToolLine:
     name: str
@@ -55,7 +66,7 @@ class ToolLine:
     error: str | None = None
 
     def markdown(self) -> str:
-        call = f"`{_cut(self.name)}({_cut(self.arguments)})`"
+        call = f"`{_cut(call_signature(self.name, self.arguments))}`"
         if self.error is not None:
             return f"- 🔧 {call} → ⚠️ `{_cut(self.error)}`"
         if self.output is None:
@@ -63,7 +74,7 @@ class ToolLine:
         return f"- 🔧 {call} → `{_cut(self.output)}`"
 
     def plain(self) -> str:
-        call = f"{self.name}({_cut(self.arguments)})"
+        call = _cut(call_signature(self.name, self.arguments))
         if self.error is not None:
             return f"tool {call} -> error: {_cut(self.error)}"
         if self.output is None:

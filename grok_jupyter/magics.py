@@ -259,6 +259,8 @@ class GrokMagics(Magics):
         params: dict[str, Any] = {}
         temperature = args.temperature if args.temperature is not None else self.temperature
         if temperature is not None:
+            if not 0 <= temperature <= 2:
+                raise _fail(f"-t {temperature:g}: the temperature must be between 0 and 2.")
             params["temperature"] = temperature
         max_tokens = args.max_tokens if args.max_tokens is not None else self.max_tokens
         if max_tokens is not None:
@@ -621,19 +623,9 @@ class GrokMagics(Magics):
                 "the chat panel is not available in this version of grok-jupyter; "
                 f"use %%grok --chat {name} meanwhile."
             ) from None
-        import inspect
-
         from IPython.display import display
 
-        params = inspect.signature(ChatPanel).parameters
-        kwargs: dict[str, Any] = {}
-        for key in ("conversation", "name", "chat"):
-            if key in params:
-                kwargs[key] = name
-                break
-        if "model" in params and self.model:
-            kwargs["model"] = self.model
-        display(ChatPanel(**kwargs))
+        display(ChatPanel(name, model=self.model or None))
 
     def _cmd_config(self, rest: str) -> None:
         from . import _reports
@@ -803,7 +795,11 @@ def _explain(exc: BaseException) -> str:
     if isinstance(exc, UnsupportedParameterError):
         return f"{message} Drop that option or pick another model with -m."
     if isinstance(exc, ContextWindowExceededError):
-        return f"{message} Shorten the prompt, start afresh with --new, or use --no-history."
+        return (
+            f"the request needs about {exc.estimated_tokens:,} tokens but the model's context "
+            f"window is {exc.context_window:,}: shorten the prompt, lower --max-tokens, "
+            "start afresh with --new, or use --no-history."
+        )
     if isinstance(exc, RateLimitError):
         wait = f" (the API asks to wait {exc.retry_after:g} s)" if exc.retry_after else ""
         return f"rate limited by the API after retries{wait}: {message} Run the cell again later."
@@ -812,8 +808,7 @@ def _explain(exc: BaseException) -> str:
     if isinstance(exc, StreamInterruptedError):
         return f"the stream broke before the answer was complete: {message}"
     if isinstance(exc, APIStatusError):
-        status = f" ({exc.status_code})" if exc.status_code else ""
-        return f"the API refused the request{status}: {message}"
+        return f"the API refused the request: {message}"
     if isinstance(exc, APIConnectionError):
         return f"could not reach the API: {message} Check XAI_BASE_URL and the network."
     return message

@@ -254,7 +254,7 @@ class ChatPanel(widgets.VBox):
         link((self, "temperature"), (self.temperature_field, "value"))
         link((self, "system"), (self.system_field, "value"))
         self.system = self.conversation.system or ""
-        self.observe(self._system_changed, "system")
+        self.observe(self._on_system_edit, "system")
 
         self.send_button.on_click(lambda _: self.send())
         self.stop_button.on_click(lambda _: self.stop())
@@ -431,7 +431,7 @@ class ChatPanel(widgets.VBox):
     def _render_history(self) -> None:
         self._history.value = render.transcript_html(self.conversation.messages)
 
-    def _system_changed(self, change: dict[str, Any]) -> None:
+    def _on_system_edit(self, change: dict[str, Any]) -> None:
         self.conversation.system = change["new"] or None
 
     def _set_busy(self, busy: bool) -> None:

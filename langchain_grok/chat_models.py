@@ -381,4 +381,3 @@ def _settings_of(client: Any) -> dict[str, Any]:
         "ledger": client.ledger,
         "catalog": client.catalog,
     }
-

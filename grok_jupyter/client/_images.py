@@ -297,19 +297,24 @@ def _encode_pil(
     w0, h0 = img.size
     if max(w0, h0) > max_side:
         img = _resized(img, max_side / max(w0, h0))
+    # Too many bytes: shrink until it fits; a PNG without alpha goes to JPEG first
+    # (skipping the slow PNG encode when the original is already known to be too big).
+    recompressed = False
+    if fmt == "png" and not _has_alpha(img) and (original_size or 0) > max_bytes:
+        fmt, img, recompressed = "jpeg", img.convert("RGB"), True
     data = _save(img, fmt)
-    # Too many bytes: shrink until it fits (a photo without alpha goes to JPEG first).
     if len(data) > max_bytes and fmt == "png" and not _has_alpha(img):
-        fmt, img = "jpeg", img.convert("RGB")
+        fmt, img, recompressed = "jpeg", img.convert("RGB"), True
         data = _save(img, fmt)
     while len(data) > max_bytes:
         img = _resized(img, max(0.5, (max_bytes / len(data)) ** 0.5 * 0.9))
         data = _save(img, fmt)
-    if img.size != (w0, h0):
+    if img.size != (w0, h0) or recompressed:
         before = f"{w0}x{h0} px" + (f", {_mib(original_size)}" if original_size else "")
+        how = "re-encoded as JPEG" if img.size == (w0, h0) else "downscaled"
         warnings.warn(
             f"{origin} was {before}, over the API limits ({max_side} px per side, "
-            f"{_mib(max_bytes)}); sent downscaled to {img.size[0]}x{img.size[1]} px, "
+            f"{_mib(max_bytes)}); sent {how} as {img.size[0]}x{img.size[1]} px, "
             f"{_mib(len(data))}.",
             ImageDownscaledWarning,
             stacklevel=4,

@@ -3,14 +3,30 @@
 ``with serve() as emu:`` runs it on 127.0.0.1 in a background thread; ``emu``
 is the base URL and carries the test controls (recorded requests, faults,
 rate limits). ``python -m grok_jupyter.emulator`` runs it in the foreground.
+
+Names load on first use (PEP 562), so ``--help`` and plain imports stay cheap.
 """
 
 from __future__ import annotations
 
-from ._app import create_app
-from ._faults import FAULTS, Fault
-from ._server import EmulatorHandle, serve
-from ._state import EmulatorState, RecordedRequest
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._app import create_app
+    from ._faults import FAULTS, Fault
+    from ._server import EmulatorHandle, serve
+    from ._state import EmulatorState, RecordedRequest
+
+_WHERE = {
+    "FAULTS": "._faults",
+    "EmulatorHandle": "._server",
+    "EmulatorState": "._state",
+    "Fault": "._faults",
+    "RecordedRequest": "._state",
+    "create_app": "._app",
+    "serve": "._server",
+}
 
 __all__ = [
     "FAULTS",
@@ -21,3 +37,15 @@ __all__ = [
     "create_app",
     "serve",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

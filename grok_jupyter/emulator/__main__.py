@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._server import base_url_of, bind_socket, make_server
-from ._state import EmulatorState
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -40,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Imported after parsing, so ``--help`` answers without loading the server.
+    from ._server import base_url_of, bind_socket, make_server
+    from ._state import EmulatorState
+
     state = EmulatorState(api_keys=args.api_keys, rpm=args.rpm, tpm=args.tpm)
     sock = bind_socket(args.host, args.port)
     # The socket already listens, so a client that reads this line can connect at once.

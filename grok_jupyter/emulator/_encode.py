@@ -98,6 +98,7 @@ def stream_events(plan: ChatPlan, reply: Reply, *, created: int, chunk_id: str) 
     )[:-1]
     tail = f',"system_fingerprint":"{fingerprint(plan.info.id)}"}}\n\n'
     events: list[bytes] = []
+
     def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 

@@ -106,6 +106,7 @@ class LiteralCall:
     name: str
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
+    start: int = 0  # where the call is written in the prompt
 
 
 def find_calls(text: str, names: list[str]) -> list[LiteralCall]:
@@ -120,7 +121,7 @@ def find_calls(text: str, names: list[str]) -> list[LiteralCall]:
             continue
         inner = text[m.end() : close]
         args, kwargs = _parse_args(inner)
-        calls.append(LiteralCall(m.group(1), args, kwargs))
+        calls.append(LiteralCall(m.group(1), args, kwargs, m.start()))
     return calls
 
 

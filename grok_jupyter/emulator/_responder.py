@@ -95,7 +95,7 @@ def respond(plan: ChatPlan) -> Reply:
             text = json.dumps(instance_for(schema, values), ensure_ascii=False)
             action = "I should answer with JSON that fits the schema."
         elif fmt.get("type") == "json_object":
-            text = json.dumps({"answer": text}, ensure_ascii=False)
+            text = json.dumps(_json_object(prompt, text), ensure_ascii=False)
             action = "I should answer with a JSON object."
         else:
             action = "I should answer directly."
@@ -166,6 +166,29 @@ def _text_answer(plan: ChatPlan, prompt: str) -> str:
         f'You said: "{snippet}". This is the grok-jupyter emulator answering as '
         f"{plan.response_model}; the same request always gets this same reply."
     )
+
+
+_KEYS_RE = re.compile(r"\bkeys?\s+((?:[\"'`]?\w+[\"'`]?(?:\s*,\s*(?:and\s+)?|\s+and\s+)?)+)", re.I)
+_NUMERIC_KEYS = re.compile(
+    r"age|count|number|num|year|total|amount|price|population|size|qty", re.I
+)
+
+
+def _json_object(prompt: str, text: str) -> dict[str, Any]:
+    """JSON mode: the keys the prompt names ("with keys name and age"), else an answer."""
+    found = _KEYS_RE.search(prompt)
+    if not found:
+        return {"answer": text}
+    keys = [k for k in re.findall(r"\w+", found.group(1)) if k.lower() != "and"]
+    values = extract_values(prompt)
+    out: dict[str, Any] = {}
+    for key in keys:
+        number = values.take_number(key) if _NUMERIC_KEYS.fullmatch(key) else None
+        if number is not None:
+            out[key] = int(number) if number.is_integer() else number
+        else:
+            out[key] = values.take_string(key) or key
+    return out
 
 
 def generate_words(n: int, seed: str) -> str:
@@ -251,6 +274,19 @@ def _plan_tool_calls(plan: ChatPlan, prompt: str) -> list[dict[str, Any]]:
     forced = (choice.get("function") or {}).get("name") if isinstance(choice, dict) else None
     literal = find_calls(prompt, [forced] if forced else names)
     chosen: list[tuple[str, LiteralCall | None]] = [(c.name, c) for c in literal]
+    if chosen and not forced:
+        # Tools named in prose beside the literal calls are called too, in prompt order.
+        written = {c.name for c in literal}
+        extra = [
+            (pos, n)
+            for n in names
+            if n not in written and (pos := _position(prompt, n)) is not None
+        ]
+        placed = sorted(
+            [(c.start, i, (c.name, c)) for i, c in enumerate(literal)]
+            + [(p, -1, (n, None)) for p, n in extra]
+        )
+        chosen = [item for _, _, item in placed]
     if not chosen:
         mentioned = sorted((pos, n) for n in names if (pos := _position(prompt, n)) is not None)
         wanted = [n for _, n in mentioned]
@@ -301,8 +337,10 @@ def _repeat_count(prompt: str, wanted: list[str], schemas: dict[str, Any]) -> in
         return max(1, int(m.group(1)))
     if len(wanted) == 1 and _SEVERAL_RE.search(prompt):
         # "weather in 'Paris' and 'London', each": one call per value the prompt lists.
-        props = (schemas[wanted[0]].get("properties") or {}).values()
-        per_call = max(1, sum(1 for p in props if p.get("type", "string") == "string"))
+        schema = schemas[wanted[0]]
+        required = set(schema.get("required") or [])
+        props = [p for k, p in (schema.get("properties") or {}).items() if k in required]
+        per_call = max(1, sum(1 for p in props if p.get("type") == "string" and "enum" not in p))
         values = extract_values(prompt, skip=tuple(schemas))
         return max(1, len(values.strings) // per_call)
     return 1
@@ -322,12 +360,17 @@ def _arguments(
             args[key] = _coerce(value, props.get(key, {}))
     else:
         for key in props:
-            if key in values.keyed or key in required:
+            if key in values.keyed or key in required or _mentioned_enum(props[key], values):
                 args[key] = instance_for(_required_only(props[key]), values, key, root=schema)
     for key in required:
         if key not in args:
             args[key] = instance_for(_required_only(props.get(key, {})), values, key, root=schema)
     return args
+
+
+def _mentioned_enum(schema: Any, values: PromptValues) -> bool:
+    options = schema.get("enum") if isinstance(schema, dict) else None
+    return bool(options) and any(isinstance(o, str) and values.mentions(o) for o in options)
 
 
 def _required_only(schema: Any) -> Any:

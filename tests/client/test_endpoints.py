@@ -160,7 +160,9 @@ def test_closing_a_stream_early_stops_and_records_once(emu, api_key):
 
     ledger = UsageLedger()
     with GrokClient(api_key=api_key, base_url=emu.base_url, ledger=ledger) as c:
-        s = c.stream("Write 300 words about the sea.", headers={"X-Emulator-Fault": "slow_chunks;delay=0.01"})
+        s = c.stream(
+            "Write 300 words about the sea.", headers={"X-Emulator-Fault": "slow_chunks;delay=0.01"}
+        )
         first = next(iter(s))
         assert first.id
         s.close()

@@ -46,7 +46,8 @@ def test_retryable_status_errors_are_retried_then_typed(client, emu, spec, cls, 
         client.chat("hi", headers=fault(spec))
     e = err.value
     assert isinstance(e, APIStatusError) and isinstance(e, GrokError)
-    assert e.status_code == status and e.message and e.code
+    assert e.status_code == status and e.message
+    assert e.code or status == 502  # a proxy's HTML 502 has no gRPC code
     assert len(emu.chat_requests) == 1 + client.max_retries
 
 
@@ -95,9 +96,12 @@ def test_connection_refused(make_client):
     from grok_jupyter.client import GrokClient
 
     with GrokClient(
-        api_key="xai-unused-key-0000", base_url="http://127.0.0.1:9/v1", max_retries=1, retry_backoff=0.01
+        api_key="xai-unused-key-0000",
+        base_url="http://127.0.0.1:9/v1",
+        max_retries=1,
+        retry_backoff=0.01,
     ) as c:
-        with pytest.raises(APIConnectionError, match="127.0.0.1:9"):
+        with pytest.raises(APIConnectionError, match=r"127\.0\.0\.1:9"):
             c.models()
 
 
@@ -142,7 +146,7 @@ def test_unprocessable_and_bad_request_on_images(client):
 def test_the_server_rejecting_a_parameter_the_catalogue_allows(make_client):
     # validate=False sends it anyway; the server's 400 comes back typed.
     c = make_client(validate=False)
-    with pytest.raises(BadRequestError, match="(?i)stop|does not support"):
+    with pytest.raises(BadRequestError, match=r"(?i)stop|does not support"):
         c.chat("hi", model="grok-3-mini", stop=["x"])
 
 
@@ -283,10 +287,12 @@ def test_key_is_never_logged_or_shown(make_client, emu, api_key, caplog):
         except GrokError as e:
             errors.append(e)
     try:
-        make_client(api_key=api_key + "-wrong").chat("hi")
+        make_client(api_key="bad-" + api_key).chat("hi")
     except GrokError as e:
         errors.append(e)
     assert len(errors) == 4
-    assert any("retry" in r.getMessage() for r in caplog.records if r.name.startswith("grok_jupyter"))
+    assert any(
+        "retry" in r.getMessage() for r in caplog.records if r.name.startswith("grok_jupyter")
+    )
     shown = caplog.text + repr(c) + "".join(f"{e!s}{e!r}{getattr(e, 'body', '')}" for e in errors)
-    assert api_key not in shown
+    assert api_key not in shown  # also covers "bad-" + api_key

@@ -75,7 +75,15 @@ def test_using_the_client_loads_no_notebook_or_langchain_or_image_libs():
         "GrokClient(api_key='k'); get_client(); len(catalog)"
     )
     assert "httpx" in mods
-    for heavy in ("PIL", "numpy", "matplotlib", "IPython", "ipywidgets", "langchain_core", "httpx_sse"):
+    for heavy in (
+        "PIL",
+        "numpy",
+        "matplotlib",
+        "IPython",
+        "ipywidgets",
+        "langchain_core",
+        "httpx_sse",
+    ):
         assert heavy not in mods
 
 
@@ -94,8 +102,14 @@ def test_settings_environment_then_explicit(monkeypatch):
     monkeypatch.setenv("XAI_BASE_URL", "http://127.0.0.1:9/v1/")
     s = resolve_settings()
     assert (s.api_key, s.base_url) == ("xai-from-env-000000", "http://127.0.0.1:9/v1")
-    s = resolve_settings("xai-explicit-11111111", "http://example.test/v1", timeout=3, max_retries=0)
-    assert (s.api_key, s.base_url, s.max_retries) == ("xai-explicit-11111111", "http://example.test/v1", 0)
+    s = resolve_settings(
+        "xai-explicit-11111111", "http://example.test/v1", timeout=3, max_retries=0
+    )
+    assert (s.api_key, s.base_url, s.max_retries) == (
+        "xai-explicit-11111111",
+        "http://example.test/v1",
+        0,
+    )
     assert s.timeout == httpx.Timeout(3.0)
 
 

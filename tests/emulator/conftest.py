@@ -9,7 +9,6 @@ import pytest
 from emulator_helpers import KEY
 
 
-
 @pytest.fixture
 def emu(emulator_session) -> Iterator:
     """The session emulator, cleared. (Overrides the root ``emu``, which also needs the client.)"""
@@ -32,7 +31,9 @@ def chat(http) -> Callable[..., httpx.Response]:
         messages = fields.pop("messages", None) or [{"role": "user", "content": prompt}]
         headers = fields.pop("headers", None)
         return http.post(
-            "/chat/completions", json={"model": model, "messages": messages, **fields}, headers=headers
+            "/chat/completions",
+            json={"model": model, "messages": messages, **fields},
+            headers=headers,
         )
 
     return post

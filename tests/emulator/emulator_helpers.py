@@ -35,6 +35,9 @@ def user_with_image(text: str, url: str) -> list[dict[str, Any]]:
     return [
         {
             "role": "user",
-            "content": [{"type": "text", "text": text}, {"type": "image_url", "image_url": {"url": url}}],
+            "content": [
+                {"type": "text", "text": text},
+                {"type": "image_url", "image_url": {"url": url}},
+            ],
         }
     ]

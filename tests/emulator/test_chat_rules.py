@@ -40,8 +40,14 @@ def test_response_shape_and_alias_resolution(chat):
 
 
 def test_grok_3_mini_high_effort_is_echoed_in_the_model_name(chat):
-    assert chat("hi", model="grok-3-mini", reasoning_effort="high").json()["model"] == "grok-3-mini-high"
-    assert chat("hi", model="grok-3-mini-latest", reasoning_effort="low").json()["model"] == "grok-3-mini"
+    assert (
+        chat("hi", model="grok-3-mini", reasoning_effort="high").json()["model"]
+        == "grok-3-mini-high"
+    )
+    assert (
+        chat("hi", model="grok-3-mini-latest", reasoning_effort="low").json()["model"]
+        == "grok-3-mini"
+    )
 
 
 def test_usage_counts_reasoning_in_the_total_and_prices_from_the_catalogue(chat):
@@ -52,7 +58,8 @@ def test_usage_counts_reasoning_in_the_total_and_prices_from_the_catalogue(chat)
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] + reasoning
     prices = get_catalog()["grok-3-mini"].price_per_million
     expected = (
-        usage["prompt_tokens"] * prices.input + (usage["completion_tokens"] + reasoning) * prices.output
+        usage["prompt_tokens"] * prices.input
+        + (usage["completion_tokens"] + reasoning) * prices.output
     )
     assert usage["cost_in_usd_ticks"] == round(expected / 1e6 * 1e10)
     assert usage["prompt_tokens_details"]["text_tokens"] == usage["prompt_tokens"]
@@ -95,7 +102,12 @@ REJECTIONS = [
     for p in sorted(m.rejected_parameters)
     if p in ("reasoning_effort", "presence_penalty", "frequency_penalty", "stop")
 ]
-VALUES = {"reasoning_effort": "low", "presence_penalty": 0.5, "frequency_penalty": 0.5, "stop": ["x"]}
+VALUES = {
+    "reasoning_effort": "low",
+    "presence_penalty": 0.5,
+    "frequency_penalty": 0.5,
+    "stop": ["x"],
+}
 
 
 @pytest.mark.parametrize(("model", "param"), REJECTIONS)
@@ -125,7 +137,12 @@ def test_unknown_and_retired_models_are_404_with_the_real_text(chat):
 def test_name_is_accepted_only_on_user_messages(chat):
     ok = chat(messages=[{"role": "user", "content": "hi", "name": "ada"}])
     assert ok.status_code == 200
-    bad = chat(messages=[{"role": "system", "content": "be nice", "name": "x"}, {"role": "user", "content": "hi"}])
+    bad = chat(
+        messages=[
+            {"role": "system", "content": "be nice", "name": "x"},
+            {"role": "user", "content": "hi"},
+        ]
+    )
     assert bad.status_code == 400
     assert bad.json()["error"] == "Only messages of role 'user' can have a name."
 
@@ -144,7 +161,9 @@ def test_assistant_tool_turn_needs_string_content(chat):
     ok = chat(messages=[*base, {"role": "assistant", "content": "", "tool_calls": [call]}, tool])
     assert ok.status_code == 200
     # Null content with tool calls is refused by the real API (langchain-ai/langchain#34140).
-    null = chat(messages=[*base, {"role": "assistant", "content": None, "tool_calls": [call]}, tool])
+    null = chat(
+        messages=[*base, {"role": "assistant", "content": None, "tool_calls": [call]}, tool]
+    )
     assert null.status_code == 400
 
 
@@ -167,7 +186,9 @@ def test_prompt_longer_than_the_context_window_is_400(chat):
     response = chat("word " * 132_000, model="grok-3")
     assert response.status_code == 400
     error = response.json()["error"]
-    assert error.startswith("This model's maximum prompt length is 131072 but the request contains ")
+    assert error.startswith(
+        "This model's maximum prompt length is 131072 but the request contains "
+    )
 
 
 def test_image_to_a_text_only_model_is_400(chat):

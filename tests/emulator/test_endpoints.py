@@ -19,14 +19,22 @@ def test_models_lists_every_catalogue_model(http):
     ids = {m["id"] for m in body["data"]}
     assert ids == {m.id for m in get_catalog()}
     entry = next(m for m in body["data"] if m["id"] == "grok-4-0709")
-    assert entry == {"id": "grok-4-0709", "created": 1752019200, "object": "model", "owned_by": "xai"}
+    assert entry == {
+        "id": "grok-4-0709",
+        "created": 1752019200,
+        "object": "model",
+        "owned_by": "xai",
+    }
 
 
 def test_model_by_alias_gives_the_canonical_entry_and_unknown_is_404(http):
     assert http.get("/models/grok-4-latest").json()["id"] == "grok-4-0709"
     missing = http.get("/models/grok-nope")
     assert missing.status_code == 404
-    assert missing.json() == {"code": "Some requested entity was not found", "error": "Model not found"}
+    assert missing.json() == {
+        "code": "Some requested entity was not found",
+        "error": "Model not found",
+    }
 
 
 def test_language_models_carry_prices_modalities_and_aliases(http):
@@ -56,7 +64,11 @@ def test_tokenize_text_uses_the_shared_tokenizer(http):
     tokens = http.post("/tokenize-text", json={"text": text, "model": "grok-4"}).json()["token_ids"]
     assert [t["string_token"] for t in tokens] == split_tokens(text)
     assert "".join(t["string_token"] for t in tokens) == text
-    assert tokens[0] == {"token_id": token_id("Hello"), "string_token": "Hello", "token_bytes": list(b"Hello")}
+    assert tokens[0] == {
+        "token_id": token_id("Hello"),
+        "string_token": "Hello",
+        "token_bytes": list(b"Hello"),
+    }
     missing = http.post("/tokenize-text", json={"model": "grok-4"})
     assert missing.status_code == 422 and "missing field `text`" in missing.text
 

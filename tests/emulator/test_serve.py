@@ -21,7 +21,11 @@ def test_requests_are_recorded_with_the_key_redacted(emu, chat):
     chat("hello")
     [recorded] = emu.requests
     assert isinstance(recorded, RecordedRequest)
-    assert (recorded.method, recorded.path, recorded.fault) == ("POST", "/v1/chat/completions", None)
+    assert (recorded.method, recorded.path, recorded.fault) == (
+        "POST",
+        "/v1/chat/completions",
+        None,
+    )
     assert recorded.body["messages"][0]["content"] == "hello"
     assert KEY not in str(recorded.headers)
     assert recorded.headers["authorization"] == "Bearer xa***k9"
@@ -46,7 +50,10 @@ def test_nothing_sent_means_nothing_recorded(emu):
 def test_a_second_server_runs_alongside_and_stops():
     with serve() as other:
         url = other.base_url
-        assert httpx.get(f"{url}/models", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+        assert (
+            httpx.get(f"{url}/models", headers={"Authorization": f"Bearer {KEY}"}).status_code
+            == 200
+        )
     try:
         httpx.get(f"{url}/models", timeout=2)
     except httpx.ConnectError:
@@ -69,7 +76,10 @@ def test_command_line_prints_the_base_url_then_serves():
         ok = httpx.get(f"{url}/models", headers={"Authorization": "Bearer xai-cli"}, timeout=10)
         assert ok.status_code == 200
         # --api-key restricts the accepted keys.
-        assert httpx.get(f"{url}/models", headers={"Authorization": f"Bearer {KEY}"}).status_code == 400
+        assert (
+            httpx.get(f"{url}/models", headers={"Authorization": f"Bearer {KEY}"}).status_code
+            == 400
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -9,7 +9,11 @@ TOOLS = [
         "type": "function",
         "function": {
             "name": name,
-            "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]},
+            "parameters": {
+                "type": "object",
+                "properties": {"x": {"type": "integer"}},
+                "required": ["x"],
+            },
         },
     }
     for name in ("alpha", "beta")
@@ -58,7 +62,10 @@ def test_usage_chunk_only_with_include_usage(chat):
 def test_reasoning_streams_before_content(chat):
     events = parse_sse(chat("Reply with 3 words", model="grok-3-mini", stream=True).text)[:-1]
     deltas = [e["choices"][0]["delta"] for e in events]
-    kinds = ["reasoning" if "reasoning_content" in d else "content" if "content" in d else "-" for d in deltas]
+    kinds = [
+        "reasoning" if "reasoning_content" in d else "content" if "content" in d else "-"
+        for d in deltas
+    ]
     assert kinds[0] == "reasoning" and "content" in kinds
     assert kinds.index("content") > max(i for i, k in enumerate(kinds) if k == "reasoning")
     assert deltas[0]["role"] == "assistant"
@@ -66,7 +73,11 @@ def test_reasoning_streams_before_content(chat):
 
 def test_tool_calls_stream_whole_one_per_chunk_with_index(chat):
     events = parse_sse(chat("Call alpha(1) and beta(2)", tools=TOOLS, stream=True).text)[:-1]
-    calls = [e["choices"][0]["delta"]["tool_calls"] for e in events if "tool_calls" in e["choices"][0]["delta"]]
+    calls = [
+        e["choices"][0]["delta"]["tool_calls"]
+        for e in events
+        if "tool_calls" in e["choices"][0]["delta"]
+    ]
     assert [len(c) for c in calls] == [1, 1]
     assert [c[0]["index"] for c in calls] == [0, 1]
     assert [c[0]["function"] for c in calls] == [
@@ -80,5 +91,7 @@ def test_tool_calls_stream_whole_one_per_chunk_with_index(chat):
 
 def test_long_streams_arrive_whole(chat):
     events = parse_sse(chat("Write 3000 words", stream=True).text)
-    text = "".join(e["choices"][0]["delta"].get("content", "") for e in events[:-1] if e != "[DONE]")
+    text = "".join(
+        e["choices"][0]["delta"].get("content", "") for e in events[:-1] if e != "[DONE]"
+    )
     assert len(text.split()) == 3000

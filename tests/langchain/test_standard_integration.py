@@ -23,7 +23,8 @@ pytestmark = pytest.mark.enable_socket
 
 NEEDS_INTERNET = (
     "downloads its test image from raw.githubusercontent.com; this machine has no "
-    "internet. Covered by test_vision.py with Pillow-made images (data URL, base64 block)."
+    "internet. Covered by test_chatgrok.py::test_vision_with_images_we_make "
+    "(a Pillow-made PNG as a data URL, a base64 block and a v0 block)."
 )
 
 

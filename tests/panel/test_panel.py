@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-import ipywidgets as widgets
 import pytest
-from panel_helpers import png_bytes, upload_value, wait_until
+from panel_helpers import all_widgets, png_bytes, upload_value, wait_until
 
 from grok_jupyter.client import GrokClient
 from grok_jupyter.client._types import Message
@@ -235,20 +234,22 @@ def test_the_conversation_is_shared_with_the_magic(emu, client, panels):
     assert "From the magic: hello" in sent and "From the panel: hello" in sent
 
 
-def test_the_magic_opens_the_panel_on_a_named_conversation(emu, panels, comms):
+def test_the_magic_opens_the_panel_on_a_named_conversation(emu, panels, comms, monkeypatch):
+    import IPython.display
     from IPython.core.interactiveshell import InteractiveShell
 
-    shell = InteractiveShell.instance()
+    from grok_jupyter import ChatPanel
+
     shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+    shell = InteractiveShell.instance()
     try:
         shell.run_line_magic("load_ext", "grok_jupyter")
-        shell.display_pub.publish = lambda data, **kw: shown.append(data)
         shell.run_line_magic("grok", "chat from-magic")
     finally:
         InteractiveShell.clear_instance()
-    assert any("application/vnd.jupyter.widget-view+json" in d for d in shown)
-    panel = next(w for w in list(widgets.Widget.widgets.values())
-                 if type(w).__name__ == "ChatPanel" and w.conversation_name == "from-magic")
+    (panel,) = shown
+    assert isinstance(panel, ChatPanel) and panel.conversation is get_conversation("from-magic")
     panel.close()
 
 
@@ -258,7 +259,7 @@ def test_widget_state_never_holds_the_api_key(emu, panels):
         emu.inject("rate_limit", times=client.max_retries + 1, retry_after=0)
         ask(panel, "hi")  # an error message is shown too
         ask(panel, "hi again")
-    states = [w.get_state() for w in list(widgets.Widget.widgets.values())]
+    states = [w.get_state() for w in all_widgets(panel)]
     dumped = json.dumps(states, default=lambda v: bytes(v).hex() if isinstance(
         v, (bytes, memoryview)) else str(v))
     assert "hi again" in dumped  # the state is really what is shown

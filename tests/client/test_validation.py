@@ -1,0 +1,178 @@
+"""Validation before money is spent: each refusal is clear and sends nothing."""
+
+from __future__ import annotations
+
+import base64
+import io
+import warnings
+
+import pytest
+from PIL import Image
+
+from grok_jupyter.client import (
+    BadRequestError,
+    ContextWindowExceededError,
+    ImageInputError,
+    InvalidRequestError,
+    Message,
+    NotFoundError,
+    TextPart,
+    UnknownModelWarning,
+    UnsupportedParameterError,
+    image_part,
+)
+
+
+def png_bytes(w: int = 32, h: int = 32, fmt: str = "PNG") -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (w, h), (200, 30, 30)).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def data_url(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def with_image(url: str) -> list[dict]:
+    return [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "What is this?"},
+                {"type": "image_url", "image_url": {"url": url}},
+            ],
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("model", "param", "value", "hint"),
+    [
+        ("grok-3-mini", "stop", ["\n"], "grok-3"),
+        ("grok-4-1-fast-non-reasoning", "presence_penalty", 0.5, "grok-2"),
+        ("grok-4-0709", "frequency_penalty", 0.5, "grok-3"),
+        ("grok-3", "reasoning_effort", "high", "grok-3-mini"),
+    ],
+)
+def test_rejected_parameter_names_param_model_and_fix(client, emu, model, param, value, hint):
+    with pytest.raises(UnsupportedParameterError) as err:
+        client.chat("hi", model=model, **{param: value})
+    msg = str(err.value)
+    assert param in msg and model in msg and f"Drop {param}" in msg and hint in msg
+    assert (err.value.parameter, err.value.model) == (param, model)
+    assert isinstance(err.value, ValueError) and isinstance(err.value, InvalidRequestError)
+    assert emu.requests == []
+
+
+def test_rejected_parameter_via_alias_and_on_stream(client, emu):
+    with pytest.raises(UnsupportedParameterError, match="grok-4-0709"):
+        client.stream("hi", model="grok-4", stop=["x"])
+    assert emu.requests == []
+
+
+async def test_async_validation_sends_nothing(aclient, emu):
+    with pytest.raises(UnsupportedParameterError):
+        await aclient.chat("hi", model="grok-3-mini", stop=["x"])
+    with pytest.raises(UnsupportedParameterError):
+        aclient.stream("hi", model="grok-3-mini", stop=["x"])
+    assert emu.requests == []
+
+
+def test_unknown_reasoning_effort_value(client, emu):
+    with pytest.raises(UnsupportedParameterError, match="'low', 'high'"):
+        client.chat("hi", model="grok-3-mini", reasoning_effort="medium")
+    assert emu.requests == []
+
+
+def test_image_to_a_text_only_model_suggests_a_vision_model(client, emu):
+    part = image_part(png_bytes())
+    msg = Message.user([TextPart(text="What is this?"), part])
+    with pytest.raises(ImageInputError, match="text only") as err:
+        client.chat([msg], model="grok-3")
+    assert client.catalog.default_vision_model in str(err.value)
+    assert emu.requests == []
+
+
+@pytest.mark.parametrize(
+    ("url", "match"),
+    [
+        ("data:image/gif;base64,R0lGODlhAQABAAAAACw=", "JPEG or PNG"),
+        ("data:image/webp;base64,UklGRiQAAABXRUJQ", "JPEG or PNG"),
+        ("data:image/png;base64,!!!not-base64!!!", "corrupt"),
+        ("data:image/png,rawbytes", "base64"),
+        ("/home/me/cat.png", "image_part"),
+        ("file:///tmp/cat.png", "image_part"),
+    ],
+)
+def test_bad_image_urls_are_refused(client, emu, url, match):
+    with pytest.raises(ImageInputError, match=match):
+        client.chat(with_image(url), model="grok-4-1-fast-non-reasoning")
+    assert emu.requests == []
+
+
+def test_declared_png_that_is_really_gif_is_refused(client, emu):
+    gif = png_bytes(fmt="GIF")
+    with pytest.raises(ImageInputError, match="GIF"):
+        client.chat(with_image(data_url(gif, "image/png")))
+    assert emu.requests == []
+
+
+def test_image_over_10_mib_is_refused(client, emu):
+    big = png_bytes() + b"\0" * (11 * 1024 * 1024)
+    with pytest.raises(ImageInputError, match=r"11\.0 MiB"):
+        client.chat(with_image(data_url(big, "image/png")))
+    assert emu.requests == []
+
+
+def test_image_over_the_pixel_limit_is_refused(client, emu):
+    wide = png_bytes(20_000, 4)
+    with pytest.raises(ImageInputError, match="20000x4"):
+        client.chat(with_image(data_url(wide, "image/png")))
+    assert emu.requests == []
+
+
+def test_good_images_pass_and_reach_the_server(client, emu):
+    r = client.chat(with_image(data_url(png_bytes(), "image/png")))
+    assert r.text
+    jpeg = png_bytes(fmt="JPEG")
+    assert client.chat(with_image(data_url(jpeg, "image/jpeg"))).text
+    assert client.chat(with_image("https://example.com/cat.png")).text is not None
+    assert len(emu.chat_requests) == 3
+
+
+def test_prompt_over_the_context_window(client, emu):
+    long_text = "word " * 40_000  # about 40k tokens; grok-2-vision-1212 has 32,768
+    with pytest.raises(ContextWindowExceededError) as err:
+        client.chat(long_text, model="grok-2-vision-1212")
+    e = err.value
+    assert e.context_window == 32_768 and e.estimated_tokens > 32_768
+    assert "count_tokens" in str(e) and "bigger window" in str(e)
+    assert emu.requests == []
+
+
+def test_max_tokens_counts_against_the_window(client, emu):
+    with pytest.raises(ContextWindowExceededError, match="max_tokens"):
+        client.chat("hi", model="grok-3", max_tokens=200_000)
+    assert emu.requests == []
+
+
+def test_just_under_the_window_passes(client, emu):
+    text = "word " * 20_000
+    assert client.chat(text, model="grok-2-vision-1212", max_tokens=5).text
+    assert len(emu.chat_requests) == 1
+
+
+def test_unknown_model_passes_with_a_warning(client, emu):
+    with pytest.warns(UnknownModelWarning, match="grok-9-preview"):
+        with pytest.raises(NotFoundError):  # the emulator does not know it either
+            client.chat("hi", model="grok-9-preview")
+    assert len(emu.chat_requests) == 1  # sent, not refused
+
+
+def test_validate_false_sends_anyway(make_client, emu):
+    c = make_client(validate=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(BadRequestError):  # the server's own 400
+            c.chat("hi", model="grok-3-mini", stop=["x"])
+    assert len(emu.chat_requests) == 1

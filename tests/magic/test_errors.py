@@ -1,0 +1,137 @@
+"""Every user mistake is one clear line, and nothing is sent when nothing should be."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("cell", "says"),
+    [
+        ("%%grok --bogus\nhi", "unrecognized arguments: --bogus"),
+        ("%%grok -t warm\nhi", "invalid float value: 'warm'"),
+        ("%%grok -t 7\nhi", "-t 7: the temperature must be between 0 and 2"),
+        ("%%grok --max-tokens 100000000\nhi", "context window is 2,000,000: shorten the prompt"),
+        ("%%grok -f pdf\nhi", "invalid choice: 'pdf'"),
+        ("%%grok -m grok-5-ultra\nhi", "unknown model 'grok-5-ultra'"),
+        ("%%grok -m grok-3-mni\nhi", "Did you mean grok-3-mini"),
+        ("%%grok -m grok-beta\nhi", "was retired"),
+        ("%%grok -m grok-2-image\nhi", "makes images"),
+        ("%%grok -o 2fast\nhi", "-o/--output 2fast: not a valid Python variable name"),
+        ("%%grok -o class\nhi", "not a valid Python variable name"),
+        ("%%grok\n   \n", "the cell is empty"),
+        ("%%grok --image no_such_thing\nhi", "no variable or file named 'no_such_thing'"),
+        ("%%grok --image ./missing/pic.png\nhi", "--image ./missing/pic.png: no such file"),
+        ("%%grok --image not_an_image\nhi", "--image not_an_image:"),
+        ("%%grok --image not_a_png_file\nhi", "--image"),
+        ("%%grok --tools nothing_here\nhi", "--tools: no function named 'nothing_here'"),
+        ("%%grok --tools not_a_function\nhi", "'not_a_function' is a int, not a function"),
+        ("%%grok --tools ,\nhi", "--tools needs at least one function name"),
+        ("%%grok --tools untyped\nhi", "--tools:"),
+        ("%%grok --schema nothing_here\nhi", "--schema nothing_here: no variable"),
+        ("%%grok --schema not_a_function\nhi", "expected a pydantic model class or a JSON-schema"),
+        ("%%grok --max-steps 0\nhi", "--max-steps must be at least 1"),
+        ("%%grok --max-tokens 0\nhi", "--max-tokens must be at least 1"),
+        ("%%grok -s number\nhi", "the variable holds a int, not text"),
+        ("%%grok -m grok-4 --reasoning-effort high\nhi", "reasoning"),
+        ("%grok frobnicate", "unknown subcommand 'frobnicate'"),
+        ("%grok model", "Did you mean %grok models?"),
+        ("%grok image -n 0 a cat", "-n must be between 1 and 10"),
+        ("%grok image", "%grok image:"),
+        ("%grok tokens", "%grok tokens:"),
+        ("%grok emulator --now", "unrecognized arguments: --now"),
+        ("%grok models extra", "unrecognized arguments: extra"),
+    ],
+)
+def test_mistakes_are_one_line_and_send_nothing(ip, emu, tmp_path, cell, says) -> None:
+    ip.ns.update(not_an_image=object(), not_a_function=3, number=7)
+    bad = tmp_path / "bad.png"
+    bad.write_text("this is not a PNG")
+    ip.ns["not_a_png_file"] = str(bad)
+    ip.ok("def untyped(*args, **kwargs):\n    return args\n")
+    message = ip.fails(cell)
+    assert says in message
+    assert emu.requests == []
+
+
+def test_a_bad_image_file_path(ip, emu, tmp_path) -> None:
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image at all")
+    message = ip.fails(f"%%grok --image {bad}\nWhat is this?")
+    assert message.startswith(f"grok: --image {bad}:")
+    assert emu.requests == []
+
+
+def test_missing_key(ip, emu, monkeypatch) -> None:
+    from grok_jupyter.client import set_client
+
+    monkeypatch.delenv("XAI_API_KEY")
+    set_client(None)
+    message = ip.fails("%%grok\nhello")
+    assert "no xAI API key" in message and "%grok emulator" in message
+    assert emu.requests == []
+    # Nothing half-shown is left behind: the display holds no text.
+    assert all(not o.get("text/plain") for o in ip.outputs())
+
+
+def test_rate_limit_after_retries_commits_nothing(ip, emu) -> None:
+    from grok_jupyter.conversation import get_conversation
+
+    emu.inject("rate_limit", times=10, retry_after=0)
+    message = ip.fails("%%grok\nhello")
+    assert "rate limited by the API after retries" in message
+    assert len(emu.requests) == 3  # the first try and the client's two retries
+    assert get_conversation("default").messages == []  # the turn can simply be run again
+
+
+def test_the_server_refusing_a_parameter_is_one_line(ip, emu) -> None:
+    # As when the bundled catalogue is out of date: only the server knows to refuse.
+    from grok_jupyter.client import GrokClient, set_client
+
+    set_client(GrokClient(base_url=emu.base_url, validate=False))
+    message = ip.fails("%%grok -m grok-4 --reasoning-effort high\nhello")
+    assert message == (
+        "grok: the API refused the request: Model grok-4-0709 does not support parameter "
+        "reasoningEffort. (HTTP 400, Client specified an invalid argument)"
+    )
+    assert len(emu.chat_requests) == 1
+
+
+def test_a_cut_stream_keeps_the_partial_answer(ip, emu) -> None:
+    from grok_jupyter.conversation import get_conversation
+
+    emu.inject("cut", after_chunks=5)
+    message = ip.fails("%%grok\nWrite 200 words about rivers.")
+    assert "the stream broke" in message and "[interrupted]" in message
+    last = get_conversation("default").messages[-1]
+    assert last.role == "assistant" and last.text.endswith("[interrupted]")
+    assert len(last.text) > len("[interrupted]") + 2  # some of the answer arrived first
+    assert "interrupted" in ip.outputs()[0]["text/markdown"]
+
+
+def test_ctrl_c_stops_the_stream_and_keeps_the_partial_answer(ip, emu) -> None:
+    from grok_jupyter.conversation import get_conversation
+
+    ip.magics.throttle_interval = 0  # an update per delta, so the interrupt lands mid-stream
+    ip.pub.interrupt_on = 5
+    message = ip.fails("%%grok\nWrite 2000 words about rivers.")
+    assert message.startswith("grok: interrupted")
+    assert "conversation 'default'" in message
+    user, answer = get_conversation("default").messages
+    assert user.text == "Write 2000 words about rivers."
+    assert answer.text.endswith("[interrupted]")
+    words = answer.text.removesuffix("[interrupted]").split()
+    assert 0 < len(words) < 2000
+    final = ip.outputs()[-1]["text/markdown"]
+    assert "⏹ interrupted" in final
+    # The conversation carries on from the partial answer.
+    ip.pub.interrupt_on = None
+    ip.ok('%%grok\nSay "carrying on"')
+    assert len(emu.chat_requests[-1].body["messages"]) == 3
+
+
+def test_errors_show_no_traceback(ip, emu, capsys) -> None:
+    ip.run("%%grok -m nope\nhi")
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().splitlines() == ["UsageError: grok: unknown model 'nope'. See %grok models."]

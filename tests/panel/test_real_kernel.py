@@ -1,0 +1,97 @@
+"""The panel in a real ipykernel 7: it streams from a worker thread while cells run.
+
+These check order of events on IOPub, never wall-clock time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from panel_helpers import Kernel
+
+TEST_API_KEY = "xai-emulator-test-key-7Qk9"  # tests/conftest.py's key, which the emu fixture sets
+NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "04-chat-panel.ipynb"
+
+
+@pytest.fixture
+def kernel(emu) -> Iterator[Kernel]:
+    k = Kernel()  # inherits XAI_API_KEY / XAI_BASE_URL pointing at the emulator
+    try:
+        yield k
+    finally:
+        k.shutdown()
+
+
+def _update_of(model_id: str, text: str):
+    def match(msg) -> bool:
+        if msg["msg_type"] != "comm_msg" or msg["content"]["comm_id"] != model_id:
+            return False
+        return text in msg["content"]["data"].get("state", {}).get("value", "")
+    return match
+
+
+def _reply_of(cell_text: str):
+    def match(msg) -> bool:
+        return msg["msg_type"] == "stream" and cell_text in msg["content"]["text"]
+    return match
+
+
+def test_cells_run_while_the_panel_streams(emu, kernel):
+    emu.inject("slow_chunks", delay=0.01)  # 3000 words: a stream far longer than the cells below
+    live_id = kernel.execute(
+        "import time\n"
+        "from grok_jupyter import ChatPanel\n"
+        "p = ChatPanel(conversation='kernel')\n"
+        "p.input.value = 'reply with 3000 words'\n"
+        "p.send_button.click()  # what the frontend's click runs\n"
+        "print(p._live_answer.model_id)"
+    ).strip()
+    cell1_done = len(kernel.events)
+
+    # The worker thread's widget updates reach the frontend after the cell has finished.
+    first_update = kernel.wait_for(_update_of(live_id, "grok-role"), "a streamed update")
+    assert first_update >= cell1_done
+
+    # Another cell runs, and returns, while the reply is still streaming.
+    assert kernel.execute("print('cell 2:', p.busy, len(p.conversation))") == "cell 2: True 0\n"
+
+    # A cell that blocks until more of the reply arrives returns: the stream advances while a
+    # cell runs (an asyncio task on the kernel's loop would be stalled for the whole cell).
+    out = kernel.execute(
+        "n = len(p._live_answer.value)\n"
+        "while len(p._live_answer.value) <= n:\n"
+        "    time.sleep(0.01)\n"
+        "print('cell 3: the reply grew while this cell ran; busy', p.busy)"
+    )
+    assert out == "cell 3: the reply grew while this cell ran; busy True\n"
+
+    out = kernel.execute(
+        "p.stop_button.click()\n"
+        "r = p.wait(10)\n"
+        "print('stopped', r.interrupted, [m.role for m in p.conversation.messages])"
+    )
+    assert out == "stopped True ['user', 'assistant']\n"
+    assert kernel.index(_reply_of("cell 2: True")) < kernel.index(_reply_of("stopped True"))
+    assert len(emu.chat_requests) == 1
+
+
+def test_saved_notebook_has_the_transcript_but_no_key(emu, tmp_path):
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
+    NotebookClient(
+        nb, kernel_name="python3", timeout=120, store_widget_state=True,
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    saved = nbformat.writes(nb)
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    values = json.dumps([model["state"].get("value", "") for model in state.values()])
+    assert "What can you do in a notebook?" in values  # a panel turn
+    assert "What did I ask you a moment ago?" in values  # the magic's turn, shown in the panel
+    assert "city_population(" in values  # a tool call in the transcript
+    assert TEST_API_KEY not in saved
+    assert TEST_API_KEY[-8:] not in saved
