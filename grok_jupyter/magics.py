@@ -339,13 +339,19 @@ class GrokMagics(Magics):
             raise _fail(_explain(result.error) + kept)
 
         value: Any = result.text
-        parsed: Any = None
-        if schema_model is not None or response_format is not None:
-            parsed = _parse_json(result.text, schema_model, args.schema)
-            value = parsed
-        elif fmt == "code":
-            value = _extract_code(result.text)
-        sink.finish(fmt, parsed=parsed if fmt == "json" or schema_model is None else None)
+        data: Any = None
+        structured = response_format is not None
+        if structured and fmt == "markdown":
+            fmt = "json"  # structured output reads best as pretty JSON
+        try:
+            if structured:
+                data = _load_json(result.text)
+                value = _validate(data, schema_model, args.schema)
+            elif fmt == "code":
+                value = _extract_code(result.text)
+        finally:
+            # Shown even when the answer does not parse: the user needs to see what came back.
+            sink.finish(fmt, parsed=data)
         if fmt == "code" and value.strip():
             self.shell.set_next_input(value, replace=False)
         if args.output:
@@ -839,7 +845,7 @@ def _extract_code(text: str) -> str:
     return (match.group(1) if match else text).strip("\n")
 
 
-def _parse_json(text: str, schema_model: Any, schema_name: str | None) -> Any:
+def _load_json(text: str) -> Any:
     raw = text.strip()
     fenced = _FENCE.search(raw)
     if fenced and not raw.startswith(("{", "[")):
@@ -848,6 +854,11 @@ def _parse_json(text: str, schema_model: Any, schema_name: str | None) -> Any:
         data = json.loads(raw)
     except ValueError as exc:
         raise _fail(f"the answer is not valid JSON ({exc.msg} at char {exc.pos}).") from None
+    return data
+
+
+def _validate(data: Any, schema_model: Any, schema_name: str | None) -> Any:
+    """A pydantic instance for a model schema; the plain JSON value otherwise."""
     if schema_model is None:
         return data
     try:

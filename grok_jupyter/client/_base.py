@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 from pydantic import ValidationError
 
 from . import _errors
@@ -42,6 +41,7 @@ from ._errors import (
     scrub,
     status_error,
 )
+from ._http import httpx
 from ._settings import Settings, resolve_settings
 from ._types import ChatRequest, Message
 from ._usage import UsageLedger, UsageRecord, get_ledger, record_from_usage

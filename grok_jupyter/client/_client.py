@@ -13,10 +13,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
-
 from ._base import BaseGrokClient, Messages, is_event_stream, logger, now
 from ._errors import APITimeoutError, GrokError
+from ._http import httpx
 from ._streaming import AsyncChatStream, ChatStream, _StreamState
 from ._types import (
     ApiKeyInfo,

@@ -36,9 +36,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 if TYPE_CHECKING:
-    import httpx
-
     from ._accumulator import StreamAccumulator
+    from ._http import httpx
 
 
 class GrokError(Exception):

@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-import httpx
-
 from ._errors import MissingAPIKeyError, mask_key
+from ._http import httpx
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
 DEFAULT_CONNECT_TIMEOUT = 10.0

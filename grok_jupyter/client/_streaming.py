@@ -17,7 +17,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import ValidationError
 
 from ._accumulator import StreamAccumulator
@@ -28,6 +27,7 @@ from ._errors import (
     scrub,
     status_error,
 )
+from ._http import httpx
 from ._types import ChatCompletion, ChatCompletionChunk
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-import httpx
+import httpx2 as httpx
 import pytest
 
 from grok_jupyter.client import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import httpx
+import httpx2 as httpx
 import pytest
 
 import grok_jupyter.client as client_module
@@ -65,7 +65,7 @@ def _imported_after(code: str) -> set[str]:
 
 def test_importing_the_package_loads_nothing_heavy():
     mods = _imported_after("import grok_jupyter.client")
-    for heavy in ("httpx", "pydantic", "PIL", "numpy", "IPython", "ipywidgets", "langchain_core"):
+    for heavy in ("httpx2", "pydantic", "PIL", "numpy", "IPython", "ipywidgets", "langchain_core"):
         assert heavy not in mods
 
 
@@ -74,7 +74,7 @@ def test_using_the_client_loads_no_notebook_or_langchain_or_image_libs():
         "from grok_jupyter.client import GrokClient, get_client, catalog, image_part\n"
         "GrokClient(api_key='k'); get_client(); len(catalog)"
     )
-    assert "httpx" in mods
+    assert "httpx2" in mods
     for heavy in (
         "PIL",
         "numpy",

@@ -135,3 +135,10 @@ def test_errors_show_no_traceback(ip, emu, capsys) -> None:
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert err.strip().splitlines() == ["UsageError: grok: unknown model 'nope'. See %grok models."]
+
+
+def test_json_that_does_not_parse_is_one_line_and_still_shown(ip, emu) -> None:
+    message = ip.fails("%%grok -f json -o data --max-tokens 3\nGive me JSON about rivers.")
+    assert message.startswith("grok: the answer is not valid JSON")
+    assert "data" not in ip.ns
+    assert ip.outputs()[0]["text/markdown"].startswith('{"answer')  # what came back is shown

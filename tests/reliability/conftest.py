@@ -36,7 +36,7 @@ def fclient(emu) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def shell() -> Any:
-    """A real InteractiveShell with ``%load_ext grok_jupyter`` (one per session, as IPython's is)."""
+    """A real InteractiveShell with ``%load_ext grok_jupyter`` (IPython's is one per process)."""
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 

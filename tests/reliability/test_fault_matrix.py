@@ -53,7 +53,7 @@ RETRYABLE: dict[str, tuple[dict[str, Any], type[GrokError], str]] = {
     "server_error": ({}, InternalServerError, "HTTP 500"),
     "unavailable": ({}, ServiceUnavailableError, "HTTP 503"),
     "bad_gateway": ({}, InternalServerError, "502 Bad Gateway"),
-    "json_error_200": ({}, ServiceUnavailableError, "HTTP 200, The service is currently unavailable"),
+    "json_error_200": ({}, ServiceUnavailableError, "HTTP 200, The service is currently"),
     "disconnect": ({}, APIConnectionError, "Server disconnected"),
 }
 

@@ -1,0 +1,30 @@
+"""``%load_ext grok_jupyter`` is cheap: nothing heavy is imported until a cell runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+PROBE = """
+import json, sys
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+import IPython.core.magics.extension  # loaded by any %load_ext; not ours to count
+before = set(sys.modules)
+shell.run_line_magic("load_ext", "grok_jupyter")
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+
+HEAVY = ("langchain", "langchain_core", "httpx", "pydantic", "PIL", "pandas", "numpy",
+         "matplotlib", "ipywidgets", "grok_jupyter.client._client", "grok_jupyter.emulator")
+
+
+def test_load_ext_imports_almost_nothing() -> None:
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True)
+    new = json.loads(out.stdout.strip().splitlines()[-1])
+    heavy = [m for m in new if m.split(".")[0] in HEAVY or m in HEAVY or
+             any(m.startswith(h + ".") for h in HEAVY)]
+    assert heavy == []
+    assert "grok_jupyter.magics" in new
+    assert len(new) < 12, new
