@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["ChatPanel"]
 
 IMAGE_FORMATS = ("png", "jpeg")
+_LABEL = {"description_width": "initial"}
 _conversation_costs: weakref.WeakKeyDictionary[Conversation, float] = weakref.WeakKeyDictionary()
 
 
@@ -178,15 +179,15 @@ class ChatPanel(widgets.VBox):
         # --- controls -------------------------------------------------------
         self.model_dropdown = widgets.Dropdown(
             options=_model_options(model), value=model, description="Model",
-            layout=widgets.Layout(width="auto", flex="1 1 auto"),
+            layout=widgets.Layout(width="auto", flex="1 1 auto"), style=_LABEL,
         )
         self.temperature_field = widgets.BoundedFloatText(
             value=temperature, min=0.0, max=2.0, step=0.1, description="Temperature",
-            layout=widgets.Layout(width="190px"),
+            layout=widgets.Layout(width="180px"), style=_LABEL,
         )
         self.system_field = widgets.Textarea(
             value=self.conversation.system or "", placeholder="System prompt (optional)",
-            rows=1, layout=widgets.Layout(width="100%"),
+            rows=1, description="System", layout=widgets.Layout(width="auto"), style=_LABEL,
         )
         self.input = widgets.Textarea(
             placeholder="Ask Grok… (Send to submit)", rows=3,
@@ -200,9 +201,9 @@ class ChatPanel(widgets.VBox):
         self.upload = widgets.FileUpload(accept="image/png,image/jpeg,.png,.jpg,.jpeg",
                                          multiple=True, description="Image")
         self.retry_button = widgets.Button(description="Retry", button_style="danger", icon="redo")
-        for button in (self.send_button, self.stop_button, self.clear_button, self.retry_button):
-            button.layout = widgets.Layout(width="96px")
-        self.upload.layout = widgets.Layout(width="96px")
+        for button in (self.send_button, self.stop_button, self.clear_button, self.retry_button,
+                       self.upload):
+            button.layout = widgets.Layout(width="112px")
 
         # --- views ----------------------------------------------------------
         self._history = widgets.HTML()

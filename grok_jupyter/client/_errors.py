@@ -224,7 +224,8 @@ REDACTED = "[redacted]"
 
 def scrub(text: str, api_key: str | None) -> str:
     """``text`` with every form of ``api_key`` (plain, URL-encoded) replaced."""
-    if not api_key or not text:
+    # A key of a few characters cannot be told apart from ordinary text.
+    if not api_key or len(api_key) < 5 or not text:
         return text
     for form in {api_key, quote(api_key, safe=""), quote(api_key)}:
         text = text.replace(form, REDACTED)

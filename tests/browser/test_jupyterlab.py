@@ -120,7 +120,7 @@ def _chat_in_the_panel(emu, jupyterlab: str, page) -> None:
     page.goto(f"{jupyterlab}/lab/tree/04-chat-panel.ipynb?token={TOKEN}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     # Keys pressed before the kernel is connected are lost: wait for the status bar's "Idle".
-    page.locator(".jp-StatusBar").get_by_text("| Idle").wait_for()
+    page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for()
 
     # Run the setup cell, the introduction and the panel cell, as a user would.
     page.locator(".jp-Notebook .jp-Cell").first.click()

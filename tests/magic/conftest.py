@@ -115,6 +115,7 @@ def ip(ipshell, emu) -> Iterator[Harness]:
     from grok_jupyter.client import GrokClient, get_ledger, set_client
     from grok_jupyter.conversation import conversation_names, get_conversation
 
+    ipshell.config.pop("GrokMagics", None)  # %config also lands here, for %reload_ext
     magics = grok_magics(ipshell)
     for name, trait in magics.class_traits(config=True).items():
         setattr(magics, name, trait.default())
