@@ -32,8 +32,8 @@ _LAZY = {
 
 __all__ = sorted([*_LAZY, "__version__", "load_ipython_extension", "unload_ipython_extension"])
 
-if TYPE_CHECKING:
-    from .client import (
+if TYPE_CHECKING:  # for type checkers and editors; the names load lazily above
+    from .client import (  # noqa: F401
         AsyncGrokClient,
         GrokClient,
         GrokError,
@@ -46,9 +46,9 @@ if TYPE_CHECKING:
         set_async_client,
         set_client,
     )
-    from .conversation import Conversation, get_conversation
-    from .tools import KernelTools
-    from .widget import ChatPanel
+    from .conversation import Conversation, get_conversation  # noqa: F401
+    from .tools import KernelTools  # noqa: F401
+    from .widget import ChatPanel  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -34,7 +34,6 @@ _CUT = 300  # tool arguments and results are cut in the transcript, never in wha
 
 CSS = """<style>
 .grok-chat { border: 1px solid var(--jp-border-color2, #ddd); border-radius: 6px; padding: 6px; }
-.grok-chat .grok-transcript { max-height: 520px; overflow-y: auto; }
 .grok-chat .grok-turn { padding: 4px 8px; margin: 4px 0; border-radius: 6px; line-height: 1.45; }
 .grok-chat .grok-user { background: var(--jp-layout-color2, #f3f4f6); }
 .grok-chat .grok-assistant { background: var(--jp-layout-color1, #fff); }
@@ -115,7 +114,7 @@ def tool_call_html(call: ToolCall, output: str | None = None, error: str | None 
 
 
 def interrupted_html() -> str:
-    return '<div class="grok-interrupted">⏹ stopped: the partial answer is kept</div>'
+    return '<div class="grok-interrupted">■ stopped: the partial answer is kept</div>'
 
 
 def user_html(message: Message) -> str:

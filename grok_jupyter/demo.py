@@ -126,8 +126,8 @@ def run(notebook: Path, output: Path, *, timeout: float, kernel_name: str) -> in
     try:
         client.execute()
     except CellExecutionError as exc:
-        lines = [ln for ln in str(exc).splitlines() if ln.strip()]
-        _say(f"\nerror: a cell failed: {lines[-1] if lines else exc}")
+        ename, evalue = getattr(exc, "ename", ""), getattr(exc, "evalue", "")
+        _say(f"\nerror: a cell failed: {ename}: {evalue}" if ename else f"\nerror: {exc}")
         status = CELL_FAILED
     except Exception as exc:
         name = type(exc).__name__

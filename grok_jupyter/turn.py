@@ -206,7 +206,14 @@ def run_turn(
             for call in calls:
                 observer.on_tool_call(call)
             observer.on_status(RUNNING_TOOLS)
-            results = tools.run(calls)
+            try:
+                results = tools.run(calls)
+            except KeyboardInterrupt:
+                # A tool call without its result would be refused next turn: keep the text only.
+                pending.pop()
+                result.interrupted = True
+                commit(Message.assistant(result.text + text + INTERRUPTED_MARKER))
+                raise
             for tool_result in results:
                 observer.on_tool_result(tool_result)
             result.tool_results.extend(results)
@@ -237,7 +244,7 @@ def _one_round(
     result: TurnResult,
     started: float,
 ) -> tuple[ChatCompletion, str, str, bool]:
-    """One request to Grok. Returns the completion, its text and reasoning, and whether it was stopped."""
+    """One request to Grok: the completion, its text and reasoning, and whether it was stopped."""
     if not stream:
         completion = client.chat(messages, model=model, source=source, **params)
         message = completion.message
@@ -280,6 +287,9 @@ def _one_round(
                     if delta.content:
                         text_parts.append(delta.content)
                         observer.on_text(delta.content)
+                # Stop may close the stream between chunks, which ends the loop quietly.
+                if cancel is not None and cancel.is_set():
+                    interrupted = True
             except GrokError:
                 if cancel is not None and cancel.is_set():
                     interrupted = True  # Stop closed the connection under us

@@ -38,7 +38,7 @@ from .client._types import Message, TextPart
 from .conversation import Conversation, get_conversation
 from .display import Throttle
 from .tools import KernelTools
-from .turn import STREAMING, StopSignal, TurnObserver, TurnResult, run_turn
+from .turn import StopSignal, TurnObserver, TurnResult, run_turn
 
 if TYPE_CHECKING:
     from .client import GrokClient
@@ -213,9 +213,14 @@ class ChatPanel(widgets.VBox):
             layout=widgets.Layout(display="none"),
         )
         self._live_answer = widgets.HTML()
-        self.transcript = widgets.VBox(
-            [self._history, self._live_user, self._live_reasoning, self._live_answer]
+        turns = widgets.VBox(
+            [self._history, self._live_user, self._live_reasoning, self._live_answer],
+            layout=widgets.Layout(flex="0 0 auto"),
         )
+        # column-reverse keeps the scroll pinned to the newest text, without any JavaScript.
+        self.transcript = widgets.Box([turns], layout=widgets.Layout(
+            flex_flow="column-reverse", max_height="520px", overflow="hidden auto",
+        ))
         self.error = widgets.HTML()
         self._error_box = widgets.HBox([self.error, self.retry_button],
                                        layout=widgets.Layout(display="none"))
@@ -327,8 +332,14 @@ class ChatPanel(widgets.VBox):
         return self.last_result
 
     def close(self) -> None:
+        """Stop any turn, leave the conversation, and close every widget of the panel."""
         self._unsubscribe()
         self.stop()
+        todo: list[widgets.Widget] = list(self.children)
+        while todo:
+            widget = todo.pop()
+            todo.extend(getattr(widget, "children", ()))
+            widget.close()
         super().close()
 
     @property
@@ -438,7 +449,6 @@ class ChatPanel(widgets.VBox):
     def _set_busy(self, busy: bool) -> None:
         self.set_trait("busy", busy)
         self.send_button.disabled = busy
-        self.retry_button.disabled = busy
         self.stop_button.disabled = not busy
 
     def _set_status(self, text: str) -> None:
@@ -447,8 +457,6 @@ class ChatPanel(widgets.VBox):
 
     def _show_progress(self, text: str) -> None:
         self._set_status(f"{self.model} · {text}")
-        if text == STREAMING and self._observer is not None:
-            self._observer.flush()
 
     def _cost(self) -> float:
         # Prefer a tally kept by the conversation itself (it would include the magic's turns).

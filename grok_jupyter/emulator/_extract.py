@@ -2,7 +2,9 @@
 
 The responder is honest rather than clever: it takes quoted strings,
 numbers, proper nouns and non-Latin text from the prompt, in order, and
-hands them out to the fields that want them.
+hands them out to the fields that want them. Quoted strings come first; a
+capitalised word that only opens a sentence, or that is part of a tool's
+name, is not a value.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class PromptValues:
     keyed: dict[str, str] = field(default_factory=dict)
     booleans: list[bool] = field(default_factory=list)
     text: str = ""
+    quoted: int = 0  # how many of ``strings`` (the first ones) were quoted in the prompt
 
     def __post_init__(self) -> None:
         self._next_string = 0
@@ -73,22 +76,52 @@ def _unquote(value: str) -> str:
     return value
 
 
+def name_words(name: str) -> list[str]:
+    """``get_weather`` / ``getWeather`` / ``GetWeather`` -> ``["get", "weather"]``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
+    return [w.lower() for w in re.split(r"[\W_]+", spaced) if w]
+
+
+# A capitalised word opening a sentence is read as a name only when a verb
+# follows it ("Alice is 30"), never when it merely starts the sentence ("Weather in ...").
+_SUBJECT_VERB_RE = re.compile(
+    r"(?:'s|’s|\s+(?:is|was|has|had|and|lives|lived|works|worked|likes|said|says|wants|"
+    r"needs|are|were|will|would|can)\b)"
+)
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t")
+    return not before or before[-1] in ".?!\n"
+
+
 def extract_values(text: str, *, skip: tuple[str, ...] = ()) -> PromptValues:
     """Strings (quoted, then non-Latin, then proper nouns) and numbers in order of appearance.
 
-    ``skip`` holds words not to treat as values (tool names).
+    ``skip`` holds names not to treat as values (tool names, JSON keys): a quoted
+    string equal to one, or a proper noun containing one of their words, is left out.
     """
+    skip_names = {s.lower() for s in skip}
+    skip_words = skip_names | {w for s in skip for w in name_words(s)}
     quoted: list[str] = []
-    rest = text
     for m in _QUOTED_RE.finditer(text):
-        quoted.append(next(g for g in m.groups() if g is not None))
+        value = next(g for g in m.groups() if g is not None)
+        if value.lower() not in skip_names:
+            quoted.append(value)
     rest = _QUOTED_RE.sub(" ", text)
     non_latin = [m.group(0).strip() for m in _NON_LATIN_RE.finditer(rest)]
-    proper = [
-        m.group(0)
-        for m in _PROPER_RE.finditer(rest)
-        if m.group(0).split()[0] not in _NOT_NAMES and m.group(0) not in skip
-    ]
+    proper = []
+    for m in _PROPER_RE.finditer(rest):
+        words = m.group(0).split()
+        if words[0] in _NOT_NAMES or any(w.lower() in skip_words for w in words):
+            continue
+        if (
+            len(words) == 1
+            and _sentence_initial(rest, m.start())
+            and not _SUBJECT_VERB_RE.match(rest, m.end())
+        ):
+            continue
+        proper.append(m.group(0))
     numbers = [float(m.group(0)) for m in _NUMBER_RE.finditer(rest)]
     keyed = {m.group(1): m.group(2) for m in _KEYED_RE.finditer(text)}
     booleans = [
@@ -96,7 +129,14 @@ def extract_values(text: str, *, skip: tuple[str, ...] = ()) -> PromptValues:
     ]
     seen: set[str] = set()
     strings = [s for s in quoted + non_latin + proper if not (s in seen or seen.add(s))]
-    return PromptValues(strings=strings, numbers=numbers, keyed=keyed, booleans=booleans, text=text)
+    return PromptValues(
+        strings=strings,
+        numbers=numbers,
+        keyed=keyed,
+        booleans=booleans,
+        text=text,
+        quoted=len(set(quoted)),
+    )
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..client._tokens import count_tokens, split_tokens
-from ._extract import LiteralCall, PromptValues, extract_values, find_calls
+from ..client._tokens import count_tokens, message_text, split_tokens
+from ._extract import LiteralCall, PromptValues, extract_values, find_calls, name_words
 from ._schema import instance_for
-from ._validation import ChatPlan, message_text
+from ._validation import ChatPlan
 
 
 @dataclass
@@ -95,7 +95,7 @@ def respond(plan: ChatPlan) -> Reply:
             text = json.dumps(instance_for(schema, values), ensure_ascii=False)
             action = "I should answer with JSON that fits the schema."
         elif fmt.get("type") == "json_object":
-            text = json.dumps(_json_object(prompt, text), ensure_ascii=False)
+            text = json.dumps(_json_object(plan.messages, prompt, text), ensure_ascii=False)
             action = "I should answer with a JSON object."
         else:
             action = "I should answer directly."
@@ -168,26 +168,66 @@ def _text_answer(plan: ChatPlan, prompt: str) -> str:
     )
 
 
-_KEYS_RE = re.compile(r"\bkeys?\s+((?:[\"'`]?\w+[\"'`]?(?:\s*,\s*(?:and\s+)?|\s+and\s+)?)+)", re.I)
+_KEY_NOUN = r"(?:keys?|fields?|properties|attributes)"
+_QUOTED_KEY = r"(?:\"\w+\"|'\w+'|`\w+`|“\w+”)"
+_ANY_KEY = rf"(?:{_QUOTED_KEY}|\w+)"
+_KEY_SEP = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)"
+
+
+def _key_list(item: str) -> str:
+    return rf"{item}(?:{_KEY_SEP}{item})*"
+
+
+# Where a prompt names JSON keys: "with keys name and age", "with 'setup' and
+# 'punchline' keys", "JSON with `setup` and `punchline`". Bare (unquoted) words
+# count only right after "keys"; elsewhere only quoted names do, to stay conservative.
+_KEYS_RES = (
+    re.compile(
+        rf"\b{_KEY_NOUN}\b\s*(?:named|called)?\s*:?\s*({_key_list(_ANY_KEY)})",
+        re.I,
+    ),
+    re.compile(rf"({_key_list(_QUOTED_KEY)})\s+{_KEY_NOUN}\b", re.I),
+    re.compile(rf"\bJSON(?:\s+object)?\s+with\s+(?:the\s+)?({_key_list(_QUOTED_KEY)})", re.I),
+)
+_NOT_KEYS = frozenset(
+    "and or the a an in of to for that which are is with as should must only other than "
+    "no not json object".split()
+)
 _NUMERIC_KEYS = re.compile(
     r"age|count|number|num|year|total|amount|price|population|size|qty", re.I
 )
 
 
-def _json_object(prompt: str, text: str) -> dict[str, Any]:
-    """JSON mode: the keys the prompt names ("with keys name and age"), else an answer."""
-    found = _KEYS_RE.search(prompt)
-    if not found:
+def json_keys(text: str) -> list[str]:
+    """The JSON keys ``text`` names, in order of appearance, or ``[]``."""
+    found: list[tuple[int, str]] = []
+    for pattern in _KEYS_RES:
+        for m in pattern.finditer(text):
+            for k in re.finditer(r"([\"'`“])?(\w+)", m.group(1)):
+                # A quoted name is always a key; a bare word only if it is no filler word.
+                if k.group(1) or k.group(2).lower() not in _NOT_KEYS:
+                    found.append((m.start(1) + k.start(), k.group(2)))
+    return list(dict.fromkeys(k for _, k in sorted(found)))
+
+
+def _json_object(messages: list[dict[str, Any]], prompt: str, text: str) -> dict[str, Any]:
+    """JSON mode: the keys the prompt (or else a system message) names, else an answer."""
+    keys = json_keys(prompt)
+    if not keys:
+        system = [message_text(m) for m in messages if m.get("role") in ("system", "developer")]
+        keys = json_keys("\n".join(system))
+    if not keys:
         return {"answer": text}
-    keys = [k for k in re.findall(r"\w+", found.group(1)) if k.lower() != "and"]
-    values = extract_values(prompt)
+    # The key names themselves (often quoted in the prompt) are not values.
+    values = extract_values(prompt, skip=tuple(keys))
     out: dict[str, Any] = {}
     for key in keys:
         number = values.take_number(key) if _NUMERIC_KEYS.fullmatch(key) else None
         if number is not None:
             out[key] = int(number) if number.is_integer() else number
         else:
-            out[key] = values.take_string(key) or key
+            # Nothing in the prompt for it: deterministic filler text, still a string.
+            out[key] = values.take_string(key) or generate_words(6, f"{key}|{prompt}")
     return out
 
 
@@ -294,8 +334,10 @@ def _plan_tool_calls(plan: ChatPlan, prompt: str) -> list[dict[str, Any]]:
             wanted = [forced]
         elif not wanted and _ALL_TOOLS_RE.search(prompt):
             wanted = names
-        elif not wanted and (choice == "required" or _ASKS_TOOL_RE.search(prompt)):
-            wanted = names[:1]
+        elif not wanted:
+            wanted = _topic_tools(prompt, plan.tools)
+            if not wanted and (choice == "required" or _ASKS_TOOL_RE.search(prompt)):
+                wanted = names[:1]
         repeat = _repeat_count(prompt, wanted, schemas)
         chosen = [(n, None) for n in wanted for _ in range(repeat)]
     if body.get("parallel_tool_calls") is False:
@@ -327,6 +369,70 @@ def _position(prompt: str, name: str) -> int | None:
     return None
 
 
+# Words that say nothing about what a tool is for: verbs any tool could start
+# with, filler, and words every tool name could contain.
+_GENERIC_WORDS = frozenset(
+    """get fetch lookup look up search find query call run make do set list retrieve read check
+    show is has tool tools function func fn method api helper util data info information value
+    values result results the a an of for to in on at by with from and or all any my your
+    current latest given specified particular new no args arg input output one two three some
+    this that it its""".split()
+)
+_DETERMINERS = frozenset("the a an this that some any".split())
+_PREPOSITIONS = frozenset("at in on for of to from by with into about".split())
+
+
+def _description_noun(description: str) -> str | None:
+    """The key noun of a tool description: "Get the weather at a location." -> "weather"."""
+    text = description.strip()
+    if not text:
+        return None
+    if " " not in text:
+        words = name_words(text)  # a name-like description such as "get_weather"
+    else:
+        words = [w.lower() for w in re.findall(r"[A-Za-z]+", text)]
+        if words and words[0] not in _DETERMINERS:
+            words = words[1:]  # a sentence opens with its verb ("Apply", "Return")
+    for word in words[:4]:
+        if word in _PREPOSITIONS:
+            break  # the noun comes before "at a location", "for a city"
+        if len(word) >= 3 and word not in _GENERIC_WORDS:
+            return word
+    return None
+
+
+def _word_position(prompt: str, word: str) -> int | None:
+    stem = word[:-1] if word.endswith("s") and len(word) > 4 else word
+    m = re.search(rf"(?<!\w){re.escape(stem)}(?:s|es)?(?!\w)", prompt, re.IGNORECASE)
+    return m.start() if m else None
+
+
+def _topic_tools(prompt: str, tools: list[dict[str, Any]]) -> list[str]:
+    """Tools whose subject the prompt names ("the weather in Paris" -> get_weather).
+
+    A distinctive word of the tool's name counts first; the key noun of its
+    description only when no name matches. The best-matching tools win (most
+    name words found, then fewest left unfound), in the order the prompt names them.
+    """
+    by_name: list[tuple[tuple[int, int], int, str]] = []
+    by_noun: list[tuple[int, str]] = []
+    for tool in tools:
+        fn = tool["function"]
+        words = {w for w in name_words(fn["name"]) if len(w) >= 3 and w not in _GENERIC_WORDS}
+        hits = [p for w in words if (p := _word_position(prompt, w)) is not None]
+        if hits:
+            by_name.append(((len(hits), len(hits) - len(words)), min(hits), fn["name"]))
+            continue
+        noun = _description_noun(str(fn.get("description") or ""))
+        at = _word_position(prompt, noun) if noun else None
+        if at is not None:
+            by_noun.append((at, fn["name"]))
+    if by_name:
+        best = max(score for score, _, _ in by_name)
+        return [n for score, _, n in sorted(by_name, key=lambda t: t[1]) if score == best]
+    return [n for _, n in sorted(by_noun)]
+
+
 def _repeat_count(prompt: str, wanted: list[str], schemas: dict[str, Any]) -> int:
     lowered = prompt.lower()
     for phrase, n in _TIMES.items():
@@ -342,7 +448,9 @@ def _repeat_count(prompt: str, wanted: list[str], schemas: dict[str, Any]) -> in
         props = [p for k, p in (schema.get("properties") or {}).items() if k in required]
         per_call = max(1, sum(1 for p in props if p.get("type") == "string" and "enum" not in p))
         values = extract_values(prompt, skip=tuple(schemas))
-        return max(1, len(values.strings) // per_call)
+        # Quoted values, when there are any, are the list; other names are context.
+        listed = values.quoted or len(values.strings)
+        return max(1, listed // per_call)
     return 1
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..client._catalog import Catalog, ModelInfo
-from ..client._tokens import MESSAGE_OVERHEAD_TOKENS, count_tokens
+from ..client._tokens import count_prompt_tokens
 from ._errors import EmulatorError, bad_request, unknown_model, unprocessable
 from ._vision import ImageFacts, inspect_image
 
@@ -54,17 +54,6 @@ class ChatPlan:
         return bool(options.get("include_usage"))
 
 
-def message_text(message: dict[str, Any]) -> str:
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
-        )
-    return ""
-
-
 def resolve_model(catalog: Catalog, name: Any, *, kind: str = "chat") -> ModelInfo:
     if not isinstance(name, str) or not name:
         raise unprocessable("missing field `model`")
@@ -103,9 +92,9 @@ def plan_chat(
 
     limits = catalog.image_input_limits
     images: list[ImageFacts] = []
-    prompt_tokens = 0
+    facts_of: dict[int, ImageFacts] = {}  # id(part) -> what inspecting it found
     for message in messages:
-        prompt_tokens += MESSAGE_OVERHEAD_TOKENS + _check_message(message)
+        _check_message(message)
         for part in message.get("content") if isinstance(message.get("content"), list) else []:
             if part.get("type") != "image_url":
                 continue
@@ -118,18 +107,19 @@ def plan_chat(
             url = image_url.get("url") if isinstance(image_url, dict) else None
             if not isinstance(url, str):
                 raise bad_request("An image_url content part needs an image_url.url string.")
-            images.append(
-                inspect_image(
-                    url,
-                    image_url.get("detail"),
-                    max_bytes=int(limits.get("max_bytes", 10 * 1024 * 1024)),
-                    local_image=local_image,
-                )
+            facts = inspect_image(
+                url,
+                image_url.get("detail"),
+                max_bytes=int(limits.get("max_bytes", 10 * 1024 * 1024)),
+                local_image=local_image,
             )
-    if tools:
-        prompt_tokens += count_tokens(json.dumps(tools, ensure_ascii=False))
+            images.append(facts)
+            facts_of[id(part)] = facts
+    # The client's shared rule, with the exact image costs we just measured.
+    prompt_tokens = count_prompt_tokens(
+        messages, tools, image_tokens_of=lambda part: facts_of[id(part)].tokens
+    )
     image_tokens = sum(f.tokens for f in images)
-    prompt_tokens += image_tokens
     if info.context_window is not None and prompt_tokens > info.context_window:
         raise bad_request(
             f"This model's maximum prompt length is {info.context_window} but the request "
@@ -202,8 +192,8 @@ def _check_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [t for t in tools if isinstance(t, dict)]
 
 
-def _check_message(message: Any) -> int:
-    """Validate one message; return its tokens (text and tool calls, not images)."""
+def _check_message(message: Any) -> None:
+    """Validate one message (its tokens are counted by ``count_prompt_tokens``)."""
     if not isinstance(message, dict) or message.get("role") not in ROLES:
         role = message.get("role") if isinstance(message, dict) else None
         raise bad_request(f"Unknown message role {role!r}.")
@@ -228,7 +218,6 @@ def _check_message(message: Any) -> int:
                 raise bad_request(f"Unknown content part type {kind!r}.")
             if kind == "text" and not isinstance(part.get("text"), str):
                 raise bad_request("A text content part needs a text string.")
-    tokens = count_tokens(message_text(message))
     for call in tool_calls:
         fn = call.get("function") or {}
         arguments = fn.get("arguments", "")
@@ -239,5 +228,3 @@ def _check_message(message: Any) -> int:
                 f"The arguments to a tool_call with ID '{call.get('id')}' are not a valid JSON "
                 f"string. Parsing error: {exc}"
             ) from None
-        tokens += count_tokens(str(fn.get("name", ""))) + count_tokens(arguments)
-    return tokens

@@ -117,6 +117,8 @@ def test_chat_panel_streams_and_stops_in_jupyterlab(emu, jupyterlab, page):
 
 
 def _chat_in_the_panel(emu, jupyterlab: str, page) -> None:
+    from playwright.sync_api import expect
+
     page.goto(f"{jupyterlab}/lab/tree/04-chat-panel.ipynb?token={TOKEN}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     # Keys pressed before the kernel is connected are lost: wait for the status bar's "Idle".
@@ -152,5 +154,5 @@ def _chat_in_the_panel(emu, jupyterlab: str, page) -> None:
     )
     panel.locator("button.grok-stop").click()
     transcript.get_by_text("stopped: the partial answer is kept").wait_for()
-    assert panel.locator("button.grok-send").is_enabled()
+    expect(panel.locator("button.grok-send")).to_be_enabled()  # ready for the next question
     panel.scroll_into_view_if_needed()

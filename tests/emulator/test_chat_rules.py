@@ -10,7 +10,7 @@ from emulator_helpers import image_data_url, user_with_image
 from PIL import Image
 
 from grok_jupyter.client._catalog import get_catalog
-from grok_jupyter.client._tokens import image_tokens
+from grok_jupyter.client._tokens import count_prompt_tokens, image_tokens
 from grok_jupyter.emulator._validation import camel
 
 WEATHER = {
@@ -214,6 +214,50 @@ def test_images_over_10_mib_are_400(chat):
     response = chat(messages=user_with_image("what is this?", url))
     assert response.status_code == 400
     assert "too large" in response.json()["error"]
+
+
+def test_prompt_tokens_follow_the_shared_client_rule(chat):
+    # One rule (client._tokens.count_prompt_tokens) for the emulator's bill and the client.
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Météo d'une ville",  # non-ASCII: counted as sent, not \u-escaped
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        },
+    }
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Weather in "},
+                {"type": "text", "text": "'Oslo'?"},
+            ],
+        },
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": "sunny, 21 C"},
+    ]
+    usage = chat(messages=messages, tools=[tool]).json()["usage"]
+    assert usage["prompt_tokens"] == count_prompt_tokens(messages, [tool])
+    assert count_prompt_tokens(messages, [tool]) > count_prompt_tokens(messages) > 4 * 3
+
+    url = image_data_url(size=(900, 500))
+    with_image = user_with_image("describe", url)
+    body = chat(messages=with_image).json()
+    assert body["usage"]["prompt_tokens"] == count_prompt_tokens(
+        with_image, image_tokens_of=lambda part: image_tokens(900, 500)
+    )
 
 
 def test_image_tokens_are_counted(chat):

@@ -87,14 +87,18 @@ def test_reasoning_models_think_first(chat):
 
 
 def _tool(
-    name: str, properties: dict, required: list[str] | None = None, defs: dict | None = None
+    name: str,
+    properties: dict,
+    required: list[str] | None = None,
+    defs: dict | None = None,
+    description: str | None = None,
 ) -> dict:
     params = {"type": "object", "properties": properties, "required": required or list(properties)}
     if defs:
         params["$defs"] = defs
     return {
         "type": "function",
-        "function": {"name": name, "description": name, "parameters": params},
+        "function": {"name": name, "description": description or name, "parameters": params},
     }
 
 
@@ -146,6 +150,56 @@ def test_asking_to_use_a_tool_calls_it_and_none_never_does(chat):
     assert _calls(chat("Please use a tool to help me", tools=[MAGIC]))[0][0] == "magic_function"
     assert _calls(chat("Use magic_function(3)", tools=[MAGIC], tool_choice="none")) == []
     assert _calls(chat("What's up?", tools=[MAGIC])) == []
+
+
+LOCATION_WEATHER = _tool(
+    "get_weather", {"location": {"type": "string"}}, description="Get the weather at a location."
+)
+
+
+def test_a_prompt_about_a_tools_subject_calls_it_under_auto(chat):
+    # langchain_tests' test_agent_loop: the tool is never named, its subject is.
+    prompt = "What is the weather in San Francisco, CA?"
+    assert _calls(chat(prompt, tools=[LOCATION_WEATHER, MAGIC], tool_choice="auto")) == [
+        ("get_weather", {"location": "San Francisco"})
+    ]
+    rate = _tool("fetchExchangeRate", {"pair": {"type": "string"}})
+    assert [n for n, _ in _calls(chat("The exchange rate for 'EURUSD'?", tools=[rate]))] == [
+        "fetchExchangeRate"
+    ]
+    # The key noun of the description counts when the name says nothing.
+    lookup = _tool("lookup", {"ticker": {"type": "string"}}, description="Look up a stock quote.")
+    assert _calls(chat("Give me a stock quote for 'XAI'", tools=[lookup])) == [
+        ("lookup", {"ticker": "XAI"})
+    ]
+
+
+def test_the_best_matching_tool_wins_and_small_talk_calls_nothing(chat):
+    forecast = _tool("get_weather_forecast", {"city": {"type": "string"}})
+    tools = [WEATHER, forecast]
+    assert [n for n, _ in _calls(chat("Weather forecast for 'Oslo'?", tools=tools))] == [
+        "get_weather_forecast"
+    ]
+    assert [n for n, _ in _calls(chat("How is the weather in 'Oslo'?", tools=tools))] == [
+        "get_weather"
+    ]
+    for prompt in ("hello", "Hello! How are you?", "Tell me a joke about cats."):
+        assert _calls(chat(prompt, tools=[LOCATION_WEATHER, MAGIC, SEARCH])) == []
+
+
+def test_sentence_openers_and_tool_name_words_are_not_values(chat):
+    prompt = "Weather in 'Paris' and 'London'? Use get_weather for each."
+    assert _calls(chat(prompt, tools=[WEATHER, MAGIC])) == [
+        ("get_weather", {"city": "Paris"}),
+        ("get_weather", {"city": "London"}),
+    ]
+    assert _calls(chat("Weather in Lisbon, please", tools=[WEATHER])) == [
+        ("get_weather", {"city": "Lisbon"})
+    ]
+    # ... but a name that opens a sentence as its subject is still a name.
+    assert _calls(chat("Rome is lovely. Use get_weather.", tools=[WEATHER])) == [
+        ("get_weather", {"city": "Rome"})
+    ]
 
 
 def test_several_calls_unless_parallel_tool_calls_is_false(chat):
@@ -244,7 +298,34 @@ def test_json_schema_answers_validate_and_use_the_prompt(chat):
 
 def test_json_object_answers_are_json_objects(chat):
     content = _content(chat("Give me JSON about cats", response_format={"type": "json_object"}))
-    assert isinstance(json.loads(content), dict)
+    assert json.loads(content).keys() == {"answer"}
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        # langchain_tests' test_json_mode, word for word
+        "Tell me a joke about cats. Return the result as a JSON with 'setup' and "
+        "'punchline' keys. Return nothing other than JSON.",
+        "Tell me a joke as JSON with `setup` and `punchline`.",
+        "A joke, please, with keys setup and punchline.",
+    ],
+)
+def test_json_object_answers_have_the_keys_the_prompt_names(chat, prompt):
+    joke = json.loads(_content(chat(prompt, response_format={"type": "json_object"})))
+    assert list(joke) == ["setup", "punchline"]
+    assert all(isinstance(v, str) and v and v not in ("setup", "punchline") for v in joke.values())
+
+
+def test_json_object_keys_take_values_from_the_prompt_or_the_system_message(chat):
+    fmt = {"type": "json_object"}
+    prompt = "Extract the person: Alice is 30 years old. Answer in JSON with keys name and age."
+    assert json.loads(_content(chat(prompt, response_format=fmt))) == {"name": "Alice", "age": 30}
+    messages = [
+        {"role": "system", "content": "Always answer with a JSON object with keys 'city'."},
+        {"role": "user", "content": "I live in Paris."},
+    ]
+    assert json.loads(_content(chat(messages=messages, response_format=fmt))) == {"city": "Paris"}
 
 
 # --- vision ----------------------------------------------------------------

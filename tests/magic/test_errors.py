@@ -138,7 +138,7 @@ def test_errors_show_no_traceback(ip, emu, capsys) -> None:
 
 
 def test_json_that_does_not_parse_is_one_line_and_still_shown(ip, emu) -> None:
-    message = ip.fails("%%grok -f json -o data --max-tokens 3\nGive me JSON about rivers.")
+    message = ip.fails("%%grok -f json -o never_stored --max-tokens 3\nGive me JSON about rivers.")
     assert message.startswith("grok: the answer is not valid JSON")
-    assert "data" not in ip.ns
+    assert "never_stored" not in ip.ns
     assert ip.outputs()[0]["text/markdown"].startswith('{"answer')  # what came back is shown

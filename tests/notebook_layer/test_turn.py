@@ -109,7 +109,8 @@ def test_tool_calls_are_run_and_the_answer_uses_their_results(client, emu):
         tools=KernelTools([get_weather]), observer=observer,
     )
     assert result.ok
-    assert [r.value for r in result.tool_results] == [{"city": "Oslo", "sky": "sunny", "temp_c": 24}]
+    weather = {"city": "Oslo", "sky": "sunny", "temp_c": 24}
+    assert [r.value for r in result.tool_results] == [weather]
     assert ("tool_call", "get_weather") in observer.events
     assert "sunny" in result.text
     assert [m.role for m in conversation.messages] == ["user", "assistant", "tool", "assistant"]
@@ -151,6 +152,7 @@ def test_stop_closes_the_stream_at_once_and_keeps_the_partial_answer(client, emu
                 seen.set()
 
     observer = StopAfterSomeText()
+    emu.inject("slow_chunks", delay=0.02)  # so the stream is still running when Stop comes
     threading.Thread(target=lambda: seen.wait(10) and stop.stop(), daemon=True).start()
     result = run_turn(
         Message.user("reply with 20000 words"), conversation=conversation, client=client,
@@ -200,3 +202,20 @@ def test_each_turn_lands_in_the_shared_ledger_with_its_source(client):
              source="panel")
     records = get_ledger().records[before:]
     assert [r.source for r in records] == ["panel"]
+
+
+def test_ctrl_c_while_a_tool_runs_keeps_a_valid_conversation(client, emu):
+    def slow_lookup(city: str) -> str:
+        """Look a city up (interrupted by the user)."""
+        raise KeyboardInterrupt
+
+    conversation = Conversation("ctrl-c-tools")
+    with pytest.raises(KeyboardInterrupt):
+        run_turn(Message.user("Use slow_lookup for Paris."), conversation=conversation,
+                 client=client, model="grok-3", tools=KernelTools([slow_lookup]))
+    roles = [m.role for m in conversation.messages]
+    assert roles == ["user", "assistant"]  # no tool call left without its result
+    assert conversation.messages[-1].text.endswith(INTERRUPTED_MARKER)
+    assert not conversation.messages[-1].tool_calls
+    run_turn(Message.user("Never mind."), conversation=conversation, client=client, model="grok-3")
+    assert len(conversation) == 4

@@ -16,7 +16,7 @@ SLOW_DELAY = 2.5
 
 
 def pool_of(client: Any) -> Any:
-    """The httpcore connection pool under a GrokClient / AsyncGrokClient (httpx 0.28)."""
+    """The connection pool under a GrokClient / AsyncGrokClient (httpx2 -> httpcore2)."""
     return client._http._transport._pool
 
 

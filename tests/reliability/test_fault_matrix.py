@@ -87,7 +87,7 @@ def _async_client(emu: Any) -> AsyncGrokClient:
     return AsyncGrokClient(
         api_key=TEST_API_KEY,
         base_url=emu.base_url,
-        timeout=httpx.Timeout(READ_TIMEOUT, connect=5.0),
+        timeout=READ_TIMEOUT,  # every phase; loopback connects at once
         max_retries=2,
         retry_backoff=0.01,
         retry_backoff_max=0.05,
@@ -337,3 +337,20 @@ def test_a_retry_after_longer_than_a_minute_is_handed_to_the_caller(emu, fclient
     assert info.value.retry_after == 120
     assert len(emu.chat_requests) == 1
     assert_pool_settled(fclient)
+
+
+# --- timeouts given the way httpx users write them ---------------------------------------
+
+
+@pytest.mark.timeout(30)
+def test_an_httpx_timeout_from_the_users_httpx_is_honoured(emu):
+    """``timeout: float | httpx.Timeout`` (docs/architecture.md): a user's ``httpx.Timeout``."""
+    from grok_jupyter.client import GrokClient
+
+    with GrokClient(api_key=TEST_API_KEY, base_url=emu.base_url, max_retries=0,
+                    timeout=httpx.Timeout(READ_TIMEOUT, connect=5.0)) as client:
+        assert client.timeout.read == READ_TIMEOUT and client.timeout.connect == 5.0
+        emu.inject("slow_first_byte", delay=SLOW_DELAY)
+        with pytest.raises(APITimeoutError):
+            client.chat(PROMPT)
+        assert len(emu.chat_requests) == 1

@@ -14,7 +14,6 @@ import random
 from collections import Counter
 from typing import Any
 
-import httpx
 import pytest
 from reliability_helpers import TEST_API_KEY, assert_pool_settled, open_sockets, wait_for
 
@@ -94,7 +93,7 @@ async def soak(
     client = AsyncGrokClient(
         api_key=TEST_API_KEY,
         base_url=emu.base_url,
-        timeout=httpx.Timeout(READ_TIMEOUT, connect=10.0),
+        timeout=READ_TIMEOUT,
         max_retries=2,
         retry_backoff=0.01,
         retry_backoff_max=0.05,
