@@ -36,9 +36,17 @@ def need(module: str, what: str | None = None) -> Any:
     return mod
 
 
-def _checked(count: int, n: int, t0: float, who: str) -> float:
+class Expect:
+    """How many content chunks the next stream must deliver (the server's setting)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+def _checked(count: int, want: Expect, t0: float, who: str) -> float:
     """Chunks per second, after checking every chunk arrived."""
     dt = time.perf_counter() - t0
+    n = want.n
     if count != n:
         raise RuntimeError(f"{who} delivered {count} content chunks, expected {n}")
     return n / dt
@@ -46,7 +54,7 @@ def _checked(count: int, n: int, t0: float, who: str) -> float:
 
 # --- streams: one repetition returns chunks/s delivered to user code --------
 
-def stream_bare_httpx(stack: ExitStack, base: str, n: int) -> Callable[[], float]:
+def stream_bare_httpx(stack: ExitStack, base: str, want: Expect) -> Callable[[], float]:
     """The practical limit: httpx + iter_lines + ``data:`` split + json.loads."""
     import httpx
 
@@ -66,12 +74,12 @@ def stream_bare_httpx(stack: ExitStack, base: str, n: int) -> Callable[[], float
                     choices = loads(data)["choices"]
                     if choices and choices[0]["delta"].get("content"):
                         count += 1
-        return _checked(count, n, t0, "bare httpx")
+        return _checked(count, want, t0, "bare httpx")
 
     return run
 
 
-def stream_httpx_sse(stack: ExitStack, base: str, n: int) -> Callable[[], float]:
+def stream_httpx_sse(stack: ExitStack, base: str, want: Expect) -> Callable[[], float]:
     import httpx
 
     sse = need("httpx_sse", "httpx-sse")
@@ -88,12 +96,12 @@ def stream_httpx_sse(stack: ExitStack, base: str, n: int) -> Callable[[], float]
                 choices = json.loads(event.data)["choices"]
                 if choices and choices[0]["delta"].get("content"):
                     count += 1
-        return _checked(count, n, t0, "httpx-sse")
+        return _checked(count, want, t0, "httpx-sse")
 
     return run
 
 
-def stream_openai(stack: ExitStack, base: str, n: int) -> Callable[[], float]:
+def stream_openai(stack: ExitStack, base: str, want: Expect) -> Callable[[], float]:
     openai = need("openai")
     client = openai.OpenAI(api_key=API_KEY, base_url=base, max_retries=0)
     stack.callback(client.close)
@@ -106,7 +114,7 @@ def stream_openai(stack: ExitStack, base: str, n: int) -> Callable[[], float]:
         for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
                 count += 1
-        return _checked(count, n, t0, "openai")
+        return _checked(count, want, t0, "openai")
 
     return run
 
@@ -120,7 +128,7 @@ def grok_client(stack: ExitStack, base: str) -> Any:
     return client
 
 
-def stream_grok(stack: ExitStack, base: str, n: int) -> Callable[[], float]:
+def stream_grok(stack: ExitStack, base: str, want: Expect) -> Callable[[], float]:
     client = grok_client(stack, base)
 
     def run() -> float:
@@ -130,7 +138,7 @@ def stream_grok(stack: ExitStack, base: str, n: int) -> Callable[[], float]:
             for chunk in stream:
                 if chunk.choices and chunk.choices[0].delta.content:
                     count += 1
-        return _checked(count, n, t0, "GrokClient.stream")
+        return _checked(count, want, t0, "GrokClient.stream")
 
     return run
 
@@ -156,8 +164,8 @@ LANGCHAIN = {"ChatGrok": chat_grok, "ChatXAI": chat_xai, "ChatOpenAI": chat_open
 
 
 def stream_langchain(make: Callable[[ExitStack, str], Any]
-                     ) -> Callable[[ExitStack, str, int], Callable[[], float]]:
-    def factory(stack: ExitStack, base: str, n: int) -> Callable[[], float]:
+                     ) -> Callable[[ExitStack, str, Expect], Callable[[], float]]:
+    def factory(stack: ExitStack, base: str, want: Expect) -> Callable[[], float]:
         llm = make(stack, base)
 
         def run() -> float:
@@ -168,14 +176,14 @@ def stream_langchain(make: Callable[[ExitStack, str], Any]
                 for chunk in llm.stream(PROMPT):
                     if chunk.content:
                         count += 1
-            return _checked(count, n, t0, type(llm).__name__)
+            return _checked(count, want, t0, type(llm).__name__)
 
         return run
 
     return factory
 
 
-STREAMERS: dict[str, Callable[[ExitStack, str, int], Callable[[], float]]] = {
+STREAMERS: dict[str, Callable[[ExitStack, str, Expect], Callable[[], float]]] = {
     "bare httpx": stream_bare_httpx,
     "httpx-sse": stream_httpx_sse,
     "openai": stream_openai,
@@ -258,7 +266,7 @@ SEQUENTIAL: dict[str, Callable[[ExitStack, str, int], Callable[[], float]]] = {
 # --- concurrent requests: one repetition returns wall seconds ---------------
 # Async factories get the benchmark's event loop and return an async callable.
 
-AsyncRun = Callable[[], Awaitable[float]]
+AsyncRun = Callable[[int], Awaitable[float]]  # argument: how many requests
 
 
 async def _gather_limited(call: Callable[[], Awaitable[Any]], total: int, limit: int) -> float:
@@ -286,7 +294,7 @@ async def conc_httpx_like(module: str, base: str, total: int, limit: int,
         r.raise_for_status()
         return json.loads(r.content)["choices"][0]["message"]["content"]
 
-    return lambda: _gather_limited(call, total, limit)
+    return lambda count: _gather_limited(call, count, limit)
 
 
 async def conc_openai(base: str, total: int, limit: int,
@@ -299,7 +307,7 @@ async def conc_openai(base: str, total: int, limit: int,
         return (await client.chat.completions.create(
             model=MODEL, messages=MESSAGES)).choices[0].message.content
 
-    return lambda: _gather_limited(call, total, limit)
+    return lambda count: _gather_limited(call, count, limit)
 
 
 async def conc_grok(base: str, total: int, limit: int,
@@ -313,22 +321,22 @@ async def conc_grok(base: str, total: int, limit: int,
     async def call() -> Any:
         return (await client.chat(MESSAGES, model=MODEL)).choices[0].message.content
 
-    return lambda: _gather_limited(call, total, limit)
+    return lambda count: _gather_limited(call, count, limit)
 
 
 def conc_langchain(make: Callable[[ExitStack, str], Any]) -> Callable[..., Awaitable[AsyncRun]]:
     async def factory(base: str, total: int, limit: int,
                       closers: list[Callable[[], Awaitable[Any]]]) -> AsyncRun:
         llm = make(ExitStack(), base)
-        inputs = [PROMPT] * total
 
-        async def run() -> float:
+        async def run(count: int) -> float:
+            inputs = [PROMPT] * count
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 out = await llm.abatch(inputs, config={"max_concurrency": limit})
             dt = time.perf_counter() - t0
-            if len(out) != total or not all(getattr(m, "content", None) for m in out):
+            if len(out) != count or not all(getattr(m, "content", None) for m in out):
                 raise RuntimeError(f"{type(llm).__name__}.abatch returned bad results")
             return dt
 

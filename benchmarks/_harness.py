@@ -35,7 +35,8 @@ class Config:
     concurrency: int = 64
     answer_tokens: int = 20_000  # magic / panel
     memory_tokens: int = 1_000_000
-    memory_repeat: int = 3
+    memory_lc_tokens: int = 50_000  # ChatGrok vs ChatXAI (ChatXAI is slow)
+    memory_repeat: int = 1  # a high-water mark barely varies; 1M tokens takes a while
     emulator_chunks: int = 20_000
     import_repeat: int = 7
     install_jai: bool = True  # may create the jupyter-ai-magics venv
@@ -46,10 +47,12 @@ class Config:
         if mode == "quick":
             cfg = cls(mode=mode, repeat=3, stream_sizes=(2_000, 20_000), seq_requests=100,
                       conc_requests=200, answer_tokens=20_000, memory_tokens=200_000,
+                      memory_lc_tokens=20_000,
                       memory_repeat=1, emulator_chunks=5_000, import_repeat=5)
         elif mode == "smoke":
             cfg = cls(mode=mode, repeat=1, stream_sizes=(20, 50), seq_requests=3,
                       conc_requests=8, concurrency=4, answer_tokens=50, memory_tokens=2_000,
+                      memory_lc_tokens=200,
                       memory_repeat=1, emulator_chunks=20, import_repeat=1,
                       install_jai=False, verbose=False)
         else:

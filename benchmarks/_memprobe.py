@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from contextlib import ExitStack
 
-from ._clients import STREAMERS
+from ._clients import STREAMERS, Expect
 
 
 def _status(field: str) -> int:
@@ -29,8 +29,8 @@ def main() -> None:
     warm_base = base.rsplit("/n/", 1)[0] + "/n/10/v1"
     factory = STREAMERS[subject]
     with ExitStack() as stack:
-        factory(stack, warm_base, 10)()
-        run = factory(stack, base, n)
+        factory(stack, warm_base, Expect(10))()
+        run = factory(stack, base, Expect(n))
         before = _status("VmRSS")
         rate = run()
     peak = _status("VmHWM")

@@ -1,7 +1,9 @@
 """Child process for the notebook figures: the magic's display path and the panel.
 
 ``python -m benchmarks._nbprobe BASE_URL N REPEAT`` prints one JSON object:
-``{subject: {"cpu": [...s per token], "wall": [...s], "updates": [...], "error": str|None}}``.
+``{subject: {"cpu": [...s per token], "wall": [...s], "updates": [...], "bytes": [...],
+"fixed": messages of a 1-token turn, "error": str|None}}``. BASE_URL is the
+pre-encoded server's plain ``/v1`` URL; the probe sets the stream length.
 
 - ``GrokClient.stream``: the same answer streamed with no display (baseline).
 - ``%%grok``: the magic in an ``InteractiveShell`` with output forced to the
@@ -149,8 +151,15 @@ def _accepts(cls: Any, name: str) -> bool:
         return False
 
 
+def _set_length(base: str, n: int) -> None:
+    import httpx
+
+    httpx.post(base.rsplit("/v1", 1)[0] + f"/_bench/set?n={n}").raise_for_status()
+
+
 def main() -> None:
     base, n, repeat = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    _set_length(base, n)
     makers = {"GrokClient.stream": _baseline, "%%grok": _magic, "ChatPanel": _panel}
     subjects: dict[str, Callable[[], None]] = {}
     out: dict[str, dict[str, Any]] = {}
@@ -186,6 +195,15 @@ def main() -> None:
                 rec["wall"].append(wall)
                 rec["updates"].append(METER.sends - sends)
                 rec["bytes"].append(METER.bytes - nbytes)
+    # Messages a 1-token turn sends: the per-turn part (status, buttons, final render).
+    _set_length(base, 1)
+    for name in live:
+        prepare = getattr(subjects[name], "prepare", None)
+        if callable(prepare):
+            prepare()
+        sends = METER.sends
+        subjects[name]()
+        out[name]["fixed"] = METER.sends - sends
     for name in out:
         if out[name]["error"]:
             for k in ("cpu", "wall", "updates", "bytes"):

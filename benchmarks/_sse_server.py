@@ -12,7 +12,8 @@ Routes (any method; the body only decides stream or not):
   ``data: [DONE]``), in large HTTP chunks. ``/e/<N>/...``: the same with each
   event in its own HTTP chunk, as a server flushing every token sends it.
 - the same without ``"stream": true``: a small ``chat.completion`` JSON.
-- ``/v1/...`` without the ``/n/<N>`` prefix uses N = 100.
+- ``/v1/...`` without the prefix: as last set by ``POST /_bench/set?n=N&per_event=0|1``
+  (N = 100 at first), so one client can be reused across sizes.
 
 ``python -m benchmarks._sse_server [--port P]`` prints ``PORT <p>`` and serves.
 """
@@ -134,6 +135,9 @@ def _json_reply() -> bytes:
             b"content-length: %d\r\n\r\n%s") % (len(body), body)
 
 
+# What plain /v1/... streams carry; set with POST /_bench/set?n=N&per_event=0|1.
+_DEFAULT = {"n": DEFAULT_N, "per_event": False}
+_NO_CONTENT = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n"
 _NOT_FOUND = (b"HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\n"
               b"content-length: 22\r\n\r\n{\"error\":\"not found\"}\n")
 _PATH_N = re.compile(rb"^/([ne])/(\d+)(/.*)$")
@@ -162,11 +166,16 @@ async def _serve_conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
                 if line[:15].lower() == b"content-length:":
                     length = int(line[15:].strip())
             body = await reader.readexactly(length) if length else b""
-            n, per_event = DEFAULT_N, False
+            n, per_event = _DEFAULT["n"], _DEFAULT["per_event"]
             m = _PATH_N.match(path)
             if m:
                 per_event, n, path = m.group(1) == b"e", int(m.group(2)), m.group(3)
-            if not path.split(b"?")[0].endswith(b"/chat/completions"):
+            if path.startswith(b"/_bench/set?"):
+                query = dict(kv.split(b"=", 1) for kv in path.split(b"?", 1)[1].split(b"&"))
+                _DEFAULT["n"] = int(query.get(b"n", DEFAULT_N))
+                _DEFAULT["per_event"] = query.get(b"per_event", b"0") == b"1"
+                await _write_all(writer, _NO_CONTENT)
+            elif not path.split(b"?")[0].endswith(b"/chat/completions"):
                 await _write_all(writer, _NOT_FOUND)
             elif _STREAM_TRUE.search(body):
                 head_b, block, reps, tail = _stream_parts(n, per_event)
@@ -220,13 +229,23 @@ class SSEServer:
                 self.proc.wait()
         self.proc = None
 
-    def url(self, n: int = DEFAULT_N, *, per_event: bool = False) -> str:
-        """Base URL (ending in /v1) whose streams carry ``n`` content chunks.
+    def set_stream(self, n: int, *, per_event: bool = False) -> None:
+        """What streams from ``url()`` (no size in the path) carry from now on."""
+        import httpx
+
+        httpx.post(f"http://127.0.0.1:{self.port}/_bench/set?n={n}&per_event="
+                   f"{int(per_event)}").raise_for_status()
+
+    def url(self, n: int | None = None, *, per_event: bool = False) -> str:
+        """Base URL (ending in /v1) whose streams carry ``n`` content chunks
+        (``None``: as last ``set_stream``, 100 at first).
 
         ``per_event``: one HTTP chunk per SSE event (as a server flushing each
         token would send), instead of large HTTP chunks (the client's own cost
         dominates, the stricter comparison).
         """
+        if n is None:
+            return f"http://127.0.0.1:{self.port}/v1"
         return f"http://127.0.0.1:{self.port}/{'e' if per_event else 'n'}/{n}/v1"
 
 

@@ -24,7 +24,7 @@ KEYS = [f"concurrency.{p[0]}" for p in _PAIRS]
 
 async def _measure(cfg: Config, base: str) -> dict[str, Series]:
     closers: list[Callable[[], Awaitable[Any]]] = []
-    runs: dict[str, Callable[[], Awaitable[float]]] = {}
+    runs: dict[str, Callable[[int], Awaitable[float]]] = {}
     out = {name: Series() for name in CONCURRENT}
     for name, factory in CONCURRENT.items():
         try:
@@ -33,13 +33,14 @@ async def _measure(cfg: Config, base: str) -> dict[str, Series]:
             out[name].error = describe_error(exc)
     live = list(runs)
     try:
-        for r in range(-1, cfg.repeat):  # round -1 warms up (connections, imports)
+        # round -1 warms up (imports, one request per connection of the pool)
+        for r in range(-1, cfg.repeat):
             order = live[r % len(live):] + live[: r % len(live)] if live else []
             for name in order:
                 if name not in live:
                     continue
                 try:
-                    value = await runs[name]()
+                    value = await runs[name](cfg.concurrency if r < 0 else cfg.conc_requests)
                 except Exception as exc:
                     out[name].error = describe_error(exc)
                     out[name].values.clear()

@@ -29,6 +29,7 @@ class Conversation:
         self.name = name
         self.system = system
         self.model: str | None = None
+        self.cost_usd = 0.0  # what its turns cost, whichever side (magic, panel) took them
         self._messages: list[Message] = []
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
@@ -53,7 +54,12 @@ class Conversation:
     def reset(self) -> None:
         with self._lock:
             self._messages.clear()
+            self.cost_usd = 0.0
         self._notify()
+
+    def add_cost(self, usd: float) -> None:
+        with self._lock:
+            self.cost_usd += usd
 
     def request_messages(self, system: str | None = None) -> list[Message]:
         """What to send: the system prompt (``system`` or the stored one), then the turns."""

@@ -229,6 +229,8 @@ def run_turn(
 
     result.latency_s = time.perf_counter() - started
     result.cost_usd = _cost_usd(result.model, result.usage)
+    if conversation is not None:
+        conversation.add_cost(result.cost_usd)
     return result
 
 

@@ -31,7 +31,6 @@ import ipywidgets as widgets
 from traitlets import Bool, Float, Unicode, link
 
 from . import _panel_render as render
-from ._panel_stop import StopAwareClient
 from .client._catalog import get_catalog
 from .client._errors import GrokError, StreamInterruptedError
 from .client._types import Message, TextPart
@@ -49,7 +48,6 @@ __all__ = ["ChatPanel"]
 
 IMAGE_FORMATS = ("png", "jpeg")
 _LABEL = {"description_width": "initial"}
-_conversation_costs: weakref.WeakKeyDictionary[Conversation, float] = weakref.WeakKeyDictionary()
 
 
 def _model_options(current: str | None) -> list[tuple[str, str]]:
@@ -392,8 +390,7 @@ class ChatPanel(widgets.VBox):
         result: TurnResult | None = None
         error: BaseException | None = None
         try:
-            client = StopAwareClient(self.client, kwargs["cancel"])
-            result = run_turn(user, client=client, **kwargs)
+            result = run_turn(user, client=self.client, **kwargs)
             error = result.error
         except Exception as exc:  # refused before sending, or a bug: shown, never a traceback
             error = exc
@@ -401,8 +398,6 @@ class ChatPanel(widgets.VBox):
             if observer is not None:
                 observer.active = False
         self.last_result = result
-        if result is not None and result.usage is not None:
-            _conversation_costs[self.conversation] = self._cost() + result.cost_usd
         committed = result is not None and (result.interrupted or result.error is None)
         if not committed:
             # Nothing was committed: the user's turn stays on screen, ready to retry.
@@ -430,7 +425,6 @@ class ChatPanel(widgets.VBox):
             # Our own turn was just committed: it is in the history now, not live.
             self._clear_live()
         if not len(self.conversation):
-            _conversation_costs.pop(self.conversation, None)
             if not self.busy:
                 self._clear_live()
                 self._show_summary()
@@ -459,9 +453,7 @@ class ChatPanel(widgets.VBox):
         self._set_status(f"{self.model} · {text}")
 
     def _cost(self) -> float:
-        # Prefer a tally kept by the conversation itself (it would include the magic's turns).
-        cost = getattr(self.conversation, "cost_usd", None)
-        return float(cost) if cost is not None else _conversation_costs.get(self.conversation, 0.0)
+        return self.conversation.cost_usd  # includes turns the magic took in it
 
     def _show_summary(self, result: TurnResult | None = None) -> None:
         parts = [result.model if result is not None and result.model else self.model]

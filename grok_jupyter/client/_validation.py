@@ -46,9 +46,9 @@ def validate_chat(wire: dict[str, Any], catalog: Catalog, *, stacklevel: int = 4
     else:
         _check_parameters(wire, info, catalog)
     _check_reasoning_effort(wire, info)
-    sizes = _check_images(wire, info, catalog)
+    image_tokens = _check_images(wire, info, catalog)
     if info is not None and info.context_window:
-        _check_context(wire, info, catalog, sizes)
+        _check_context(wire, info, catalog, image_tokens)
 
 
 def _check_parameters(wire: dict[str, Any], info: ModelInfo, catalog: Catalog) -> None:
@@ -95,11 +95,11 @@ def _image_parts(wire: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _check_images(
     wire: dict[str, Any], info: ModelInfo | None, catalog: Catalog
-) -> list[tuple[int, int, str | None]]:
-    """Refuse images the model or the API cannot take; return (w, h, detail) of each."""
+) -> dict[int, int]:
+    """Refuse images the model or the API cannot take; return each part's tokens by ``id``."""
     parts = _image_parts(wire)
     if not parts:
-        return []
+        return {}
     if info is not None and not info.supports_images:
         vision = catalog.resolve(catalog.default_vision_model)
         if vision is None or not vision.supports_images:
@@ -107,7 +107,7 @@ def _check_images(
         hint = f" Use a vision model, e.g. model={vision.id!r}." if vision else ""
         raise ImageInputError(f"{info.id} reads text only and cannot take images.{hint}")
     limits = catalog.image_input_limits
-    sizes = []
+    tokens = {}
     for n, part in enumerate(parts, 1):
         image_url = part.get("image_url") or {}
         url = image_url.get("url") if isinstance(image_url, dict) else None
@@ -120,49 +120,37 @@ def _check_images(
             label=f"Image {n}",
         )
         w, h = size or _UNKNOWN_IMAGE_SIZE
-        sizes.append((w, h, image_url.get("detail")))
-    return sizes
-
-
-def _texts(wire: dict[str, Any]) -> list[str]:
-    texts = []
-    for message in wire["messages"]:
-        content = message.get("content")
-        if isinstance(content, str):
-            texts.append(content)
-        elif isinstance(content, list):
-            texts.extend(p["text"] for p in content if isinstance(p, dict) and "text" in p)
-        for call in message.get("tool_calls") or ():
-            fn = call.get("function") or {}
-            texts.append(f"{fn.get('name', '')}{fn.get('arguments', '')}")
-        if message.get("reasoning_content"):
-            texts.append(message["reasoning_content"])
-    if wire.get("tools"):
-        texts.append(json.dumps(wire["tools"]))
-    if wire.get("response_format"):
-        texts.append(json.dumps(wire["response_format"]))
-    return texts
+        tokens[id(part)] = _tokens.image_tokens(w, h, image_url.get("detail"))
+    return tokens
 
 
 def _check_context(
     wire: dict[str, Any],
     info: ModelInfo,
     catalog: Catalog,
-    sizes: list[tuple[int, int, str | None]],
+    image_tokens: dict[int, int],
 ) -> None:
     window = info.context_window or 0
     limit = int(window * CONTEXT_SAFETY_MARGIN)
     reserved = wire.get("max_completion_tokens") or wire.get("max_tokens") or 0
-    fixed = (
-        len(wire["messages"]) * _tokens.MESSAGE_OVERHEAD_TOKENS
-        + sum(_tokens.image_tokens(w, h, d) for w, h, d in sizes)
+    # A token is at least one character: skip the tokenizer when even that cannot overflow.
+    characters = len(json.dumps(wire, ensure_ascii=False)) + sum(image_tokens.values())
+    if characters + reserved <= limit:
+        return
+    # The emulator's own billing rule, so the estimate and its usage agree; a
+    # structured-output schema is counted on top, as the real API reads it too.
+    schema = wire.get("response_format")
+    estimate = (
+        _tokens.count_prompt_tokens(
+            wire["messages"],
+            wire.get("tools"),
+            image_tokens_of=lambda part: image_tokens.get(
+                id(part), _tokens.unknown_size_image_tokens(part)
+            ),
+        )
+        + (_tokens.count_tokens(json.dumps(schema)) if schema else 0)
         + reserved
     )
-    texts = _texts(wire)
-    # A token is at least one character: skip the tokenizer when even that cannot overflow.
-    if sum(map(len, texts)) + fixed <= limit:
-        return
-    estimate = sum(map(_tokens.count_tokens, texts)) + fixed
     if estimate <= limit:
         return
     bigger = [

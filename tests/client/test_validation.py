@@ -176,3 +176,20 @@ def test_validate_false_sends_anyway(make_client, emu):
         with pytest.raises(BadRequestError):  # the server's own 400
             c.chat("hi", model="grok-3-mini", stop=["x"])
     assert len(emu.chat_requests) == 1
+
+
+def test_the_context_estimate_matches_what_the_emulator_bills(client, emu):
+    """The pre-flight estimate and the server's count use one rule, so they agree."""
+    from grok_jupyter.client import _tokens
+
+    messages = [
+        {"role": "system", "content": "Be brief. Ünïcödé too."},
+        {"role": "user", "content": "Use get_weather for Oslo, please."},
+    ]
+    tools = [{"type": "function", "function": {"name": "get_weather", "description": "Weather.",
+              "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
+    completion = client.chat(messages, model="grok-3", tools=tools)
+    sent = emu.chat_requests[-1].body
+    assert completion.usage.prompt_tokens == _tokens.count_prompt_tokens(
+        sent["messages"], sent["tools"]
+    )

@@ -219,3 +219,14 @@ def test_ctrl_c_while_a_tool_runs_keeps_a_valid_conversation(client, emu):
     assert not conversation.messages[-1].tool_calls
     run_turn(Message.user("Never mind."), conversation=conversation, client=client, model="grok-3")
     assert len(conversation) == 4
+
+
+def test_the_conversation_keeps_the_cost_of_its_turns(client):
+    conversation = Conversation("costs")
+    first = run_turn(Message.user("hi"), conversation=conversation, client=client, model="grok-3")
+    second = run_turn(Message.user("again"), conversation=conversation, client=client,
+                      model="grok-3", source="panel")
+    assert first.cost_usd > 0 and second.cost_usd > 0
+    assert conversation.cost_usd == pytest.approx(first.cost_usd + second.cost_usd)
+    conversation.reset()
+    assert conversation.cost_usd == 0

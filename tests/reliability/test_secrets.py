@@ -38,7 +38,7 @@ def describe_error(exc: BaseException) -> str:
 
 
 def all_widgets(root: Any) -> list[Any]:
-    import ipywidgets as widgets
+    from ipywidgets.widgets.widget import _instances
 
     found, todo = [], [root]
     while todo:
@@ -47,7 +47,7 @@ def all_widgets(root: Any) -> list[Any]:
         for value in widget.get_state().values():
             for item in value if isinstance(value, (list, tuple)) else [value]:
                 if isinstance(item, str) and item.startswith("IPY_MODEL_"):
-                    todo.append(widgets.Widget.widgets[item[len("IPY_MODEL_"):]])
+                    todo.append(_instances[item[len("IPY_MODEL_"):]])
     return found
 
 
