@@ -38,17 +38,17 @@ class Config:
     memory_lc_tokens: int = 50_000  # ChatGrok vs ChatXAI (ChatXAI is slow)
     memory_repeat: int = 1  # a high-water mark barely varies; 1M tokens takes a while
     emulator_chunks: int = 20_000
-    import_repeat: int = 7
+    import_repeat: int = 5
     install_jai: bool = True  # may create the jupyter-ai-magics venv
     verbose: bool = True
 
     @classmethod
     def for_mode(cls, mode: str, repeat: int | None = None) -> Config:
         if mode == "quick":
-            cfg = cls(mode=mode, repeat=3, stream_sizes=(2_000, 20_000), seq_requests=100,
-                      conc_requests=200, answer_tokens=20_000, memory_tokens=200_000,
-                      memory_lc_tokens=20_000,
-                      memory_repeat=1, emulator_chunks=5_000, import_repeat=5)
+            cfg = cls(mode=mode, repeat=3, stream_sizes=(1_000, 5_000), seq_requests=50,
+                      conc_requests=200, answer_tokens=20_000, memory_tokens=100_000,
+                      memory_lc_tokens=5_000, memory_repeat=1, emulator_chunks=10_000,
+                      import_repeat=3)
         elif mode == "smoke":
             cfg = cls(mode=mode, repeat=1, stream_sizes=(20, 50), seq_requests=3,
                       conc_requests=8, concurrency=4, answer_tokens=50, memory_tokens=2_000,

@@ -331,7 +331,12 @@ class ChatPanel(widgets.VBox):
 
     def close(self) -> None:
         """Stop any turn, leave the conversation, and close every widget of the panel."""
-        self._unsubscribe()
+        # Also called by ipywidgets' __del__ on a panel whose __init__ raised (bad tools).
+        unsubscribe = getattr(self, "_unsubscribe", None)
+        if unsubscribe is None:
+            super().close()
+            return
+        unsubscribe()
         self.stop()
         todo: list[widgets.Widget] = list(self.children)
         while todo:

@@ -65,6 +65,18 @@ def _list(key: str, cls: Any) -> Callable[[httpx.Response], list[Any]]:
     return parse
 
 
+def _check_http_client(http_client: object, expected: type) -> None:
+    # The client maps httpx2's exceptions; another library's client would raise
+    # errors it cannot type, so say what to pass instead.
+    if http_client is not None and not isinstance(http_client, expected):
+        raise TypeError(
+            f"http_client must be an httpx2.{expected.__name__} (grok-jupyter runs on httpx2, "
+            f"whose API is httpx's), not {type(http_client).__module__}."
+            f"{type(http_client).__name__}. Build it as httpx2.{expected.__name__}(...) with "
+            "the same arguments."
+        )
+
+
 class GrokClient(BaseGrokClient):
     """The synchronous client. Pooled connections; use as a context manager or ``close()``.
 
@@ -100,6 +112,7 @@ class GrokClient(BaseGrokClient):
             validate=validate,
         )
         self._owns_http = http_client is None
+        _check_http_client(http_client, httpx.Client)
         self._http = http_client or httpx.Client(timeout=self.settings.timeout, limits=_LIMITS)
 
     # --- transport -----------------------------------------------------------
@@ -359,6 +372,7 @@ class AsyncGrokClient(BaseGrokClient):
             validate=validate,
         )
         self._owns_http = http_client is None
+        _check_http_client(http_client, httpx.AsyncClient)
         self._http = http_client or httpx.AsyncClient(timeout=self.settings.timeout, limits=_LIMITS)
 
     async def _send(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from ._errors import MissingAPIKeyError, mask_key
 from ._http import httpx
@@ -70,6 +71,10 @@ def resolve_settings(
         resolved_timeout = default_timeout()
     elif isinstance(timeout, httpx.Timeout):
         resolved_timeout = timeout
+    elif all(hasattr(timeout, phase) for phase in ("connect", "read", "write", "pool")):
+        # An ``httpx.Timeout`` from httpx 0.28 (the client runs on httpx2): same four phases.
+        t: Any = timeout
+        resolved_timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool)
     else:
         resolved_timeout = httpx.Timeout(float(timeout))
     retries = DEFAULT_MAX_RETRIES if max_retries is None else int(max_retries)

@@ -212,3 +212,14 @@ def test_bad_key_400_is_authentication():
     err = status_error(400, {"code": "Client specified an invalid argument",
                              "error": "Incorrect API key provided: xa***42."})  # fmt: skip
     assert isinstance(err, AuthenticationError) and err.status_code == 400
+
+
+def test_an_http_client_from_another_library_is_refused_with_what_to_pass():
+    import httpx as httpx_028
+
+    from grok_jupyter.client import AsyncGrokClient, GrokClient
+
+    with httpx_028.Client() as other, pytest.raises(TypeError, match=r"httpx2\.Client"):
+        GrokClient(api_key="xai-emulator-test-key", http_client=other)
+    with pytest.raises(TypeError, match=r"httpx2\.AsyncClient"):
+        AsyncGrokClient(api_key="xai-emulator-test-key", http_client=httpx.Client())

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from emulator_helpers import KEY
+
+from tests.emulator.emulator_helpers import KEY
 
 
 @pytest.fixture

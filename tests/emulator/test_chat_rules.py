@@ -6,12 +6,12 @@ import base64
 import io
 
 import pytest
-from emulator_helpers import image_data_url, user_with_image
 from PIL import Image
 
 from grok_jupyter.client._catalog import get_catalog
 from grok_jupyter.client._tokens import count_prompt_tokens, image_tokens
 from grok_jupyter.emulator._validation import camel
+from tests.emulator.emulator_helpers import image_data_url, user_with_image
 
 WEATHER = {
     "type": "function",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from emulator_helpers import KEY
 
 from grok_jupyter.emulator import serve
+from tests.emulator.emulator_helpers import KEY
 
 
 def test_deferred_lifecycle(chat, http):

@@ -6,11 +6,11 @@ import base64
 import io
 
 import httpx
-from emulator_helpers import KEY
 from PIL import Image
 
 from grok_jupyter.client._catalog import get_catalog
 from grok_jupyter.client._tokens import split_tokens, token_id
+from tests.emulator.emulator_helpers import KEY
 
 
 def test_models_lists_every_catalogue_model(http):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from emulator_helpers import KEY, parse_sse
 
 from grok_jupyter.emulator import serve
+from tests.emulator.emulator_helpers import KEY, parse_sse
 
 ERRORS = {
     "rate_limit": (429, "Some resource has been exhausted"),

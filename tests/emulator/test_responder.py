@@ -6,9 +6,9 @@ import json
 
 import jsonschema
 import pytest
-from emulator_helpers import image_data_url, user_with_image
 
 from grok_jupyter.client._tokens import split_tokens
+from tests.emulator.emulator_helpers import image_data_url, user_with_image
 
 
 def _content(response) -> str:

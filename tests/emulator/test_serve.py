@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import httpx
-from emulator_helpers import KEY
 
 from grok_jupyter.emulator import RecordedRequest, serve
+from tests.emulator.emulator_helpers import KEY
 
 
 def test_handle_is_the_base_url(emu):

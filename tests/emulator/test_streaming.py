@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator_helpers import parse_sse
+from tests.emulator.emulator_helpers import parse_sse
 
 TOOLS = [
     {

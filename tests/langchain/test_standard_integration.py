@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from chatgrok_capabilities import REASONING_MODEL, ChatGrokCapabilities
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_grok import ChatGrok
+from tests.langchain.chatgrok_capabilities import REASONING_MODEL, ChatGrokCapabilities
 
 # pytest-socket comes with langchain-tests; these tests need loopback even
 # when someone runs with --disable-socket.

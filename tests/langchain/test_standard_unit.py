@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from chatgrok_capabilities import MODEL, ChatGrokCapabilities
 from langchain_tests.unit_tests import ChatModelUnitTests
+
+from tests.langchain.chatgrok_capabilities import MODEL, ChatGrokCapabilities
 
 
 class TestChatGrokStandardUnit(ChatGrokCapabilities, ChatModelUnitTests):

@@ -12,7 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from panel_helpers import Kernel
+
+from tests.panel.panel_helpers import Kernel
 
 TEST_API_KEY = "xai-emulator-test-key-7Qk9"  # tests/conftest.py's key, which the emu fixture sets
 NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "04-chat-panel.ipynb"

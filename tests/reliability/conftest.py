@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from reliability_helpers import (
+
+from tests.reliability.reliability_helpers import (
     READ_TIMEOUT,
     TEST_API_KEY,
     RecordingPublisher,

@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 import pytest
 from IPython.core.error import UsageError
-from reliability_helpers import READ_TIMEOUT, SLOW_DELAY, TEST_API_KEY, assert_pool_settled
 
 from grok_jupyter.client import (
     APIConnectionError,
@@ -30,6 +29,12 @@ from grok_jupyter.client import (
     UsageLedger,
 )
 from grok_jupyter.conversation import INTERRUPTED_MARKER
+from tests.reliability.reliability_helpers import (
+    READ_TIMEOUT,
+    SLOW_DELAY,
+    TEST_API_KEY,
+    assert_pool_settled,
+)
 
 PROMPT = "Reply with 12 words."
 WORDS = 12

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_helpers import leaks
 
-SECRET = "xai-Rq7vK2pZ9wX4mT8bN6jL3sYc"
+from tests.reliability.reliability_helpers import leaks
+
+SECRET = "xai-Rq7vK2pZ9w-X4mT8bN6jL3sYc"  # a hyphen, so no scanner takes it for a real key
 BAD_KEY = "sk-Wm4Tz8Qp1Lx6Vb3Nr9Hd5Gf"  # refused by the emulator (no "xai-" prefix)
 LOGGERS = ("grok_jupyter", "langchain_grok", "httpx", "httpcore", "httpx2", "httpcore2")
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,8 +55,6 @@ def all_widgets(root: Any) -> list[Any]:
 @pytest.mark.timeout(90)
 def test_the_key_appears_nowhere_a_user_or_a_log_can_see(emu, monkeypatch, caplog, capsys,
                                                          shell):
-    from reliability_helpers import RecordingPublisher
-
     from grok_jupyter.client import (
         AsyncGrokClient,
         GrokClient,
@@ -68,6 +67,7 @@ def test_the_key_appears_nowhere_a_user_or_a_log_can_see(emu, monkeypatch, caplo
     from grok_jupyter.magics import GrokMagics
     from grok_jupyter.widget import ChatPanel
     from langchain_grok import ChatGrok
+    from tests.reliability.reliability_helpers import RecordingPublisher
 
     monkeypatch.setenv("XAI_API_KEY", SECRET)
     seen: list[str] = []

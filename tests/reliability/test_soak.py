@@ -15,7 +15,6 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from reliability_helpers import TEST_API_KEY, assert_pool_settled, open_sockets, wait_for
 
 from grok_jupyter.client import (
     APIConnectionError,
@@ -27,6 +26,12 @@ from grok_jupyter.client import (
     ServiceUnavailableError,
     StreamInterruptedError,
     UsageLedger,
+)
+from tests.reliability.reliability_helpers import (
+    TEST_API_KEY,
+    assert_pool_settled,
+    open_sockets,
+    wait_for,
 )
 
 TOTAL = 2000
