@@ -56,12 +56,23 @@ logger = logging.getLogger("grok_jupyter.client")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
+_LIMITS = httpx.Limits(max_connections=128, max_keepalive_connections=64, keepalive_expiry=30.0)
 USER_AGENT = "grok-jupyter/0.1.0"
 
 Messages = Any  # a list of Message | dict (wire form), or one str as a user message
 
 
 class BaseGrokClient:
+    """Settings, request building, errors, retries and the ledger; subclasses add the I/O.
+
+    Arguments resolve as explicit value, then ``XAI_API_KEY`` / ``XAI_BASE_URL``,
+    then ``https://api.x.ai/v1``, 10 s connect / 120 s read timeouts, 2 retries.
+    ``http_client`` is an ``httpx2`` client of the subclass's kind, for proxies
+    or custom transports; the client then does not close it.
+    """
+
+    _http_client_class: type[httpx.Client] | type[httpx.AsyncClient]
+
     def __init__(
         self,
         api_key: str | None = None,
@@ -71,6 +82,7 @@ class BaseGrokClient:
         max_retries: int | None = None,
         catalog: Catalog | None = None,
         ledger: UsageLedger | None = None,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
         default_headers: dict[str, str] | None = None,
         retry_backoff: float = 0.5,
         retry_backoff_max: float = 8.0,
@@ -90,6 +102,18 @@ class BaseGrokClient:
         if self.settings.api_key:
             headers["Authorization"] = f"Bearer {self.settings.api_key}"
         self._headers = headers
+        expected = self._http_client_class
+        if http_client is not None and not isinstance(http_client, expected):
+            # The client maps httpx2's exceptions; another library's client would
+            # raise errors it cannot type, so say what to pass instead.
+            raise TypeError(
+                f"http_client must be an httpx2.{expected.__name__} (grok-jupyter runs on "
+                f"httpx2, whose API is httpx's), not {type(http_client).__module__}."
+                f"{type(http_client).__name__}. Build it as httpx2.{expected.__name__}(...) "
+                "with the same arguments."
+            )
+        self._owns_http = http_client is None
+        self._http: Any = http_client or expected(timeout=self.settings.timeout, limits=_LIMITS)
 
     # --- plain attributes --------------------------------------------------
 

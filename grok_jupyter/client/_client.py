@@ -31,12 +31,9 @@ from ._types import (
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from ._catalog import Catalog
-    from ._usage import UsageLedger
 
 T = TypeVar("T")
 
-_LIMITS = httpx.Limits(max_connections=128, max_keepalive_connections=64, keepalive_expiry=30.0)
 _parse_completion_json = ChatCompletion.__pydantic_validator__.validate_json
 
 
@@ -65,18 +62,6 @@ def _list(key: str, cls: Any) -> Callable[[httpx.Response], list[Any]]:
     return parse
 
 
-def _check_http_client(http_client: object, expected: type) -> None:
-    # The client maps httpx2's exceptions; another library's client would raise
-    # errors it cannot type, so say what to pass instead.
-    if http_client is not None and not isinstance(http_client, expected):
-        raise TypeError(
-            f"http_client must be an httpx2.{expected.__name__} (grok-jupyter runs on httpx2, "
-            f"whose API is httpx's), not {type(http_client).__module__}."
-            f"{type(http_client).__name__}. Build it as httpx2.{expected.__name__}(...) with "
-            "the same arguments."
-        )
-
-
 class GrokClient(BaseGrokClient):
     """The synchronous client. Pooled connections; use as a context manager or ``close()``.
 
@@ -84,36 +69,7 @@ class GrokClient(BaseGrokClient):
     ``https://api.x.ai/v1``, 10 s connect / 120 s read timeouts, 2 retries.
     """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        catalog: Catalog | None = None,
-        ledger: UsageLedger | None = None,
-        http_client: httpx.Client | None = None,
-        default_headers: dict[str, str] | None = None,
-        retry_backoff: float = 0.5,
-        retry_backoff_max: float = 8.0,
-        validate: bool = True,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            catalog=catalog,
-            ledger=ledger,
-            default_headers=default_headers,
-            retry_backoff=retry_backoff,
-            retry_backoff_max=retry_backoff_max,
-            validate=validate,
-        )
-        self._owns_http = http_client is None
-        _check_http_client(http_client, httpx.Client)
-        self._http = http_client or httpx.Client(timeout=self.settings.timeout, limits=_LIMITS)
+    _http_client_class = httpx.Client
 
     # --- transport -----------------------------------------------------------
 
@@ -344,36 +300,7 @@ def _api_key_info(response: httpx.Response) -> ApiKeyInfo:
 class AsyncGrokClient(BaseGrokClient):
     """The asynchronous client, method for method the same as ``GrokClient``."""
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        catalog: Catalog | None = None,
-        ledger: UsageLedger | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        default_headers: dict[str, str] | None = None,
-        retry_backoff: float = 0.5,
-        retry_backoff_max: float = 8.0,
-        validate: bool = True,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            catalog=catalog,
-            ledger=ledger,
-            default_headers=default_headers,
-            retry_backoff=retry_backoff,
-            retry_backoff_max=retry_backoff_max,
-            validate=validate,
-        )
-        self._owns_http = http_client is None
-        _check_http_client(http_client, httpx.AsyncClient)
-        self._http = http_client or httpx.AsyncClient(timeout=self.settings.timeout, limits=_LIMITS)
+    _http_client_class = httpx.AsyncClient
 
     async def _send(
         self,
