@@ -249,3 +249,102 @@ class TerminalStream:
             self.line(f"-- {self.view.footer}")
         elif self._wrote_text or self._in_reasoning:
             self._write("\n")
+
+
+# --- output sinks -----------------------------------------------------------
+
+
+class AnswerSink:
+    view: AnswerView
+
+    def observer(self) -> Any:
+        raise NotImplementedError
+
+    def finish(self, fmt: str, *, parsed: Any = None) -> None:
+        raise NotImplementedError
+
+    def abandon(self) -> None:
+        """Nothing was sent: remove what was shown."""
+
+
+class DisplaySink(AnswerSink):
+    """One Markdown display, updated in place (kernels)."""
+
+    def __init__(self, interval: float) -> None:
+        self.display = StreamingMarkdown(interval=interval)
+        self.view = self.display.view
+
+    def observer(self) -> Any:
+        from .turn import TurnObserver
+
+        display = self.display
+        view = self.view
+
+        class DisplayObserver(TurnObserver):
+            def on_status(self, text: str) -> None:
+                view.status = text
+                display.refresh(force=display.updates == 0)
+
+            def on_reasoning(self, delta: str) -> None:
+                view.reasoning.append(delta)
+                display.refresh()
+
+            def on_text(self, delta: str) -> None:
+                view.text.append(delta)
+                display.refresh()
+
+            def on_tool_call(self, call: Any) -> None:
+                view.add_tool_call(call.id, call.function.name, call.function.arguments)
+                display.refresh(force=True)  # tool calls show as they happen
+
+            def on_tool_result(self, result: Any) -> None:
+                view.set_tool_result(result.call.id, result.output, result.error)
+                display.refresh(force=True)
+
+        return DisplayObserver()
+
+    def finish(self, fmt: str, *, parsed: Any = None) -> None:
+        self.display.finish(self.display.final_bundle(fmt, parsed=parsed))
+
+    def abandon(self) -> None:
+        if self.display.updates:
+            self.display.finish({"text/plain": ""})
+
+
+class StdoutSink(AnswerSink):
+    """Plain text to stdout as it arrives (terminal IPython)."""
+
+    def __init__(self) -> None:
+        self.stream = TerminalStream()
+        self.view = self.stream.view
+
+    def observer(self) -> Any:
+        from .turn import TurnObserver
+
+        stream, view = self.stream, self.view
+
+        class StdoutObserver(TurnObserver):
+            def on_reasoning(self, delta: str) -> None:
+                view.reasoning.append(delta)
+                stream.reasoning(delta)
+
+            def on_text(self, delta: str) -> None:
+                view.text.append(delta)
+                stream.text(delta)
+
+            def on_tool_call(self, call: Any) -> None:
+                view.add_tool_call(call.id, call.function.name, call.function.arguments)
+                stream.line(view.tools[-1].plain())
+
+            def on_tool_result(self, result: Any) -> None:
+                view.set_tool_result(result.call.id, result.output, result.error)
+                line = view.tools_by_id.get(result.call.id)
+                if line is not None:
+                    stream.line(line.plain())
+
+        return StdoutObserver()
+
+    def finish(self, fmt: str, *, parsed: Any = None) -> None:
+        if fmt == "json" and parsed is not None:
+            self.stream.line(json.dumps(parsed, indent=2, ensure_ascii=False, default=str))
+        self.stream.finish()

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from argparse import Namespace
 
     from .conversation import Conversation
-    from .display import AnswerView
+    from .display import AnswerSink
     from .turn import TurnResult
 
 FORMATS = ("markdown", "text", "code", "json", "html")
@@ -464,13 +464,15 @@ class GrokMagics(Magics):
 
     # --- output ------------------------------------------------------------
 
-    def _sink(self) -> _Sink:
+    def _sink(self) -> AnswerSink:
+        from .display import DisplaySink, StdoutSink
+
         mode = self.output
         if mode == "auto":
             mode = "display" if _is_kernel(self.shell) else "stdout"
         if mode == "stdout":
-            return _StdoutSink()
-        return _DisplaySink(self.throttle_interval)
+            return StdoutSink()
+        return DisplaySink(self.throttle_interval)
 
     # --- %grok SUBCOMMAND --------------------------------------------------
 
@@ -656,109 +658,6 @@ class GrokMagics(Magics):
             return
         url = start_emulator()
         print(f"Emulator running at {url}; Grok calls now go to it (offline, no cost).")
-
-
-# --- output sinks -----------------------------------------------------------
-
-
-class _Sink:
-    view: AnswerView
-
-    def observer(self) -> Any:
-        raise NotImplementedError
-
-    def finish(self, fmt: str, *, parsed: Any = None) -> None:
-        raise NotImplementedError
-
-    def abandon(self) -> None:
-        """Nothing was sent: remove what was shown."""
-
-
-class _DisplaySink(_Sink):
-    """One Markdown display, updated in place (kernels)."""
-
-    def __init__(self, interval: float) -> None:
-        from .display import StreamingMarkdown
-
-        self.display = StreamingMarkdown(interval=interval)
-        self.view = self.display.view
-
-    def observer(self) -> Any:
-        from .turn import TurnObserver
-
-        display = self.display
-        view = self.view
-
-        class DisplayObserver(TurnObserver):
-            def on_status(self, text: str) -> None:
-                view.status = text
-                display.refresh(force=display.updates == 0)
-
-            def on_reasoning(self, delta: str) -> None:
-                view.reasoning.append(delta)
-                display.refresh()
-
-            def on_text(self, delta: str) -> None:
-                view.text.append(delta)
-                display.refresh()
-
-            def on_tool_call(self, call: Any) -> None:
-                view.add_tool_call(call.id, call.function.name, call.function.arguments)
-                display.refresh(force=True)  # tool calls show as they happen
-
-            def on_tool_result(self, result: Any) -> None:
-                view.set_tool_result(result.call.id, result.output, result.error)
-                display.refresh(force=True)
-
-        return DisplayObserver()
-
-    def finish(self, fmt: str, *, parsed: Any = None) -> None:
-        self.display.finish(self.display.final_bundle(fmt, parsed=parsed))
-
-    def abandon(self) -> None:
-        if self.display.updates:
-            self.display.finish({"text/plain": ""})
-
-
-class _StdoutSink(_Sink):
-    """Plain text to stdout as it arrives (terminal IPython)."""
-
-    def __init__(self) -> None:
-        from .display import TerminalStream
-
-        self.stream = TerminalStream()
-        self.view = self.stream.view
-
-    def observer(self) -> Any:
-        from .turn import TurnObserver
-
-        stream, view = self.stream, self.view
-
-        class StdoutObserver(TurnObserver):
-            def on_reasoning(self, delta: str) -> None:
-                view.reasoning.append(delta)
-                stream.reasoning(delta)
-
-            def on_text(self, delta: str) -> None:
-                view.text.append(delta)
-                stream.text(delta)
-
-            def on_tool_call(self, call: Any) -> None:
-                view.add_tool_call(call.id, call.function.name, call.function.arguments)
-                stream.line(view.tools[-1].plain())
-
-            def on_tool_result(self, result: Any) -> None:
-                view.set_tool_result(result.call.id, result.output, result.error)
-                line = view.tools_by_id.get(result.call.id)
-                if line is not None:
-                    stream.line(line.plain())
-
-        return StdoutObserver()
-
-    def finish(self, fmt: str, *, parsed: Any = None) -> None:
-        if fmt == "json" and parsed is not None:
-            self.stream.line(json.dumps(parsed, indent=2, ensure_ascii=False, default=str))
-        self.stream.finish()
 
 
 # --- helpers ----------------------------------------------------------------
