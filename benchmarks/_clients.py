@@ -54,10 +54,10 @@ def _checked(count: int, want: Expect, t0: float, who: str) -> float:
 
 # --- streams: one repetition returns chunks/s delivered to user code --------
 
-def stream_bare_httpx(stack: ExitStack, base: str, want: Expect) -> Callable[[], float]:
+def stream_bare_httpx(stack: ExitStack, base: str, want: Expect,
+                      module: str = "httpx") -> Callable[[], float]:
     """The practical limit: httpx + iter_lines + ``data:`` split + json.loads."""
-    import httpx
-
+    httpx = need(module)
     client = stack.enter_context(httpx.Client(timeout=60))
     url = base + "/chat/completions"
     loads = json.loads
@@ -74,7 +74,7 @@ def stream_bare_httpx(stack: ExitStack, base: str, want: Expect) -> Callable[[],
                     choices = loads(data)["choices"]
                     if choices and choices[0]["delta"].get("content"):
                         count += 1
-        return _checked(count, want, t0, "bare httpx")
+        return _checked(count, want, t0, f"bare {module}")
 
     return run
 
@@ -185,6 +185,7 @@ def stream_langchain(make: Callable[[ExitStack, str], Any]
 
 STREAMERS: dict[str, Callable[[ExitStack, str, Expect], Callable[[], float]]] = {
     "bare httpx": stream_bare_httpx,
+    "bare httpx2": lambda stack, base, want: stream_bare_httpx(stack, base, want, "httpx2"),
     "httpx-sse": stream_httpx_sse,
     "openai": stream_openai,
     "GrokClient.stream": stream_grok,
@@ -204,9 +205,9 @@ def _sequential(call: Callable[[], Any], count: int) -> Callable[[], float]:
     return run
 
 
-def seq_bare_httpx(stack: ExitStack, base: str, count: int) -> Callable[[], float]:
-    import httpx
-
+def seq_bare_httpx(stack: ExitStack, base: str, count: int,
+                   module: str = "httpx") -> Callable[[], float]:
+    httpx = need(module)
     client = stack.enter_context(httpx.Client(timeout=60))
     url = base + "/chat/completions"
 
@@ -256,6 +257,7 @@ def seq_langchain(make: Callable[[ExitStack, str], Any]
 
 SEQUENTIAL: dict[str, Callable[[ExitStack, str, int], Callable[[], float]]] = {
     "bare httpx": seq_bare_httpx,
+    "bare httpx2": lambda stack, base, count: seq_bare_httpx(stack, base, count, "httpx2"),
     "openai": seq_openai,
     "GrokClient.chat": seq_grok,
     "ChatGrok.invoke": seq_langchain(chat_grok),

@@ -46,7 +46,7 @@ class Config:
     def for_mode(cls, mode: str, repeat: int | None = None) -> Config:
         if mode == "quick":
             cfg = cls(mode=mode, repeat=3, stream_sizes=(1_000, 5_000), seq_requests=50,
-                      conc_requests=200, answer_tokens=20_000, memory_tokens=100_000,
+                      conc_requests=128, answer_tokens=20_000, memory_tokens=50_000,
                       memory_lc_tokens=5_000, memory_repeat=1, emulator_chunks=10_000,
                       import_repeat=3)
         elif mode == "smoke":

@@ -12,6 +12,7 @@ GROUP = "Small-request latency (mean per request, sequential; pre-encoded server
 
 _PAIRS = [
     ("grok_vs_bare", "GrokClient.chat", "bare httpx", "<= 1.2"),
+    ("grok_vs_bare_httpx2", "GrokClient.chat", "bare httpx2", ""),
     ("grok_vs_openai", "GrokClient.chat", "openai", "<= 1.0"),
     ("chatgrok_vs_chatxai", "ChatGrok.invoke", "ChatXAI.invoke", "<= 1.0"),
     ("openai_vs_bare", "openai", "bare httpx", ""),

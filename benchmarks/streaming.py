@@ -14,6 +14,7 @@ GROUP = "Streaming throughput (chunks/s delivered to user code; pre-encoded SSE 
 _PAIRS = [
     ("grok_vs_bare", "GrokClient.stream", "bare httpx", ">= 0.7"),
     ("grok_vs_openai", "GrokClient.stream", "openai", ">= 5"),
+    ("grok_vs_bare_httpx2", "GrokClient.stream", "bare httpx2", ""),
     ("grok_vs_httpx_sse", "GrokClient.stream", "httpx-sse", ""),
     ("openai_vs_bare", "openai", "bare httpx", ""),
     ("chatgrok_vs_chatxai", "ChatGrok.stream", "ChatXAI.stream", ">= 2"),

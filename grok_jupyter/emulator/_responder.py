@@ -19,6 +19,15 @@ from typing import Any
 from ..client._tokens import count_tokens, message_text, split_tokens
 from ._extract import LiteralCall, PromptValues, extract_values, find_calls, name_words
 from ._schema import instance_for
+from ._tasks import (
+    asks_for_code,
+    asks_for_html,
+    code_answer,
+    fill_like_example,
+    html_answer,
+    parse_table,
+    table_answer,
+)
 from ._validation import ChatPlan
 
 
@@ -156,16 +165,33 @@ def _text_answer(plan: ChatPlan, prompt: str) -> str:
             )
             if found:
                 return f"Your name is {found.group(1)}."
-    arithmetic = _arithmetic(prompt)
-    if arithmetic:
-        return arithmetic
-    snippet = " ".join(prompt.split())
-    if len(snippet) > 200:
-        snippet = snippet[:200] + "…"
-    return (
-        f'You said: "{snippet}". This is the grok-jupyter emulator answering as '
-        f"{plan.response_model}; the same request always gets this same reply."
-    )
+    system = _system_text(plan.messages)
+    wants_html = asks_for_html(prompt, system)
+    # "Write HTML code" is HTML, not Python.
+    if not wants_html and asks_for_code(prompt, system):
+        return code_answer(prompt, system)
+    table = parse_table(prompt)
+    answer = _arithmetic(prompt)
+    if answer is None and table is not None:
+        found = table_answer(prompt, table)
+        if found:
+            answer = (
+                f"{found} (The grok-jupyter emulator, answering as {plan.response_model}, "
+                "computed this from the rows in your prompt.)"
+            )
+    if answer is None:
+        snippet = " ".join(prompt.split())
+        if len(snippet) > 200:
+            snippet = snippet[:200] + "…"
+        answer = (
+            f'You said: "{snippet}". This is the grok-jupyter emulator answering as '
+            f"{plan.response_model}; the same request always gets this same reply."
+        )
+    return html_answer(answer, table) if wants_html else answer
+
+
+def _system_text(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(message_text(m) for m in messages if m.get("role") in ("system", "developer"))
 
 
 _KEY_NOUN = r"(?:keys?|fields?|properties|attributes)"
@@ -211,11 +237,18 @@ def json_keys(text: str) -> list[str]:
 
 
 def _json_object(messages: list[dict[str, Any]], prompt: str, text: str) -> dict[str, Any]:
-    """JSON mode: the keys the prompt (or else a system message) names, else an answer."""
+    """JSON mode: shaped like an example object or with the keys the prompt (or else a
+    system message) names, else an answer."""
+    system = _system_text(messages)
+    shaped = fill_like_example(prompt)
+    if shaped is not None:
+        return shaped
     keys = json_keys(prompt)
     if not keys:
-        system = [message_text(m) for m in messages if m.get("role") in ("system", "developer")]
-        keys = json_keys("\n".join(system))
+        shaped = fill_like_example(system, prompt)
+        if shaped is not None:
+            return shaped
+        keys = json_keys(system)
     if not keys:
         return {"answer": text}
     # The key names themselves (often quoted in the prompt) are not values.
