@@ -42,7 +42,6 @@ _FORMAT_HINTS = {
     "html": "Answer in HTML only (no Markdown, no code fences).",
 }
 
-EMULATOR_FAKE_KEY = "xai-emulator-local-key"
 
 SUBCOMMANDS = {
     "models": "the model catalogue: context, modalities, prices, aliases  [--refresh]",
@@ -639,7 +638,9 @@ class GrokMagics(Magics):
         from . import _reports
 
         _parse("config", rest)
-        _show(*_reports.config_table(self, _emulator_url()))
+        from .emulator import running_url
+
+        _show(*_reports.config_table(self, running_url()))
 
     def _cmd_emulator(self, rest: str) -> None:
         args = _parse(
@@ -652,7 +653,9 @@ class GrokMagics(Magics):
             stop_emulator()
             print("Emulator stopped.")
             return
-        if args.if_no_key and os.environ.get("XAI_API_KEY") and _emulator_url() is None:
+        from .emulator import running_url
+
+        if args.if_no_key and os.environ.get("XAI_API_KEY") and running_url() is None:
             url = os.environ.get("XAI_BASE_URL") or "https://api.x.ai/v1"
             print(f"XAI_API_KEY is set: using {url}.")
             return
@@ -782,51 +785,19 @@ def _to_pil(data: bytes | str) -> Any:
 
 # --- the in-kernel emulator --------------------------------------------------
 
-_emulator: Any = None  # the running server's context manager and handle, kept alive here
-
-
-def _emulator_url() -> str | None:
-    return None if _emulator is None else str(_emulator[1].base_url)
 
 
 def start_emulator() -> str:
-    """Start ``grok_jupyter.emulator.serve()`` in this process (once) and point the client at it."""
-    global _emulator
-    if _emulator is None:
-        from .emulator import serve
+    """Start the process-wide emulator (once) and point the client at it."""
+    from .emulator import start
 
-        server = serve()
-        handle = server.__enter__()
-        _emulator = (server, handle)
-    url = str(_emulator[1].base_url)
-    os.environ["XAI_BASE_URL"] = url
-    if not os.environ.get("XAI_API_KEY"):
-        os.environ["XAI_API_KEY"] = EMULATOR_FAKE_KEY
-    _reset_clients()
-    return url
+    return start() or ""
 
 
 def stop_emulator() -> None:
-    global _emulator
-    if _emulator is None:
-        return
-    server, handle = _emulator
-    _emulator = None
-    server.__exit__(None, None, None)
-    if os.environ.get("XAI_BASE_URL") == str(handle.base_url):
-        del os.environ["XAI_BASE_URL"]
-    if os.environ.get("XAI_API_KEY") == EMULATOR_FAKE_KEY:
-        del os.environ["XAI_API_KEY"]
-    _reset_clients()
+    from .emulator import stop
 
-
-def _reset_clients() -> None:
-    from . import client
-
-    client.set_client(None)
-    set_async = getattr(client, "set_async_client", None)
-    if set_async is not None:
-        set_async(None)
+    stop()
 
 
 # --- extension hooks --------------------------------------------------------

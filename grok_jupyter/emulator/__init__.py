@@ -2,7 +2,9 @@
 
 ``with serve() as emu:`` runs it on 127.0.0.1 in a background thread; ``emu``
 is the base URL and carries the test controls (recorded requests, faults,
-rate limits). ``python -m grok_jupyter.emulator`` runs it in the foreground.
+rate limits). ``start(if_no_key=True)`` runs one for the whole process and
+points ``XAI_BASE_URL`` and the default clients at it (a notebook's first
+cell). ``python -m grok_jupyter.emulator`` runs it in the foreground.
 
 Names load on first use (PEP 562), so ``--help`` and plain imports stay cheap.
 """
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from ._app import create_app
     from ._faults import FAULTS, Fault
     from ._server import EmulatorHandle, serve
+    from ._session import running_url, start, stop
     from ._state import EmulatorState, RecordedRequest
 
 _WHERE = {
@@ -25,7 +28,10 @@ _WHERE = {
     "Fault": "._faults",
     "RecordedRequest": "._state",
     "create_app": "._app",
+    "running_url": "._session",
     "serve": "._server",
+    "start": "._session",
+    "stop": "._session",
 }
 
 __all__ = [
@@ -35,7 +41,10 @@ __all__ = [
     "Fault",
     "RecordedRequest",
     "create_app",
+    "running_url",
     "serve",
+    "start",
+    "stop",
 ]
 
 

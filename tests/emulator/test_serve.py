@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -91,3 +92,23 @@ def test_command_line_help_describes_every_option():
     ).stdout
     for option in ("--host", "--port", "--api-key", "--rpm", "--tpm"):
         assert option in out
+
+
+def test_start_points_the_default_clients_at_one_process_wide_emulator(monkeypatch):
+    from grok_jupyter import emulator
+    from grok_jupyter.client import get_client
+
+    monkeypatch.setenv("XAI_API_KEY", "xai-a-real-looking-key")
+    monkeypatch.delenv("XAI_BASE_URL", raising=False)
+    assert emulator.start(if_no_key=True) is None  # a key means the real API
+    assert emulator.running_url() is None
+    monkeypatch.delenv("XAI_API_KEY")
+    try:
+        url = emulator.start(if_no_key=True)
+        assert url and url.startswith("http://127.0.0.1:") and url == emulator.running_url()
+        assert emulator.start() == url  # once per process
+        assert get_client().base_url == url
+        assert "emulator" in get_client().chat("Hello", model="grok-3").text
+    finally:
+        emulator.stop()
+    assert emulator.running_url() is None and "XAI_BASE_URL" not in os.environ

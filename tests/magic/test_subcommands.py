@@ -118,11 +118,11 @@ def test_chat_without_the_panel_says_so(ip, monkeypatch) -> None:
 
 
 def test_emulator_subcommand(ip, emu, monkeypatch, capsys) -> None:
-    from grok_jupyter import magics
+    from grok_jupyter.emulator import running_url
 
     ip.ok("%grok emulator --if-no-key")
     assert "XAI_API_KEY is set" in capsys.readouterr().out
-    assert magics._emulator is None
+    assert running_url() is None
     monkeypatch.delenv("XAI_API_KEY")
     try:
         ip.ok("%grok emulator --if-no-key")
@@ -139,4 +139,4 @@ def test_emulator_subcommand(ip, emu, monkeypatch, capsys) -> None:
         assert url in ip.plain()
     finally:
         ip.ok("%grok emulator --stop")
-    assert magics._emulator is None and "XAI_API_KEY" not in os.environ
+    assert running_url() is None and "XAI_API_KEY" not in os.environ
