@@ -8,7 +8,6 @@ import os
 import platform
 import statistics
 import sys
-import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -170,7 +169,7 @@ def interleave(
 
 
 def fill(row: Row, results: dict[str, Series], subject: str, baseline: str,
-         higher_is_better: bool = False, note: str = "") -> Row:
+         note: str = "") -> Row:
     """Set the row's medians and its ratio (median of per-round ratios)."""
     s, b = results.get(subject), results.get(baseline)
     notes = [note] if note else []
@@ -182,26 +181,15 @@ def fill(row: Row, results: dict[str, Series], subject: str, baseline: str,
         pairs = [x / y for x, y in zip(s.values, b.values, strict=False) if y]
         row.ratio = statistics.median(pairs) if pairs else None
         row.reps = len(pairs)
+        if len(pairs) > 1:  # the spread shows how much a borderline result means
+            notes.append(f"rounds {min(pairs):.2f}-{max(pairs):.2f}x")
     if s is not None and s.values:
         row.subject_value = s.median
     if b is not None and b.values:
         row.baseline_value = b.median
-    del higher_is_better  # the target's direction carries it
     row.note = "; ".join(notes)
     row.judge()
     return row
-
-
-def unavailable_row(row: Row, reason: str) -> Row:
-    row.note = f"not available: {reason}"
-    row.status = "n/a"
-    return row
-
-
-def timed(fn: Callable[[], object]) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
 
 
 def versions(names: Iterable[str]) -> str:

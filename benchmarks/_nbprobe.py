@@ -74,11 +74,12 @@ def _magic(base: str, n: int) -> Callable[[], None]:
             METER.take({"data": data, "metadata": metadata, "transient": transient})
 
     shell = InteractiveShell.instance()
-    shell.display_pub = CountingPublisher(shell=shell)
-    shell.run_line_magic("load_ext", "grok_jupyter")
-    shell.run_line_magic("config", "GrokMagics.output = 'display'")
-    shell.run_line_magic("config", "GrokMagics.show_footer = True")
-    set_client(GrokClient(api_key=API_KEY, base_url=base, max_retries=0))
+    if "grok" not in shell.magics_manager.magics["cell"]:
+        shell.display_pub = CountingPublisher(shell=shell)
+        shell.run_line_magic("load_ext", "grok_jupyter")
+        shell.run_line_magic("config", "GrokMagics.output = 'display'")
+        shell.run_line_magic("config", "GrokMagics.show_footer = True")
+        set_client(GrokClient(api_key=API_KEY, base_url=base, max_retries=0))
 
     def run() -> None:
         before = METER.sends
@@ -110,7 +111,7 @@ def _panel(base: str, n: int) -> Callable[[], None]:
 
     _counting_comms()
     set_client(GrokClient(api_key=API_KEY, base_url=base, max_retries=0))
-    panel, send = _panel_sender(ChatPanel)
+    panel, send = _panel_sender(ChatPanel, "bench-panel")
 
     def run() -> None:
         before = METER.sends
@@ -123,9 +124,9 @@ def _panel(base: str, n: int) -> Callable[[], None]:
     return run
 
 
-def _panel_sender(panel_cls: Any) -> tuple[Any, Callable[[str], None]]:
+def _panel_sender(panel_cls: Any, conversation: str) -> tuple[Any, Callable[[str], None]]:
     """The panel, and a blocking 'send this prompt' for it."""
-    kwargs: dict[str, Any] = {"conversation": "bench-panel"} if _accepts(
+    kwargs: dict[str, Any] = {"conversation": conversation} if _accepts(
         panel_cls, "conversation") else {}
     if _accepts(panel_cls, "model"):
         kwargs["model"] = MODEL
@@ -160,7 +161,8 @@ def _set_length(base: str, n: int) -> None:
 def main() -> None:
     base, n, repeat = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     _set_length(base, n)
-    makers = {"GrokClient.stream": _baseline, "%%grok": _magic, "ChatPanel": _panel}
+    makers: dict[str, Callable[[str, int], Callable[[], None]]] = {
+        "GrokClient.stream": _baseline, "%%grok": _magic, "ChatPanel": _panel}
     subjects: dict[str, Callable[[], None]] = {}
     out: dict[str, dict[str, Any]] = {}
     for name, make in makers.items():
@@ -204,7 +206,7 @@ def main() -> None:
         sends = METER.sends
         subjects[name]()
         out[name]["fixed"] = METER.sends - sends
-    for name in out:
+    for name in makers:
         if out[name]["error"]:
             for k in ("cpu", "wall", "updates", "bytes"):
                 out[name][k] = []

@@ -24,7 +24,8 @@ KEYS = ["notebook.magic_cpu", "notebook.magic_updates", "notebook.panel_cpu",
 
 def _probe(cfg: Config, base: str, n: int) -> dict:
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks._nbprobe", base, str(n), str(cfg.repeat)],
+        # runs are short (a fraction of a second), so 3x the rounds for stabler medians
+        [sys.executable, "-m", "benchmarks._nbprobe", base, str(n), str(cfg.repeat * 3)],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
         env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if out.returncode:

@@ -48,22 +48,38 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[bytes]:
         buf = self._buf + chunk if self._buf else chunk
-        lines = buf.split(b"\n")
-        self._buf = lines.pop()  # an incomplete line waits for the next read
+        held = b""
+        if b"\r" in buf:  # CRLF or CR line ends: rare, so normalise rather than check each line
+            if buf.endswith(b"\r"):  # its "\n" may come in the next read
+                buf, held = buf[:-1], b"\r"
+            buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        blocks = buf.split(b"\n\n")
+        self._buf = blocks.pop() + held  # an incomplete event waits for the next read
         events: list[bytes] = []
+        for block in blocks:
+            # The common case, one ``data: {...}`` line, without a loop over lines.
+            if block.startswith(b"data: ") and b"\n" not in block and not self._data:
+                events.append(block[6:])
+            else:
+                self._lines(block.split(b"\n"), events)
+                self._dispatch(events)
+        return events
+
+    def _lines(self, lines: list[bytes], events: list[bytes]) -> None:
         data = self._data
         for line in lines:
-            if line.endswith(b"\r"):
-                line = line[:-1]
-            if not line:  # a blank line dispatches the event
-                if data:
-                    events.append(data[0] if len(data) == 1 else b"\n".join(data))
-                    data.clear()
+            if not line:  # extra blank lines between events
+                self._dispatch(events)
             elif line.startswith(b"data:"):
                 value = line[5:]
                 data.append(value[1:] if value.startswith(b" ") else value)
             # ``:comment``, ``event:``, ``id:``, ``retry:``: nothing to deliver
-        return events
+
+    def _dispatch(self, events: list[bytes]) -> None:
+        data = self._data
+        if data:
+            events.append(data[0] if len(data) == 1 else b"\n".join(data))
+            data.clear()
 
     def flush(self) -> list[bytes]:
         """At end of body: an event the server did not terminate with a blank line."""

@@ -223,3 +223,43 @@ def test_an_http_client_from_another_library_is_refused_with_what_to_pass():
         GrokClient(api_key="xai-emulator-test-key", http_client=other)
     with pytest.raises(TypeError, match=r"httpx2\.AsyncClient"):
         AsyncGrokClient(api_key="xai-emulator-test-key", http_client=httpx.Client())
+
+
+def _reference_sse_data(stream: bytes) -> list[bytes]:
+    """A plain line-by-line reading of the SSE spec's data fields, to compare against."""
+    text = stream.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    events, data = [], []
+    for line in text.split(b"\n"):
+        if not line:
+            if data:
+                events.append(b"\n".join(data))
+                data = []
+        elif line.startswith(b"data:"):
+            value = line[5:]
+            data.append(value[1:] if value.startswith(b" ") else value)
+    if data:
+        events.append(b"\n".join(data))
+    return events
+
+
+def test_the_sse_decoder_agrees_with_the_spec_however_the_bytes_are_split():
+    import random
+
+    from grok_jupyter.client._streaming import SSEDecoder
+
+    rng = random.Random(7)
+    fields = [b'data: {"a":1}', b"data:x", b": keep-alive", b"event: e", b"data: [DONE]", b"id: 3"]
+    for _ in range(2000):
+        events = []
+        for _ in range(rng.randint(0, 6)):
+            newline = rng.choice([b"\n", b"\r\n", b"\r"])
+            lines = [rng.choice(fields) for _ in range(rng.randint(1, 3))]
+            events.append(newline.join(lines) + newline + newline)
+        stream = b"".join(events)
+        decoder, got, i = SSEDecoder(), [], 0
+        while i < len(stream):
+            step = rng.randint(1, 12)
+            got += decoder.feed(stream[i : i + step])
+            i += step
+        got += decoder.flush()
+        assert got == _reference_sse_data(stream), stream
