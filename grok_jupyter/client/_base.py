@@ -49,7 +49,7 @@ from ._usage import UsageLedger, UsageRecord, get_ledger, record_from_usage
 if TYPE_CHECKING:
     from ._accumulator import StreamAccumulator
     from ._catalog import Catalog
-    from ._types import Usage
+    from ._types import ChatCompletion, Usage
 
 T = TypeVar("T")
 logger = logging.getLogger("grok_jupyter.client")
@@ -309,6 +309,17 @@ class BaseGrokClient:
                 request_id=request_id,
                 catalog=self.catalog,
             )
+        )
+
+    def _record_completion(
+        self, completion: ChatCompletion, body: dict[str, Any], *, source: str, started: float
+    ) -> None:
+        self._record(
+            completion.model or body["model"],
+            completion.usage,
+            source=source,
+            latency_s=now() - started,
+            request_id=completion.id,
         )
 
     def _stream_recorder(

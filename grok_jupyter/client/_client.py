@@ -139,13 +139,7 @@ class GrokClient(BaseGrokClient):
         completion = self._send(
             "POST", "/chat/completions", _completion, body=body, headers=headers
         )
-        self._record(
-            completion.model or body["model"],
-            completion.usage,
-            source=source,
-            latency_s=now() - started,
-            request_id=completion.id,
-        )
+        self._record_completion(completion, body, source=source, started=started)
         return completion
 
     def stream(
@@ -364,13 +358,7 @@ class AsyncGrokClient(BaseGrokClient):
         completion = await self._send(
             "POST", "/chat/completions", _completion, body=body, headers=headers
         )
-        self._record(
-            completion.model or body["model"],
-            completion.usage,
-            source=source,
-            latency_s=now() - started,
-            request_id=completion.id,
-        )
+        self._record_completion(completion, body, source=source, started=started)
         return completion
 
     def stream(
