@@ -268,12 +268,15 @@ class ChunkTranslator:
     Content, reasoning and tool calls are passed on as they arrive. The finish
     chunk is held back and merged with the usage chunk that follows it, so
     the last chunk carries ``finish_reason``, metadata and usage together,
-    and usage sits on exactly one chunk.
+    and usage sits on exactly one chunk. Logprobs ride on the chunk of their
+    own tokens, in ``response_metadata["logprobs"] = {"content": [...]}``
+    as langchain-openai does: langchain-core's merge concatenates the lists,
+    so the aggregated message holds them all, in order, even if the stream
+    is cut before the last chunk.
     """
 
     def __init__(self) -> None:
         self._finish: ChatCompletionChunk | None = None
-        self._logprobs: list[Any] = []
         self._citations: list[str] | None = None
 
     def add(self, chunk: ChatCompletionChunk) -> list[ChatGenerationChunk]:
@@ -282,8 +285,7 @@ class ChunkTranslator:
             self._citations = list(chunk.citations)
         for choice in chunk.choices:
             delta = choice.delta
-            if choice.logprobs:
-                self._logprobs.extend(choice.logprobs.get("content") or [])
+            entries = choice.logprobs.get("content") if choice.logprobs is not None else None
             extra: dict[str, Any] = {}
             if delta.reasoning_content:
                 extra["reasoning_content"] = delta.reasoning_content
@@ -298,14 +300,14 @@ class ChunkTranslator:
                 )
                 for i, tc in enumerate(delta.tool_calls or [])
             ]
-            if delta.content or extra or calls:
+            if delta.content or extra or calls or entries:
                 message = AIMessageChunk(
                     content=delta.content or "",
                     additional_kwargs=extra,
                     tool_call_chunks=calls,
+                    response_metadata={"logprobs": {"content": list(entries)}} if entries else {},
                     id=chunk.id,
                 )
-                # logprobs are gathered and sent once, on the last chunk
                 out.append(ChatGenerationChunk(message=message))
             if choice.finish_reason:
                 self._finish = chunk.model_copy(update={"choices": [choice]})
@@ -323,10 +325,8 @@ class ChunkTranslator:
         ref = self._finish or usage_chunk
         assert ref is not None
         finish_reason = self._finish.choices[0].finish_reason if self._finish else None
-        logprobs = {"content": self._logprobs} if self._logprobs else None
-        meta = _response_metadata(
-            ref.model, finish_reason, ref.system_fingerprint, logprobs, ref.id
-        )
+        # logprobs were sent with their tokens; repeating them here would double them
+        meta = _response_metadata(ref.model, finish_reason, ref.system_fingerprint, None, ref.id)
         extra: dict[str, Any] = {}
         if self._citations:
             meta["citations"] = self._citations

@@ -8,7 +8,7 @@ servers send the arguments in fragments. Both are merged by index.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._types import (
     ChatCompletion,
@@ -39,7 +39,7 @@ class _PendingCall:
 
 
 class _ChoiceState:
-    __slots__ = ("content", "finish_reason", "reasoning", "refusal", "tool_calls")
+    __slots__ = ("content", "finish_reason", "logprobs", "reasoning", "refusal", "tool_calls")
 
     def __init__(self) -> None:
         self.content: list[str] = []
@@ -47,6 +47,7 @@ class _ChoiceState:
         self.refusal: list[str] = []
         self.tool_calls: dict[int, _PendingCall] = {}
         self.finish_reason: str | None = None
+        self.logprobs: list[Any] | None = None  # None until a chunk carries logprobs
 
     def add(self, choice: ChunkChoice) -> None:
         delta = choice.delta
@@ -61,6 +62,11 @@ class _ChoiceState:
             self.refusal.append(delta.refusal)
         if choice.finish_reason:
             self.finish_reason = choice.finish_reason
+        if choice.logprobs is not None:
+            # Only requests with logprobs pay for this; entries arrive in token order.
+            if self.logprobs is None:
+                self.logprobs = []
+            self.logprobs.extend(choice.logprobs.get("content") or ())
 
     def _add_call(self, call: ToolCall) -> None:
         fn = call.function
@@ -99,7 +105,8 @@ class StreamAccumulator:
 
     ``add(chunk)`` for each chunk; read ``content``, ``reasoning_content``,
     ``tool_calls``, ``finish_reason``, ``usage``, ``citations`` at any time,
-    and ``message`` / ``to_completion()`` for the whole.
+    and ``message`` / ``to_completion()`` for the whole (each choice's
+    streamed ``logprobs`` entries are joined into ``{"content": [...]}`` there).
     """
 
     def __init__(self) -> None:
@@ -169,7 +176,12 @@ class StreamAccumulator:
             created=self.created,
             model=self.model or "",
             choices=[
-                Choice(index=i, message=s.message(), finish_reason=s.finish_reason)
+                Choice(
+                    index=i,
+                    message=s.message(),
+                    finish_reason=s.finish_reason,
+                    logprobs=None if s.logprobs is None else {"content": list(s.logprobs)},
+                )
                 for i, s in sorted(self._choices.items())
             ],
             usage=self.usage,

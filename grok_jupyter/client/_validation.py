@@ -26,6 +26,7 @@ from ._images import check_image_url
 CONTEXT_SAFETY_MARGIN = 0.95
 # Values some Grok model accepts; a model the catalogue lists narrows them.
 KNOWN_REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high")
+MAX_TOP_LOGPROBS = 8  # the API's bound (OAS ChatRequest)
 _UNKNOWN_IMAGE_SIZE = (1024, 1024)  # an http(s) image we cannot measure without fetching
 
 
@@ -46,6 +47,7 @@ def validate_chat(wire: dict[str, Any], catalog: Catalog, *, stacklevel: int = 4
     else:
         _check_parameters(wire, info, catalog)
     _check_reasoning_effort(wire, info)
+    _check_logprobs(wire, info)
     image_tokens = _check_images(wire, info, catalog)
     if info is not None and info.context_window:
         _check_context(wire, info, catalog, image_tokens)
@@ -80,6 +82,28 @@ def _check_reasoning_effort(wire: dict[str, Any], info: ModelInfo | None) -> Non
             f"reasoning_effort={effort!r} is not a value {model} takes; use one of "
             f"{', '.join(repr(a) for a in allowed)}.",
             parameter="reasoning_effort",
+            model=model,
+        )
+
+
+def _check_logprobs(wire: dict[str, Any], info: ModelInfo | None) -> None:
+    """The API's rules for ``top_logprobs`` (0 to 8, and only with ``logprobs=True``)."""
+    top = wire.get("top_logprobs")
+    if top is None:
+        return
+    model = info.id if info else wire["model"]
+    if isinstance(top, bool) or not isinstance(top, int) or not 0 <= top <= MAX_TOP_LOGPROBS:
+        raise UnsupportedParameterError(
+            f"top_logprobs={top!r} is out of range (the API would answer 400); "
+            f"use an integer from 0 to {MAX_TOP_LOGPROBS}.",
+            parameter="top_logprobs",
+            model=model,
+        )
+    if wire.get("logprobs") is not True:
+        raise UnsupportedParameterError(
+            f"top_logprobs={top} needs logprobs=True (the API would answer 400); "
+            "pass logprobs=True as well, or drop top_logprobs.",
+            parameter="top_logprobs",
             model=model,
         )
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..client._catalog import USD_TICKS_PER_USD, ModelInfo
 from ..client._types import Usage
-from ._responder import Reply
+from ._responder import Reply, token_logprobs
 from ._validation import ChatPlan
 
 DONE_EVENT = b"data: [DONE]\n\n"
@@ -72,14 +72,18 @@ def _message(info: ModelInfo, reply: Reply) -> dict[str, Any]:
 def completion_body(plan: ChatPlan, reply: Reply, *, created: int) -> dict[str, Any]:
     n = int(plan.body.get("n") or 1)
     message = _message(plan.info, reply)
+    choice: dict[str, Any] = {"message": message}
+    top = plan.top_logprobs
+    if top is not None:
+        # Only when asked: without logprobs the real API sends no key at all.
+        choice["logprobs"] = {"content": token_logprobs(reply.content_tokens, top)}
+    choice["finish_reason"] = reply.finish_reason
     return {
         "id": str(uuid.uuid4()),
         "object": "chat.completion",
         "created": created,
         "model": plan.response_model,
-        "choices": [
-            {"index": i, "message": message, "finish_reason": reply.finish_reason} for i in range(n)
-        ],
+        "choices": [{"index": i, **choice} for i in range(n)],
         "usage": usage_dict(plan, reply),
         "system_fingerprint": fingerprint(plan.info.id),
     }
@@ -102,20 +106,29 @@ def stream_events(plan: ChatPlan, reply: Reply, *, created: int, chunk_id: str) 
     def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
+    top = plan.top_logprobs
+    tokens = reply.content_tokens
+    # What follows each content delta inside its choice: with logprobs, the
+    # entry of that chunk's own token (OpenAI-compatible shape).
+    after = (
+        [',"logprobs":{"content":[' + dumps(e) + "]}" for e in token_logprobs(tokens, top)]
+        if top is not None
+        else [""] * len(tokens)
+    )
     for index in range(int(plan.body.get("n") or 1)):
         prefix = f'data: {head},"choices":[{{"index":{index},"delta":'
-        deltas: list[str] = []
+        deltas: list[list[str]] = []  # [open delta body, rest of the choice]
         if plan.info.reasoning_content:
-            deltas.extend('{"reasoning_content":' + dumps(t) for t in reply.reasoning_tokens)
-        deltas.extend('{"content":' + dumps(t) for t in reply.content_tokens)
+            deltas.extend(['{"reasoning_content":' + dumps(t), ""] for t in reply.reasoning_tokens)
+        deltas.extend(['{"content":' + dumps(t), a] for t, a in zip(tokens, after, strict=True))
         for i, call in enumerate(reply.tool_calls):
             whole = {"id": call["id"], "function": call["function"], "index": i, "type": "function"}
-            deltas.append('{"tool_calls":[' + dumps(whole) + "]")
+            deltas.append(['{"tool_calls":[' + dumps(whole) + "]", ""])
         if not deltas:
-            deltas.append('{"content":""')
+            deltas.append(['{"content":""', ""])
         # Real first chunks read {"content":"The","role":"assistant"}.
-        deltas[0] += ',"role":"assistant"'
-        events.extend((prefix + d + "}}]" + tail).encode() for d in deltas)
+        deltas[0][0] += ',"role":"assistant"'
+        events.extend((prefix + d + "}" + a + "}]" + tail).encode() for d, a in deltas)
         finish = f'{{}},"finish_reason":"{reply.finish_reason}"}}]'
         events.append((prefix + finish + tail).encode())
     if plan.include_usage:

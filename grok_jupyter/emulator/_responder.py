@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import operator
 import re
 import zlib
@@ -276,6 +277,36 @@ def generate_words(n: int, seed: str) -> str:
             word += "."
         words.append(word)
     return " ".join(words)
+
+
+def token_logprobs(tokens: list[str], top: int) -> list[dict[str, Any]]:
+    """One logprob entry per token, in the OpenAI-compatible shape xAI follows.
+
+    Values come from a hash of the token and its position, so the same reply
+    always carries the same numbers. The chosen token gets a probability in
+    [0.4, 1) and leads its ``top_logprobs``; the alternatives share what is
+    left, halving each time, so the chosen one is always the most likely and
+    the probabilities never sum above one.
+    """
+    entries = []
+    for i, token in enumerate(tokens):
+        h = zlib.crc32(f"{i}|{token}".encode())
+        p = 0.4 + 0.599 * (h / 0xFFFFFFFF)
+        chosen = {"token": token, "logprob": math.log(p), "bytes": list(token.encode("utf-8"))}
+        alternatives = [chosen] if top else []
+        rest, space = 1.0 - p, " " if token.startswith(" ") else ""
+        k = 0
+        while len(alternatives) < top:
+            word = space + _LEXICON[(h + k) % len(_LEXICON)]
+            k += 1
+            if word == token or any(a["token"] == word for a in alternatives):
+                continue
+            rest /= 2
+            alternatives.append(
+                {"token": word, "logprob": math.log(rest), "bytes": list(word.encode("utf-8"))}
+            )
+        entries.append({**chosen, "top_logprobs": alternatives})
+    return entries
 
 
 def _arithmetic(prompt: str) -> str | None:

@@ -53,6 +53,13 @@ class ChatPlan:
         options = self.body.get("stream_options") or {}
         return bool(options.get("include_usage"))
 
+    @property
+    def top_logprobs(self) -> int | None:
+        """How many alternatives each logprob entry lists, or None without ``logprobs``."""
+        if self.body.get("logprobs") is not True:
+            return None
+        return int(self.body.get("top_logprobs") or 0)
+
 
 def resolve_model(catalog: Catalog, name: Any, *, kind: str = "chat") -> ModelInfo:
     if not isinstance(name, str) or not name:
@@ -152,6 +159,7 @@ def _check_params(body: dict[str, Any]) -> None:
         value = body.get(key)
         if value is not None and (not isinstance(value, int) or value < 0):
             raise bad_request(f"{key} must be a non-negative integer.")
+    _check_logprobs(body)
     n = body.get("n")
     if n is not None and (not isinstance(n, int) or not 1 <= n <= 8):
         raise bad_request("n must be an integer between 1 and 8.")
@@ -166,6 +174,20 @@ def _check_params(body: dict[str, Any]) -> None:
                 raise bad_request(
                     "response_format json_schema needs json_schema.schema, an object."
                 )
+
+
+def _check_logprobs(body: dict[str, Any]) -> None:
+    logprobs = body.get("logprobs")
+    if logprobs is not None and not isinstance(logprobs, bool):
+        raise bad_request("logprobs must be a boolean.")
+    top = body.get("top_logprobs")
+    if top is None:
+        return
+    if isinstance(top, bool) or not isinstance(top, int) or not 0 <= top <= 8:
+        raise bad_request(f"top_logprobs must be an integer between 0 and 8, got {top!r}.")
+    if logprobs is not True:
+        # OAS ChatRequest: top_logprobs "requires logprobs:true".
+        raise bad_request("top_logprobs requires logprobs to be true; set logprobs: true.")
 
 
 def _check_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
