@@ -37,7 +37,7 @@ class Config:
     memory_lc_tokens: int = 50_000  # ChatGrok vs ChatXAI (ChatXAI is slow)
     memory_repeat: int = 1  # a high-water mark barely varies; 1M tokens takes a while
     emulator_chunks: int = 20_000
-    import_repeat: int = 5
+    import_repeat: int = 9  # fresh-process timings are noisy; the median needs more rounds
     install_jai: bool = True  # may create the jupyter-ai-magics venv
     verbose: bool = True
 

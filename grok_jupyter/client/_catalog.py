@@ -26,6 +26,8 @@ _CENTS_PER_100M_PER_USD_PER_1M = 10_000  # /v1/language-models: USD cents per 10
 class Prices(BaseModel):
     """USD per 1M tokens."""
 
+    model_config = ConfigDict(defer_build=True)  # built when the catalogue first loads
+
     input: float = 0.0
     cached_input: float | None = None
     output: float = 0.0
@@ -33,7 +35,7 @@ class Prices(BaseModel):
 
 
 class ModelInfo(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     id: str
     aliases: tuple[str, ...] = ()

@@ -7,7 +7,6 @@ ledger; the two classes mirror each other method for method.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -60,6 +59,13 @@ def _list(key: str, cls: Any) -> Callable[[httpx.Response], list[Any]]:
         return [cls.model_validate(item) for item in json.loads(response.content)[key]]
 
     return parse
+
+
+async def _sleep(seconds: float) -> None:
+    # asyncio is imported here, not at the top: a sync-only session never pays for it.
+    import asyncio
+
+    await asyncio.sleep(seconds)
 
 
 class GrokClient(BaseGrokClient):
@@ -341,7 +347,7 @@ class AsyncGrokClient(BaseGrokClient):
             if delay is None or attempt >= self.max_retries:
                 raise error from cause
             self._log_retry(method, path, attempt, delay, error)
-            await asyncio.sleep(delay)
+            await _sleep(delay)
             attempt += 1
 
     async def chat(
@@ -435,7 +441,7 @@ class AsyncGrokClient(BaseGrokClient):
                 raise APITimeoutError(
                     f"Deferred completion {request_id} not ready after {timeout:g} s"
                 )
-            await asyncio.sleep(poll_interval)
+            await _sleep(poll_interval)
 
     async def models(self) -> list[Model]:
         return await self._send("GET", "/models", _list("data", Model), idempotent=True)

@@ -18,7 +18,9 @@ FinishReason = str  # "stop" | "length" | "tool_calls" | "end_turn" | ... ; open
 class WireModel(BaseModel):
     """Base of every wire type: unknown fields are kept, not rejected."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    # defer_build: each model builds its validator on first use, not at import,
+    # so importing the client does not pay for the endpoints a session never calls.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON-ready dict sent to the server: no null keys."""
