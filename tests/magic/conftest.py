@@ -8,44 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from IPython.core.displaypub import DisplayPublisher
 
-
-class RecordingPublisher(DisplayPublisher):
-    """Keeps every ``publish`` (first shows and in-place updates) instead of printing.
-
-    ``interrupt_on``: raise KeyboardInterrupt (once) at that update, as Ctrl-C
-    would arrive while the answer is being shown.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.events: list[dict[str, Any]] = []
-        self.interrupt_on: int | None = None
-
-    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
-        self.events.append({"data": data, "transient": transient or {}, "update": update})
-        if update and self.interrupt_on is not None and len(self.updates) >= self.interrupt_on:
-            self.interrupt_on = None
-            raise KeyboardInterrupt
-
-    def clear_output(self, wait: bool = False) -> None:
-        self.events.clear()
-
-    @property
-    def updates(self) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["update"]]
-
-    def outputs(self) -> list[dict[str, Any]]:
-        """What a saved notebook would hold: one entry per display, its final data."""
-        final: dict[Any, dict[str, Any]] = {}
-        order: list[Any] = []
-        for i, event in enumerate(self.events):
-            key = event["transient"].get("display_id", f"anonymous-{i}")
-            if key not in final:
-                order.append(key)
-            final[key] = event["data"]
-        return [final[k] for k in order]
+from tests.recording import RecordingPublisher
 
 
 @dataclass

@@ -6,9 +6,8 @@ import os
 import time
 from typing import Any
 
-from IPython.core.displaypub import DisplayPublisher
-
-TEST_API_KEY = "xai-emulator-test-key-7Qk9"  # tests/conftest.py's key, which the emu fixture sets
+from tests.conftest import TEST_API_KEY  # noqa: F401  (re-exported for the suite)
+from tests.recording import RecordingPublisher  # noqa: F401  (re-exported for the suite)
 
 # The fault client's read timeout, and a first byte comfortably later than it.
 READ_TIMEOUT = 1.0
@@ -47,39 +46,6 @@ def wait_for(predicate: Any, what: str, timeout: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         time.sleep(0.01)
-
-
-class RecordingPublisher(DisplayPublisher):
-    """Keeps every display the magic publishes (first shows and in-place updates)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.events: list[dict[str, Any]] = []
-
-    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
-        self.events.append({"data": data, "transient": transient or {}, "update": update})
-
-    def clear_output(self, wait: bool = False) -> None:
-        self.events.clear()
-
-    def outputs(self) -> list[dict[str, Any]]:
-        """What a saved notebook would hold: one entry per display, its final data."""
-        final: dict[Any, dict[str, Any]] = {}
-        order: list[Any] = []
-        for i, event in enumerate(self.events):
-            key = event["transient"].get("display_id", f"anonymous-{i}")
-            if key not in final:
-                order.append(key)
-            final[key] = event["data"]
-        return [final[k] for k in order]
-
-    def text(self) -> str:
-        """Every mime bundle ever published, as one string (for content and secret scans)."""
-        parts = []
-        for event in self.events:
-            for value in event["data"].values():
-                parts.append(value if isinstance(value, str) else repr(value))
-        return "\n".join(parts)
 
 
 def leaks(text: str, secret: str, min_len: int = 5) -> list[str]:
