@@ -5,20 +5,8 @@ from __future__ import annotations
 import openai
 import pytest
 
-FIDELITY_KEY = "xai-fidelity-test-key"
 MESSAGES = [{"role": "user", "content": "Reply with 9 words"}]
 
-
-@pytest.fixture
-def client(emu):
-    with openai.OpenAI(base_url=emu.base_url, api_key=FIDELITY_KEY, max_retries=0) as c:
-        yield c
-
-
-@pytest.fixture
-async def aclient(emu):
-    async with openai.AsyncOpenAI(base_url=emu.base_url, api_key=FIDELITY_KEY, max_retries=0) as c:
-        yield c
 
 
 def _tokens(logprobs) -> list[str]:

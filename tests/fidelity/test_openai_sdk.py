@@ -11,8 +11,6 @@ import pytest
 from PIL import Image
 from pydantic import BaseModel
 
-FIDELITY_KEY = "xai-fidelity-test-key"
-
 MAGIC = {
     "type": "function",
     "function": {
@@ -26,17 +24,6 @@ MAGIC = {
     },
 }
 
-
-@pytest.fixture
-def client(emu):
-    with openai.OpenAI(base_url=emu.base_url, api_key=FIDELITY_KEY, max_retries=0) as c:
-        yield c
-
-
-@pytest.fixture
-async def aclient(emu):
-    async with openai.AsyncOpenAI(base_url=emu.base_url, api_key=FIDELITY_KEY, max_retries=0) as c:
-        yield c
 
 
 def test_sync_completion(client):

@@ -9,27 +9,18 @@ from typing import Any
 import pytest
 
 from tests.reliability.reliability_helpers import (
-    READ_TIMEOUT,
-    TEST_API_KEY,
     RecordingPublisher,
     assert_pool_settled,
+    fault_client_settings,
 )
 
 
 @pytest.fixture
 def fclient(emu) -> Iterator[Any]:
     """A dedicated client for fault tests: 2 retries, fast backoff, a short read timeout."""
-    from grok_jupyter.client import GrokClient, UsageLedger
+    from grok_jupyter.client import GrokClient
 
-    with GrokClient(
-        api_key=TEST_API_KEY,
-        base_url=emu.base_url,
-        timeout=READ_TIMEOUT,  # every phase; loopback connects at once
-        max_retries=2,
-        retry_backoff=0.01,
-        retry_backoff_max=0.05,
-        ledger=UsageLedger(),
-    ) as client:
+    with GrokClient(**fault_client_settings(emu)) as client:
         yield client
         assert_pool_settled(client)
 

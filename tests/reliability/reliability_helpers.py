@@ -6,12 +6,27 @@ import os
 import time
 from typing import Any
 
-from tests.conftest import TEST_API_KEY  # noqa: F401  (re-exported for the suite)
+from tests.conftest import TEST_API_KEY
 from tests.recording import RecordingPublisher  # noqa: F401  (re-exported for the suite)
 
 # The fault client's read timeout, and a first byte comfortably later than it.
 READ_TIMEOUT = 1.0
 SLOW_DELAY = 2.5
+
+
+def fault_client_settings(emu: Any) -> dict[str, Any]:
+    """What every fault test's client uses: 2 retries, fast backoff, a short timeout."""
+    from grok_jupyter.client import UsageLedger
+
+    return {
+        "api_key": TEST_API_KEY,
+        "base_url": emu.base_url,
+        "timeout": READ_TIMEOUT,  # every phase; loopback connects at once
+        "max_retries": 2,
+        "retry_backoff": 0.01,
+        "retry_backoff_max": 0.05,
+        "ledger": UsageLedger(),
+    }
 
 
 def pool_of(client: Any) -> Any:

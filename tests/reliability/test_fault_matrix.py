@@ -26,7 +26,6 @@ from grok_jupyter.client import (
     RateLimitError,
     ServiceUnavailableError,
     StreamInterruptedError,
-    UsageLedger,
 )
 from grok_jupyter.conversation import INTERRUPTED_MARKER
 from tests.reliability.reliability_helpers import (
@@ -34,6 +33,7 @@ from tests.reliability.reliability_helpers import (
     SLOW_DELAY,
     TEST_API_KEY,
     assert_pool_settled,
+    fault_client_settings,
 )
 
 PROMPT = "Reply with 12 words."
@@ -89,15 +89,7 @@ def ctx(request, emu, fclient, panel_factory) -> Ctx:
 
 
 def _async_client(emu: Any) -> AsyncGrokClient:
-    return AsyncGrokClient(
-        api_key=TEST_API_KEY,
-        base_url=emu.base_url,
-        timeout=READ_TIMEOUT,  # every phase; loopback connects at once
-        max_retries=2,
-        retry_backoff=0.01,
-        retry_backoff_max=0.05,
-        ledger=UsageLedger(),
-    )
+    return AsyncGrokClient(**fault_client_settings(emu))
 
 
 def _delta(chunk: Any) -> str:
