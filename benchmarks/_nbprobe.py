@@ -60,9 +60,9 @@ def _baseline(base: str, n: int) -> Callable[[], None]:
 
 def _magic(base: str, n: int) -> Callable[[], None]:
     try:
-        import grok_jupyter.magics  # noqa: F401
+        import grok_jupyter.magic  # noqa: F401
     except Exception as exc:
-        raise Unavailable(f"grok_jupyter.magics not importable ({exc})") from exc
+        raise Unavailable(f"grok_jupyter.magic not importable ({exc})") from exc
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
 
@@ -104,9 +104,9 @@ def _counting_comms() -> None:
 
 def _panel(base: str, n: int) -> Callable[[], None]:
     try:
-        from grok_jupyter.widget import ChatPanel
+        from grok_jupyter.panel.widget import ChatPanel
     except Exception as exc:
-        raise Unavailable(f"grok_jupyter.widget.ChatPanel not importable ({exc})") from exc
+        raise Unavailable(f"grok_jupyter.panel.widget.ChatPanel not importable ({exc})") from exc
     from grok_jupyter.client import GrokClient, set_client
 
     _counting_comms()

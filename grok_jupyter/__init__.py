@@ -14,16 +14,16 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _LAZY = {
     "AsyncGrokClient": "grok_jupyter.client",
-    "ChatPanel": "grok_jupyter.widget",
-    "Conversation": "grok_jupyter.conversation",
+    "ChatPanel": "grok_jupyter.panel.widget",
+    "Conversation": "grok_jupyter.notebook.conversation",
     "GrokClient": "grok_jupyter.client",
     "GrokError": "grok_jupyter.client",
-    "KernelTools": "grok_jupyter.tools",
+    "KernelTools": "grok_jupyter.notebook.tools",
     "Message": "grok_jupyter.client",
     "catalog": "grok_jupyter.client",
     "get_async_client": "grok_jupyter.client",
     "get_client": "grok_jupyter.client",
-    "get_conversation": "grok_jupyter.conversation",
+    "get_conversation": "grok_jupyter.notebook.conversation",
     "get_ledger": "grok_jupyter.client",
     "image_part": "grok_jupyter.client",
     "set_async_client": "grok_jupyter.client",
@@ -46,9 +46,9 @@ if TYPE_CHECKING:  # for type checkers and editors; the names load lazily above
         set_async_client,
         set_client,
     )
-    from .conversation import Conversation, get_conversation  # noqa: F401
-    from .tools import KernelTools  # noqa: F401
-    from .widget import ChatPanel  # noqa: F401
+    from .notebook.conversation import Conversation, get_conversation  # noqa: F401
+    from .notebook.tools import KernelTools  # noqa: F401
+    from .panel.widget import ChatPanel  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:
@@ -66,12 +66,12 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext grok_jupyter``: register ``%%grok`` and ``%grok``."""
-    from .magics import load_ipython_extension as load
+    from .magic import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from .magics import unload_ipython_extension as unload
+    from .magic import unload_ipython_extension as unload
 
     unload(ipython)

@@ -276,7 +276,7 @@ _HEAD_RE = re.compile(r"^first \d+ rows:\n", re.MULTILINE)
 
 
 def parse_table(text: str) -> Table | None:
-    """The head rows of the first grok_jupyter._describe DataFrame description in ``text``."""
+    """The head rows of the first DataFrame description (notebook.describe) in ``text``."""
     frame = _FRAME_RE.search(text)
     if not frame:
         return None

@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
-from grok_jupyter._describe import describe_dataframe
-from grok_jupyter.magics import _FORMAT_HINTS
+from grok_jupyter.notebook.describe import describe_dataframe
+from grok_jupyter.magic.formats import FORMAT_HINTS as _FORMAT_HINTS
 
 JSON_MODE = {"type": "json_object"}
 FENCE = re.compile(r"```python\n(.*?)\n```", re.DOTALL)

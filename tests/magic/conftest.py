@@ -68,7 +68,7 @@ def ipshell() -> Any:
 
 
 def grok_magics(shell: Any) -> Any:
-    from grok_jupyter.magics import GrokMagics
+    from grok_jupyter.magic import GrokMagics
 
     return next(c for c in shell.configurables if isinstance(c, GrokMagics))
 
@@ -77,7 +77,7 @@ def grok_magics(shell: Any) -> Any:
 def ip(ipshell, emu) -> Iterator[Harness]:
     """The shell, talking to the emulator, with fresh settings, conversations and ledger."""
     from grok_jupyter.client import GrokClient, get_ledger, set_client
-    from grok_jupyter.conversation import conversation_names, get_conversation
+    from grok_jupyter.notebook.conversation import conversation_names, get_conversation
 
     ipshell.config.pop("GrokMagics", None)  # %config also lands here, for %reload_ext
     magics = grok_magics(ipshell)

@@ -45,7 +45,7 @@ def test_conversation_memory_and_named_chats(ip, emu) -> None:
     assert len(last_body(emu)["messages"]) == 1
     ip.ok("%%grok --new\nWhat is my name?")
     assert "Ada" not in ip.markdown()
-    from grok_jupyter.conversation import get_conversation
+    from grok_jupyter.notebook.conversation import get_conversation
 
     assert len(get_conversation("default").messages) == 2  # --new dropped the old turns
 
@@ -54,7 +54,7 @@ def test_no_history_sends_and_keeps_nothing(ip, emu) -> None:
     ip.ok("%%grok\nMy name is Ada.")
     ip.ok("%%grok --no-history\nWhat is my name?")
     assert [m["role"] for m in last_body(emu)["messages"]] == ["user"]
-    from grok_jupyter.conversation import get_conversation
+    from grok_jupyter.notebook.conversation import get_conversation
 
     assert len(get_conversation("default").messages) == 2
 

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from grok_jupyter._describe import describe
+from grok_jupyter.notebook.describe import describe
 from grok_jupyter.client._tokens import count_tokens
 
 
@@ -46,7 +46,7 @@ def test_other_objects_are_not_described() -> None:
 
 def test_describing_does_not_import_pandas() -> None:
     code = (
-        "import sys; from grok_jupyter._interpolate import interpolate;"
+        "import sys; from grok_jupyter.notebook.interpolate import interpolate;"
         "print(interpolate('{x}', {'x': [1]}));"
         "print('pandas' in sys.modules, 'numpy' in sys.modules)"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grok_jupyter.display import AnswerView, StreamingMarkdown, Throttle, call_signature
+from grok_jupyter.notebook.display import AnswerView, StreamingMarkdown, Throttle, call_signature
 
 
 class FakeClock:

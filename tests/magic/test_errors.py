@@ -75,7 +75,7 @@ def test_missing_key(ip, emu, monkeypatch) -> None:
 
 
 def test_rate_limit_after_retries_commits_nothing(ip, emu) -> None:
-    from grok_jupyter.conversation import get_conversation
+    from grok_jupyter.notebook.conversation import get_conversation
 
     emu.inject("rate_limit", times=10, retry_after=0)
     message = ip.fails("%%grok\nhello")
@@ -98,7 +98,7 @@ def test_the_server_refusing_a_parameter_is_one_line(ip, emu) -> None:
 
 
 def test_a_cut_stream_keeps_the_partial_answer(ip, emu) -> None:
-    from grok_jupyter.conversation import get_conversation
+    from grok_jupyter.notebook.conversation import get_conversation
 
     emu.inject("cut", after_chunks=5)
     message = ip.fails("%%grok\nWrite 200 words about rivers.")
@@ -110,7 +110,7 @@ def test_a_cut_stream_keeps_the_partial_answer(ip, emu) -> None:
 
 
 def test_ctrl_c_stops_the_stream_and_keeps_the_partial_answer(ip, emu) -> None:
-    from grok_jupyter.conversation import get_conversation
+    from grok_jupyter.notebook.conversation import get_conversation
 
     ip.magics.throttle_interval = 0  # an update per delta, so the interrupt lands mid-stream
     ip.pub.interrupt_on = 5

@@ -26,5 +26,5 @@ def test_load_ext_imports_almost_nothing() -> None:
     heavy = [m for m in new if m.split(".")[0] in HEAVY or m in HEAVY or
              any(m.startswith(h + ".") for h in HEAVY)]
     assert heavy == []
-    assert "grok_jupyter.magics" in new
+    assert "grok_jupyter.magic" in new
     assert len(new) < 12, new

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grok_jupyter._interpolate import interpolate
+from grok_jupyter.notebook.interpolate import interpolate
 
 NS = {
     "name": "Ada",

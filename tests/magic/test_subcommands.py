@@ -16,7 +16,7 @@ def test_help_and_bare_grok(ip, capsys) -> None:
 
 
 def test_cell_help_documents_every_option(ip) -> None:
-    from grok_jupyter.magics import GrokMagics
+    from grok_jupyter.magic import GrokMagics
 
     doc = GrokMagics.grok.__doc__
     for option in ("--model", "--system", "--temperature", "--max-tokens", "--reasoning-effort",
@@ -112,7 +112,7 @@ def test_chat_opens_the_panel(ip) -> None:
 
 
 def test_chat_without_the_panel_says_so(ip, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "grok_jupyter.widget", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "grok_jupyter.panel.widget", None)  # as if not installed
     message = ip.fails("%grok chat")
     assert "chat panel is not available" in message and "--chat default" in message
 

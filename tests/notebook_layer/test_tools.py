@@ -9,7 +9,7 @@ from typing import Literal
 import pytest
 
 from grok_jupyter.client import FunctionCall, ToolCall
-from grok_jupyter.tools import KernelTools, ToolSchemaError, function_to_tool
+from grok_jupyter.notebook.tools import KernelTools, ToolSchemaError, function_to_tool
 
 
 def get_weather(city: str, unit: Literal["C", "F"] = "C", days: int = 1) -> dict:

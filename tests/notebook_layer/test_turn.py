@@ -13,9 +13,9 @@ from grok_jupyter.client import (
     UnsupportedParameterError,
     get_ledger,
 )
-from grok_jupyter.conversation import INTERRUPTED_MARKER, Conversation, get_conversation
-from grok_jupyter.tools import KernelTools
-from grok_jupyter.turn import STREAMING, WAITING, StopSignal, TurnObserver, run_turn
+from grok_jupyter.notebook.conversation import INTERRUPTED_MARKER, Conversation, get_conversation
+from grok_jupyter.notebook.tools import KernelTools
+from grok_jupyter.notebook.turn import STREAMING, WAITING, StopSignal, TurnObserver, run_turn
 
 
 class Recorder(TurnObserver):

@@ -57,7 +57,7 @@ def panels(comms) -> Iterator[Callable[..., Any]]:
 
 @pytest.fixture(autouse=True)
 def fresh_conversations() -> Iterator[None]:
-    from grok_jupyter import conversation
+    from grok_jupyter.notebook import conversation
 
     conversation._registry.clear()
     yield

@@ -8,8 +8,8 @@ import pytest
 
 from grok_jupyter.client import GrokClient
 from grok_jupyter.client._types import Message
-from grok_jupyter.conversation import INTERRUPTED_MARKER, get_conversation
-from grok_jupyter.turn import run_turn
+from grok_jupyter.notebook.conversation import INTERRUPTED_MARKER, get_conversation
+from grok_jupyter.notebook.turn import run_turn
 from tests.panel.panel_helpers import all_widgets, png_bytes, upload_value, wait_until
 
 TEST_API_KEY = "xai-emulator-test-key-7Qk9"  # tests/conftest.py's key, which the emu fixture sets

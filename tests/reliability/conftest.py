@@ -42,7 +42,7 @@ def shell() -> Any:
 def magic(shell, emu, fclient) -> Iterator[Any]:
     """The shell with the magic on ``fclient``, default settings and its displays recorded."""
     from grok_jupyter.client import set_client
-    from grok_jupyter.magics import GrokMagics
+    from grok_jupyter.magic import GrokMagics
 
     magics = next(c for c in shell.configurables if isinstance(c, GrokMagics))
     for name, trait in magics.class_traits(config=True).items():
@@ -72,7 +72,7 @@ class MagicHarness:
 
     @property
     def conversation(self) -> Any:
-        from grok_jupyter.conversation import get_conversation
+        from grok_jupyter.notebook.conversation import get_conversation
 
         return get_conversation(self.chat)
 
@@ -83,7 +83,7 @@ class MagicHarness:
 @pytest.fixture
 def panel_factory(emu) -> Iterator[Any]:
     """Make ChatPanels on a client; each is stopped, waited for and closed after the test."""
-    from grok_jupyter.widget import ChatPanel
+    from grok_jupyter.panel.widget import ChatPanel
 
     made: list[Any] = []
 

@@ -33,7 +33,7 @@ from grok_jupyter.client import (
     image_part,
 )
 from grok_jupyter.client._catalog import get_catalog
-from grok_jupyter.tools import KernelTools, ToolSchemaError
+from grok_jupyter.notebook.tools import KernelTools, ToolSchemaError
 
 MiB = 1024 * 1024
 

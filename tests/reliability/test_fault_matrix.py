@@ -27,7 +27,7 @@ from grok_jupyter.client import (
     ServiceUnavailableError,
     StreamInterruptedError,
 )
-from grok_jupyter.conversation import INTERRUPTED_MARKER
+from grok_jupyter.notebook.conversation import INTERRUPTED_MARKER
 from tests.reliability.reliability_helpers import (
     READ_TIMEOUT,
     SLOW_DELAY,

@@ -20,8 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from .client._errors import InvalidRequestError
-from .client._types import FunctionDefinition, Message, Tool, ToolCall
+from ..client._errors import InvalidRequestError
+from ..client._types import FunctionDefinition, Message, Tool, ToolCall
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PARAM_LINE_RE = re.compile(r"^\s*(?::param\s+)?\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.+)$")

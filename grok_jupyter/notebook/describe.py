@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .client._tokens import count_tokens
+from ..client._tokens import count_tokens
 
 _MAX_HEAD_ROWS = 5
 _MIN_HEAD_ROWS = 1

@@ -30,19 +30,17 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 from traitlets import Bool, Float, Unicode, link
 
-from . import _panel_render as render
-from .client._catalog import get_catalog
-from .client._errors import GrokError, StreamInterruptedError
-from .client._types import Message, TextPart
-from .conversation import Conversation, get_conversation
-from .display import Throttle
-from .tools import KernelTools
-from .turn import StopSignal, TurnObserver, TurnResult, run_turn
+from ..client._catalog import get_catalog
+from ..client._errors import GrokError, StreamInterruptedError
+from ..client._types import Message, TextPart
+from ..notebook.conversation import Conversation, get_conversation
+from ..notebook.tools import KernelTools
+from ..notebook.turn import StopSignal, TurnResult, run_turn
+from . import render
+from .observer import PanelObserver, describe_error
 
 if TYPE_CHECKING:
-    from .client import GrokClient
-    from .client._types import ToolCall
-    from .tools import ToolResult
+    from ..client import GrokClient
 
 __all__ = ["ChatPanel"]
 
@@ -61,68 +59,6 @@ def _model_options(current: str | None) -> list[tuple[str, str]]:
         options.insert(0, (label, current))
     return options
 
-
-def _describe_error(exc: BaseException) -> str:
-    """One readable paragraph: what failed and, where known, the server's words."""
-    if isinstance(exc, GrokError):
-        status = getattr(exc, "status_code", None)
-        kind = type(exc).__name__
-        head = f"{kind} ({status})" if status else kind
-        tail = f"\nrequest id: {exc.request_id}" if getattr(exc, "request_id", None) else ""
-        return f"{head}: {exc}{tail}"
-    return f"Unexpected {type(exc).__name__}: {exc}"
-
-
-class _PanelObserver(TurnObserver):
-    """Collects the streaming turn and pushes it into the live widgets, throttled by time."""
-
-    def __init__(self, panel: ChatPanel, interval: float) -> None:
-        self.panel = panel
-        self.throttle = Throttle(interval)
-        self.text: list[str] = []
-        self.reasoning: list[str] = []
-        self.tools: dict[str, tuple[ToolCall, str | None, str | None]] = {}
-        self.markdown = render.IncrementalMarkdown()
-        self.reasoning_sent = 0
-        self.active = True  # false once the turn is over: late updates must not revive it
-
-    def on_status(self, text: str) -> None:
-        self.panel._show_progress(text)
-
-    def on_text(self, delta: str) -> None:
-        self.text.append(delta)
-        if self.throttle.ready():
-            self.flush()
-
-    def on_reasoning(self, delta: str) -> None:
-        self.reasoning.append(delta)
-        if self.throttle.ready():
-            self.flush()
-
-    def on_step(self, completion: Any) -> None:
-        self.flush()  # the round's whole text, whatever the throttle said
-
-    def on_tool_call(self, call: ToolCall) -> None:
-        self.tools[call.id] = (call, None, None)
-        self.flush()
-
-    def on_tool_result(self, result: ToolResult) -> None:
-        self.tools[result.call.id] = (result.call, result.output, result.error)
-        self.flush()
-
-    def flush(self) -> None:
-        if not self.active:
-            return
-        panel = self.panel
-        if len(self.reasoning) != self.reasoning_sent:
-            self.reasoning_sent = len(self.reasoning)
-            reasoning = html.escape("".join(self.reasoning))
-            panel._live_reasoning.children[0].value = f"<pre>{reasoning}</pre>"
-            panel._live_reasoning.layout.display = None
-        tools = "".join(render.tool_call_html(*entry) for entry in self.tools.values())
-        panel._live_answer.value = render.assistant_html(
-            tools + self.markdown.render("".join(self.text))
-        )
 
 
 class ChatPanel(widgets.VBox):
@@ -165,7 +101,7 @@ class ChatPanel(widgets.VBox):
         self._tools = tools
         self._stop = StopSignal()
         self._worker: threading.Thread | None = None
-        self._observer: _PanelObserver | None = None
+        self._observer: PanelObserver | None = None
         self._failed_user: Message | None = None
         self._attachments: list[tuple[str, bytes]] = []
         self._clear_when_done = False
@@ -349,7 +285,7 @@ class ChatPanel(widgets.VBox):
     def client(self) -> GrokClient:
         if self._client is not None:
             return self._client
-        from .client import get_client
+        from ..client import get_client
 
         return get_client()
 
@@ -358,7 +294,7 @@ class ChatPanel(widgets.VBox):
     def _user_message(self, text: str) -> Message:
         if not self._attachments:
             return Message.user(text)
-        from .client._images import image_part
+        from ..client._images import image_part
 
         parts: list[Any] = [TextPart(text=text)] if text.strip() else []
         parts.extend(image_part(data) for _, data in self._attachments)
@@ -374,7 +310,7 @@ class ChatPanel(widgets.VBox):
         self._hide_error()
         self._failed_user = None
         self._stop = StopSignal()
-        self._observer = _PanelObserver(self, self.update_interval)
+        self._observer = PanelObserver(self, self.update_interval)
         self._live_user.value = render.user_html(user)
         self._live_answer.value = ""
         self._live_reasoning.layout.display = "none"
@@ -412,7 +348,7 @@ class ChatPanel(widgets.VBox):
         if error is not None:
             retry = not committed and not isinstance(error, ValueError)
             if isinstance(error, StreamInterruptedError):
-                error_text = f"{_describe_error(error)}\nThe partial answer is kept."
+                error_text = f"{describe_error(error)}\nThe partial answer is kept."
                 self._show_error(error_text, retry=False)
             else:
                 self._failed_user = user if retry else None
@@ -480,7 +416,7 @@ class ChatPanel(widgets.VBox):
         self._set_status(" · ".join(parts))
 
     def _show_error(self, error: BaseException | str, *, retry: bool) -> None:
-        text = error if isinstance(error, str) else _describe_error(error)
+        text = error if isinstance(error, str) else describe_error(error)
         self.error.value = f'<div class="grok-error">⚠️ {html.escape(text)}</div>'
         self.retry_button.layout.display = None if retry else "none"
         self._error_box.layout.display = None
@@ -495,7 +431,7 @@ class ChatPanel(widgets.VBox):
         files = change["new"]
         if not files:
             return
-        from .client._images import sniff_format
+        from ..client._images import sniff_format
 
         refused = []
         for item in files:

@@ -12,9 +12,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .client._catalog import USD_TICKS_PER_USD, get_catalog
-from .client._errors import GrokError, InvalidRequestError, StreamInterruptedError
-from .client._types import (
+from ..client._catalog import USD_TICKS_PER_USD, get_catalog
+from ..client._errors import GrokError, InvalidRequestError, StreamInterruptedError
+from ..client._types import (
     ChatCompletion,
     CompletionTokensDetails,
     Message,
@@ -25,7 +25,7 @@ from .client._types import (
 from .conversation import INTERRUPTED_MARKER, Conversation
 
 if TYPE_CHECKING:
-    from .client import GrokClient
+    from ..client import GrokClient
     from .tools import KernelTools, ToolResult
 
 WAITING = "waiting for first token…"

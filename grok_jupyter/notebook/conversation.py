@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from .client._types import Message
+from ..client._types import Message
 
 INTERRUPTED_MARKER = "\n\n[interrupted]"
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._describe import describe
+from .describe import describe
 
 _FIELD = re.compile(
     r"""\{(?P<field>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[(?:-?\d+|'[^'\]]*'|"[^"\]]*"|[A-Za-z_]\w*)\])*)\}"""

@@ -24,8 +24,8 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 
-from .client._types import ImagePart, Message, ToolCall
-from .conversation import INTERRUPTED_MARKER
+from ..client._types import ImagePart, Message, ToolCall
+from ..notebook.conversation import INTERRUPTED_MARKER
 
 _md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 

@@ -119,7 +119,7 @@ def history(conversation: Any) -> tuple[str, str]:
 
 
 def config_table(magics: Any, emulator_url: str | None) -> tuple[str, str]:
-    from .client._errors import mask_key
+    from ..client._errors import mask_key
 
     rows = [
         (f"GrokMagics.{name}", repr(getattr(magics, name)))

@@ -1,0 +1,443 @@
+"""``%%grok``: the cell is the prompt. Options, settings and the ask pipeline.
+
+Loading this module must stay cheap (``%load_ext grok_jupyter`` is >= 10x
+faster than jupyter-ai's): it imports only IPython and traitlets, which the
+shell has already loaded. The client, pydantic, httpx, PIL and pandas are
+imported when a cell first needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import (
+    argument,
+    argument_group,
+    kwds,
+    magic_arguments,
+)
+from IPython.utils.process import arg_split
+from traitlets import Bool, CaselessStrEnum, Float, Integer, TraitError, Unicode, validate
+
+from .formats import FORMAT_HINTS, FORMATS, extract_code, load_json, validate_answer
+from .messages import explain, fail, footer, one_line
+from .subcommands import SUBCOMMANDS, GrokSubcommands, check_var_name
+
+if TYPE_CHECKING:
+    from argparse import Namespace
+
+    from ..notebook.conversation import Conversation
+    from ..notebook.display import AnswerSink
+
+_DOC = """Ask Grok. The cell body is the prompt; ``%grok SUBCOMMAND`` does the rest.
+``{name}``, ``{name.attr}``, ``{name[0]}``, ``{In[3]}`` and ``{Out[3]}`` in the
+prompt are filled from the notebook's variables (a DataFrame becomes a compact
+description: shape, dtypes, first rows). Anything else in braces (JSON, dict
+literals, unknown names) is sent exactly as written; ``{{`` and ``}}`` escape.
+
+The answer streams into the cell as Markdown. Conversations are remembered per
+name (default "default") and shared with the chat panel.
+
+Defaults: ``%config GrokMagics.model = "grok-3-mini"`` (see ``%config GrokMagics``).
+
+Subcommands (line magic, ``%grok SUBCOMMAND``):
+""" + "\n".join(f"  {name:<9} {text}" for name, text in SUBCOMMANDS.items()) + """
+
+Examples::
+
+    %%grok -m grok-3-mini -t 0.2 -o answer
+    Summarise {df} in three bullet points.
+
+    %%grok --image chart_fig --image photo.png
+    What do these two images have in common?
+
+    %%grok --tools mean_price,top_n
+    Which product sells best?
+"""
+
+
+def is_kernel(shell: Any) -> bool:
+    # ZMQInteractiveShell (and its subclasses, e.g. Colab's) can update a display in place.
+    return any(cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__)
+
+
+@magics_class
+class GrokMagics(GrokSubcommands, Magics):
+    """The ``%%grok`` and ``%grok`` magics. Settings: ``%config GrokMagics``."""
+
+    model = Unicode(
+        "",
+        help="Model or alias used when a cell gives no -m (empty: the catalogue's default).",
+    ).tag(config=True)
+    system = Unicode(
+        "",
+        help="System prompt for conversations that have none (empty: no system prompt).",
+    ).tag(config=True)
+    temperature = Float(
+        None,
+        allow_none=True,
+        help="Sampling temperature 0-2 when a cell gives no -t (None: the API's default).",
+    ).tag(config=True)
+    max_tokens = Integer(
+        None, allow_none=True, help="Answer length cap in tokens when a cell gives no --max-tokens."
+    ).tag(config=True)
+    max_steps = Integer(
+        5, help="Most model rounds in one cell when Grok calls --tools (each round may run tools)."
+    ).tag(config=True)
+    throttle_interval = Float(
+        0.1,
+        help="Seconds between display updates while an answer streams (0.1: about 10 a second).",
+    ).tag(config=True)
+    default_format = CaselessStrEnum(
+        FORMATS, default_value="markdown", help="Answer format when a cell gives no -f."
+    ).tag(config=True)
+    default_chat = Unicode(
+        "default", help="Conversation used when a cell gives no --chat."
+    ).tag(config=True)
+    stream = Bool(True, help="Stream answers as they are written (False: like --no-stream).").tag(
+        config=True
+    )
+    interpolate = Bool(
+        True, help="Fill {name} fields in prompts from the notebook's variables."
+    ).tag(config=True)
+    context_budget = Integer(
+        800, help="Token budget for one DataFrame, Series or array interpolated into a prompt."
+    ).tag(config=True)
+    output = CaselessStrEnum(
+        ("auto", "display", "stdout"),
+        default_value="auto",
+        help="Where answers go: 'display' (rich, updated in place), 'stdout' (plain text "
+        "as it streams), or 'auto' (display in a kernel, stdout in a terminal IPython).",
+    ).tag(config=True)
+    show_footer = Bool(
+        True, help="Show the one-line footer (model, tokens, cost, time) under each answer."
+    ).tag(config=True)
+
+    @validate("max_steps")
+    def _check_max_steps(self, proposal: Any) -> int:
+        if proposal["value"] < 1:
+            raise TraitError("max_steps must be at least 1")
+        return proposal["value"]
+
+    @validate("throttle_interval")
+    def _check_interval(self, proposal: Any) -> float:
+        if proposal["value"] < 0:
+            raise TraitError("throttle_interval must be >= 0")
+        return proposal["value"]
+
+    # --- the magic ---------------------------------------------------------
+
+    @magic_arguments(name="%grok")  # the help adds one "%"
+    @kwds(description=_DOC)
+    @argument_group("Model")
+    @argument("-m", "--model", help="Model or alias (see %%grok models); validated before sending.")
+    @argument(
+        "-s", "--system",
+        help="System prompt: text, or the name of a str variable. Kept for the conversation.",
+    )
+    @argument("-t", "--temperature", type=float, help="Sampling temperature, 0 to 2.")
+    @argument("--max-tokens", type=int, metavar="N", help="Cap the answer at N tokens.")
+    @argument(
+        "--reasoning-effort", metavar="LEVEL",
+        help="low or high, for models that take it (grok-3-mini).",
+    )
+    @argument_group("Answer")
+    @argument(
+        "-f", "--format", choices=FORMATS, type=str.lower,
+        help="markdown (default), text, html; code offers the code as a new cell below; "
+        "json parses the answer and shows it.",
+    )
+    @argument(
+        "-o", "--output", metavar="VAR",
+        help="Store the answer in VAR: the text, or the parsed object for -f json and --schema.",
+    )
+    @argument(
+        "--schema", metavar="VAR",
+        help="A pydantic model class or a JSON-schema dict: structured output, parsed into -o.",
+    )
+    @argument("--no-stream", action="store_true", help="Wait for the whole answer.")
+    @argument_group("Context")
+    @argument(
+        "--image", action="append", metavar="SRC", default=[],
+        help="Repeatable. A path, a URL, or a variable holding a PIL image, bytes, "
+        "a matplotlib figure or a numpy array.",
+    )
+    @argument(
+        "--tools", metavar="F,G",
+        help="Python functions in the notebook offered to Grok as tools (schemas come from "
+        "signatures, type hints and docstrings). Calls run here and are shown.",
+    )
+    @argument("--max-steps", type=int, metavar="N", help="Most model rounds with --tools.")
+    @argument_group("Conversation")
+    @argument("--chat", metavar="NAME", help="Named conversation (default: 'default').")
+    @argument("--new", action="store_true", help="Start the conversation afresh.")
+    @argument("--no-history", action="store_true", help="One-off: no history sent or kept.")
+    @no_var_expand
+    @line_cell_magic
+    def grok(self, line: str, cell: str | None = None) -> None:
+        if cell is None:
+            self._subcommand(line)
+            return None
+        try:
+            # posix splitting, so -s "two words" loses its quotes (parse_argstring keeps them).
+            args = self.grok.parser.parse_args(arg_split(line, posix=True))
+        except UsageError as exc:
+            raise fail(f"{exc} (%%grok? lists the options)") from None
+        self._ask(args, cell)
+        return None
+
+    # --- %%grok ------------------------------------------------------------
+
+    @property
+    def _ns(self) -> dict[str, Any]:
+        return self.shell.user_ns
+
+    def _ask(self, args: Namespace, cell: str) -> None:
+        from ..client import Message, TextPart, get_client
+        from ..client._errors import InvalidRequestError, MissingAPIKeyError
+        from ..notebook.conversation import get_conversation
+        from ..notebook.turn import run_turn
+
+        # Everything a user can get wrong is checked here, before anything is sent.
+        fmt = args.format or self.default_format
+        check_var_name(args.output, "-o/--output")
+        model = self._model(args.model or self.model or None)
+        prompt = cell.rstrip().lstrip("\n")  # IPython's trailing newline is not part of it
+        if self.interpolate:
+            from ..notebook.interpolate import interpolate
+
+            prompt = interpolate(prompt, self._ns, budget_tokens=self.context_budget)
+        images = [self._image(src) for src in args.image]
+        if not prompt.strip() and not images:
+            raise fail("the cell is empty: write the prompt under %%grok.")
+        tools = self._tools(args.tools)
+        schema_model, response_format = self._schema(args.schema)
+        if response_format is None and fmt == "json":
+            response_format = {"type": "json_object"}
+        max_steps = args.max_steps if args.max_steps is not None else self.max_steps
+        if max_steps < 1:
+            raise fail("--max-steps must be at least 1.")
+
+        params: dict[str, Any] = {}
+        temperature = args.temperature if args.temperature is not None else self.temperature
+        if temperature is not None:
+            if not 0 <= temperature <= 2:
+                raise fail(f"-t {temperature:g}: the temperature must be between 0 and 2.")
+            params["temperature"] = temperature
+        max_tokens = args.max_tokens if args.max_tokens is not None else self.max_tokens
+        if max_tokens is not None:
+            if max_tokens < 1:
+                raise fail("--max-tokens must be at least 1.")
+            params["max_tokens"] = max_tokens
+        if args.reasoning_effort:
+            params["reasoning_effort"] = args.reasoning_effort.lower()
+        if response_format is not None:
+            params["response_format"] = response_format
+
+        conversation: Conversation | None = None
+        system = self._system_text(args.system)
+        if not args.no_history:
+            conversation = get_conversation(args.chat or self.default_chat)
+            if args.new:
+                conversation.reset()
+                conversation.system = None
+            if system is not None:
+                conversation.system = system  # -s sticks to the conversation
+            elif conversation.system is None and self.system:
+                system = self.system
+        elif system is None and self.system:
+            system = self.system
+        hint = FORMAT_HINTS.get(fmt)
+        if hint:
+            base = system if system is not None else (conversation.system if conversation else None)
+            system = f"{base}\n\n{hint}" if base else hint
+
+        content: Any = prompt
+        if images:
+            content = [TextPart(text=prompt), *images] if prompt.strip() else images
+        user = Message.user(content)
+        client = get_client()
+
+        sink = self._sink()
+        observer = sink.observer()
+        try:
+            result = run_turn(
+                user,
+                conversation=conversation,
+                client=client,
+                model=model,
+                system=system,
+                params=params,
+                tools=tools,
+                stream=self.stream and not args.no_stream,
+                max_steps=max_steps,
+                observer=observer,
+                source="magic",
+            )
+        except KeyboardInterrupt:
+            sink.view.interrupted = True
+            sink.finish("markdown" if fmt != "text" else "text")
+            where = f"conversation {conversation.name!r}" if conversation else "the display above"
+            raise fail(
+                f"interrupted: the stream was closed; the partial answer is kept in {where}, "
+                "marked [interrupted]."
+            ) from None
+        except MissingAPIKeyError:
+            sink.abandon()
+            raise fail(
+                "no xAI API key: set XAI_API_KEY (%env XAI_API_KEY=xai-...), "
+                "or run %grok emulator to work offline."
+            ) from None
+        except InvalidRequestError as exc:
+            sink.abandon()
+            raise fail(explain(exc)) from None
+
+        sink.view.footer = footer(result) if self.show_footer else ""
+        if result.interrupted:
+            sink.view.interrupted = True
+        if result.error is not None:
+            sink.finish("markdown" if fmt != "text" else "text")
+            kept = " The partial answer is kept, marked [interrupted]." * result.interrupted
+            raise fail(explain(result.error) + kept)
+
+        value: Any = result.text
+        data: Any = None
+        structured = response_format is not None
+        if structured and fmt == "markdown":
+            fmt = "json"  # structured output reads best as pretty JSON
+        try:
+            if structured:
+                data = load_json(result.text)
+                value = validate_answer(data, schema_model, args.schema)
+            elif fmt == "code":
+                value = extract_code(result.text)
+        finally:
+            # Shown even when the answer does not parse: the user needs to see what came back.
+            sink.finish(fmt, parsed=data)
+        if fmt == "code" and value.strip():
+            self.shell.set_next_input(value, replace=False)
+        if args.output:
+            self._ns[args.output] = value
+
+    # --- checks ------------------------------------------------------------
+
+    def _model(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        from ..client._catalog import get_catalog
+
+        catalog = get_catalog()
+        info = catalog.resolve(name)
+        if info is None:
+            import difflib
+
+            if name in catalog.retired_aliases:
+                raise fail(f"model {name!r} was retired; see %grok models for current ones.")
+            close = difflib.get_close_matches(name, catalog.names(), n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise fail(f"unknown model {name!r}.{hint} See %grok models.")
+        if info.kind != "chat":
+            raise fail(f"{name!r} makes images; use %grok image PROMPT, or a chat model with -m.")
+        return name
+
+    def _system_text(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.isidentifier() and value in self._ns:
+            named = self._ns[value]
+            if not isinstance(named, str):
+                raise fail(f"-s {value}: the variable holds a {type(named).__name__}, not text.")
+            return named
+        return value
+
+    def _lookup(self, expr: str) -> Any:
+        from ..notebook.interpolate import is_missing, resolve_field
+
+        value = resolve_field(expr, self._ns)
+        return None if is_missing(value) else value
+
+    def _image(self, src: str) -> Any:
+        from ..client import image_part
+        from ..client._errors import InvalidRequestError
+
+        obj: Any
+        if re.match(r"^(https?|data):", src) or os.path.exists(os.path.expanduser(src)):
+            obj = os.path.expanduser(src) if not src.startswith(("http", "data:")) else src
+        else:
+            obj = self._lookup(src)
+            if obj is None:
+                if "/" not in src and "\\" not in src:
+                    raise fail(f"--image {src}: no variable or file named {src!r}.")
+                raise fail(f"--image {src}: no such file.")
+        try:
+            return image_part(obj)
+        except InvalidRequestError as exc:
+            raise fail(f"--image {src}: {one_line(exc)}") from None
+        except (TypeError, ValueError, OSError) as exc:
+            raise fail(f"--image {src}: {one_line(exc)}") from None
+
+    def _tools(self, spec: str | None) -> Any:
+        if not spec:
+            return None
+        from ..client._errors import InvalidRequestError
+        from ..notebook.tools import KernelTools
+
+        functions = []
+        for name in (n.strip() for n in spec.split(",")):
+            if not name:
+                continue
+            func = self._lookup(name)
+            if func is None:
+                raise fail(f"--tools: no function named {name!r} in the notebook.")
+            if not callable(func):
+                raise fail(f"--tools: {name!r} is a {type(func).__name__}, not a function.")
+            functions.append(func)
+        if not functions:
+            raise fail("--tools needs at least one function name, e.g. --tools f,g.")
+        try:
+            return KernelTools(functions)
+        except InvalidRequestError as exc:
+            raise fail(f"--tools: {one_line(exc)}") from None
+
+    def _schema(self, var: str | None) -> tuple[Any, dict[str, Any] | None]:
+        """(pydantic model or None, response_format) for ``--schema VAR``."""
+        if not var:
+            return None, None
+        obj = self._lookup(var)
+        if obj is None:
+            raise fail(f"--schema {var}: no variable named {var!r}.")
+        model = None
+        if isinstance(obj, type) and hasattr(obj, "model_json_schema"):
+            model = obj
+            schema, name = obj.model_json_schema(), obj.__name__
+        elif isinstance(obj, dict):
+            if isinstance(obj.get("schema"), dict):  # already {"name", "schema", "strict"}
+                schema, name = obj["schema"], str(obj.get("name") or var)
+            else:
+                schema, name = obj, str(obj.get("title") or var)
+        else:
+            raise fail(
+                f"--schema {var}: expected a pydantic model class or a JSON-schema dict, "
+                f"got a {type(obj).__name__}."
+            )
+        name = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64] or "answer"
+        spec = {"name": name, "schema": schema, "strict": True}
+        return model, {"type": "json_schema", "json_schema": spec}
+
+    # --- output ------------------------------------------------------------
+
+    def _sink(self) -> AnswerSink:
+        from ..notebook.display import DisplaySink, StdoutSink
+
+        mode = self.output
+        if mode == "auto":
+            mode = "display" if is_kernel(self.shell) else "stdout"
+        if mode == "stdout":
+            return StdoutSink()
+        return DisplaySink(self.throttle_interval)
+
+    # --- %grok SUBCOMMAND --------------------------------------------------

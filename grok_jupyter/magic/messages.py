@@ -1,0 +1,73 @@
+"""What the magic tells the user: one-line errors (``grok: ...``) and the answer footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from IPython.core.error import UsageError
+
+if TYPE_CHECKING:
+    from ..notebook.turn import TurnResult
+
+PREFIX = "grok:"  # the start of every one-line error, so users can tell whose it is
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def fail(message: str) -> UsageError:
+    """A user's mistake: one line, no traceback."""
+    return UsageError(f"{PREFIX} {one_line(message)}")
+
+
+def explain(exc: BaseException) -> str:
+    """One line saying what went wrong and what to change."""
+    from ..client._errors import (
+        APIConnectionError,
+        APIStatusError,
+        AuthenticationError,
+        ContextWindowExceededError,
+        RateLimitError,
+        StreamInterruptedError,
+        UnsupportedParameterError,
+    )
+
+    message = one_line(getattr(exc, "message", None) or exc)
+    if isinstance(exc, UnsupportedParameterError):
+        return f"{message} Drop that option or pick another model with -m."
+    if isinstance(exc, ContextWindowExceededError):
+        return (
+            f"the request needs about {exc.estimated_tokens:,} tokens but the model's context "
+            f"window is {exc.context_window:,}: shorten the prompt, lower --max-tokens, "
+            "start afresh with --new, or use --no-history."
+        )
+    if isinstance(exc, RateLimitError):
+        wait = f" (the API asks to wait {exc.retry_after:g} s)" if exc.retry_after else ""
+        return f"rate limited by the API after retries{wait}: {message} Run the cell again later."
+    if isinstance(exc, AuthenticationError):
+        return f"the API key was refused: {message} Check XAI_API_KEY."
+    if isinstance(exc, StreamInterruptedError):
+        return f"the stream broke before the answer was complete: {message}"
+    if isinstance(exc, APIStatusError):
+        return f"the API refused the request: {message}"
+    if isinstance(exc, APIConnectionError):
+        return f"could not reach the API: {message} Check XAI_BASE_URL and the network."
+    return message
+
+
+def footer(result: TurnResult) -> str:
+    parts = [result.model or "?"]
+    usage = result.usage
+    if usage is not None:
+        tokens = f"{usage.prompt_tokens:,} in · {usage.completion_tokens:,} out"
+        if usage.reasoning:
+            tokens += f" · {usage.reasoning:,} reasoning"
+        parts.append(tokens + " tokens")
+    parts.append(f"${result.cost_usd:.4f}" if result.cost_usd >= 0.0001 or not result.cost_usd
+                 else f"${result.cost_usd:.6f}")
+    parts.append(f"{result.latency_s:.1f} s")
+    if result.tool_results:
+        parts.append(f"{len(result.tool_results)} tool call{'s' * (len(result.tool_results) != 1)}")
+    return " · ".join(parts)
+

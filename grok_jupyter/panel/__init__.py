@@ -1,0 +1,1 @@
+"""The ``ChatPanel`` chat widget (``widget``) and its HTML rendering (``render``)."""
