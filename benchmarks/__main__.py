@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
-from . import concurrency, emulator, imports, latency, memory, notebook, streaming
+from . import caching, concurrency, emulator, imports, latency, memory, notebook, streaming
 from ._harness import PACKAGES, ROOT, Config, Row, log, machine, versions
 from ._sse_server import SSEServer
 
@@ -27,6 +27,7 @@ GROUPS: dict[str, tuple[Callable[..., list[Row]], bool, list[str]]] = {
     "notebook": (notebook.run, True, notebook.KEYS),
     "memory": (memory.run, True, memory.KEYS),
     "emulator": (emulator.run, True, emulator.KEYS),
+    "caching": (caching.run, False, caching.KEYS),
 }
 ALL_KEYS = [k for _, _, keys in GROUPS.values() for k in keys]
 

@@ -16,7 +16,7 @@ from importlib import metadata
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, "benchmarks", ".work")
 API_KEY = "xai-bench-not-a-real-key-0000"
-MODEL = "grok-4-1-fast-non-reasoning"
+MODEL = "grok-4.20-0309-non-reasoning"  # a current model without hidden reasoning
 MESSAGES = [{"role": "user", "content": "Say hello."}]
 
 

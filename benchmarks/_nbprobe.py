@@ -1,6 +1,6 @@
 """Child process for the notebook figures: the magic's display path and the panel.
 
-``python -m benchmarks._nbprobe BASE_URL N REPEAT`` prints one JSON object:
+``python -m benchmarks._nbprobe BASE_URL N REPEAT [WORDS]`` prints one JSON object:
 ``{subject: {"cpu": [...s per token], "wall": [...s], "updates": [...], "bytes": [...],
 "fixed": messages of a 1-token turn, "error": str|None}}``. BASE_URL is the
 pre-encoded server's plain ``/v1`` URL; the probe sets the stream length.
@@ -14,6 +14,13 @@ pre-encoded server's plain ``/v1`` URL; the probe sets the stream length.
 
 CPU is ``time.process_time`` (all threads of this process; the server runs
 in another process).
+
+``"display_bytes"``: the magic's display path (``DisplaySink``, as ``%%grok``
+builds it, through the shell's display publisher) fed a WORDS-word answer one
+word a token at ``TOKENS_PER_S`` on a simulated clock, so a stream that would
+take minutes is measured in seconds; ``{"sent": bytes, "answer": bytes of the
+final Markdown, "updates": n, "time_only": updates a pure 0.1 s throttle would
+have sent}``. Bytes are the JSON of each published bundle, as a kernel sends it.
 """
 
 from __future__ import annotations
@@ -152,6 +159,48 @@ def _accepts(cls: Any, name: str) -> bool:
         return False
 
 
+TOKENS_PER_S = 100.0  # about what grok models stream at
+
+
+def _display_bytes(words: int) -> dict[str, Any]:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from grok_jupyter.emulator._responder import generate_words
+    from grok_jupyter.magic.messages import footer
+    from grok_jupyter.notebook.display import DisplaySink
+    from grok_jupyter.notebook.turn import TurnResult
+
+    shell = InteractiveShell.instance()
+    sent: list[int] = []
+    saved = shell.display_pub.publish
+
+    def publish(data: Any, metadata: Any = None, source: Any = None, *,
+                transient: Any = None, update: bool = False, **kw: Any) -> None:
+        sent.append(len(json.dumps({"data": data, "metadata": metadata or {},
+                                    "transient": transient or {}}, default=str)))
+
+    now = [0.0]
+    sink = DisplaySink(0.1)  # the magic's default throttle_interval
+    sink.display.throttle._clock = lambda: now[0]
+    observer = sink.observer()
+    shell.display_pub.publish = publish  # type: ignore[method-assign]
+    try:
+        observer.on_status("waiting for the first token…")
+        observer.on_status("streaming…")
+        tokens = generate_words(words, "display-bytes").split(" ")
+        for i, word in enumerate(tokens):
+            now[0] += 1 / TOKENS_PER_S
+            observer.on_text(word if i == 0 else " " + word)
+        sink.view.footer = footer(TurnResult(text=sink.view.answer, model=MODEL,
+                                             latency_s=now[0]))
+        sink.finish("markdown")
+    finally:
+        shell.display_pub.publish = saved  # type: ignore[method-assign]
+    answer = len(json.dumps(sink.view.markdown(final=True)))
+    return {"sent": sum(sent), "answer": answer, "updates": len(sent),
+            "time_only": int(now[0] / 0.1) + 2, "seconds": now[0]}
+
+
 def _set_length(base: str, n: int) -> None:
     import httpx
 
@@ -160,6 +209,7 @@ def _set_length(base: str, n: int) -> None:
 
 def main() -> None:
     base, n, repeat = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    words = int(sys.argv[4]) if len(sys.argv) > 4 else 50_000
     _set_length(base, n)
     makers: dict[str, Callable[[str, int], Callable[[], None]]] = {
         "GrokClient.stream": _baseline, "%%grok": _magic, "ChatPanel": _panel}
@@ -210,6 +260,11 @@ def main() -> None:
         if out[name]["error"]:
             for k in ("cpu", "wall", "updates", "bytes"):
                 out[name][k] = []
+    try:
+        out["display_bytes"] = _display_bytes(words)
+    except Exception as exc:
+        traceback.print_exc()
+        out["display_bytes"] = {"error": describe_error(exc)}
     print(json.dumps(out))
 
 

@@ -30,7 +30,7 @@ import subprocess
 import sys
 from functools import lru_cache
 
-MODEL = "grok-4-1-fast-non-reasoning"
+MODEL = "grok-4.20-0309-non-reasoning"
 CHUNK_ID = "0d6c5a9e-3f41-4b7e-9c2d-7a1b8e5f4c30"
 CREATED = 1_760_000_000
 FINGERPRINT = "fp_9362061f30"

@@ -19,13 +19,18 @@ from ._sse_server import SSEServer
 GROUP = "Notebook display cost (CPU per token, process_time; display/widget messages)"
 RATE = 10.0  # updates per second the throttles allow (interval 0.1 s)
 KEYS = ["notebook.magic_cpu", "notebook.magic_updates", "notebook.panel_cpu",
-        "notebook.panel_vs_stream", "notebook.panel_messages"]
+        "notebook.panel_vs_stream", "notebook.panel_messages", "notebook.display_bytes"]
+
+
+def _words(cfg: Config) -> int:
+    return 500 if cfg.mode == "smoke" else 50_000
 
 
 def _probe(cfg: Config, base: str, n: int) -> dict:
     out = subprocess.run(
         # runs are short (a fraction of a second), so 3x the rounds for stabler medians
-        [sys.executable, "-m", "benchmarks._nbprobe", base, str(n), str(cfg.repeat * 3)],
+        [sys.executable, "-m", "benchmarks._nbprobe", base, str(n), str(cfg.repeat * 3),
+         str(_words(cfg))],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
         env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if out.returncode:
@@ -61,10 +66,30 @@ def _bound_row(key: str, what: str, subject: str, data: dict, n: int) -> Row:
     return row
 
 
+def _bytes_row(cfg: Config, rec: dict) -> Row:
+    """Bytes the display sends for a long answer, against the answer's own size (issue 11)."""
+    row = Row(key="notebook.display_bytes", group=GROUP,
+              what=f"display bytes / answer bytes, {_words(cfg):,}-word answer",
+              subject="%%grok display (all updates)", baseline="the final answer's Markdown",
+              unit="bytes", target="<= 10")
+    if rec.get("error"):
+        row.note = f"not available: {rec['error']}"
+        return row
+    row.subject_value, row.baseline_value = rec["sent"], rec["answer"]
+    row.ratio = rec["sent"] / rec["answer"]
+    row.reps = 1  # deterministic: a simulated clock
+    row.note = (f"streamed at 100 tokens/s on a simulated clock ({rec['seconds']:.0f} s); "
+                f"{rec['updates']} updates, where a 0.1 s time throttle alone sends "
+                f"{rec['time_only']:,}")
+    row.judge()
+    return row
+
+
 def run(cfg: Config, server: SSEServer) -> list[Row]:
     n = cfg.answer_tokens
     log(cfg, f"[notebook] {n:,}-token answer: magic, panel, bare stream")
     data = _probe(cfg, server.url(), n)
+    traffic = data.pop("display_bytes", None) or {"error": "not measured"}
     cpu = _series(data, "cpu")
     for s in cpu.values():  # s per token -> us per token
         s.values = [v * 1e6 for v in s.values]
@@ -81,5 +106,6 @@ def run(cfg: Config, server: SSEServer) -> list[Row]:
                  subject="ChatPanel", baseline="GrokClient.stream, no display",
                  unit="us/token"), cpu, "ChatPanel", "GrokClient.stream"),
         _bound_row("notebook.panel_messages", f"widget messages, {what}", "ChatPanel", data, n),
+        _bytes_row(cfg, traffic),
     ]
     return rows

@@ -9,7 +9,7 @@ stream of ``ChatCompletionChunk`` into ``ChatGenerationChunk``s.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.messages import (
@@ -29,6 +29,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from grok_jupyter.client._types import (
     ChatCompletion,
     ChatCompletionChunk,
+    Choice,
     ContentPart,
     FunctionCall,
     ImagePart,
@@ -203,7 +204,12 @@ def _parse_tool_calls(calls: list[ToolCall]) -> tuple[list[Any], list[Any]]:
 
 
 def _response_metadata(
-    model: str, finish_reason: str | None, fingerprint: str | None, logprobs: Any, rid: str
+    model: str,
+    finish_reason: str | None,
+    fingerprint: str | None,
+    logprobs: Any,
+    rid: str,
+    cost: float | None = None,
 ) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "model_name": model,  # the resolved id the server answered with, not the alias sent
@@ -211,14 +217,39 @@ def _response_metadata(
         "finish_reason": finish_reason,
         "system_fingerprint": fingerprint,
         "id": rid,
+        # The whole call's USD (every choice of n), as the ledger records it; None if unpriced.
+        "cost_usd": cost,
     }
     if logprobs is not None:
         meta["logprobs"] = logprobs
     return meta
 
 
-def completion_to_result(completion: ChatCompletion) -> ChatResult:
-    choice = completion.choices[0]
+def completion_to_result(completion: ChatCompletion, cost_usd: float | None = None) -> ChatResult:
+    """One generation per choice: with ``n > 1`` every billed choice comes back.
+
+    Usage and ``cost_usd`` are the whole call's and ride on every choice's
+    message, as langchain-openai does; add them up once per call, not per choice.
+    """
+    usage = usage_metadata(completion.usage) if completion.usage else None
+    generations = [
+        _generation(completion, choice, usage, cost_usd)
+        for choice in sorted(completion.choices, key=lambda c: c.index)
+    ]
+    llm_output = {
+        "model_name": completion.model,
+        "system_fingerprint": completion.system_fingerprint,
+        "id": completion.id,
+        "cost_usd": cost_usd,
+    }
+    if completion.usage is not None:
+        llm_output["token_usage"] = completion.usage.to_wire()
+    return ChatResult(generations=generations, llm_output=llm_output)
+
+
+def _generation(
+    completion: ChatCompletion, choice: Choice, usage: UsageMetadata | None, cost: float | None
+) -> ChatGeneration:
     msg = choice.message
     extra: dict[str, Any] = {}
     if msg.reasoning_content:
@@ -234,6 +265,7 @@ def completion_to_result(completion: ChatCompletion) -> ChatResult:
         completion.system_fingerprint,
         choice.logprobs,
         completion.id,
+        cost,
     )
     if completion.citations:
         meta["citations"] = list(completion.citations)
@@ -242,24 +274,14 @@ def completion_to_result(completion: ChatCompletion) -> ChatResult:
         additional_kwargs=extra,
         tool_calls=good,
         invalid_tool_calls=bad,
-        usage_metadata=usage_metadata(completion.usage) if completion.usage else None,
+        usage_metadata=usage,
         response_metadata=meta,
         id=completion.id,
     )
-    info = {"finish_reason": choice.finish_reason}
+    info: dict[str, Any] = {"finish_reason": choice.finish_reason}
     if choice.logprobs is not None:
         info["logprobs"] = choice.logprobs
-    llm_output = {
-        "model_name": completion.model,
-        "system_fingerprint": completion.system_fingerprint,
-        "id": completion.id,
-    }
-    if completion.usage is not None:
-        llm_output["token_usage"] = completion.usage.to_wire()
-    return ChatResult(
-        generations=[ChatGeneration(message=message, generation_info=info)],
-        llm_output=llm_output,
-    )
+    return ChatGeneration(message=message, generation_info=info)
 
 
 class ChunkTranslator:
@@ -275,7 +297,9 @@ class ChunkTranslator:
     is cut before the last chunk.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, price: Callable[[str, Usage], float | None] | None = None) -> None:
+        # ``price(model, usage)``: the call's USD, put on the last chunk with the usage.
+        self._price = price
         self._finish: ChatCompletionChunk | None = None
         self._citations: list[str] | None = None
 
@@ -325,13 +349,16 @@ class ChunkTranslator:
         ref = self._finish or usage_chunk
         assert ref is not None
         finish_reason = self._finish.choices[0].finish_reason if self._finish else None
+        usage = usage_chunk.usage if usage_chunk is not None else None
+        cost = self._price(ref.model, usage) if usage is not None and self._price else None
         # logprobs were sent with their tokens; repeating them here would double them
-        meta = _response_metadata(ref.model, finish_reason, ref.system_fingerprint, None, ref.id)
+        meta = _response_metadata(
+            ref.model, finish_reason, ref.system_fingerprint, None, ref.id, cost
+        )
         extra: dict[str, Any] = {}
         if self._citations:
             meta["citations"] = self._citations
             extra["citations"] = self._citations
-        usage = usage_chunk.usage if usage_chunk is not None else None
         self._finish = None
         message = AIMessageChunk(
             content="",

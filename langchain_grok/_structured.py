@@ -4,13 +4,17 @@ Three ways to ask Grok for structure, all honoured by the real API:
 ``function_calling`` (a forced tool call), ``json_schema`` (a
 ``response_format`` with the schema) and ``json_mode`` (``json_object``;
 the schema is only used to parse).
+
+It takes the model as any ``BaseChatModel`` with ``bind_tools``, so this
+module and ``chat_models`` do not import each other.
 """
 
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
@@ -20,14 +24,11 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
-if TYPE_CHECKING:
-    from langchain_grok.chat_models import ChatGrok
-
 Method = Literal["function_calling", "json_schema", "json_mode"]
 
 
 def structured_runnable(
-    llm: ChatGrok,
+    llm: BaseChatModel,
     schema: dict[str, Any] | type,
     *,
     method: Method = "function_calling",

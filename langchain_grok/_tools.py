@@ -9,8 +9,14 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 
 def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[dict[str, Any]]:
-    """Wire tool dicts from LangChain tools, functions, pydantic models or dicts."""
-    return [convert_to_openai_tool(t, strict=strict) for t in tools]
+    """Wire tool dicts from LangChain tools, functions, pydantic models or dicts.
+
+    Server-side tool dicts (``{"type": "x_search", ...}``) pass as given, as
+    langchain-openai passes OpenAI's built-in tools.
+    """
+    from langchain_grok._responses_request import is_server_tool
+
+    return [t if is_server_tool(t) else convert_to_openai_tool(t, strict=strict) for t in tools]
 
 
 def format_tool_choice(choice: Any, tools: list[dict[str, Any]]) -> str | dict[str, Any] | None:

@@ -9,8 +9,8 @@ same as for the ``%%grok`` magic and the chat panel. The client package
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.callbacks import (
@@ -25,25 +25,22 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
+from langchain_grok._clients import OwnClients
+from langchain_grok._request import REQUEST_FIELDS, Request, build_request
+
 if TYPE_CHECKING:
     from grok_jupyter.client import AsyncGrokClient, GrokClient
-    from grok_jupyter.client._types import Message
+    from grok_jupyter.client._types import Usage
 
 SOURCE = "langchain"  # the ledger tag of everything ChatGrok spends
 _CLIENT_SETTINGS = ("api_key", "base_url", "timeout", "max_retries")
-_REQUEST_FIELDS = (
-    "temperature",
-    "max_tokens",
-    "top_p",
-    "seed",
-    "frequency_penalty",
-    "presence_penalty",
-    "reasoning_effort",
-    "logprobs",
-    "top_logprobs",
-)
-# Keys LangChain passes down that are not request fields.
-_NOT_SENT = ("ls_structured_output_format", "structured_output_format", "stream")
+# Fields read from the environment when not given: pickled without their value
+# and read again from the receiving process's environment (a key never travels
+# unless it was passed explicitly).
+_FROM_ENV = {
+    "api_key": secret_from_env("XAI_API_KEY", default=None),
+    "base_url": from_env("XAI_BASE_URL", default=None),
+}
 
 
 def _default_model() -> str:
@@ -64,11 +61,19 @@ class ChatGrok(BaseChatModel):
     recording into the shared ledger); ``client=`` takes a ``GrokClient`` or
     ``AsyncGrokClient``, and the other half is made with its settings.
 
+    Lifecycle: clients ChatGrok made itself are closed by ``close()`` /
+    ``await aclose()`` or by leaving ``with ChatGrok(...) as llm:`` /
+    ``async with``; a later call opens new ones. One async client serves
+    every event loop and closes each loop's connections when that loop ends,
+    so ``asyncio.run(llm.ainvoke(...))`` may be called any number of times.
+    A ChatGrok pickles at any time (Dask, Ray): settings only, connections
+    are rebuilt on first use, and the key travels only if passed explicitly.
+
     Example:
         ```python
         from langchain_grok import ChatGrok
 
-        llm = ChatGrok(model="grok-4-1-fast-non-reasoning", temperature=0)
+        llm = ChatGrok(model="grok-4.3", temperature=0)
         llm.invoke("Name three moons of Jupiter.")
         ```
     """
@@ -80,34 +85,48 @@ class ChatGrok(BaseChatModel):
     temperature: float | None = None
     max_tokens: int | None = None
     top_p: float | None = None
+    n: int | None = None
+    """Choices per request. ``generate()`` returns all n (``invoke()`` the first);
+    every one is billed. Streams refuse ``n > 1``: a stream carries one message."""
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     """Stop sequences. Reasoning models (grok-3-mini, grok-4*) reject them."""
     seed: int | None = None
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
     reasoning_effort: str | None = None
-    """``"low"`` or ``"high"``, for models that take it (grok-3-mini)."""
+    """``"none"``, ``"low"``, ``"medium"``, ``"high"`` or ``"xhigh"``. Each model
+    takes its own set and has its own default (the catalogue's
+    ``accepted_efforts(model)``); the client checks the value for the model."""
     logprobs: bool | None = None
     top_logprobs: int | None = None
+    conversation_id: str | None = None
+    """A stable id per conversation, sent as ``x-grok-conv-id`` on every request:
+    xAI then routes follow-ups to the server that cached the prompt's prefix, so
+    repeated prompt tokens are billed at the cached rate. A call's own
+    ``conversation_id=`` keyword overrides it."""
     timeout: float | None = Field(default=None, alias="request_timeout")
     max_retries: int | None = None
+    """Retries after a failed attempt (the client's default is 2). Retried: 429,
+    5xx, connection errors and connect timeouts. A read timeout is not retried:
+    a chat request is not idempotent for billing, since the server may have
+    taken it and be generating (and billing) the answer, so a retry could pay
+    and wait twice. Nothing is retried once an answer has started arriving."""
     stream_usage: bool = True
     """Ask for usage on streams; it arrives on the last chunk."""
     streaming: bool = False
     """Stream under ``invoke`` too (callbacks then see each token)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other request fields sent as they are."""
-    api_key: SecretStr | None = Field(
-        default_factory=secret_from_env("XAI_API_KEY", default=None), alias="xai_api_key"
-    )
-    base_url: str | None = Field(
-        default_factory=from_env("XAI_BASE_URL", default=None), alias="xai_api_base"
-    )
+    use_responses_api: bool | None = None
+    """Send through ``/v1/responses``; None: when a server-side tool is bound."""
+    use_previous_response_id: bool = False
+    """Responses API: chain from the last answer's id, send only newer messages."""
+    api_key: SecretStr | None = Field(default_factory=_FROM_ENV["api_key"], alias="xai_api_key")
+    base_url: str | None = Field(default_factory=_FROM_ENV["base_url"], alias="xai_api_base")
     client: Any = Field(default=None, exclude=True)
     """A ``GrokClient`` or ``AsyncGrokClient`` to use instead of the shared one."""
 
-    _sync_client: Any = PrivateAttr(default=None)
-    _async_clients: dict[int, Any] = PrivateAttr(default_factory=dict)
+    _own: OwnClients = PrivateAttr(default_factory=OwnClients)
 
     @model_validator(mode="before")
     @classmethod
@@ -146,7 +165,7 @@ class ChatGrok(BaseChatModel):
 
     @property
     def _default_params(self) -> dict[str, Any]:
-        params = {k: getattr(self, k) for k in _REQUEST_FIELDS if getattr(self, k) is not None}
+        params = {k: getattr(self, k) for k in REQUEST_FIELDS if getattr(self, k) is not None}
         if self.stop is not None:
             params["stop"] = self.stop
         return {**params, **self.model_kwargs}
@@ -189,53 +208,72 @@ class ChatGrok(BaseChatModel):
         }
 
     def _get_client(self) -> GrokClient:
-        from grok_jupyter.client import AsyncGrokClient, GrokClient, get_client
-
-        if self._sync_client is not None:
-            return self._sync_client
-        if isinstance(self.client, GrokClient):
-            self._sync_client = self.client
-        elif isinstance(self.client, AsyncGrokClient):
-            self._sync_client = GrokClient(**_settings_of(self.client))
-        elif (settings := self._dedicated_settings()) is not None:
-            self._sync_client = GrokClient(**settings)
-        else:
-            # Not cached: ``set_client()`` later must take effect here too.
-            return get_client()
-        return self._sync_client
+        return self._own.get_sync(self.client, self._dedicated_settings)
 
     def _get_async_client(self) -> AsyncGrokClient:
-        from grok_jupyter.client import AsyncGrokClient, GrokClient, get_async_client
+        return self._own.get_async(self.client, self._dedicated_settings)
 
-        if isinstance(self.client, AsyncGrokClient):
-            return self.client
-        if isinstance(self.client, GrokClient):
-            settings: dict[str, Any] | None = _settings_of(self.client)
-        else:
-            settings = self._dedicated_settings()
-        if settings is None:
-            return get_async_client()
-        # An httpx.AsyncClient's connections belong to one event loop, so a
-        # client we make is made per loop.
-        loop = id(asyncio.get_running_loop())
-        if loop not in self._async_clients:
-            self._async_clients[loop] = AsyncGrokClient(**settings)
-        return self._async_clients[loop]
+    def close(self) -> None:
+        """Close the clients this ChatGrok made (never a given or the shared one)."""
+        self._own.close()
+
+    async def aclose(self) -> None:
+        """``close()`` for async code: closes the running loop's pool on this loop."""
+        await self._own.aclose()
+
+    def __enter__(self) -> ChatGrok:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> ChatGrok:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    # --- pickling: settings only -------------------------------------------
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        values = dict(state["__dict__"])
+        for name in _FROM_ENV:
+            if name not in self.model_fields_set:
+                values[name] = None  # the environment's value stays here
+        state["__dict__"] = values
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        for name, read in _FROM_ENV.items():
+            if name not in self.model_fields_set:
+                self.__dict__[name] = read()  # this process's environment
 
     # --- requests ----------------------------------------------------------
 
-    def _prepare(
+    def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> tuple[list[Message], str, dict[str, Any]]:
-        from langchain_grok._convert import to_wire_messages
+    ) -> Request:
+        return build_request(
+            self._default_params,
+            model=self.model,
+            conversation_id=self.conversation_id,
+            stream_usage=self.stream_usage,
+            messages=messages,
+            stop=stop,
+            kwargs=kwargs,
+        )
 
-        params = {**self._default_params, **kwargs}
-        for key in _NOT_SENT:
-            params.pop(key, None)
-        if stop is not None:
-            params["stop"] = stop
-        model = params.pop("model", None) or self.model
-        return to_wire_messages(messages), model, params
+    @staticmethod
+    def _pricer(client: Any) -> Callable[[str, Usage | None], float | None]:
+        from grok_jupyter.client._usage import cost_usd
+
+        return lambda model, usage: cost_usd(model, usage, client.catalog)
 
     def _generate(
         self,
@@ -244,12 +282,16 @@ class ChatGrok(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        from langchain_grok import _responses
         from langchain_grok._convert import completion_to_result
 
-        wire, model, params = self._prepare(messages, stop, kwargs)
-        params.pop("stream_usage", None)
-        completion = self._get_client().chat(wire, model=model, source=SOURCE, **params)
-        return completion_to_result(completion)
+        if _responses.wants_responses(self, kwargs):
+            return _responses.generate(self, messages, stop, kwargs)
+        request = self._request(messages, stop, kwargs)
+        client = self._get_client()
+        completion = client.chat(request.messages, source=SOURCE, **request.chat_kwargs())
+        cost = self._pricer(client)(completion.model, completion.usage)
+        return completion_to_result(completion, cost)
 
     async def _agenerate(
         self,
@@ -258,13 +300,16 @@ class ChatGrok(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        from langchain_grok import _responses
         from langchain_grok._convert import completion_to_result
 
-        wire, model, params = self._prepare(messages, stop, kwargs)
-        params.pop("stream_usage", None)
+        if _responses.wants_responses(self, kwargs):
+            return await _responses.agenerate(self, messages, stop, kwargs)
+        request = self._request(messages, stop, kwargs)
         client = self._get_async_client()
-        completion = await client.chat(wire, model=model, source=SOURCE, **params)
-        return completion_to_result(completion)
+        completion = await client.chat(request.messages, source=SOURCE, **request.chat_kwargs())
+        cost = self._pricer(client)(completion.model, completion.usage)
+        return completion_to_result(completion, cost)
 
     def _stream(
         self,
@@ -273,17 +318,20 @@ class ChatGrok(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        from langchain_grok import _responses
         from langchain_grok._convert import ChunkTranslator
 
-        wire, model, params = self._prepare(messages, stop, kwargs)
-        include_usage = params.pop("stream_usage", self.stream_usage)
-        translator = ChunkTranslator()
+        if _responses.wants_responses(self, kwargs):
+            yield from _responses.stream(self, messages, stop, run_manager, kwargs)
+            return
+        request = self._request(messages, stop, kwargs)
+        options = request.stream_kwargs()  # refuses n > 1 before anything is sent
+        client = self._get_client()
+        translator = ChunkTranslator(self._pricer(client))
         # Leaving the ``with`` (a consumer that stops early, or an error)
         # closes the connection at once. A cut stream raises the client's
         # StreamInterruptedError here, after the text so far was yielded.
-        with self._get_client().stream(
-            wire, model=model, include_usage=include_usage, source=SOURCE, **params
-        ) as stream:
+        with client.stream(request.messages, source=SOURCE, **options) as stream:
             for chunk in stream:
                 for gen in translator.add(chunk):
                     if run_manager:
@@ -301,14 +349,18 @@ class ChatGrok(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        from langchain_grok import _responses
         from langchain_grok._convert import ChunkTranslator
 
-        wire, model, params = self._prepare(messages, stop, kwargs)
-        include_usage = params.pop("stream_usage", self.stream_usage)
-        translator = ChunkTranslator()
-        async with self._get_async_client().stream(
-            wire, model=model, include_usage=include_usage, source=SOURCE, **params
-        ) as stream:
+        if _responses.wants_responses(self, kwargs):
+            async for gen in _responses.astream(self, messages, stop, run_manager, kwargs):
+                yield gen
+            return
+        request = self._request(messages, stop, kwargs)
+        options = request.stream_kwargs()
+        client = self._get_async_client()
+        translator = ChunkTranslator(self._pricer(client))
+        async with client.stream(request.messages, source=SOURCE, **options) as stream:
             async for chunk in stream:
                 for gen in translator.add(chunk):
                     if run_manager:
@@ -318,6 +370,32 @@ class ChatGrok(BaseChatModel):
             if run_manager:
                 await run_manager.on_llm_new_token(gen.text, chunk=gen)
             yield gen
+
+    # --- token counts: grok-jupyter's tokenizer, no transformers, no network --
+
+    def get_token_ids(self, text: str) -> list[int]:
+        """Token ids by grok-jupyter's offline tokenizer (xAI's own is private)."""
+        if self.custom_get_token_ids is not None:
+            return self.custom_get_token_ids(text)
+        from langchain_grok._counting import token_ids
+
+        return token_ids(text)
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens in ``text``, offline; ``GrokClient.count_tokens`` asks the server."""
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
+        from langchain_grok._counting import count_text
+
+        return count_text(text)
+
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
+        """Prompt tokens of ``messages`` (and ``tools``), offline, counted as the emulator bills."""
+        from langchain_grok._counting import count_messages
+
+        return count_messages(messages, tools)
 
     # --- tools and structured output ---------------------------------------
 
@@ -336,6 +414,8 @@ class ChatGrok(BaseChatModel):
         ``"any"``/``"required"``/``True`` (some tool must be called; ``True``
         with one tool forces it), or xAI's own dict form.
         ``parallel_tool_calls=False`` limits the reply to one call.
+        Server-side tool dicts (``{"type": "x_search"}``, ``web_search``,
+        ``code_interpreter``, ``mcp``) are sent as given, over the Responses API.
         """
         from langchain_grok._tools import format_tool_choice, format_tools
 
@@ -368,16 +448,3 @@ class ChatGrok(BaseChatModel):
         return structured_runnable(
             self, schema, method=method, include_raw=include_raw, strict=strict, **kwargs
         )
-
-
-def _settings_of(client: Any) -> dict[str, Any]:
-    """Constructor arguments that make a twin of ``client`` (same ledger)."""
-    s = client.settings
-    return {
-        "api_key": s.api_key,
-        "base_url": s.base_url,
-        "timeout": s.timeout,
-        "max_retries": s.max_retries,
-        "ledger": client.ledger,
-        "catalog": client.catalog,
-    }

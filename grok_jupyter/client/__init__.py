@@ -27,6 +27,7 @@ _NAMES: dict[str, str] = {
     "ChatRequest": "_types",
     "ChatStream": "_streaming",
     "ContextWindowExceededError": "_errors",
+    "DeadlineExceededError": "_errors",
     "FunctionCall": "_types",
     "FunctionDefinition": "_types",
     "GeneratedImage": "_types",
@@ -38,8 +39,10 @@ _NAMES: dict[str, str] = {
     "ImageGenerationModel": "_types",
     "ImageInputError": "_errors",
     "ImagePart": "_types",
+    "InsecureBaseURLError": "_errors",
     "InternalServerError": "_errors",
     "InvalidRequestError": "_errors",
+    "InvalidValueError": "_errors",
     "LanguageModel": "_types",
     "Message": "_types",
     "MissingAPIKeyError": "_errors",
@@ -48,6 +51,8 @@ _NAMES: dict[str, str] = {
     "NotFoundError": "_errors",
     "PermissionDeniedError": "_errors",
     "RateLimitError": "_errors",
+    "ResponseBodyInterruptedError": "_errors",
+    "RetiredModelWarning": "_catalog",
     "ServiceUnavailableError": "_errors",
     "Settings": "_settings",
     "StreamAccumulator": "_accumulator",
@@ -57,6 +62,7 @@ _NAMES: dict[str, str] = {
     "Tool": "_types",
     "ToolCall": "_types",
     "UnknownModelWarning": "_errors",
+    "UnknownParameterWarning": "_errors",
     "UnprocessableEntityError": "_errors",
     "UnsupportedParameterError": "_errors",
     "Usage": "_types",
@@ -71,6 +77,29 @@ _NAMES: dict[str, str] = {
     "resolve_settings": "_settings",
     "set_async_client": "_default",
     "set_client": "_default",
+    "AsyncResponseStream": "_responses_stream",  # Responses API
+    "Citation": "_responses_types",  # Responses API
+    "DeletedResponse": "_responses_types",  # Responses API
+    "ForcedServerToolError": "_server_tools",  # Responses API
+    "FunctionCallInput": "_responses_types",  # Responses API
+    "FunctionCallOutput": "_responses_types",  # Responses API
+    "InputFile": "_responses_types",  # Responses API
+    "InputImage": "_responses_types",  # Responses API
+    "InputMessage": "_responses_types",  # Responses API
+    "InputText": "_responses_types",  # Responses API
+    "InvalidToolError": "_server_tools",  # Responses API
+    "Response": "_responses_types",  # Responses API
+    "ResponseAccumulator": "_responses_accumulator",  # Responses API
+    "ResponseEvent": "_responses_events",  # Responses API
+    "ResponseStream": "_responses_stream",  # Responses API
+    "ResponseUsage": "_responses_types",  # Responses API
+    "ServerToolCall": "_responses_types",  # Responses API
+    "ServerToolsNotSupportedError": "_server_tools",  # Responses API
+    "UnknownToolTypeError": "_server_tools",  # Responses API
+    "code_interpreter": "_server_tools",  # Responses API
+    "mcp": "_server_tools",  # Responses API
+    "web_search": "_server_tools",  # Responses API
+    "x_search": "_server_tools",  # Responses API
 }
 
 __all__ = [
@@ -80,6 +109,7 @@ __all__ = [
     "ApiKeyInfo",
     "AsyncChatStream",
     "AsyncGrokClient",
+    "AsyncResponseStream",
     "AuthenticationError",
     "BadRequestError",
     "Catalog",
@@ -87,8 +117,14 @@ __all__ = [
     "ChatCompletionChunk",
     "ChatRequest",
     "ChatStream",
+    "Citation",
     "ContextWindowExceededError",
+    "DeadlineExceededError",
+    "DeletedResponse",
+    "ForcedServerToolError",
     "FunctionCall",
+    "FunctionCallInput",
+    "FunctionCallOutput",
     "FunctionDefinition",
     "GeneratedImage",
     "GoneError",
@@ -99,8 +135,15 @@ __all__ = [
     "ImageGenerationModel",
     "ImageInputError",
     "ImagePart",
+    "InputFile",
+    "InputImage",
+    "InputMessage",
+    "InputText",
+    "InsecureBaseURLError",
     "InternalServerError",
     "InvalidRequestError",
+    "InvalidToolError",
+    "InvalidValueError",
     "LanguageModel",
     "Message",
     "MissingAPIKeyError",
@@ -109,6 +152,15 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "Response",
+    "ResponseAccumulator",
+    "ResponseBodyInterruptedError",
+    "ResponseEvent",
+    "ResponseStream",
+    "ResponseUsage",
+    "RetiredModelWarning",
+    "ServerToolCall",
+    "ServerToolsNotSupportedError",
     "ServiceUnavailableError",
     "Settings",
     "StreamAccumulator",
@@ -118,6 +170,8 @@ __all__ = [
     "Tool",
     "ToolCall",
     "UnknownModelWarning",
+    "UnknownParameterWarning",
+    "UnknownToolTypeError",
     "UnprocessableEntityError",
     "UnsupportedParameterError",
     "Usage",
@@ -125,19 +179,23 @@ __all__ = [
     "UsageRecord",
     "UsageSummary",
     "catalog",
+    "code_interpreter",
     "get_async_client",
     "get_catalog",
     "get_client",
     "get_ledger",
     "image_part",
+    "mcp",
     "resolve_settings",
     "set_async_client",
     "set_client",
+    "web_search",
+    "x_search",
 ]
 
 if TYPE_CHECKING:
     from ._accumulator import StreamAccumulator
-    from ._catalog import Catalog, ModelInfo, get_catalog
+    from ._catalog import Catalog, ModelInfo, RetiredModelWarning, get_catalog
     from ._client import AsyncGrokClient, GrokClient
     from ._default import get_async_client, get_client, set_async_client, set_client
     from ._errors import (
@@ -147,20 +205,25 @@ if TYPE_CHECKING:
         AuthenticationError,
         BadRequestError,
         ContextWindowExceededError,
+        DeadlineExceededError,
         GoneError,
         GrokError,
         ImageConvertedWarning,
         ImageDownscaledWarning,
         ImageInputError,
+        InsecureBaseURLError,
         InternalServerError,
         InvalidRequestError,
+        InvalidValueError,
         MissingAPIKeyError,
         NotFoundError,
         PermissionDeniedError,
         RateLimitError,
+        ResponseBodyInterruptedError,
         ServiceUnavailableError,
         StreamInterruptedError,
         UnknownModelWarning,
+        UnknownParameterWarning,
         UnprocessableEntityError,
         UnsupportedParameterError,
     )

@@ -1,50 +1,47 @@
-"""What ``GrokClient`` and ``AsyncGrokClient`` share: everything but the I/O.
+"""What ``GrokClient`` and ``AsyncGrokClient`` share: settings, request building, the ledger.
 
-Request building, validation, response parsing, error mapping, the retry
-policy and ledger bookkeeping live here once; ``_client.py`` only adds the
-sync and async loops around ``httpx``.
-
-Retry policy (``should_retry``):
-* retried: 429, 500, 502, 503, 504, an error body sent with HTTP 200 that
-  maps to one of those, connection errors (refused, reset, dropped before an
-  answer) and connect/pool timeouts, since then the server did no work;
-* read and write timeouts are retried only for idempotent calls (GETs and
-  tokenize); a chat that timed out while the model was answering may still
-  run and bill on the server, and a retry would pay and wait twice;
-* never once a stream's first chunk reached the caller (streams retry only
-  before their body is read, see ``_streaming.py``);
-* delays: exponential backoff with full jitter, ``uniform(0, min(max, base *
-  2**attempt))``, or exactly ``Retry-After`` when the server sends it (up to
-  ``MAX_RETRY_AFTER``; a longer wait is handed to the caller as the error).
+The I/O is elsewhere: the send loop and its retry policy in ``_transport.py``
+/ ``_retry.py``, each endpoint family in its resource module (``_chat.py``,
+``_deferred.py``, ``_models.py``, ``_tokenize.py``, ``_image_generation.py``,
+``_api_key.py``). A client is its settings plus a transport that builds its
+connection pool on first use, which is what lets a client be pickled at any
+time: only the settings travel (the key only if it was passed explicitly;
+otherwise the receiving process reads its own ``XAI_API_KEY``).
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
-import random
+import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
-from . import _errors
-from ._errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    GrokError,
-    InvalidRequestError,
-    RateLimitError,
-    mask_key,
-    scrub,
-    status_error,
-)
+from ._catalog import USD_TICKS_PER_USD
+from ._encode import encode_body, find_unsendable
+from ._errors import GrokError, InvalidRequestError, mask_key
 from ._http import httpx
-from ._settings import Settings, resolve_settings
+from ._retry import CallClock, backoff_delay
+from ._settings import (
+    ENV_API_KEY,
+    SecretKey,
+    Settings,
+    check_base_url,
+    check_deadline,
+    resolve_settings,
+)
 from ._types import ChatRequest, Message
-from ._usage import UsageLedger, UsageRecord, get_ledger, record_from_usage
+from ._usage import (
+    UsageLedger,
+    UsageRecord,
+    estimate_usage,
+    get_ledger,
+    image_cost_usd,
+    record_from_usage,
+)
 
 if TYPE_CHECKING:
     from ._accumulator import StreamAccumulator
@@ -54,24 +51,28 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 logger = logging.getLogger("grok_jupyter.client")
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-MAX_RETRY_AFTER = 60.0
-_LIMITS = httpx.Limits(max_connections=128, max_keepalive_connections=64, keepalive_expiry=30.0)
 USER_AGENT = "grok-jupyter/0.1.0"
+CONV_ID_HEADER = "x-grok-conv-id"  # prompt caching: same id, same server (xai-api-2026.md §8)
 
 Messages = Any  # a list of Message | dict (wire form), or one str as a user message
 
 
 class BaseGrokClient:
-    """Settings, request building, errors, retries and the ledger; subclasses add the I/O.
+    """Settings, request building and the ledger; subclasses add a transport and resources.
 
     Arguments resolve as explicit value, then ``XAI_API_KEY`` / ``XAI_BASE_URL``,
     then ``https://api.x.ai/v1``, 10 s connect / 120 s read timeouts, 2 retries.
     ``http_client`` is an ``httpx2`` client of the subclass's kind, for proxies
-    or custom transports; the client then does not close it.
+    or custom transports; the client then does not close it (nor pickle it).
+    ``max_retry_wait``: seconds one call may sleep between retries in total
+    (default 60). ``deadline``: seconds one call may take in all, retries and a
+    stream's whole body included (default None, no limit; each call can pass
+    its own). ``allow_insecure_http=True`` permits a plain ``http://`` base URL
+    to another machine, which is refused otherwise (the key would travel in clear).
     """
 
     _http_client_class: type[httpx.Client] | type[httpx.AsyncClient]
+    _transport_class: Any
 
     def __init__(
         self,
@@ -87,21 +88,22 @@ class BaseGrokClient:
         retry_backoff: float = 0.5,
         retry_backoff_max: float = 8.0,
         validate: bool = True,
+        max_retry_wait: float | None = None,
+        deadline: float | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
-        self.settings: Settings = resolve_settings(
-            api_key, base_url, timeout=timeout, max_retries=max_retries
+        explicit_key = bool(api_key)
+        key = SecretKey(api_key) if api_key else None
+        del api_key  # tracebacks show locals: from here on only the masked form is one
+        settings = resolve_settings(
+            key,
+            base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+            deadline=deadline,
+            allow_insecure_http=allow_insecure_http,
         )
-        self._catalog = catalog
-        self.ledger: UsageLedger = ledger if ledger is not None else get_ledger()
-        self.retry_backoff = retry_backoff
-        self.retry_backoff_max = retry_backoff_max
-        self.validate = validate
-        self._base_url = self.settings.base_url
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
-        headers.update(default_headers or {})
-        if self.settings.api_key:
-            headers["Authorization"] = f"Bearer {self.settings.api_key}"
-        self._headers = headers
         expected = self._http_client_class
         if http_client is not None and not isinstance(http_client, expected):
             # The client maps httpx2's exceptions; another library's client would
@@ -112,8 +114,88 @@ class BaseGrokClient:
                 f"{type(http_client).__name__}. Build it as httpx2.{expected.__name__}(...) "
                 "with the same arguments."
             )
+        self._configure(
+            settings,
+            explicit_key=explicit_key,
+            catalog=catalog,
+            ledger=ledger,
+            http_client=http_client,
+            default_headers=dict(default_headers or {}),
+            retry_backoff=retry_backoff,
+            retry_backoff_max=retry_backoff_max,
+            validate=validate,
+        )
+
+    def _configure(
+        self,
+        settings: Settings,
+        *,
+        explicit_key: bool,
+        catalog: Catalog | None,
+        ledger: UsageLedger | None,
+        http_client: Any,
+        default_headers: dict[str, str],
+        retry_backoff: float,
+        retry_backoff_max: float,
+        validate: bool,
+    ) -> None:
+        """Everything ``__init__`` and unpickling share; opens no connection."""
+        check_base_url(settings.base_url, allow_insecure_http=settings.allow_insecure_http)
+        self.settings: Settings = settings
+        self._explicit_key = explicit_key
+        self._catalog = catalog
+        self.ledger: UsageLedger = ledger if ledger is not None else get_ledger()
+        self.retry_backoff = retry_backoff
+        self.retry_backoff_max = retry_backoff_max
+        self.validate = validate
+        self._base_url = settings.base_url
+        self._default_headers = default_headers
+        headers = httpx.Headers({"Accept": "application/json", "User-Agent": USER_AGENT})
+        headers.update(default_headers)
+        if settings.api_key:
+            # httpx2.Headers masks Authorization in its repr: no local shows the key.
+            headers["Authorization"] = "Bearer " + settings.api_key
+        self._headers = headers
         self._owns_http = http_client is None
-        self._http: Any = http_client or expected(timeout=self.settings.timeout, limits=_LIMITS)
+        self._transport = self._transport_class(self, http_client)
+        self._attach_resources()
+
+    def _attach_resources(self) -> None:
+        """Set one attribute per endpoint family (``self._chat = Chat(self)`` ...)."""
+        raise NotImplementedError
+
+    # --- pickling: settings only ---------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        settings = self.settings
+        if not self._explicit_key:
+            settings = dataclasses.replace(settings, api_key=None)
+        return {
+            "settings": settings,
+            "explicit_key": self._explicit_key,
+            "default_headers": self._default_headers,
+            "retry_backoff": self.retry_backoff,
+            "retry_backoff_max": self.retry_backoff_max,
+            "validate": self.validate,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        settings: Settings = state["settings"]
+        if not state["explicit_key"]:
+            key = (os.environ.get(ENV_API_KEY) or "").strip()
+            settings = dataclasses.replace(settings, api_key=SecretKey(key) if key else None)
+        # The shared ledger and catalogue of the receiving process; a fresh pool on first use.
+        self._configure(
+            settings,
+            explicit_key=state["explicit_key"],
+            catalog=None,
+            ledger=None,
+            http_client=None,
+            default_headers=dict(state["default_headers"]),
+            retry_backoff=state["retry_backoff"],
+            retry_backoff_max=state["retry_backoff_max"],
+            validate=state["validate"],
+        )
 
     # --- plain attributes --------------------------------------------------
 
@@ -138,6 +220,11 @@ class BaseGrokClient:
     def timeout(self) -> httpx.Timeout:
         return self.settings.timeout
 
+    @property
+    def _http(self) -> Any:
+        """The connection pool in use (the running loop's, for the async client)."""
+        return self._transport.http
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(base_url={self._base_url!r}, "
@@ -156,10 +243,18 @@ class BaseGrokClient:
         include_usage: bool = True,
     ) -> dict[str, Any]:
         """The JSON body of a chat request, validated (unless ``validate=False``)."""
+        from ._validation import external_stacklevel, validate_chat, warn_unknown_parameters
+
+        self._ensure_live_catalog()
         if isinstance(messages, str):
             messages = [Message(role="user", content=messages)]
         params.pop("stream", None)
         params.pop("stream_options", None)
+        # Before pydantic, which turns a NaN in an untyped field (a schema, an extra) into null.
+        problem = find_unsendable(params)
+        if problem is not None:
+            raise problem
+        warn_unknown_parameters(params)
         try:
             request = ChatRequest(
                 model=model or self.catalog.default_chat_model, messages=messages, **params
@@ -171,121 +266,66 @@ class BaseGrokClient:
             body["stream"] = True
             if include_usage:
                 body["stream_options"] = {"include_usage": True}
+        # The API answers a retired id with its target: say so once, at the user's line.
+        self.catalog.warn_if_retired(body["model"], stacklevel=external_stacklevel())
         if self.validate:
-            from ._validation import validate_chat
-
-            validate_chat(body, self.catalog, stacklevel=4)
+            validate_chat(body, self.catalog)
         return body
+
+    def _ensure_live_catalog(self) -> None:
+        """Refresh the catalogue from the server once, lazily (never at import or load).
+
+        Cheap after the first call; loopback servers (the emulator) are skipped.
+        The async client needs a running loop for its task: without one, a later call does it.
+        """
+        from ._catalog_cache import aensure_live, ensure_live
+
+        if self._http_client_class is httpx.AsyncClient:
+            import asyncio
+
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return
+            aensure_live(self)
+        else:
+            ensure_live(self)
 
     def _prepare(
         self, body: dict[str, Any] | None, headers: dict[str, str] | None
-    ) -> tuple[bytes | None, dict[str, str]]:
-        """Encoded body and headers; raises ``MissingAPIKeyError`` before anything is sent."""
+    ) -> tuple[bytes | None, httpx.Headers]:
+        """Encoded body and headers; raises ``MissingAPIKeyError`` before anything is sent,
+        ``InvalidValueError`` for NaN/inf or a lone surrogate anywhere in ``body``."""
         self.settings.require_key()
-        merged = self._headers if not headers else {**self._headers, **headers}
+        merged = httpx.Headers(self._headers)
+        if headers:
+            merged.update(headers)
         if body is None:
             return None, merged
-        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-        return content, {**merged, "Content-Type": "application/json"}
+        content = encode_body(body)
+        merged["Content-Type"] = "application/json"
+        return content, merged
 
-    # --- reading answers ---------------------------------------------------
-
-    def _request_id(self, response: httpx.Response) -> str | None:
-        return response.headers.get("x-request-id")
-
-    def _status_error(self, response: httpx.Response) -> APIStatusError:
-        """The typed error for an error answer whose body has been read."""
-        content = response.content
-        try:
-            body: Any = json.loads(content) if content else None
-        except ValueError:
-            body = None
-        text = "" if body is not None else content.decode("utf-8", "replace")
-        if text.lstrip().startswith("<"):  # a proxy's HTML page: its status line says it all
-            text = f"{response.status_code} {response.reason_phrase}"
-        return status_error(
-            response.status_code,
-            body,
-            text=scrub(text, self.settings.api_key),
-            api_key=self.settings.api_key,
-            request_id=self._request_id(response),
-            retry_after=_errors.parse_retry_after(response.headers),
-        )
-
-    def _not_a_stream(self, response: httpx.Response) -> GrokError:
-        """The error for a 2xx answer to a stream request that is not SSE (body read)."""
-        err = self._status_error(response)
-        if isinstance(err.body, dict) and "error" in err.body:
-            return err  # xAI's error body sent with 200 in place of a stream
-        ctype = response.headers.get("content-type") or "no content type"
-        return APIStatusError(
-            f"Expected an event stream, got {ctype}: {err.message}",
-            status_code=response.status_code,
-            request_id=err.request_id,
-        )
-
-    def _parse(self, response: httpx.Response, parse: Callable[[httpx.Response], T]) -> T:
-        """``parse`` the 200 answer; an error body sent with 200 becomes its typed error."""
-        try:
-            return parse(response)
-        except (ValidationError, ValueError, KeyError, TypeError):
-            try:
-                body = json.loads(response.content)
-            except ValueError:
-                body = None
-            if isinstance(body, dict) and "error" in body:
-                raise self._status_error(response) from None
-            shown = scrub(response.text[:200], self.settings.api_key)
-            raise APIStatusError(
-                f"Unexpected answer from {response.request.url.path}: {shown!r}",
-                status_code=response.status_code,
-                request_id=self._request_id(response),
-            ) from None
-
-    # --- retry policy --------------------------------------------------------
-
-    def _transport_error(self, exc: Exception, *, idempotent: bool) -> tuple[GrokError, bool]:
-        """(typed error, whether a retry is safe) for an httpx exception."""
-        why = scrub(str(exc) or type(exc).__name__, self.settings.api_key)
-        where = f"{self._base_url}"
-        if isinstance(exc, httpx.TimeoutException):
-            early = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
-            phase = "connecting to" if early else "waiting for an answer from"
-            return APITimeoutError(f"Timed out {phase} {where}: {why}"), early or idempotent
-        return APIConnectionError(f"Could not reach {where}: {why}"), True
-
-    def _should_retry(self, error: GrokError) -> bool:
-        if isinstance(error, APIStatusError):
-            if error.status_code in RETRY_STATUSES:
-                return True
-            # An error body sent with 200: judge it by the kind of error it is.
-            return error.status_code == 200 and isinstance(
-                error,
-                (RateLimitError, _errors.InternalServerError, _errors.ServiceUnavailableError),
+    @staticmethod
+    def _call_headers(headers: dict[str, str] | None, conv_id: str | None) -> dict[str, str] | None:
+        """Per-call headers, with ``x-grok-conv-id`` when the call names a conversation."""
+        if conv_id is None:
+            return headers
+        if not isinstance(conv_id, str) or not conv_id.strip():
+            raise InvalidRequestError(
+                "conv_id must be a non-empty string (a stable id per conversation), "
+                f"not {conv_id!r}."
             )
-        return False
+        return {**(headers or {}), CONV_ID_HEADER: conv_id}
 
-    def _retry_delay(self, attempt: int, error: GrokError) -> float | None:
-        """Seconds before retry number ``attempt + 1``, or None to give up now."""
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            return retry_after if retry_after <= MAX_RETRY_AFTER else None
-        cap = min(self.retry_backoff_max, self.retry_backoff * (2**attempt))
-        return random.uniform(0.0, cap)
+    def _clock(self, deadline: float | None = None) -> CallClock:
+        """The time budget of one call: its own ``deadline``, else the client's."""
+        chosen = check_deadline(deadline) if deadline is not None else self.settings.deadline
+        return CallClock(chosen, self.settings.max_retry_wait)
 
-    def _log_retry(
-        self, method: str, path: str, attempt: int, delay: float, error: GrokError
-    ) -> None:
-        logger.debug(
-            "%s %s failed (%s: %s); retry %d/%d in %.3fs",
-            method,
-            path,
-            type(error).__name__,
-            error.message,
-            attempt + 1,
-            self.max_retries,
-            delay,
-        )
+    def _retry_delay(self, attempt: int, error: GrokError) -> float:
+        """Seconds before retry ``attempt + 1`` (Retry-After, else jittered backoff)."""
+        return backoff_delay(attempt, error, base=self.retry_backoff, cap=self.retry_backoff_max)
 
     # --- ledger ----------------------------------------------------------------
 
@@ -298,6 +338,7 @@ class BaseGrokClient:
         latency_s: float,
         ttft_s: float | None = None,
         request_id: str | None = None,
+        estimated: bool = False,
     ) -> UsageRecord:
         return self.ledger.record(
             record_from_usage(
@@ -308,6 +349,7 @@ class BaseGrokClient:
                 ttft_s=ttft_s,
                 request_id=request_id,
                 catalog=self.catalog,
+                estimated=estimated,
             )
         )
 
@@ -323,16 +365,23 @@ class BaseGrokClient:
         )
 
     def _stream_recorder(
-        self, model: str, source: str
+        self, model: str, source: str, body: dict[str, Any] | None = None
     ) -> Callable[[StreamAccumulator, float, float | None], None]:
         def on_finish(acc: StreamAccumulator, latency_s: float, ttft_s: float | None) -> None:
+            usage, estimated = acc.usage, False
+            if usage is None and body is not None:
+                # Cut or stopped before the usage chunk: the tokens were still billed,
+                # so count them with the local tokenizer and say it is an estimate.
+                usage = estimate_usage(body, acc.content, acc.reasoning_content)
+                estimated = True
             self._record(
                 acc.model or model,
-                acc.usage,
+                usage,
                 source=source,
                 latency_s=latency_s,
                 ttft_s=ttft_s,
                 request_id=acc.id,
+                estimated=estimated,
             )
 
         return on_finish
@@ -342,24 +391,17 @@ class BaseGrokClient:
     ) -> None:
         usage = body.get("usage") or {}
         ticks = usage.get("cost_in_usd_ticks") if isinstance(usage, dict) else None
-        if ticks is not None:
-            cost: float | None = ticks / _USD_TICKS
-        else:
-            info = self.catalog.resolve(model)
-            price = info.image_price_usd if info else None
-            cost = price * n if price is not None else None
+        # The server's figure first, else the per-image price of the model that answers.
+        cost = ticks / USD_TICKS_PER_USD if ticks is not None else image_cost_usd(
+            model, n, self.catalog
+        )
+        priced = self.catalog.price_model(model)
         self.ledger.record(
             UsageRecord(
-                model=model, source=source, cost_usd=cost, latency_s=latency_s, images_generated=n
+                model=model, source=source, cost_usd=cost, latency_s=latency_s, images_generated=n,
+                priced_as=priced.id if priced is not None else None,
             )
         )
-
-
-_USD_TICKS = 10_000_000_000
-
-
-def is_event_stream(response: httpx.Response) -> bool:
-    return response.headers.get("content-type", "").startswith("text/event-stream")
 
 
 def now() -> float:

@@ -44,8 +44,9 @@ def set_client(client: GrokClient | None) -> None:
 def get_async_client() -> AsyncGrokClient:
     """The shared ``AsyncGrokClient``, created from the environment on first use.
 
-    Its connections belong to the event loop that first used it (the kernel's
-    loop in a notebook); code running its own loops should make its own client.
+    It works from any event loop, one ``asyncio.run(...)`` after another or
+    several threads' loops at once: each loop gets its own connection pool,
+    closed when that loop shuts down.
     """
     global _async_client
     client = _async_client

@@ -5,22 +5,27 @@
     │   ├── MissingAPIKeyError
     │   ├── UnsupportedParameterError
     │   ├── ImageInputError
-    │   └── ContextWindowExceededError
+    │   ├── ContextWindowExceededError
+    │   ├── InvalidValueError          NaN/inf, a lone surrogate, a value out of the API's bounds
+    │   └── InsecureBaseURLError       plain http:// to a host that is not this machine
     ├── APIConnectionError             no usable answer reached us
-    │   └── APITimeoutError
+    │   ├── APITimeoutError
+    │   │   └── DeadlineExceededError  the call's ``deadline`` passed (.partial for streams)
+    │   └── ResponseBodyInterruptedError  the server answered, then the body was cut (not retried)
     ├── StreamInterruptedError         a stream broke after it began (.partial)
-    └── APIStatusError                 the server answered with an error
+    └── APIStatusError                 the server answered with an error (.retry_after)
         ├── BadRequestError            400
         ├── AuthenticationError        401, and xAI's 400 "Incorrect API key provided"
         ├── PermissionDeniedError      403 (also: credits exhausted, blocked team)
         ├── NotFoundError              404
         ├── GoneError                  410 (deprecated Live Search)
         ├── UnprocessableEntityError   422
-        ├── RateLimitError             429 (.retry_after)
+        ├── RateLimitError             429
         ├── InternalServerError        500, 502, 504 and other 5xx
         └── ServiceUnavailableError    503
 
-    UnknownModelWarning, ImageDownscaledWarning, ImageConvertedWarning: UserWarning
+    UnknownModelWarning, UnknownParameterWarning, ImageDownscaledWarning,
+    ImageConvertedWarning: UserWarning
 
 Every error carries ``status_code``, ``code`` (the server's gRPC status text),
 ``message`` and ``request_id`` (None where they do not apply). Messages are
@@ -88,6 +93,20 @@ class ImageInputError(InvalidRequestError):
     """An image cannot be sent: missing, unreadable, wrong format or too large."""
 
 
+class InvalidValueError(InvalidRequestError):
+    """A value no request may carry: NaN or infinity (JSON has neither), a lone
+    surrogate (not encodable as UTF-8), or a number outside the API's bounds.
+    ``parameter`` is where it is, e.g. ``"temperature"`` or ``"messages[2].content"``."""
+
+    def __init__(self, message: str, *, parameter: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class InsecureBaseURLError(InvalidRequestError):
+    """A plain ``http://`` base URL to another machine would send the key in clear text."""
+
+
 class ContextWindowExceededError(InvalidRequestError):
     """The prompt (plus ``max_tokens``) cannot fit the model's context window."""
 
@@ -106,6 +125,31 @@ class APIConnectionError(GrokError):
 
 class APITimeoutError(APIConnectionError):
     """Connecting or waiting for the answer took longer than the timeout."""
+
+
+class DeadlineExceededError(APITimeoutError):
+    """The call's overall ``deadline`` passed (retries and waits included).
+
+    ``partial`` is the ``StreamAccumulator`` of a stream stopped by its deadline
+    (what arrived before it), None for other calls."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial: StreamAccumulator | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, request_id=request_id)
+        self.partial = partial
+
+
+class ResponseBodyInterruptedError(APIConnectionError):
+    """The server answered (``status_code``) but the connection broke inside the body.
+
+    Never retried: the server has done the work and bills for it, so a retry
+    would pay twice. ``request_id`` (when the server sent one) identifies the
+    call in the console."""
 
 
 class StreamInterruptedError(GrokError):
@@ -130,9 +174,12 @@ class APIStatusError(GrokError):
         code: str | None = None,
         request_id: str | None = None,
         body: Any = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message, status_code=status_code, code=code, request_id=request_id)
         self.body = body
+        # The server's Retry-After, on any status (xAI and proxies send it on 503 too).
+        self.retry_after = retry_after
 
 
 class BadRequestError(APIStatusError):
@@ -162,10 +209,6 @@ class UnprocessableEntityError(APIStatusError):
 class RateLimitError(APIStatusError):
     status_code = 429
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.retry_after = retry_after
-
 
 class InternalServerError(APIStatusError):
     status_code = 500
@@ -180,6 +223,10 @@ class ServiceUnavailableError(APIStatusError):
 
 class UnknownModelWarning(UserWarning):
     """The catalogue does not know the model; it is sent as is."""
+
+
+class UnknownParameterWarning(UserWarning):
+    """A keyword the client does not know; it is sent as is (the API may have added it)."""
 
 
 class ImageDownscaledWarning(UserWarning):
@@ -302,10 +349,9 @@ def status_error(
         "code": code,
         "request_id": request_id,
         "body": _scrub_body(body, api_key),
+        "retry_after": retry_after,
     }
     shown = f"{message} (HTTP {status_code}{', ' + code if code else ''})"
-    if cls is RateLimitError:
-        return RateLimitError(shown, retry_after=retry_after, **kw)
     return cls(shown, **kw)
 
 

@@ -1,17 +1,21 @@
 """Client settings, resolved as: explicit argument > environment > default.
 
-The key is kept but never shown: ``Settings.__repr__`` masks it. A missing key
-is not an error here; the client raises ``MissingAPIKeyError`` at its first
-request, so offline uses (the catalogue, validation) work without one.
+The key is kept but never shown: ``Settings.__repr__`` masks it, and the key
+itself is held as a ``str`` whose ``repr`` is masked, so a traceback that
+prints frame locals (``--showlocals``, error trackers) does not show it. A
+missing key is not an error here; the client raises ``MissingAPIKeyError`` at
+its first request, so offline uses (the catalogue, validation) work without one.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from ._errors import MissingAPIKeyError, mask_key
+from ._errors import InsecureBaseURLError, MissingAPIKeyError, mask_key
 from ._http import httpx
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
@@ -19,6 +23,8 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 # Reasoning models can think for a minute or more before the first token.
 DEFAULT_READ_TIMEOUT = 120.0
 DEFAULT_MAX_RETRIES = 2
+# The most one call spends sleeping between retries (Retry-After included).
+DEFAULT_MAX_RETRY_WAIT = 60.0
 
 ENV_API_KEY = "XAI_API_KEY"
 ENV_BASE_URL = "XAI_BASE_URL"
@@ -34,6 +40,15 @@ MISSING_KEY_MESSAGE = (
 )
 
 
+class SecretKey(str):
+    """The API key: an ordinary ``str`` except that ``repr`` masks it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return mask_key(str.__str__(self))
+
+
 def default_timeout() -> httpx.Timeout:
     return httpx.Timeout(DEFAULT_READ_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT)
 
@@ -44,11 +59,20 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     timeout: httpx.Timeout = field(default_factory=default_timeout)
     max_retries: int = DEFAULT_MAX_RETRIES
+    # Total seconds one call may sleep between retries; a longer wait gives up.
+    max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
+    # Seconds one call (retries and a stream's whole body included) may take; None: no limit.
+    deadline: float | None = None
+    allow_insecure_http: bool = False
 
     def __repr__(self) -> str:
+        extra = f", deadline={self.deadline:g}" if self.deadline is not None else ""
+        if self.allow_insecure_http:
+            extra += ", allow_insecure_http=True"
         return (
             f"Settings(api_key={mask_key(self.api_key)}, base_url={self.base_url!r}, "
-            f"timeout={self.timeout!r}, max_retries={self.max_retries})"
+            f"timeout={self.timeout!r}, max_retries={self.max_retries}, "
+            f"max_retry_wait={self.max_retry_wait:g}{extra})"
         )
 
     def require_key(self) -> str:
@@ -63,9 +87,13 @@ def resolve_settings(
     *,
     timeout: float | httpx.Timeout | None = None,
     max_retries: int | None = None,
+    max_retry_wait: float | None = None,
+    deadline: float | None = None,
+    allow_insecure_http: bool = False,
 ) -> Settings:
     """Explicit values win, then ``XAI_API_KEY`` / ``XAI_BASE_URL``, then defaults."""
-    key = api_key or os.environ.get(ENV_API_KEY) or None
+    key = _secret(api_key or os.environ.get(ENV_API_KEY))
+    del api_key  # from here on only the masked form is a local (tracebacks show locals)
     url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
     if timeout is None:
         resolved_timeout = default_timeout()
@@ -80,9 +108,60 @@ def resolve_settings(
     retries = DEFAULT_MAX_RETRIES if max_retries is None else int(max_retries)
     if retries < 0:
         raise ValueError("max_retries must be >= 0")
+    wait = DEFAULT_MAX_RETRY_WAIT if max_retry_wait is None else float(max_retry_wait)
+    if not wait >= 0:
+        raise ValueError("max_retry_wait must be a number of seconds >= 0")
     return Settings(
-        api_key=key.strip() if key else None,
+        api_key=key,
         base_url=str(url).rstrip("/"),
         timeout=resolved_timeout,
         max_retries=retries,
+        max_retry_wait=wait,
+        deadline=check_deadline(deadline),
+        allow_insecure_http=bool(allow_insecure_http),
+    )
+
+
+def _secret(key: str | None) -> SecretKey | None:
+    key = key.strip() if key else None
+    return SecretKey(key) if key else None
+
+
+def check_deadline(deadline: float | None) -> float | None:
+    """``deadline`` as seconds > 0, or None; a TypeError/ValueError says what is wrong."""
+    if deadline is None:
+        return None
+    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)):
+        raise TypeError(f"deadline must be a number of seconds or None, not {deadline!r}")
+    if not deadline > 0 or deadline != deadline or deadline == float("inf"):
+        raise ValueError(f"deadline must be a finite number of seconds > 0, not {deadline!r}")
+    return float(deadline)
+
+
+def is_local_host(host: str) -> bool:
+    """Whether ``host`` is this machine: ``localhost``, a loopback address, or 0.0.0.0."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    # 0.0.0.0 / :: as a destination reach this machine (what a server bound to them prints).
+    return address.is_loopback or address.is_unspecified
+
+
+def check_base_url(base_url: str, *, allow_insecure_http: bool) -> None:
+    """Refuse plain http:// to another machine: the key would cross the network in clear."""
+    parts = urlsplit(base_url)
+    if parts.scheme.lower() != "http" or allow_insecure_http:
+        return
+    host = parts.hostname or ""
+    if is_local_host(host):
+        return
+    raise InsecureBaseURLError(
+        f"Refusing base_url {base_url!r}: plain http:// to {host!r}, which is not this "
+        "machine, would send the API key and every prompt unencrypted. Use https://, "
+        "or pass allow_insecure_http=True if the network is trusted (a private proxy, "
+        "a container network)."
     )

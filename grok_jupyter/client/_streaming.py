@@ -8,6 +8,9 @@ fields and blank events are skipped; ``data: [DONE]`` ends the stream.
 
 No retry happens here: once a chunk has reached the caller, a break becomes a
 ``StreamInterruptedError`` carrying the partial answer, never a second request.
+The call's deadline (``CallClock``) is checked after every read, so a server
+trickling keep-alives cannot hold a stream past it: ``DeadlineExceededError``
+(an ``APITimeoutError``) with the partial answer in ``.partial``.
 """
 
 from __future__ import annotations
@@ -22,16 +25,20 @@ from pydantic import ValidationError
 from ._accumulator import StreamAccumulator
 from ._errors import (
     APITimeoutError,
+    DeadlineExceededError,
     GrokError,
     StreamInterruptedError,
     scrub,
     status_error,
 )
 from ._http import httpx
+from ._retry import forget_locals
 from ._types import ChatCompletion, ChatCompletionChunk
 
 if TYPE_CHECKING:
     from types import TracebackType
+
+    from ._retry import CallClock
 
 _validate_chunk = ChatCompletionChunk.__pydantic_validator__.validate_json
 _DONE = b"[DONE]"
@@ -98,8 +105,10 @@ class _StreamState:
         started: float,
         api_key: str | None,
         on_finish: Callable[[StreamAccumulator, float, float | None], None] | None,
+        clock: CallClock | None = None,
     ) -> None:
         self.response = response
+        self.clock = clock
         self.accumulator = StreamAccumulator()
         self.decoder = SSEDecoder()
         self.started = started
@@ -154,8 +163,27 @@ class _StreamState:
             request_id=self.request_id,
         )
 
+    def begin(self) -> None:
+        """Before the body is read: each read waits no longer than the deadline allows."""
+        if self.clock is not None:
+            self.clock.cap_reads(self.response.request)
+
+    def check_deadline(self) -> None:
+        if self.clock is not None and self.clock.expired():
+            raise self.deadline_exceeded()
+
+    def deadline_exceeded(self) -> DeadlineExceededError:
+        assert self.clock is not None
+        acc = self.accumulator
+        return self.clock.exceeded(
+            f"The stream (after {acc.chunks} chunk(s))", partial=acc, request_id=self.request_id
+        )
+
     def broken(self, exc: Exception) -> GrokError:
         """The error for a transport failure while reading the body."""
+        forget_locals(exc)
+        if self.clock is not None and self.clock.expired():
+            return self.deadline_exceeded()
         why = scrub(str(exc) or type(exc).__name__, self._api_key)
         if isinstance(exc, httpx.TimeoutException) and not self.delivered:
             return APITimeoutError(f"Timed out waiting for the first chunk: {why}")
@@ -220,9 +248,12 @@ class ChatStream(_StreamBase):
     def _iterate(self) -> Iterator[ChatCompletionChunk]:
         state = self._state
         parse = state.parse
+        check_deadline = state.check_deadline
         try:
+            state.begin()
             body = state.response.iter_bytes()
             for raw in body:
+                check_deadline()
                 for data in state.decoder.feed(raw):
                     chunk = parse(data)
                     if chunk is None:
@@ -297,9 +328,12 @@ class AsyncChatStream(_StreamBase):
         await self.start()
         state = self._state
         parse = state.parse
+        check_deadline = state.check_deadline
         try:
+            state.begin()
             body = state.response.aiter_bytes()
             async for raw in body:
+                check_deadline()
                 for data in state.decoder.feed(raw):
                     chunk = parse(data)
                     if chunk is None:

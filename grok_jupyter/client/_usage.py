@@ -4,6 +4,12 @@ Every client records into a ledger (by default the shared ``get_ledger()``),
 so the magic, the panel and ``ChatGrok`` add up in one place. The cost is the
 server's ``cost_in_usd_ticks`` when it sends one, else the catalogue's price;
 ``None`` when neither is known (a model the catalogue has not heard of).
+
+Catalogue prices follow the bill: cached prompt tokens at the cached rate, a
+long prompt at the long-context tier, a retired id at its redirect target's
+rates (``priced_as``). ``cache_savings_usd`` is what the cache saved against
+the full input price. Server-side tool calls (Responses) are priced apart, in
+``tool_cost_usd``; a summary's ``cost_usd`` is tokens and tools together.
 """
 
 from __future__ import annotations
@@ -35,9 +41,20 @@ class UsageRecord:
     timestamp: float = field(default_factory=time.time)
     request_id: str | None = None
     images_generated: int = 0
+    estimated: bool = False  # tokens counted locally: the stream ended before its usage
+    priced_as: str | None = None  # the catalogue entry whose rates apply (a retired id's target)
+    cache_savings_usd: float | None = None  # cached tokens x (input - cached rate); None: unknown
+    tool_cost_usd: float = 0.0  # server-side tool calls, on top of cost_usd
+    tool_calls: int = 0
+    tool_call_counts: dict[str, int] = field(default_factory=dict, hash=False)  # by counter
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def total_cost_usd(self) -> float | None:
+        """Tokens and tool calls together; None if the token cost is unknown."""
+        return None if self.cost_usd is None else self.cost_usd + self.tool_cost_usd
 
 
 @dataclass
@@ -51,13 +68,21 @@ class UsageSummary:
     reasoning_tokens: int = 0
     image_tokens: int = 0
     images_generated: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # tokens and tool calls
     cost_known: bool = True  # False if some record had no price
     latency_s: float = 0.0
+    cache_savings_usd: float = 0.0  # what cached prompt tokens saved (records with a price)
+    tool_cost_usd: float = 0.0  # the part of cost_usd spent on server-side tools
+    tool_calls: int = 0
 
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens + self.reasoning_tokens
+
+    @property
+    def cached_share(self) -> float:
+        """Cached prompt tokens as a share of all prompt tokens (0 with no prompt)."""
+        return self.cached_tokens / self.prompt_tokens if self.prompt_tokens else 0.0
 
     def add(self, r: UsageRecord) -> None:
         self.calls += 1
@@ -68,6 +93,10 @@ class UsageSummary:
         self.image_tokens += r.image_tokens
         self.images_generated += r.images_generated
         self.latency_s += r.latency_s
+        self.cache_savings_usd += r.cache_savings_usd or 0.0
+        self.tool_cost_usd += r.tool_cost_usd
+        self.tool_calls += r.tool_calls
+        self.cost_usd += r.tool_cost_usd
         if r.cost_usd is None:
             self.cost_known = False
         else:
@@ -80,8 +109,35 @@ def cost_usd(model: str, usage: Usage | None, catalog: Catalog | None) -> float 
         return None
     if usage.cost_in_usd_ticks is not None:
         return usage.cost_in_usd_ticks / USD_TICKS_PER_USD
-    info = catalog.resolve(model) if catalog is not None else None
-    return info.cost_usd(usage) if info is not None else None
+    return catalog.cost_usd(model, usage) if catalog is not None else None
+
+
+def cache_savings_usd(model: str, usage: Usage | None, catalog: Catalog | None) -> float | None:
+    """What the cached prompt tokens saved against the full input price (catalogue rates)."""
+    if usage is None:
+        return None
+    if not usage.cached:
+        return 0.0
+    info = catalog.price_model(model) if catalog is not None else None
+    return info.cache_savings_usd(usage) if info is not None else None
+
+
+def tool_cost_usd(counts: dict[str, int], catalog: Catalog | None) -> float | None:
+    """Server-side tool calls (``{"web_search_calls": 2}``) at §3.3 prices; None if unpriced."""
+    total = 0.0
+    for name, n in counts.items():
+        price = catalog.tool_price_usd(name) if catalog is not None else None
+        if price is None:
+            return None
+        total += price * n
+    return total
+
+
+def image_cost_usd(model: str, n: int, catalog: Catalog | None) -> float | None:
+    """``n`` generated images at the per-image price of the model that answers ``model``."""
+    info = catalog.price_model(model) if catalog is not None else None
+    price = info.image_price_usd if info is not None else None
+    return price * n if price is not None else None
 
 
 def record_from_usage(
@@ -93,8 +149,16 @@ def record_from_usage(
     ttft_s: float | None = None,
     request_id: str | None = None,
     catalog: Catalog | None = None,
+    estimated: bool = False,
+    tool_call_counts: dict[str, int] | None = None,
 ) -> UsageRecord:
     u = usage
+    counts = {k: v for k, v in (tool_call_counts or {}).items() if v}
+    tools = (tool_cost_usd(counts, catalog) or 0.0) if counts else 0.0
+    cost = cost_usd(model, u, catalog)
+    if cost is not None and counts and u is not None and u.cost_in_usd_ticks is not None:
+        cost = max(cost - tools, 0.0)  # the server's figure covers the tools too: split it
+    priced = catalog.price_model(model) if catalog is not None else None
     return UsageRecord(
         model=model,
         source=source,
@@ -103,10 +167,30 @@ def record_from_usage(
         completion_tokens=u.completion_tokens if u else 0,
         reasoning_tokens=u.reasoning if u else 0,
         image_tokens=u.image if u else 0,
-        cost_usd=cost_usd(model, u, catalog),
+        cost_usd=cost,
         latency_s=latency_s,
         ttft_s=ttft_s,
         request_id=request_id,
+        estimated=estimated,
+        priced_as=priced.id if priced is not None else None,
+        cache_savings_usd=cache_savings_usd(model, u, catalog),
+        tool_cost_usd=tools,
+        tool_calls=sum(counts.values()),
+        tool_call_counts=counts,
+    )
+
+
+def estimate_usage(body: dict[str, Any], content: str, reasoning: str = "") -> Usage:
+    """Usage counted with the shared tokenizer, for a stream that never sent its own."""
+    from ._tokens import count_prompt_tokens, count_tokens
+    from ._types import CompletionTokensDetails, Usage
+
+    prompt = count_prompt_tokens(body.get("messages") or [], body.get("tools"))
+    completion, thought = count_tokens(content), count_tokens(reasoning)
+    return Usage(
+        prompt_tokens=prompt, completion_tokens=completion,
+        total_tokens=prompt + completion + thought,
+        completion_tokens_details=CompletionTokensDetails(reasoning_tokens=thought),
     )
 
 
@@ -153,7 +237,8 @@ class UsageLedger:
     def __repr__(self) -> str:
         t = self.total()
         cost = f"${t.cost_usd:.6f}" + ("" if t.cost_known else "+?")
-        return f"<UsageLedger {t.calls} call(s), {t.total_tokens} tokens, {cost}>"
+        cached = f" ({t.cached_tokens} cached)" if t.cached_tokens else ""
+        return f"<UsageLedger {t.calls} call(s), {t.total_tokens} tokens{cached}, {cost}>"
 
 
 _shared = UsageLedger()

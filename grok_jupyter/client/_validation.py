@@ -9,6 +9,9 @@ day they ship. ``GrokClient(validate=False)`` skips all of this.
 from __future__ import annotations
 
 import json
+import math
+import os
+import sys
 import warnings
 from typing import Any
 
@@ -17,26 +20,115 @@ from ._catalog import Catalog, ModelInfo
 from ._errors import (
     ContextWindowExceededError,
     ImageInputError,
+    InvalidValueError,
     UnknownModelWarning,
+    UnknownParameterWarning,
     UnsupportedParameterError,
 )
 from ._images import check_image_url
 
 # The local token count is an estimate; refuse only what is surely too long.
 CONTEXT_SAFETY_MARGIN = 0.95
-# Values some Grok model accepts; a model the catalogue lists narrows them.
-KNOWN_REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high")
+# Values some Grok model accepts (xai-api-2026.md §4.1); the catalogue has each model's set.
+KNOWN_REASONING_EFFORTS = ("none", "low", "medium", "high", "xhigh")
 MAX_TOP_LOGPROBS = 8  # the API's bound (OAS ChatRequest)
 _UNKNOWN_IMAGE_SIZE = (1024, 1024)  # an http(s) image we cannot measure without fetching
+# The API's own bounds, each [V] in xai-api.md §1.1: (lowest, lowest included, highest).
+# max_tokens / max_completion_tokens < 1 ask for no answer at all: invalid on their face.
+NUMERIC_BOUNDS: dict[str, tuple[float, bool, float | None]] = {
+    "temperature": (0.0, True, 2.0),
+    "top_p": (0.0, False, 1.0),
+    "n": (1, True, None),
+    "max_tokens": (1, True, None),
+    "max_completion_tokens": (1, True, None),
+}
+# Chat keywords the client knows: ChatRequest's fields, and names the API lists
+# but the client does not model (sent as given, without a warning).
+_EXTRA_KNOWN = frozenset({"logit_bias"})
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-def validate_chat(wire: dict[str, Any], catalog: Catalog, *, stacklevel: int = 4) -> None:
-    """Raise if the chat request ``wire`` (the JSON body) would surely fail or cannot fit."""
+def external_stacklevel() -> int:
+    """A ``stacklevel`` for ``warnings.warn`` called by our caller that points at user code:
+    the first frame outside ``grok_jupyter.client``, however the call got here."""
+    frame = sys._getframe(1)  # the function that will call warnings.warn
+    level = 1
+    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == (
+        _PACKAGE_DIR
+    ):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+def known_chat_parameters() -> frozenset[str]:
+    from ._types import ChatRequest
+
+    return frozenset(ChatRequest.model_fields) | _EXTRA_KNOWN
+
+
+def warn_unknown_parameters(params: dict[str, Any]) -> None:
+    """One warning for keywords the client does not know, with the closest known names.
+
+    They are still sent: the API may have added them since this release."""
+    known = known_chat_parameters()
+    unknown = sorted(k for k in params if k not in known)
+    if not unknown:
+        return
+    import difflib
+
+    parts = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        parts.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+    which = "parameter" if len(unknown) == 1 else "parameters"
+    warnings.warn(
+        f"Unknown chat {which} {', '.join(parts)}: sent as given, since the API may have "
+        "added it; check the spelling if that is not what you meant.",
+        UnknownParameterWarning,
+        stacklevel=external_stacklevel(),
+    )
+
+
+def check_bounds(wire: dict[str, Any]) -> None:
+    """Refuse numbers outside the API's own bounds (``NUMERIC_BOUNDS``), and NaN/inf."""
+    for name, (low, low_included, high) in NUMERIC_BOUNDS.items():
+        value = wire.get(name)
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if not math.isfinite(value):
+            from ._encode import non_finite
+
+            raise non_finite(name, value)
+        too_low = value < low if low_included else value <= low
+        if too_low or (high is not None and value > high):
+            if high is None:
+                allowed = f"an integer >= {low:g}"
+            else:
+                allowed = f"{'from' if low_included else 'above'} {low:g} to {high:g}"
+            raise InvalidValueError(
+                f"{name}={value!r} is out of range: the API takes {allowed} (it would answer "
+                f"400). Change {name}, or leave it out for the default.",
+                parameter=name,
+            )
+
+
+def validate_chat(
+    wire: dict[str, Any], catalog: Catalog, *, stacklevel: int | None = None
+) -> None:
+    """Raise if the chat request ``wire`` (the JSON body) would surely fail or cannot fit.
+
+    A retired id is checked against the model that answers it (its redirect
+    target), and only [V] rejections are refused (``catalog.must_refuse``): for
+    a [U] one the request is sent and the server's 400 comes back typed.
+    """
+    if stacklevel is None:
+        stacklevel = external_stacklevel()
+    check_bounds(wire)
     model = wire["model"]
-    info = catalog.resolve(model)
-    if info is None:
+    if catalog.resolve(model) is None:
         hint = ""
-        if model in catalog.retired_aliases:
+        if model in catalog.retired_aliases:  # gone with no redirect (grok-beta)
             hint = " It has been retired; the server will answer 404."
         warnings.warn(
             f"Model {model!r} is not in the catalogue; sending it as is.{hint} "
@@ -44,46 +136,92 @@ def validate_chat(wire: dict[str, Any], catalog: Catalog, *, stacklevel: int = 4
             UnknownModelWarning,
             stacklevel=stacklevel,
         )
-    else:
-        _check_parameters(wire, info, catalog)
-    _check_reasoning_effort(wire, info)
+    info = catalog.effective_model(model)  # what answers (and bills) the request
+    _check_reasoning_effort(wire, catalog)
+    _check_parameters(wire, catalog)
     _check_logprobs(wire, info)
     image_tokens = _check_images(wire, info, catalog)
-    if info is not None and info.context_window:
+    # Only a [V] window is enforced: a wrong refusal is worse than the server's 400.
+    if info is not None and info.context_window and info.is_verified("context_window"):
         _check_context(wire, info, catalog, image_tokens)
 
 
-def _check_parameters(wire: dict[str, Any], info: ModelInfo, catalog: Catalog) -> None:
-    for name in sorted(info.rejected_parameters):
-        if wire.get(name) is None:
+def _answering_id(model: str, catalog: Catalog) -> str:
+    info = catalog.effective_model(model)
+    return info.id if info is not None else model
+
+
+def _check_parameters(wire: dict[str, Any], catalog: Catalog) -> None:
+    """Refuse a parameter only where a source verifies the model's 400 ([V])."""
+    model = wire["model"]
+    for name in sorted(wire):
+        value = wire[name]
+        if name in ("model", "messages", "reasoning_effort") or value is None:
+            continue
+        if not catalog.must_refuse(model, name, value):
             continue
         takers = [
             m.id
-            for m in sorted(catalog.chat_models(), key=lambda m: -m.created)
-            if name not in m.rejected_parameters
+            for m in sorted(catalog.current_models("chat"), key=lambda m: -m.created)
+            if name not in m.rejected_parameters and not m.must_refuse(name, value)
         ]
         pick = f" or pick {takers[0]}, which takes it" if takers else ""
+        answering = _answering_id(model, catalog)
         raise UnsupportedParameterError(
-            f"{info.id} does not accept the parameter {name!r} (the API would answer 400). "
+            f"{answering} does not accept the parameter {name!r} (the API would answer 400). "
             f"Drop {name}{pick}.",
             parameter=name,
-            model=info.id,
+            model=answering,
         )
 
 
-def _check_reasoning_effort(wire: dict[str, Any], info: ModelInfo | None) -> None:
+def _efforts_text(catalog: Catalog, model: str) -> str:
+    accepted = catalog.accepted_efforts(model)
+    if not accepted:
+        return "no value"
+    default = catalog.default_effort(model)
+    text = ", ".join(repr(a) for a in accepted)
+    return f"{text} (default {default!r})" if default else text
+
+
+def _check_reasoning_effort(wire: dict[str, Any], catalog: Catalog) -> None:
+    """Refuse ``reasoning_effort`` only for a [V] rejection (grok-4.20 takes none at all).
+
+    A value the catalogue does not list (``xhigh`` on grok-4.3) is sent: the
+    value sets are partly [U], and the server's 400 says what it takes.
+    """
     effort = wire.get("reasoning_effort")
-    if effort is None:
+    if effort is None or not catalog.must_refuse_effort(wire["model"], effort):
         return
-    allowed = (info.reasoning_efforts if info else ()) or KNOWN_REASONING_EFFORTS
-    if effort not in allowed:
-        model = info.id if info else wire["model"]
-        raise UnsupportedParameterError(
-            f"reasoning_effort={effort!r} is not a value {model} takes; use one of "
-            f"{', '.join(repr(a) for a in allowed)}.",
-            parameter="reasoning_effort",
-            model=model,
+    model = wire["model"]
+    answering = _answering_id(model, catalog)
+    if catalog.accepted_efforts(model):
+        what = f"reasoning_effort={effort!r} is not a value {answering} takes"
+        fix = f"Use one of {_efforts_text(catalog, model)}, or drop reasoning_effort"
+    else:
+        what = (
+            f"{answering} does not accept the parameter 'reasoning_effort' for any value "
+            f"(got reasoning_effort={effort!r})"
         )
+        fix = "Drop reasoning_effort"
+    # The default chat model first, then the newest.
+    current = sorted(
+        catalog.current_models("chat"),
+        key=lambda m: (m.id != catalog.default_chat_model, -m.created),
+    )
+    takers = [
+        m.id
+        for m in current
+        if effort in catalog.accepted_efforts(m.id) and not catalog.must_refuse_effort(m.id, effort)
+    ]
+    pick = (
+        f" or pick {takers[0]}, which takes {_efforts_text(catalog, takers[0])}" if takers else ""
+    )
+    raise UnsupportedParameterError(
+        f"{what} (the API would answer 400). {fix}{pick}.",
+        parameter="reasoning_effort",
+        model=answering,
+    )
 
 
 def _check_logprobs(wire: dict[str, Any], info: ModelInfo | None) -> None:
@@ -124,10 +262,10 @@ def _check_images(
     parts = _image_parts(wire)
     if not parts:
         return {}
-    if info is not None and not info.supports_images:
+    if info is not None and not info.supports_images and info.is_verified("input_modalities"):
         vision = catalog.resolve(catalog.default_vision_model)
         if vision is None or not vision.supports_images:
-            vision = next((m for m in catalog.chat_models() if m.supports_images), None)
+            vision = next((m for m in catalog.current_models("chat") if m.supports_images), None)
         hint = f" Use a vision model, e.g. model={vision.id!r}." if vision else ""
         raise ImageInputError(f"{info.id} reads text only and cannot take images.{hint}")
     limits = catalog.image_input_limits
@@ -179,7 +317,7 @@ def _check_context(
         return
     bigger = [
         m
-        for m in sorted(catalog.chat_models(), key=lambda m: -(m.context_window or 0))
+        for m in sorted(catalog.current_models("chat"), key=lambda m: -(m.context_window or 0))
         if (m.context_window or 0) * CONTEXT_SAFETY_MARGIN >= estimate
     ]
     options = ["shorten the prompt or the conversation"]

@@ -28,8 +28,10 @@ def fingerprint(model_id: str) -> str:
 
 
 def usage_dict(plan: ChatPlan, reply: Reply) -> dict[str, Any]:
-    completion = reply.completion_tokens
-    reasoning = len(reply.reasoning_tokens)
+    # Every one of the n choices is generated and billed, not only the first.
+    n = int(plan.body.get("n") or 1)
+    completion = n * reply.completion_tokens
+    reasoning = n * len(reply.reasoning_tokens)
     prompt = plan.prompt_tokens
     usage = {
         "prompt_tokens": prompt,
@@ -40,7 +42,7 @@ def usage_dict(plan: ChatPlan, reply: Reply) -> dict[str, Any]:
             "text_tokens": prompt - plan.image_tokens,
             "audio_tokens": 0,
             "image_tokens": plan.image_tokens,
-            "cached_tokens": 0,
+            "cached_tokens": min(plan.cached_tokens, prompt),
         },
         "completion_tokens_details": {
             "reasoning_tokens": reasoning,
@@ -50,6 +52,8 @@ def usage_dict(plan: ChatPlan, reply: Reply) -> dict[str, Any]:
         },
         "num_sources_used": 0,
     }
+    # [U] priority's multiplier ("a higher token price", 2026 §4.2): billed at the default
+    # price, as the Responses route does, until a source gives the figure.
     usage["cost_in_usd_ticks"] = cost_ticks(plan.info, usage)
     return usage
 
@@ -86,6 +90,7 @@ def completion_body(plan: ChatPlan, reply: Reply, *, created: int) -> dict[str, 
         "choices": [{"index": i, **choice} for i in range(n)],
         "usage": usage_dict(plan, reply),
         "system_fingerprint": fingerprint(plan.info.id),
+        "service_tier": plan.service_tier,
     }
 
 
@@ -100,7 +105,10 @@ def stream_events(plan: ChatPlan, reply: Reply, *, created: int, chunk_id: str) 
         },
         separators=(",", ":"),
     )[:-1]
-    tail = f',"system_fingerprint":"{fingerprint(plan.info.id)}"}}\n\n'
+    tail = (
+        f',"system_fingerprint":"{fingerprint(plan.info.id)}"'
+        f',"service_tier":"{plan.service_tier}"}}\n\n'
+    )
     events: list[bytes] = []
 
     def dumps(value: Any) -> str:
@@ -145,5 +153,6 @@ def keepalive_event(plan: ChatPlan, *, created: int, chunk_id: str) -> bytes:
         "model": plan.response_model,
         "choices": [{"index": 0, "delta": {}}],
         "system_fingerprint": fingerprint(plan.info.id),
+        "service_tier": plan.service_tier,
     }
     return b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n"

@@ -89,3 +89,15 @@ def unprocessable(message: str) -> EmulatorError:
         content_type="text/plain; charset=utf-8",
         raw_body=f"Failed to deserialize the JSON body into the target type: {message}",
     )
+
+
+def payload_too_large() -> EmulatorError:
+    # 413 is the OAS status (for /v1/files, "over 50 MB"); the plain-text body is
+    # axum's own for an over-long body: [U] for api.x.ai (shared/xai-api.md section 4).
+    return EmulatorError(
+        413,
+        "length limit exceeded",
+        None,
+        content_type="text/plain; charset=utf-8",
+        raw_body="Failed to buffer the request body: length limit exceeded",
+    )

@@ -13,7 +13,13 @@ import uvicorn
 
 from ._app import create_app
 from ._faults import Fault
-from ._state import EmulatorState, RecordedRequest
+from ._state import (
+    MAX_BODY_BYTES,
+    MAX_RECORDED,
+    MAX_RECORDED_BYTES,
+    EmulatorState,
+    RecordedRequest,
+)
 
 CHAT_PATH = "/v1/chat/completions"
 
@@ -50,12 +56,22 @@ class EmulatorHandle(str):
         self._state.inject(Fault(fault, params), times)
 
     def reset(self) -> None:
-        """Forget requests and queued faults; restore the limits ``serve()`` was given."""
+        """Forget requests, queued faults and the pages and posts added with ``add_page`` /
+        ``add_post``; restore the limits ``serve()`` was given."""
         self._state.reset()
+        self._state.responses.corpus.restore_baseline()
 
     def set_limits(self, rpm: int | None = None, tpm: int | None = None) -> None:
         """Enforce requests and tokens per minute (None: no limit)."""
         self._state.set_limits(rpm=rpm, tpm=tpm)
+
+    def add_page(self, url: str, title: str, text: str, date: str | None = None) -> None:
+        """Add a web page to the corpus ``web_search`` searches (``date``: ISO, optional)."""
+        self._state.responses.corpus.add_page(url, title, text, date)
+
+    def add_post(self, handle: str, text: str, date: str) -> str:
+        """Add an X post to the corpus ``x_search`` searches; returns the post's URL."""
+        return self._state.responses.corpus.add_post(handle, text, date).url
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -76,10 +92,13 @@ def base_url_of(sock: socket.socket) -> str:
     return f"http://{host}:{port}/v1"
 
 
-def make_server(state: EmulatorState) -> uvicorn.Server:
+def make_server(state: EmulatorState, *, quiet: bool = False) -> uvicorn.Server:
+    # quiet: no server log at all (the in-kernel emulator: its thread's stderr would land
+    # in whatever cell runs next, e.g. "ERROR: ASGI callable returned ..." after a fault).
     config = uvicorn.Config(
         create_app(state),
-        log_level="warning",
+        log_level="critical" if quiet else "warning",
+        log_config=None if quiet else uvicorn.config.LOGGING_CONFIG,
         access_log=False,
         lifespan="off",
         ws="none",
@@ -97,18 +116,48 @@ def serve(
     rpm: int | None = None,
     tpm: int | None = None,
     deferred_pending_polls: int = 1,
+    corpus: str | None = None,
+    code_execution: str = "on",
+    retired: str = "redirect",
+    quiet: bool = False,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    max_recorded: int = MAX_RECORDED,
+    max_recorded_bytes: int = MAX_RECORDED_BYTES,
 ) -> Iterator[EmulatorHandle]:
     """Run the emulator in a background thread for the ``with`` block.
 
     ``api_keys``: the keys accepted (default: any key starting with ``xai-``).
     ``rpm``/``tpm``: enforced requests and tokens per minute (default: none).
     ``deferred_pending_polls``: how many polls of a deferred completion answer 202.
+    ``corpus``: a folder with ``pages.json``/``posts.json`` added to the search corpus.
+    ``code_execution``: ``"off"`` refuses the code_interpreter tool; ``"on"`` runs the
+    prompt's fenced Python block on this machine (limited, as a cell would run it).
+    ``retired``: ``"redirect"`` answers a retired id with its target (200, the target's
+    prices and ``model``, as the API does since 2026-05-15); ``"error"`` answers 404.
+    ``max_body_bytes``: larger request bodies get 413 (default 50 MB, the OAS files limit).
+    ``max_recorded``/``max_recorded_bytes``: how many requests, and how many body bytes,
+    ``emu.requests`` keeps (the newest).
     """
     state = EmulatorState(
-        api_keys=api_keys, rpm=rpm, tpm=tpm, deferred_pending_polls=deferred_pending_polls
+        api_keys=api_keys,
+        rpm=rpm,
+        tpm=tpm,
+        deferred_pending_polls=deferred_pending_polls,
+        max_body_bytes=max_body_bytes,
+        max_recorded=max_recorded,
+        max_recorded_bytes=max_recorded_bytes,
     )
+    if corpus is not None:
+        state.responses.corpus.load_folder(corpus)
+        state.responses.corpus.keep_as_baseline()
+    if code_execution not in ("on", "off"):
+        raise ValueError(f"code_execution must be 'on' or 'off', got {code_execution!r}")
+    state.responses.code_execution = code_execution == "on"
+    if retired not in ("redirect", "error"):
+        raise ValueError(f"retired must be 'redirect' or 'error', got {retired!r}")
+    state.retired = retired
     sock = bind_socket(host, port)
-    server = make_server(state)
+    server = make_server(state, quiet=quiet)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="grok-emulator", daemon=True
     )

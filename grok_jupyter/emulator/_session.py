@@ -37,7 +37,7 @@ def start(*, if_no_key: bool = False) -> str | None:
         if _running is None:
             from ._server import serve
 
-            server = serve()
+            server = serve(quiet=True)  # no server log leaking into later cells
             _running = (server, server.__enter__())
         url = str(_running[1].base_url)
     os.environ["XAI_BASE_URL"] = url

@@ -15,11 +15,18 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ._faults import Fault
+from ._responses_store import ResponsesStore
 
 WINDOW_SECONDS = 60.0
 # Reported (never enforced) when no limit is set: headers are informational.
 NOMINAL_RPM = 1_000_000
 NOMINAL_TPM = 1_000_000_000
+# The recorded-request log keeps the newest requests within both bounds.
+MAX_RECORDED = 10_000
+MAX_RECORDED_BYTES = 64 * 1024 * 1024
+# Bodies over this get 413 unread. The OAS gives 50 MB only for /v1/files; no
+# limit for JSON bodies is recorded, so the same figure is used: [U].
+MAX_BODY_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -100,16 +107,25 @@ class EmulatorState:
         rpm: int | None = None,
         tpm: int | None = None,
         deferred_pending_polls: int = 1,
+        max_recorded: int = MAX_RECORDED,
+        max_recorded_bytes: int = MAX_RECORDED_BYTES,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self._lock = threading.Lock()
+        self.max_recorded = max_recorded
+        self.max_recorded_bytes = max_recorded_bytes
+        self.max_body_bytes = max_body_bytes
+        self._recorded_bytes = 0
         self.api_keys = frozenset(api_keys) if api_keys is not None else None
         self.deferred_pending_polls = deferred_pending_polls
         self._configured_limits = (rpm, tpm)
         self._limiter = RateLimiter(rpm, tpm)
-        self._requests: list[RecordedRequest] = []
+        self._requests: deque[tuple[RecordedRequest, int]] = deque()
         self._faults: deque[Fault] = deque()
         self._deferred: dict[str, _Deferred] = {}
         self._images: dict[str, bytes] = {}
+        self.responses = ResponsesStore()  # /v1/responses: stored responses, corpus
+        self.retired = "redirect"  # serve(retired=...): "redirect" or "error" (404)
 
     # --- auth ----------------------------------------------------------------
 
@@ -120,14 +136,21 @@ class EmulatorState:
 
     # --- requests and faults -------------------------------------------------
 
-    def record(self, request: RecordedRequest) -> None:
+    def record(self, request: RecordedRequest, size: int = 0) -> None:
+        """Keep ``request`` (``size``: its body's bytes); drop the oldest beyond the bounds."""
         with self._lock:
-            self._requests.append(request)
+            self._requests.append((request, size))
+            self._recorded_bytes += size
+            while self._requests and (
+                len(self._requests) > self.max_recorded
+                or self._recorded_bytes > self.max_recorded_bytes
+            ):
+                self._recorded_bytes -= self._requests.popleft()[1]
 
     @property
     def requests(self) -> list[RecordedRequest]:
         with self._lock:
-            return list(self._requests)
+            return [r for r, _ in self._requests]
 
     def inject(self, fault: Fault, times: int = 1) -> None:
         with self._lock:
@@ -141,6 +164,7 @@ class EmulatorState:
         """Forget requests and queued faults; restore the limits ``serve()`` was given."""
         with self._lock:
             self._requests.clear()
+            self._recorded_bytes = 0
             self._faults.clear()
             self._limiter = RateLimiter(*self._configured_limits)
 

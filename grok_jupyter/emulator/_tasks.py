@@ -272,7 +272,8 @@ class Table:
 
 _FRAME_RE = re.compile(r"pandas DataFrame: ([\d,]+) rows × [\d,]+ columns")
 _COLUMNS_RE = re.compile(r"^columns: (.*)$", re.MULTILINE)
-_HEAD_RE = re.compile(r"^first \d+ rows:\n", re.MULTILINE)
+# "first 5 rows:", "all 6 rows:", "first 5 and last 5 of 99 rows; 89 rows left out:".
+_HEAD_RE = re.compile(r"^(?:first|all) [\d,]+ [^\n]*rows[^\n]*:\n", re.MULTILINE)
 
 
 def parse_table(text: str) -> Table | None:

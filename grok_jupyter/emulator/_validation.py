@@ -14,6 +14,7 @@ from typing import Any
 from ..client._catalog import Catalog, ModelInfo
 from ..client._tokens import count_prompt_tokens
 from ._errors import EmulatorError, bad_request, unknown_model, unprocessable
+from ._responses_request import refuse_server_side_tools_on_chat
 from ._vision import ImageFacts, inspect_image
 
 ROLES = frozenset({"system", "user", "assistant", "tool", "function", "developer"})
@@ -43,6 +44,16 @@ class ChatPlan:
     images: list[ImageFacts] = field(default_factory=list)
     prompt_tokens: int = 0
     image_tokens: int = 0
+    # The effort that applies: the request's, else a redirect's implied one, else the
+    # model's default (None for a model that takes no effort).
+    effort: str | None = None
+    service_tier: str = "default"
+    cached_tokens: int = 0  # the prompt prefix the chat route found in the cache
+
+    @property
+    def reasons(self) -> bool:
+        """Whether the answer carries reasoning: a reasoning model not set to ``none``."""
+        return self.info.reasoning and self.effort != "none"
 
     @property
     def stream(self) -> bool:
@@ -58,6 +69,8 @@ class ChatPlan:
         """How many alternatives each logprob entry lists, or None without ``logprobs``."""
         if self.body.get("logprobs") is not True:
             return None
+        if "logprobs" in self.info.ignored_parameters:
+            return None  # grok-4.20: "it will be ignored" (2026 §4.2 [V]): 200, no key
         return int(self.body.get("top_logprobs") or 0)
 
 
@@ -70,10 +83,28 @@ def resolve_model(catalog: Catalog, name: Any, *, kind: str = "chat") -> ModelIn
     return info
 
 
+def _answering_model(catalog: Catalog, name: Any, retired: str) -> tuple[ModelInfo, str | None]:
+    """The model that answers ``name`` and the effort a redirect implies (2026 §1.3).
+
+    ``retired="redirect"`` (the default, as the API does since 2026-05-15): a retired id
+    is answered and priced by its target. ``"error"``: the OLD §4 404 text, which no
+    source records for retired ids [U].
+    """
+    info = resolve_model(catalog, name)
+    if not info.is_retired:
+        return info, None
+    redirect = catalog.redirect_target(name)
+    if retired == "error" or redirect is None:
+        raise unknown_model(name)
+    return redirect
+
+
 def plan_chat(
     body: Any,
     catalog: Catalog,
     local_image: Callable[[str], bytes | None],
+    *,
+    retired: str = "redirect",
 ) -> ChatPlan:
     if not isinstance(body, dict):
         raise unprocessable("expected a JSON object")
@@ -81,7 +112,7 @@ def plan_chat(
         raise EmulatorError(410, SEARCH_GONE, None)
     if "messages" not in body:
         raise unprocessable("missing field `messages`")
-    info = resolve_model(catalog, body.get("model"))
+    info, implied = _answering_model(catalog, body.get("model"), retired)
     for param in _CHECKED_PARAMS:
         if body.get(param) is not None and param in info.rejected_parameters:
             raise bad_request(f"Model {info.id} does not support parameter {camel(param)}.")
@@ -108,7 +139,7 @@ def plan_chat(
             if not info.supports_images:
                 raise bad_request(
                     f"Model {info.id} does not support image inputs. "
-                    "Use a model with image input, e.g. grok-4-fast-non-reasoning."
+                    "Use a model with image input, e.g. grok-4.3."
                 )
             image_url = part.get("image_url") or {}
             url = image_url.get("url") if isinstance(image_url, dict) else None
@@ -132,10 +163,17 @@ def plan_chat(
             f"This model's maximum prompt length is {info.context_window} but the request "
             f"contains {prompt_tokens} tokens."
         )
+    if effort is None:
+        effort = implied or info.default_reasoning_effort
+    # Echoed in bodies and chunks (2026 §4.2 [V]); anything but "priority" ran as default.
+    tier = "priority" if body.get("service_tier") == "priority" else "default"
     # The real API echoes grok-3-mini's effort in the model name (FAN thinking.yaml).
     response_model = (
         f"{info.id}-high" if effort == "high" and info.id.startswith("grok-3-mini") else info.id
     )
+    if effort is not None and body.get("reasoning_effort") != effort:
+        # The responder reads the effort from the body: give it the one that applies.
+        body = {**body, "reasoning_effort": effort}
     return ChatPlan(
         body=body,
         info=info,
@@ -145,6 +183,8 @@ def plan_chat(
         images=images,
         prompt_tokens=prompt_tokens,
         image_tokens=image_tokens,
+        effort=effort,
+        service_tier=tier,
     )
 
 
@@ -160,9 +200,7 @@ def _check_params(body: dict[str, Any]) -> None:
         if value is not None and (not isinstance(value, int) or value < 0):
             raise bad_request(f"{key} must be a non-negative integer.")
     _check_logprobs(body)
-    n = body.get("n")
-    if n is not None and (not isinstance(n, int) or not 1 <= n <= 8):
-        raise bad_request("n must be an integer between 1 and 8.")
+    _check_bounds(body)
     fmt = body.get("response_format")
     if fmt is not None:
         kind = fmt.get("type") if isinstance(fmt, dict) else None
@@ -174,6 +212,33 @@ def _check_params(body: dict[str, Any]) -> None:
                 raise bad_request(
                     "response_format json_schema needs json_schema.schema, an object."
                 )
+
+
+# The documented ranges (shared/xai-api.md section 1.1, [V] from the OAS): (low, high,
+# low inclusive). n has no upper bound there, so none is applied. The error wording
+# for a value out of range is not recorded: [U], in the 400 style of section 4.
+_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
+    "temperature": (0.0, 2.0, True),
+    "top_p": (0.0, 1.0, False),
+    "frequency_penalty": (-2.0, 2.0, True),
+    "presence_penalty": (-2.0, 2.0, True),
+    "n": (1, None, True),
+}
+
+
+def _check_bounds(body: dict[str, Any]) -> None:
+    for key, (low, high, inclusive) in _BOUNDS.items():
+        value = body.get(key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue  # absent, or a type error the deserialiser answers with 422
+        below = value < low if inclusive else value <= low
+        if below or (high is not None and value > high):
+            if high is None:
+                rule = f"at least {low:g}"
+            else:
+                lowest = "" if inclusive else "greater than "
+                rule = f"between {lowest}{low:g} and {high:g}"
+            raise bad_request(f"Invalid value for {key}: {value!r}; it must be {rule}.")
 
 
 def _check_logprobs(body: dict[str, Any]) -> None:
@@ -194,6 +259,7 @@ def _check_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
     tools = body.get("tools") or []
     if not isinstance(tools, list) or len(tools) > 128:
         raise bad_request("tools must be a list of at most 128 tools.")
+    refuse_server_side_tools_on_chat(tools)
     names = []
     for tool in tools:
         fn = tool.get("function") if isinstance(tool, dict) else None

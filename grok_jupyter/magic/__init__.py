@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import shell
 from .cell import GrokMagics
 
 __all__ = ["GrokMagics", "load_ipython_extension", "unload_ipython_extension"]
@@ -17,6 +18,7 @@ def load_ipython_extension(ipython: Any) -> None:
     magics = GrokMagics(shell=ipython)
     ipython.register_magics(magics)
     ipython.configurables.append(magics)
+    shell.install(ipython)  # `%grok tokens how many?` is text, not a help request
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -24,3 +26,4 @@ def unload_ipython_extension(ipython: Any) -> None:
         ipython.configurables.remove(old)
     for kind in ("line", "cell"):
         ipython.magics_manager.magics[kind].pop("grok", None)
+    shell.uninstall(ipython)

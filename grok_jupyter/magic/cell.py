@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -23,8 +24,10 @@ from IPython.core.magic_arguments import (
 from IPython.utils.process import arg_split
 from traitlets import Bool, CaselessStrEnum, Float, Integer, TraitError, Unicode, validate
 
+from .effort import REASONING_EFFORTS, checked_effort
 from .formats import FORMAT_HINTS, FORMATS, extract_code, load_json, validate_answer
-from .messages import explain, fail, footer, one_line
+from .messages import explain, fail, footer, notes, one_line, stream_cut
+from .shell import UserNamespace, cell_key, clean_warnings
 from .subcommands import SUBCOMMANDS, GrokSubcommands, check_var_name
 
 if TYPE_CHECKING:
@@ -36,11 +39,15 @@ if TYPE_CHECKING:
 _DOC = """Ask Grok. The cell body is the prompt; ``%grok SUBCOMMAND`` does the rest.
 ``{name}``, ``{name.attr}``, ``{name[0]}``, ``{In[3]}`` and ``{Out[3]}`` in the
 prompt are filled from the notebook's variables (a DataFrame becomes a compact
-description: shape, dtypes, first rows). Anything else in braces (JSON, dict
+description: the whole frame when it fits GrokMagics.context_budget, else its first and
+last rows, saying how many were left out). Anything else in braces (JSON, dict
 literals, unknown names) is sent exactly as written; ``{{`` and ``}}`` escape.
+Code is never rewritten: inside fenced code blocks (```...```) and inline code
+spans (`...`) braces, ``{{`` and ``}}`` are sent exactly as typed.
 
 The answer streams into the cell as Markdown. Conversations are remembered per
-name (default "default") and shared with the chat panel.
+name (default "default") and shared with the chat panel. Re-running the cell
+that took a conversation's latest turn replaces that turn instead of adding one.
 
 Defaults: ``%config GrokMagics.model = "grok-3-mini"`` (see ``%config GrokMagics``).
 
@@ -116,6 +123,41 @@ class GrokMagics(GrokSubcommands, Magics):
     show_footer = Bool(
         True, help="Show the one-line footer (model, tokens, cost, time) under each answer."
     ).tag(config=True)
+    api = CaselessStrEnum(
+        ("chat", "responses"),
+        default_value="chat",
+        help="API for turns without server-side tools: 'chat' (/v1/chat/completions) or "
+        "'responses' (/v1/responses). --search, --code and --mcp always use responses.",
+    ).tag(config=True)
+
+    # Settings are checked when made (``%config GrokMagics.x = ...``), with the same rules
+    # as the cell options, so a typo fails there rather than at the next cell.
+    @validate("model")
+    def _check_model(self, proposal: Any) -> str:
+        # As -m: unknown, retired and image models are refused, with the closest names.
+        # %grok models --refresh brings a model newer than the bundled catalogue in.
+        try:
+            self._model(proposal["value"] or None)
+        except UsageError as exc:
+            raise TraitError(f"GrokMagics.model: {str(exc).removeprefix('grok: ')}") from None
+        return proposal["value"]
+
+    @validate("temperature")
+    def _check_temperature(self, proposal: Any) -> float | None:
+        value = proposal["value"]
+        if value is not None and not 0 <= value <= 2:
+            raise TraitError(
+                f"GrokMagics.temperature = {value:g}: the temperature must be between 0 and 2 "
+                "(or None for the API's default)."
+            )
+        return value
+
+    @validate("max_tokens", "context_budget")
+    def _check_positive(self, proposal: Any) -> int | None:
+        value, name = proposal["value"], proposal["trait"].name
+        if value is not None and value < 1:
+            raise TraitError(f"GrokMagics.{name} = {value}: must be at least 1.")
+        return value
 
     @validate("max_steps")
     def _check_max_steps(self, proposal: Any) -> int:
@@ -142,8 +184,9 @@ class GrokMagics(GrokSubcommands, Magics):
     @argument("-t", "--temperature", type=float, help="Sampling temperature, 0 to 2.")
     @argument("--max-tokens", type=int, metavar="N", help="Cap the answer at N tokens.")
     @argument(
-        "--reasoning-effort", metavar="LEVEL",
-        help="low or high, for models that take it (grok-3-mini).",
+        "--reasoning-effort", metavar="LEVEL", type=str.lower, choices=REASONING_EFFORTS,
+        help="none, low, medium, high or xhigh; each model takes its own set "
+        "(%%grok models lists them).",
     )
     @argument_group("Answer")
     @argument(
@@ -176,25 +219,37 @@ class GrokMagics(GrokSubcommands, Magics):
     @argument("--chat", metavar="NAME", help="Named conversation (default: 'default').")
     @argument("--new", action="store_true", help="Start the conversation afresh.")
     @argument("--no-history", action="store_true", help="One-off: no history sent or kept.")
+    @argument_group("Server-side tools (Responses API)")
+    @argument("--search", metavar="web,x", help="Let Grok search the web, X, or both; "
+              "the answer lists its sources as numbered links.")
+    @argument("--x-handles", metavar="A,B", help="X search: only posts from these handles.")
+    @argument("--domains", metavar="A,B", help="Web search: only pages on these domains.")
+    @argument("--from-date", metavar="YYYY-MM-DD", help="X search: posts from this date on.")
+    @argument("--to-date", metavar="YYYY-MM-DD", help="X search: posts up to this date.")
+    @argument("--code", action="store_true", help="Let Grok run Python on the server.")
+    @argument("--mcp", action="append", metavar="URL", default=[],
+              help="Repeatable. A remote MCP server (http or https) Grok may call.")
     @no_var_expand
     @line_cell_magic
     def grok(self, line: str, cell: str | None = None) -> None:
-        if cell is None:
-            self._subcommand(line)
-            return None
-        try:
-            # posix splitting, so -s "two words" loses its quotes (parse_argstring keeps them).
-            args = self.grok.parser.parse_args(arg_split(line, posix=True))
-        except UsageError as exc:
-            raise fail(f"{exc} (%%grok? lists the options)") from None
-        self._ask(args, cell)
+        with clean_warnings():  # one line per warning, no library path
+            if cell is None:
+                self._subcommand(line)
+                return None
+            try:
+                # posix splitting, so -s "two words" loses its quotes (parse_argstring keeps them).
+                args = self.grok.parser.parse_args(arg_split(line, posix=True))
+            except UsageError as exc:
+                raise fail(f"{exc} (%%grok? lists the options)") from None
+            self._ask(args, cell)
         return None
 
     # --- %%grok ------------------------------------------------------------
 
     @property
-    def _ns(self) -> dict[str, Any]:
-        return self.shell.user_ns
+    def _ns(self) -> MutableMapping[str, Any]:
+        # The user's variables; In[N] and _iN give cells as typed (shell.UserNamespace).
+        return UserNamespace(self.shell)
 
     def _ask(self, args: Namespace, cell: str) -> None:
         from ..client import Message, TextPart, get_client
@@ -215,6 +270,10 @@ class GrokMagics(GrokSubcommands, Magics):
         if not prompt.strip() and not images:
             raise fail("the cell is empty: write the prompt under %%grok.")
         tools = self._tools(args.tools)
+        from .server_tools import build_tools, check_combination
+
+        server_tools = build_tools(args)  # bad dates etc. fail here, before sending
+        check_combination(args, server_tools)
         schema_model, response_format = self._schema(args.schema)
         if response_format is None and fmt == "json":
             response_format = {"type": "json_object"}
@@ -234,7 +293,7 @@ class GrokMagics(GrokSubcommands, Magics):
                 raise fail("--max-tokens must be at least 1.")
             params["max_tokens"] = max_tokens
         if args.reasoning_effort:
-            params["reasoning_effort"] = args.reasoning_effort.lower()
+            params["reasoning_effort"] = checked_effort(model, args.reasoning_effort)
         if response_format is not None:
             params["response_format"] = response_format
 
@@ -262,7 +321,17 @@ class GrokMagics(GrokSubcommands, Magics):
         user = Message.user(content)
         client = get_client()
 
-        sink = self._sink()
+        if server_tools or (self.api == "responses" and tools is None and response_format is None
+                            and not images):
+            from .responses_cell import ask_responses
+
+            ask_responses(self, args, cell, user=user, conversation=conversation, client=client,
+                          model=model, system=system, params=params, tools=server_tools or None,
+                          fmt=fmt, max_tokens=max_tokens)
+            return
+        if conversation is not None:
+            conversation.replace_turn_of(cell_key(self.shell, cell))  # a re-run replaces its turn
+        sink = self._sink(quiet_text=response_format is not None)
         observer = sink.observer()
         try:
             result = run_turn(
@@ -283,8 +352,8 @@ class GrokMagics(GrokSubcommands, Magics):
             sink.finish("markdown" if fmt != "text" else "text")
             where = f"conversation {conversation.name!r}" if conversation else "the display above"
             raise fail(
-                f"interrupted: the stream was closed; the partial answer is kept in {where}, "
-                "marked [interrupted]."
+                f"interrupted: what had arrived (answer text, finished tool results) is in "
+                f"{where}, marked [interrupted]."
             ) from None
         except MissingAPIKeyError:
             sink.abandon()
@@ -296,13 +365,21 @@ class GrokMagics(GrokSubcommands, Magics):
             sink.abandon()
             raise fail(explain(exc)) from None
 
+        for note in notes(result, max_steps=max_steps, max_tokens=max_tokens):
+            observer.on_text(f"\n\n{note}")  # a line of its own, footer or not
+        if conversation is not None:
+            conversation.mark_turn(cell_key(self.shell, cell))
         sink.view.footer = footer(result) if self.show_footer else ""
         if result.interrupted:
             sink.view.interrupted = True
         if result.error is not None:
-            sink.finish("markdown" if fmt != "text" else "text")
-            kept = " The partial answer is kept, marked [interrupted]." * result.interrupted
-            raise fail(explain(result.error) + kept)
+            sink.finish_failed("markdown" if fmt != "text" else "text")
+            from ..client._errors import StreamInterruptedError
+
+            if isinstance(result.error, StreamInterruptedError):
+                saved = f"conversation {conversation.name!r}" if conversation else None
+                raise fail(stream_cut(result.error, saved))
+            raise fail(explain(result.error))
 
         value: Any = result.text
         data: Any = None
@@ -311,7 +388,7 @@ class GrokMagics(GrokSubcommands, Magics):
             fmt = "json"  # structured output reads best as pretty JSON
         try:
             if structured:
-                data = load_json(result.text)
+                data = load_json(result.text, cut=result.cut, max_tokens=max_tokens)
                 value = validate_answer(data, schema_model, args.schema)
             elif fmt == "code":
                 value = extract_code(result.text)
@@ -430,14 +507,19 @@ class GrokMagics(GrokSubcommands, Magics):
 
     # --- output ------------------------------------------------------------
 
-    def _sink(self) -> AnswerSink:
+    def _display_mode(self) -> str:
+        """'display' (rich, updated in place) or 'stdout' (a terminal)."""
+        if self.output == "auto":
+            return "display" if is_kernel(self.shell) else "stdout"
+        return self.output
+
+    def _sink(self, *, quiet_text: bool = False) -> AnswerSink:
+        """``quiet_text``: a JSON answer, printed once parsed rather than as it streams."""
         from ..notebook.display import DisplaySink, StdoutSink
 
-        mode = self.output
-        if mode == "auto":
-            mode = "display" if is_kernel(self.shell) else "stdout"
-        if mode == "stdout":
-            return StdoutSink()
+        if self._display_mode() == "stdout":
+            return StdoutSink(quiet_text=quiet_text)
         return DisplaySink(self.throttle_interval)
 
     # --- %grok SUBCOMMAND --------------------------------------------------
+

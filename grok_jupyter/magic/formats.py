@@ -25,7 +25,8 @@ def extract_code(text: str) -> str:
     return (match.group(1) if match else text).strip("\n")
 
 
-def load_json(text: str) -> Any:
+def load_json(text: str, *, cut: bool = False, max_tokens: int | None = None) -> Any:
+    """The answer's JSON value; ``cut``: the answer stopped at the token cap."""
     raw = text.strip()
     fenced = _FENCE.search(raw)
     if fenced and not raw.startswith(("{", "[")):
@@ -33,6 +34,12 @@ def load_json(text: str) -> Any:
     try:
         data = json.loads(raw)
     except ValueError as exc:
+        if cut:
+            cap = f" {max_tokens:,}" if max_tokens else ""
+            raise fail(
+                f"the answer was cut at --max-tokens{cap} before its JSON was complete "
+                f"({exc.msg} at char {exc.pos}): raise --max-tokens and run the cell again."
+            ) from None
         raise fail(f"the answer is not valid JSON ({exc.msg} at char {exc.pos}).") from None
     return data
 

@@ -56,18 +56,54 @@ def explain(exc: BaseException) -> str:
     return message
 
 
+def stream_cut(exc: BaseException, where: str | None) -> str:
+    """A stream that broke half-way, in the user's words (no attribute names)."""
+    import re
+
+    partial = getattr(exc, "partial", None)
+    chars = len(getattr(partial, "content", "") or "")
+    why = re.search(r"chunk\(s\) \((.*)\);", str(getattr(exc, "message", None) or exc))
+    reason = f" ({why.group(1)})" if why else ""
+    saved = f", and saved in {where} marked [interrupted]" if where else ""
+    return (
+        f"the connection broke while the answer was streaming{reason}. The "
+        f"{chars:,} characters that arrived are shown above{saved}. Run the cell again "
+        "for the whole answer."
+    )
+
+
+def notes(result: TurnResult, *, max_steps: int, max_tokens: int | None) -> list[str]:
+    """What the user must know about how the answer ended, shown under it."""
+    out = []
+    if result.step_limit_reached:
+        out.append(
+            f"[step limit reached: Grok still wanted tools after {max_steps} round"
+            f"{'s' * (max_steps != 1)} (--max-steps {max_steps}); it answered without "
+            "more tools. Raise --max-steps to let it go on.]"
+        )
+    if result.cut:
+        cap = f" {max_tokens:,}" if max_tokens else ""
+        out.append(f"[cut: reached --max-tokens{cap}; raise it for the whole answer]")
+    return out
+
+
 def footer(result: TurnResult) -> str:
-    parts = [result.model or "?"]
+    approx = "~" if result.usage_estimated else ""  # counted locally: the usage never came
+    parts = [result.model or "(default model)"]
     usage = result.usage
     if usage is not None:
-        tokens = f"{usage.prompt_tokens:,} in · {usage.completion_tokens:,} out"
+        tokens = f"{approx}{usage.prompt_tokens:,} in · {approx}{usage.completion_tokens:,} out"
         if usage.reasoning:
-            tokens += f" · {usage.reasoning:,} reasoning"
+            tokens += f" · {approx}{usage.reasoning:,} reasoning"
         parts.append(tokens + " tokens")
-    parts.append(f"${result.cost_usd:.4f}" if result.cost_usd >= 0.0001 or not result.cost_usd
-                 else f"${result.cost_usd:.6f}")
+    cost = (f"${result.cost_usd:.4f}" if result.cost_usd >= 0.0001 or not result.cost_usd
+            else f"${result.cost_usd:.6f}")
+    parts.append(approx + cost)
     parts.append(f"{result.latency_s:.1f} s")
     if result.tool_results:
         parts.append(f"{len(result.tool_results)} tool call{'s' * (len(result.tool_results) != 1)}")
+    if result.step_limit_reached:
+        parts.append("step limit reached")
+    if result.cut:
+        parts.append("cut at --max-tokens")
     return " · ".join(parts)
-

@@ -32,26 +32,40 @@ def _usd(value: float | None) -> str:
 
 
 def models_table(catalog: Any) -> tuple[str, str]:
+    """Current models first; retired ids after them, each saying what answers for it now."""
     rows = []
-    for m in catalog:
+    models = list(catalog)
+    for m in sorted(models, key=lambda m: m.retired is not None):  # stable: catalogue order
         p = m.price_per_million
         if m.kind == "image":
             price = f"${m.image_price_usd:g}/image" if m.image_price_usd is not None else "?"
+        elif m.kind == "video" or (not p.input and not p.output):
+            price = "?"
         else:
             price = f"${p.input:g} in / ${p.output:g} out"
+            if p.cached_input is not None:
+                price += f" / ${p.cached_input:g} cached"
             if p.image_input is not None and p.image_input != p.input:
                 price += f" / ${p.image_input:g} image"
+        status = "current"
+        if m.retired is not None:
+            target = m.retired.redirect_to
+            effort = f" ({m.retired.implied_effort})" if m.retired.implied_effort else ""
+            status = f"retired {m.retired.date or ''}".rstrip()
+            status += f" → {target}{effort}" if target else ", gone"
         rows.append((
             m.id,
+            status,
             f"{m.context_window:,}" if m.context_window else "—",
             ", ".join(m.input_modalities) + " → " + ", ".join(m.output_modalities),
             price,
             ", ".join(m.aliases) or "—",
         ))
-    headers = ("model", "context", "modalities", "USD per 1M tokens", "aliases")
+    headers = ("model", "status", "context", "modalities", "USD per 1M tokens", "aliases")
     md, plain = _table(headers, rows)
     note = (
-        f"Default chat model: {catalog.default_chat_model}. "
+        f"Default chat model: {catalog.default_chat_model}. A retired id still works: the "
+        "model after the arrow answers it, at that model's prices. "
         "`%grok models --refresh` asks the server."
     )
     return md + "\n\n" + note, plain + "\n\n" + note.replace("`", "")
@@ -65,31 +79,49 @@ def usage_table(ledger: Any) -> tuple[str, str]:
     by_model: dict[str, dict[str, Any]] = {}
     for r in records:
         row = by_model.setdefault(r.model, {"calls": 0, "in": 0, "out": 0, "reasoning": 0,
-                                            "images": 0, "usd": 0.0, "known": True, "src": {}})
+                                            "images": 0, "usd": 0.0, "known": True, "src": {},
+                                            "estimated": False, "cached": 0, "saved": 0.0})
         row["calls"] += 1
         row["in"] += r.prompt_tokens
         row["out"] += r.completion_tokens
         row["reasoning"] += r.reasoning_tokens
+        row["cached"] += getattr(r, "cached_tokens", 0)
+        row["saved"] += getattr(r, "cache_savings_usd", None) or 0.0
         row["images"] += r.images_generated
         if r.cost_usd is None:
             row["known"] = False
         else:
             row["usd"] += r.cost_usd
         row["src"][r.source] = row["src"].get(r.source, 0) + 1
+        row["estimated"] |= getattr(r, "estimated", False)
     rows = [
-        (model, str(v["calls"]), f"{v['in']:,}", f"{v['out']:,}", f"{v['reasoning']:,}",
-         str(v["images"]), _usd(v["usd"]) + ("" if v["known"] else "+?"),
+        (model, str(v["calls"]), f"{v['in']:,}", f"{v['cached']:,}", f"{v['out']:,}",
+         f"{v['reasoning']:,}", str(v["images"]), _usd(v["saved"]),
+         _approx(v["estimated"]) + _usd(v["usd"]) + ("" if v["known"] else "+?"),
          ", ".join(f"{s} {n}" for s, n in sorted(v["src"].items())))
         for model, v in by_model.items()
     ]
     total = ledger.total()
     rows.append(("total", str(total.calls), f"{total.prompt_tokens:,}",
+                 f"{total.cached_tokens:,}",
                  f"{total.completion_tokens:,}", f"{total.reasoning_tokens:,}",
-                 str(total.images_generated),
-                 _usd(total.cost_usd) + ("" if total.cost_known else "+?"), ""))
-    headers = ("model", "calls", "prompt", "completion", "reasoning", "images", "USD", "calls by")
+                 str(total.images_generated), _usd(total.cache_savings_usd),
+                 _approx(any(v["estimated"] for v in by_model.values()))
+                 + _usd(total.cost_usd) + ("" if total.cost_known else "+?"), ""))
+    # "cached": prompt tokens served from the prompt cache; "cache saved": what that
+    # saved against the full input price.
+    headers = ("model", "calls", "prompt", "cached", "completion", "reasoning", "images",
+               "cache saved", "USD", "calls by")
     md, plain = _table(headers, rows)
+    if any(v["estimated"] for v in by_model.values()):
+        note = ("~ : some calls were cut or stopped before the API sent their usage; "
+                "their tokens are counted here and estimated.")
+        md, plain = md + "\n\n" + note, plain + "\n\n" + note
     return md, plain
+
+
+def _approx(estimated: bool) -> str:
+    return "~" if estimated else ""
 
 
 def history(conversation: Any) -> tuple[str, str]:

@@ -49,6 +49,9 @@ class GrokSubcommands:
     def _model(self, name: str | None) -> str | None:  # pragma: no cover - GrokMagics's
         raise NotImplementedError
 
+    def _display_mode(self) -> str:  # pragma: no cover - GrokMagics's
+        raise NotImplementedError
+
     def _subcommand(self, line: str) -> None:
         words = line.strip().split(None, 1)
         if not words:
@@ -181,17 +184,27 @@ class GrokSubcommands:
             )
         except Exception as exc:
             raise fail(explain(exc)) from None
+        rich = self._display_mode() == "display"
         stored = []
-        for image in images:
+        for i, image in enumerate(images, 1):
             if image.b64_json:
                 data = base64.b64decode(image.b64_json)
-                display(Image(data=data))
+                if rich:
+                    display(Image(data=data))
+                else:  # a terminal cannot show it (it would print an object repr): save it
+                    print(f"Image {i} of {len(images)} saved to {save_image(data)}")
                 stored.append(data)
             elif image.url:
-                display(Image(url=image.url))
+                if rich:
+                    display(Image(url=image.url))
+                else:
+                    print(f"Image {i} of {len(images)}: {image.url}")
                 stored.append(image.url)
             if image.revised_prompt:
-                display(Markdown(f"*{image.revised_prompt}*"))
+                if rich:
+                    display(Markdown(f"*{image.revised_prompt}*"))
+                else:
+                    print(f"  revised prompt: {image.revised_prompt}")
         if args.output:
             self._ns[args.output] = [to_pil(x) for x in stored]
 
@@ -257,6 +270,19 @@ def check_var_name(name: str | None, option: str) -> None:
     if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
         raise fail(f"{option} {name}: not a valid Python variable name.")
 
+
+
+def save_image(data: bytes) -> str:
+    """Write generated image bytes to a new file in the temp directory; its path."""
+    import tempfile
+
+    suffix = ".png" if data.startswith(b"\x89PNG") else ".jpg" if data[:2] == b"\xff\xd8" else ""
+    folder = os.path.join(tempfile.gettempdir(), "grok-images")
+    os.makedirs(folder, exist_ok=True)
+    fd, path = tempfile.mkstemp(prefix="grok-image-", suffix=suffix or ".img", dir=folder)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return path
 
 
 def start_emulator() -> str:

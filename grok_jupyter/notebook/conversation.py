@@ -8,6 +8,7 @@ side made it.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 
 from ..client._types import Message
@@ -29,10 +30,19 @@ class Conversation:
         self.name = name
         self.system = system
         self.model: str | None = None
+        # Sent as x-grok-conv-id: one stable id per conversation so follow-up turns
+        # share a cached prompt prefix. reset() keeps it (a fresh prefix just misses).
+        self.conv_id = f"grok-jupyter-{uuid.uuid4()}"
         self.cost_usd = 0.0  # what its turns cost, whichever side (magic, panel) took them
+        # The last stored Responses-API answer, chained with previous_response_id.
+        self.response_id: str | None = None
+        self.response_turns = 0  # len(messages) when it was stored: chain only if unchanged
         self._messages: list[Message] = []
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
+        # (key, length after it) of the last turn a notebook cell took, so re-running that
+        # cell replaces its turn instead of stacking a duplicate (see ``replace_turn_of``).
+        self._last_source: tuple[str, int] | None = None
 
     def __repr__(self) -> str:
         return f"Conversation(name={self.name!r}, turns={len(self._messages)})"
@@ -51,10 +61,33 @@ class Conversation:
             self._messages.extend(messages)
         self._notify()
 
+    def mark_turn(self, key: str) -> None:
+        """The turn just committed came from ``key`` (a notebook cell)."""
+        with self._lock:
+            self._last_source = (key, len(self._messages))
+
+    def replace_turn_of(self, key: str) -> bool:
+        """If the latest turn came from ``key`` and nothing was added since, drop it
+        (from its user message on), so the turn about to be taken replaces it."""
+        with self._lock:
+            if self._last_source != (key, len(self._messages)):
+                return False
+            start = next((i for i in range(len(self._messages) - 1, -1, -1)
+                          if self._messages[i].role == "user"), None)
+            self._last_source = None
+            if start is None:
+                return False
+            del self._messages[start:]
+            self.response_id = None  # the stored chain includes the dropped turn
+        self._notify()
+        return True
+
     def reset(self) -> None:
         with self._lock:
+            self._last_source = None
             self._messages.clear()
             self.cost_usd = 0.0
+            self.response_id = None
         self._notify()
 
     def add_cost(self, usd: float) -> None:

@@ -6,6 +6,11 @@ everything else (unknown names, JSON and dict literals, ``{}``) is left
 exactly as written. ``{{`` and ``}}`` escape, as in ``str.format``, except that
 the ``}}`` closing a nested JSON object stays as written.
 
+Code is never touched: inside a fenced block (```` ``` ````/``~~~`` lines, as in
+Markdown) or an inline code span (`` `...` ``) braces, ``{{`` and ``}}`` stay
+exactly as written, so ``print(f'{x}')`` or a Jinja template reaches the model
+as typed. An unclosed fence runs to the end of the prompt, as in Markdown.
+
 Field grammar: ``name`` then any of ``.attr``, ``[0]``, ``[-1]``, ``['key']``,
 ``["key"]`` or ``[key]``; ``{In[3]}`` and ``{Out[3]}`` work because ``In``
 and ``Out`` live in the namespace.
@@ -30,6 +35,15 @@ _ROOT = re.compile(r"[A-Za-z_]\w*")
 _CHARS_PER_TOKEN = 4
 
 _MISSING = object()
+
+# Fenced code blocks (a fence line of 3+ backticks or tildes, closed by a line with the
+# same fence, or running to the end) and inline spans (a run of backticks closed by a
+# run of the same length), as CommonMark reads them.
+_CODE = re.compile(
+    r"(?ms)^[ \t]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*"
+    r"(?:\n.*?(?:^[ \t]{0,3}(?P=fence)[ \t]*$|\Z)|\Z)"
+    r"|(?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`)"
+)
 
 
 def resolve_field(field: str, namespace: Mapping[str, Any]) -> Any:
@@ -79,7 +93,23 @@ def render_value(value: Any, *, budget_tokens: int) -> str:
 
 
 def interpolate(prompt: str, namespace: Mapping[str, Any], *, budget_tokens: int = 800) -> str:
-    """Fill the fields of ``prompt`` that name objects in ``namespace``; leave the rest."""
+    """Fill the fields of ``prompt`` that name objects in ``namespace``; leave the rest
+    (and all code blocks and code spans) exactly as written."""
+    if "{" not in prompt and "}" not in prompt:
+        return prompt
+    if "`" not in prompt and "~~~" not in prompt:
+        return _fill(prompt, namespace, budget_tokens)
+    out: list[str] = []
+    at = 0
+    for code in _CODE.finditer(prompt):
+        out.append(_fill(prompt[at:code.start()], namespace, budget_tokens))
+        out.append(code.group())  # code as typed
+        at = code.end()
+    out.append(_fill(prompt[at:], namespace, budget_tokens))
+    return "".join(out)
+
+
+def _fill(prompt: str, namespace: Mapping[str, Any], budget_tokens: int) -> str:
     if "{" not in prompt and "}" not in prompt:
         return prompt
     out: list[str] = []

@@ -14,7 +14,7 @@ import inspect
 import json
 import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,21 @@ class ToolResult:
     value: Any
     output: str  # what is sent back to Grok
     error: str | None = None
+    interrupted: bool = False  # Ctrl-C came before this call finished
+
+
+# Sent back for a call whose tool had not finished when the user pressed Ctrl-C: every
+# tool_call id must have an answer, or the API refuses the conversation's next turn.
+INTERRUPTED_OUTPUT = "[interrupted before this tool finished]"
+
+
+class ToolsInterrupted(KeyboardInterrupt):
+    """Ctrl-C while tools ran. ``results`` answers every call, in call order: the finished
+    ones with their output, the others marked ``interrupted``."""
+
+    def __init__(self, results: list[ToolResult]) -> None:
+        super().__init__()
+        self.results = results
 
 
 def _docstring_parts(func: Callable[..., Any]) -> tuple[str, dict[str, str]]:
@@ -167,6 +182,11 @@ def _failed(call: ToolCall, error: str) -> ToolResult:
     return ToolResult(call=call, value=None, output=json.dumps({"error": error}), error=error)
 
 
+def _interrupted(call: ToolCall) -> ToolResult:
+    return ToolResult(call=call, value=None, output=INTERRUPTED_OUTPUT,
+                      error="interrupted", interrupted=True)
+
+
 def _to_text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -202,9 +222,25 @@ class KernelTools:
     def run(self, calls: Sequence[ToolCall]) -> list[ToolResult]:
         """Run Grok's calls, in parallel when there are several; results keep the call order."""
         if len(calls) <= 1:
-            return [self._run_one(call) for call in calls]
-        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(calls))) as pool:
-            return list(pool.map(self._run_one, calls))
+            try:
+                return [self._run_one(call) for call in calls]
+            except KeyboardInterrupt:
+                raise ToolsInterrupted([_interrupted(call) for call in calls]) from None
+        # No ``with``: leaving it waits for every thread, and Ctrl-C must return at once.
+        pool = ThreadPoolExecutor(max_workers=min(self.max_workers, len(calls)))
+        futures = [pool.submit(self._run_one, call) for call in calls]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+        except KeyboardInterrupt:
+            # The running tools cannot be killed; they finish in the background, unseen.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise ToolsInterrupted([
+                f.result() if f.done() and not f.cancelled() and f.exception() is None
+                else _interrupted(call)
+                for f, call in zip(futures, calls, strict=True)
+            ]) from None
+        pool.shutdown(wait=False)
+        return [f.result() for f in futures]
 
     def _run_one(self, call: ToolCall) -> ToolResult:
         tool = self._tools.get(call.function.name)

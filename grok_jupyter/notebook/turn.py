@@ -23,6 +23,7 @@ from ..client._types import (
     Usage,
 )
 from .conversation import INTERRUPTED_MARKER, Conversation
+from .tools import ToolsInterrupted
 
 if TYPE_CHECKING:
     from ..client import GrokClient
@@ -88,6 +89,10 @@ class TurnResult:
     ttft_s: float | None = None
     latency_s: float = 0.0
     steps: int = 0
+    # Grok still asked for tools after max_steps rounds: one more round, tools off, answered.
+    step_limit_reached: bool = False
+    cut: bool = False  # the answer stopped at max_tokens (finish_reason "length")
+    usage_estimated: bool = False  # some tokens counted locally (a cut or stopped stream)
 
     @property
     def ok(self) -> bool:
@@ -119,6 +124,17 @@ def _cost_usd(model: str | None, usage: Usage | None) -> float:
         return usage.cost_in_usd_ticks / USD_TICKS_PER_USD
     info = get_catalog().resolve(model or "")
     return info.cost_usd(usage) if info else 0.0
+
+
+def _estimate(
+    messages: list[Message], params: dict[str, Any], text: str, reasoning: str
+) -> Usage:
+    """What a round that never sent its usage cost, by the shared tokenizer."""
+    from ..client._usage import estimate_usage
+
+    tools = [t.to_wire() if hasattr(t, "to_wire") else t for t in params.get("tools") or ()]
+    body = {"messages": [m.to_wire() for m in messages], "tools": tools or None}
+    return estimate_usage(body, text, reasoning)
 
 
 def _for_request(message: Message) -> Message:
@@ -164,18 +180,27 @@ def run_turn(
                 conversation.model = result.model
             conversation.append(*pending)
 
-    for step in range(1, max(1, max_steps) + 1):
+    limit = max(1, max_steps)
+    step = 0
+    while True:
+        step += 1
         result.steps = step
         step_params = dict(base_params)
-        if tools is not None and step == max_steps and step > 1:
-            step_params["tool_choice"] = "none"  # last round: ask for the answer itself
+        answer_round = step > limit  # the step limit was reached: tools off, answer now
+        if answer_round:
+            step_params["tool_choice"] = "none"
         observer.on_status(WAITING)
+        sent = history + pending
+        reasoning_before = result.reasoning
+        text_before = result.text
         try:
             completion, text, reasoning, interrupted = _one_round(
-                client, history + pending, model, step_params, stream, observer, cancel,
+                client, sent, model, step_params, stream, observer, cancel,
                 source, result, started,
+                conversation.conv_id if conversation is not None else None,
             )
         except KeyboardInterrupt:
+            _count_partial(result, sent, step_params, text_before, reasoning_before, None)
             commit(Message.assistant(result.text + INTERRUPTED_MARKER))
             result.interrupted = True
             raise
@@ -183,7 +208,8 @@ def run_turn(
             partial = exc.partial
             result.error = exc
             result.interrupted = True
-            result.usage = _add_usage(result.usage, getattr(partial, "usage", None))
+            _count_partial(result, sent, step_params, text_before, reasoning_before,
+                           getattr(partial, "usage", None))
             commit(Message.assistant(result.text + INTERRUPTED_MARKER))
             break
         except InvalidRequestError:
@@ -193,38 +219,47 @@ def run_turn(
             break
         result.completion = completion
         result.model = completion.model or result.model
-        result.usage = _add_usage(result.usage, completion.usage)
         observer.on_step(completion)
         message = completion.message
         if interrupted:
             result.interrupted = True
+            _count_partial(result, sent, step_params, text_before, reasoning_before,
+                           completion.usage)
             commit(Message.assistant(result.text + INTERRUPTED_MARKER))
             break
+        result.usage = _add_usage(result.usage, completion.usage)
         calls = message.tool_calls or []
-        if calls and tools is not None:
+        if calls and tools is not None and not answer_round:
             pending.append(Message.assistant(text, tool_calls=calls, reasoning_content=reasoning))
             for call in calls:
                 observer.on_tool_call(call)
             observer.on_status(RUNNING_TOOLS)
             try:
                 results = tools.run(calls)
-            except KeyboardInterrupt:
-                # A tool call without its result would be refused next turn: keep the text only.
-                pending.pop()
+            except ToolsInterrupted as stop:
+                # Every call gets an answer (finished, or marked interrupted), so the
+                # conversation stays one the API accepts.
+                for tool_result in stop.results:
+                    observer.on_tool_result(tool_result)
+                result.tool_results.extend(stop.results)
+                pending.extend(tools.messages(stop.results))
                 result.interrupted = True
-                commit(Message.assistant(result.text + text + INTERRUPTED_MARKER))
+                result.text += text
+                commit(Message.assistant(text + INTERRUPTED_MARKER))
                 raise
             for tool_result in results:
                 observer.on_tool_result(tool_result)
             result.tool_results.extend(results)
             pending.extend(tools.messages(results))
             result.text += text
-            if step < max_steps:
-                continue
-            commit(None)
-            break
+            if step >= limit:
+                result.step_limit_reached = True
+            continue
         result.text += text
-        commit(Message.assistant(text, tool_calls=calls or None, reasoning_content=reasoning))
+        result.cut = completion.finish_reason == "length"
+        # In the answer round a model that still asks for tools gets none run: text only.
+        kept_calls = None if answer_round else (calls or None)
+        commit(Message.assistant(text, tool_calls=kept_calls, reasoning_content=reasoning))
         break
 
     result.latency_s = time.perf_counter() - started
@@ -232,6 +267,22 @@ def run_turn(
     if conversation is not None:
         conversation.add_cost(result.cost_usd)
     return result
+
+
+def _count_partial(
+    result: TurnResult,
+    sent: list[Message],
+    params: dict[str, Any],
+    text_before: str,
+    reasoning_before: str,
+    usage: Usage | None,
+) -> None:
+    """Add a stopped or cut round's usage: the server's if it came, else an estimate."""
+    if usage is None:
+        usage = _estimate(sent, params, result.text[len(text_before):],
+                          result.reasoning[len(reasoning_before):])
+        result.usage_estimated = True
+    result.usage = _add_usage(result.usage, usage)
 
 
 def _one_round(
@@ -245,10 +296,12 @@ def _one_round(
     source: str,
     result: TurnResult,
     started: float,
+    conv_id: str | None = None,
 ) -> tuple[ChatCompletion, str, str, bool]:
     """One request to Grok: the completion, its text and reasoning, and whether it was stopped."""
     if not stream:
-        completion = client.chat(messages, model=model, source=source, **params)
+        completion = client.chat(messages, model=model, source=source, conv_id=conv_id,
+                                 **params)
         message = completion.message
         if message.reasoning_content:
             observer.on_reasoning(message.reasoning_content)
@@ -261,7 +314,8 @@ def _one_round(
     text_parts: list[str] = []
     reasoning_parts: list[str] = []
     interrupted = False
-    chat_stream = client.stream(messages, model=model, source=source, **params)
+    chat_stream = client.stream(messages, model=model, source=source, conv_id=conv_id,
+                                **params)
     attach = getattr(cancel, "attach", None)
     if attach is not None:
         attach(chat_stream)

@@ -6,7 +6,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from ..client._errors import GrokError
-from ..notebook.display import Throttle
+from ..notebook.display import GROWTH, MIN_STEP, Throttle
 from ..notebook.turn import TurnObserver
 from . import render
 
@@ -28,11 +28,15 @@ def describe_error(exc: BaseException) -> str:
 
 
 class PanelObserver(TurnObserver):
-    """Collects the streaming turn and pushes it into the live widgets, throttled by time."""
+    """Collects the streaming turn and pushes it into the live widgets, throttled by time
+    and by growth: each widget update re-sends the whole answer, so, as in the magic's
+    display (``notebook/display.py``), an update also waits for the text to grow by a
+    quarter, which keeps the bytes sent linear in the answer's size."""
 
     def __init__(self, panel: ChatPanel, interval: float) -> None:
         self.panel = panel
-        self.throttle = Throttle(interval)
+        self.throttle = Throttle(interval, growth=GROWTH, min_step=MIN_STEP)
+        self.size = 0  # characters of text and reasoning so far
         self.text: list[str] = []
         self.reasoning: list[str] = []
         self.tools: dict[str, tuple[ToolCall, str | None, str | None]] = {}
@@ -45,12 +49,14 @@ class PanelObserver(TurnObserver):
 
     def on_text(self, delta: str) -> None:
         self.text.append(delta)
-        if self.throttle.ready():
+        self.size += len(delta)
+        if self.throttle.ready(self.size):
             self.flush()
 
     def on_reasoning(self, delta: str) -> None:
         self.reasoning.append(delta)
-        if self.throttle.ready():
+        self.size += len(delta)
+        if self.throttle.ready(self.size):
             self.flush()
 
     def on_step(self, completion: Any) -> None:
@@ -67,6 +73,7 @@ class PanelObserver(TurnObserver):
     def flush(self) -> None:
         if not self.active:
             return
+        self.throttle.mark(self.size)
         panel = self.panel
         if len(self.reasoning) != self.reasoning_sent:
             self.reasoning_sent = len(self.reasoning)

@@ -51,7 +51,7 @@ _LABEL = {"description_width": "initial"}
 def _model_options(current: str | None) -> list[tuple[str, str]]:
     options = [
         (f"{m.id} · images" if m.supports_images else m.id, m.id)
-        for m in get_catalog().chat_models()
+        for m in get_catalog().current_models("chat")  # a retired id is offered only if chosen
     ]
     if current and current not in {value for _, value in options}:
         info = get_catalog().resolve(current)
@@ -119,6 +119,10 @@ class ChatPanel(widgets.VBox):
             value=temperature, min=0.0, max=2.0, step=0.1, description="Temperature",
             layout=widgets.Layout(width="180px"), style=_LABEL,
         )
+        # The levels the selected model takes (catalogue); hidden for models that take none.
+        self.effort_dropdown = widgets.Dropdown(
+            description="Reasoning", layout=widgets.Layout(width="220px"), style=_LABEL,
+        )
         self.system_field = widgets.Textarea(
             value=self.conversation.system or "", placeholder="System prompt (optional)",
             rows=1, description="System", layout=widgets.Layout(width="auto"), style=_LABEL,
@@ -173,7 +177,8 @@ class ChatPanel(widgets.VBox):
         super().__init__(
             [
                 widgets.HTML(render.CSS),
-                widgets.HBox([self.model_dropdown, self.temperature_field]),
+                widgets.HBox([self.model_dropdown, self.effort_dropdown,
+                              self.temperature_field]),
                 self.system_field,
                 self.transcript,
                 self._error_box,
@@ -191,6 +196,8 @@ class ChatPanel(widgets.VBox):
         self.set_trait("conversation_name", self.conversation.name)
         self.model = model
         link((self, "model"), (self.model_dropdown, "value"))
+        self._sync_effort()
+        self.observe(lambda _: self._sync_effort(), "model")
         link((self, "temperature"), (self.temperature_field, "value"))
         link((self, "system"), (self.system_field, "value"))
         self.system = self.conversation.system or ""
@@ -300,11 +307,24 @@ class ChatPanel(widgets.VBox):
         parts.extend(image_part(data) for _, data in self._attachments)
         return Message.user(parts)
 
+    def _sync_effort(self) -> None:
+        """Offer the selected model's reasoning levels; "" (its default) sends none."""
+        catalog = get_catalog()
+        efforts = catalog.accepted_efforts(self.model)
+        default = catalog.default_effort(self.model)
+        self.effort_dropdown.options = [(f"default ({default or 'model'})", "")] + [
+            (e, e) for e in efforts]
+        self.effort_dropdown.value = ""
+        self.effort_dropdown.layout.display = None if efforts else "none"
+
     def _params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        if self.effort_dropdown.value:
+            params["reasoning_effort"] = self.effort_dropdown.value
         info = get_catalog().resolve(self.model)
         if info is not None and "temperature" in info.rejected_parameters:
-            return {}
-        return {"temperature": float(self.temperature)}
+            return params
+        return {**params, "temperature": float(self.temperature)}
 
     def _start(self, user: Message) -> None:
         self._hide_error()
@@ -404,6 +424,8 @@ class ChatPanel(widgets.VBox):
                 f"{usage.total_tokens:,} tokens ({usage.prompt_tokens:,} in, "
                 f"{usage.completion_tokens:,} out)"
             )
+            if usage.cached:
+                parts.append(_cache_note(result.model or self.model, usage))
         cost = self._cost()
         parts.append(f"conversation ${cost:.4f}" if cost >= 0.0001 or not cost
                      else f"conversation ${cost:.6f}")
@@ -470,3 +492,14 @@ class ChatPanel(widgets.VBox):
         if 0 <= index < len(self._attachments):
             del self._attachments[index]
             self._render_previews()
+
+
+def _cache_note(model: str | None, usage: Any) -> str:
+    """'N cached, saved $X': prompt tokens the cache served and what that saved."""
+    from ..client._usage import cache_savings_usd
+
+    saved = cache_savings_usd(model or "", usage, get_catalog())
+    note = f"{usage.cached:,} cached"
+    if saved is None:
+        return note
+    return note + (f", saved ${saved:.4f}" if saved >= 0.0001 else f", saved ${saved:.6f}")

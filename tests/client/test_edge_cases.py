@@ -42,7 +42,7 @@ def client_for(handler, **kw) -> GrokClient:
     kw.setdefault("ledger", UsageLedger())
     return GrokClient(
         api_key=KEY,
-        base_url="http://grok.test/v1",
+        base_url="https://grok.test/v1",
         http_client=httpx.Client(transport=httpx.MockTransport(handler)),
         retry_backoff=0.001,
         **kw,

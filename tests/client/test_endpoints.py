@@ -12,6 +12,7 @@ from grok_jupyter.client import (
     ChatCompletionChunk,
     ChatStream,
     GeneratedImage,
+    GrokClient,
     Message,
     NotFoundError,
     UsageLedger,
@@ -58,17 +59,17 @@ def test_chat_returns_a_typed_completion(client, emu):
 
 
 def test_chat_passes_parameters_and_resolves_aliases(client, emu):
-    r = client.chat("Say hello", model="grok-3-latest", temperature=0.2, max_tokens=5)
-    assert r.model == "grok-3"  # the server resolves the alias
+    r = client.chat("Say hello", model="grok-4.3-latest", temperature=0.2, max_tokens=5)
+    assert r.model == "grok-4.3"  # the server resolves the alias
     assert r.finish_reason == "length"
     body = emu.chat_requests[0].body
     assert body["temperature"] == 0.2 and body["max_tokens"] == 5
 
 
 async def test_async_chat(aclient):
-    r = await aclient.chat('Say "pong"', model="grok-3-mini")
+    r = await aclient.chat('Say "pong"', model="grok-4.3")
     assert "pong" in r.text
-    assert r.message.reasoning_content  # grok-3-mini returns its reasoning
+    assert r.usage.reasoning > 0  # grok-4.3 reasons (low effort by default) and bills it
 
 
 def test_chat_with_tool_call_round_trip(client):
@@ -114,13 +115,37 @@ def test_stream_without_usage_when_asked(client, emu):
     assert "stream_options" not in emu.chat_requests[0].body
 
 
-def test_stream_collects_reasoning_content(client):
-    s = client.stream("Why is the sky blue?", model="grok-3-mini", reasoning_effort="high")
-    final = s.final()
-    assert s.accumulator.reasoning_content
+def _sse(*events: dict) -> bytes:
+    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + (
+        b"data: [DONE]\n\n"
+    )
+
+
+def test_stream_collects_reasoning_content(api_key):
+    # No current model streams reasoning_content (grok-3-mini did; it now redirects to
+    # grok-4.3), so a scripted server plays a stream that has it.
+    from tests.client.scripted_server import Reply, ScriptedServer
+
+    chunk = {"id": "s1", "object": "chat.completion.chunk", "created": 1, "model": "grok-r"}
+    body = _sse(
+        {**chunk, "choices": [{"index": 0, "delta": {"role": "assistant",
+                                                      "reasoning_content": "Light "}}]},
+        {**chunk, "choices": [{"index": 0, "delta": {"reasoning_content": "scatters."}}]},
+        {**chunk, "choices": [{"index": 0, "delta": {"content": "Rayleigh."},
+                               "finish_reason": "stop"}]},
+        {**chunk, "choices": [], "usage": {
+            "prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 11,
+            "completion_tokens_details": {"reasoning_tokens": 4}}},
+    )  # fmt: skip
+    headers = {"Content-Type": "text/event-stream"}
+    with ScriptedServer([Reply(body=body, headers=headers)]) as server:
+        with GrokClient(api_key=api_key, base_url=server.base_url) as client:
+            s = client.stream("Why is the sky blue?", model="grok-4.3")
+            final = s.final()
+    assert s.accumulator.reasoning_content == "Light scatters."
     assert final.message.reasoning_content == s.accumulator.reasoning_content
-    assert final.model == "grok-3-mini-high"
-    assert final.usage.reasoning > 0
+    assert final.text == "Rayleigh." and final.model == "grok-r"
+    assert final.usage.reasoning == 4
 
 
 def test_stream_collects_parallel_whole_tool_calls(client):
@@ -149,10 +174,10 @@ async def test_async_stream_all_three_ways(aclient):
 
 
 async def test_async_stream_tool_calls_and_reasoning(aclient):
-    s = aclient.stream("Call both tools for Rome.", tools=[WEATHER, TIME], model="grok-3-mini")
+    s = aclient.stream("Call both tools for Rome.", tools=[WEATHER, TIME], model="grok-4.3")
     final = await s.final()
     assert [c.function.name for c in final.message.tool_calls] == ["get_weather", "get_time"]
-    assert final.message.reasoning_content
+    assert final.usage.reasoning > 0
 
 
 def test_closing_a_stream_early_stops_and_records_once(emu, api_key):
@@ -195,17 +220,17 @@ async def test_async_deferred(aclient):
 
 def test_models_and_language_models(client):
     ids = {m.id for m in client.models()}
-    assert "grok-3" in ids
+    assert "grok-4.3" in ids
     lms = {m.id: m for m in client.language_models()}
-    assert "grok-3-latest" in lms["grok-3"].aliases
-    assert lms["grok-3"].prompt_text_token_price > 0
+    assert "grok-4.3-latest" in lms["grok-4.3"].aliases
+    assert lms["grok-4.3"].prompt_text_token_price > 0
     images = client.image_generation_models()
     assert images and "image" in images[0].output_modalities
 
 
 async def test_async_models_and_language_models(aclient):
-    assert "grok-3" in {m.id for m in await aclient.models()}
-    assert "grok-3" in {m.id for m in await aclient.language_models()}
+    assert "grok-4.3" in {m.id for m in await aclient.models()}
+    assert "grok-4.3" in {m.id for m in await aclient.language_models()}
     assert await aclient.image_generation_models()
 
 

@@ -144,10 +144,10 @@ def test_unprocessable_and_bad_request_on_images(client):
 
 
 def test_the_server_rejecting_a_parameter_the_catalogue_allows(make_client):
-    # validate=False sends it anyway; the server's 400 comes back typed.
-    c = make_client(validate=False)
-    with pytest.raises(BadRequestError, match=r"(?i)stop|does not support"):
-        c.chat("hi", model="grok-3-mini", stop=["x"])
+    # presence_penalty on grok-4.3 is [U] (xai-api-2026.md §4.3): sent, and the 400 typed.
+    c = make_client()
+    with pytest.raises(BadRequestError, match=r"(?i)presence|does not support"):
+        c.chat("hi", model="grok-4.3", presence_penalty=0.5)
 
 
 # --- timeouts -----------------------------------------------------------------

@@ -47,8 +47,8 @@ def test_accumulator_has_no_logprobs_when_none_were_sent():
 
 
 def test_streamed_logprobs_equal_the_non_streamed_ones(client, emu):
-    full = client.chat(PROMPT, model="grok-3", logprobs=True, top_logprobs=4)
-    with client.stream(PROMPT, model="grok-3", logprobs=True, top_logprobs=4) as stream:
+    full = client.chat(PROMPT, model="grok-4.3", logprobs=True, top_logprobs=4)
+    with client.stream(PROMPT, model="grok-4.3", logprobs=True, top_logprobs=4) as stream:
         chunks = list(stream)
         streamed = stream.final()
     assert len(chunks) > 10
@@ -59,7 +59,7 @@ def test_streamed_logprobs_equal_the_non_streamed_ones(client, emu):
 
 
 async def test_async_stream_assembles_logprobs(aclient, emu):
-    stream = aclient.stream("Say 'alpha beta'", model="grok-3", logprobs=True)
+    stream = aclient.stream("Say 'alpha beta'", model="grok-4.3", logprobs=True)
     async with stream:
         async for _ in stream:
             pass
@@ -68,8 +68,8 @@ async def test_async_stream_assembles_logprobs(aclient, emu):
 
 
 def test_no_logprobs_unless_asked(client, emu):
-    assert client.chat("Say 'hi'", model="grok-3").choices[0].logprobs is None
-    with client.stream("Say 'hi'", model="grok-3") as stream:
+    assert client.chat("Say 'hi'", model="grok-4.3").choices[0].logprobs is None
+    with client.stream("Say 'hi'", model="grok-4.3") as stream:
         assert stream.final().choices[0].logprobs is None
 
 
@@ -85,7 +85,7 @@ def test_no_logprobs_unless_asked(client, emu):
 def test_bad_top_logprobs_is_refused_before_sending(client, emu, params, says):
     for call in (client.chat, client.stream):
         with pytest.raises(UnsupportedParameterError, match=says) as err:
-            call("hi", model="grok-3", **params)
+            call("hi", model="grok-4.3", **params)
         assert isinstance(err.value, InvalidRequestError)
         assert err.value.parameter == "top_logprobs"
     assert emu.requests == []
@@ -93,11 +93,11 @@ def test_bad_top_logprobs_is_refused_before_sending(client, emu, params, says):
 
 async def test_async_bad_top_logprobs_is_refused_before_sending(aclient, emu):
     with pytest.raises(UnsupportedParameterError, match="needs logprobs=True"):
-        await aclient.chat("hi", model="grok-3", top_logprobs=1)
+        await aclient.chat("hi", model="grok-4.3", top_logprobs=1)
     assert emu.requests == []
 
 
 def test_top_logprobs_bounds_are_accepted(client, emu):
     for top in (0, 8):
-        entry = client.chat("Say 'hi'", model="grok-3", logprobs=True, top_logprobs=top)
+        entry = client.chat("Say 'hi'", model="grok-4.3", logprobs=True, top_logprobs=top)
         assert len(entry.choices[0].logprobs["content"][0]["top_logprobs"]) == top

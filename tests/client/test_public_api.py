@@ -26,17 +26,28 @@ EXPECTED_ALL = [
     "APIConnectionError", "APIStatusError", "APITimeoutError", "ApiKeyInfo",
     "AsyncChatStream", "AsyncGrokClient", "AuthenticationError", "BadRequestError",
     "Catalog", "ChatCompletion", "ChatCompletionChunk", "ChatRequest", "ChatStream",
-    "ContextWindowExceededError", "FunctionCall", "FunctionDefinition", "GeneratedImage",
-    "GoneError", "GrokClient", "GrokError", "ImageConvertedWarning", "ImageDownscaledWarning",
-    "ImageGenerationModel", "ImageInputError", "ImagePart", "InternalServerError",
-    "InvalidRequestError", "LanguageModel", "Message", "MissingAPIKeyError", "Model",
+    "ContextWindowExceededError", "DeadlineExceededError", "FunctionCall", "FunctionDefinition",
+    "GeneratedImage", "GoneError", "GrokClient", "GrokError", "ImageConvertedWarning",
+    "ImageDownscaledWarning", "ImageGenerationModel", "ImageInputError", "ImagePart",
+    "InsecureBaseURLError", "InternalServerError", "InvalidRequestError", "InvalidValueError",
+    "LanguageModel", "Message", "MissingAPIKeyError", "Model",
     "ModelInfo", "NotFoundError", "PermissionDeniedError", "RateLimitError",
-    "ServiceUnavailableError", "Settings", "StreamAccumulator", "StreamInterruptedError",
-    "TextPart", "TokenInfo", "Tool", "ToolCall", "UnknownModelWarning",
-    "UnprocessableEntityError", "UnsupportedParameterError", "Usage", "UsageLedger",
+    "ResponseBodyInterruptedError", "RetiredModelWarning", "ServiceUnavailableError", "Settings",
+    "StreamAccumulator",
+    "StreamInterruptedError", "TextPart", "TokenInfo", "Tool", "ToolCall", "UnknownModelWarning",
+    "UnknownParameterWarning", "UnprocessableEntityError", "UnsupportedParameterError", "Usage",
+    "UsageLedger",
     "UsageRecord", "UsageSummary", "catalog", "get_async_client", "get_catalog", "get_client",
     "get_ledger", "image_part", "resolve_settings", "set_async_client", "set_client",
 ]  # fmt: skip
+# The Responses API (issue 13).
+EXPECTED_ALL = sorted([
+    *EXPECTED_ALL, "AsyncResponseStream", "Citation", "DeletedResponse", "ForcedServerToolError",
+    "FunctionCallInput", "FunctionCallOutput", "InputFile", "InputImage", "InputMessage",
+    "InputText", "InvalidToolError", "Response", "ResponseAccumulator", "ResponseEvent",
+    "ResponseStream", "ResponseUsage", "ServerToolCall", "ServerToolsNotSupportedError",
+    "UnknownToolTypeError", "code_interpreter", "mcp", "web_search", "x_search",
+])  # fmt: skip
 
 
 def test_all_is_sorted_locked_and_importable():

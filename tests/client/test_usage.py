@@ -15,6 +15,7 @@ from grok_jupyter.client import (
     get_catalog,
     get_ledger,
 )
+from grok_jupyter.client._tokens import count_prompt_tokens, count_tokens
 from grok_jupyter.client._usage import cost_usd
 
 
@@ -27,9 +28,9 @@ def ledger_client(emu, api_key):
 
 def test_chat_records_once_with_tokens_and_server_cost(ledger_client):
     c, ledger = ledger_client
-    r = c.chat("Say hello", model="grok-3-mini", source="magic")
+    r = c.chat("Say hello", model="grok-4.3", source="magic")
     (rec,) = ledger.records
-    assert rec.model == "grok-3-mini" and rec.source == "magic"
+    assert rec.model == "grok-4.3" and rec.source == "magic"
     assert rec.prompt_tokens == r.usage.prompt_tokens
     assert rec.completion_tokens == r.usage.completion_tokens
     assert rec.reasoning_tokens == r.usage.reasoning > 0
@@ -49,10 +50,19 @@ def test_stream_records_once_with_ttft(ledger_client):
 
 def test_interrupted_stream_records_what_arrived(ledger_client):
     c, ledger = ledger_client
+    stream = c.stream("Write 50 words.", headers={"X-Emulator-Fault": "cut;after_chunks=2"})
     with pytest.raises(StreamInterruptedError):
-        c.stream("Write 50 words.", headers={"X-Emulator-Fault": "cut;after_chunks=2"}).final()
+        stream.final()
     (rec,) = ledger.records
-    assert rec.completion_tokens == 0 and rec.cost_usd is None  # no usage chunk came
+    # No usage chunk came, but the tokens were billed: counted locally and marked estimated.
+    arrived = stream.accumulator.content
+    assert arrived and rec.estimated
+    assert rec.completion_tokens == count_tokens(arrived)
+    prompt = [{"role": "user", "content": "Write 50 words."}]
+    assert rec.prompt_tokens == count_prompt_tokens(prompt)
+    usage = Usage(prompt_tokens=rec.prompt_tokens, completion_tokens=rec.completion_tokens,
+                  total_tokens=rec.prompt_tokens + rec.completion_tokens)
+    assert rec.cost_usd == pytest.approx(c.catalog.cost_usd(rec.model, usage))
 
 
 def test_retries_and_validation_failures_record_nothing_extra(ledger_client, emu):
@@ -60,7 +70,7 @@ def test_retries_and_validation_failures_record_nothing_extra(ledger_client, emu
     emu.inject("server_error")
     c.chat("hi")
     with pytest.raises(ValueError):
-        c.chat("hi", model="grok-3-mini", stop=["x"])
+        c.chat("hi", model="grok-4.5", presence_penalty=0.5)  # a [V] rejection
     assert len(ledger.records) == 1
 
 
@@ -89,8 +99,11 @@ def test_cost_from_the_catalogue_when_the_server_sends_none():
         completion_tokens=1_000_000,
         prompt_tokens_details={"cached_tokens": 0, "text_tokens": 1_000_000},
     )
-    assert cost_usd("grok-3", usage, get_catalog()) == pytest.approx(3.0 + 15.0)
-    assert cost_usd("grok-3-latest", usage, get_catalog()) == pytest.approx(18.0)
+    assert cost_usd("grok-4.5", usage, get_catalog()) == pytest.approx(2.0 + 6.0)
+    # grok-3 is retired: the API answers with grok-4.3 and bills its rates (§1.3).
+    short = Usage(prompt_tokens=100_000, completion_tokens=100_000)
+    assert cost_usd("grok-3", short, get_catalog()) == pytest.approx(0.125 + 0.25)
+    assert cost_usd("grok-3-latest", short, get_catalog()) == pytest.approx(0.375)
     assert cost_usd("grok-99", usage, get_catalog()) is None
     ticks = Usage(prompt_tokens=1, cost_in_usd_ticks=25_000_000_000)
     assert cost_usd("grok-3", ticks, get_catalog()) == 2.5

@@ -28,7 +28,7 @@ def http(emu) -> Iterator[httpx.Client]:
 def chat(http) -> Callable[..., httpx.Response]:
     """POST /chat/completions with one user message (or ``messages=``) and any fields."""
 
-    def post(prompt: str | None = None, *, model: str = "grok-4-fast-non-reasoning", **fields):
+    def post(prompt: str | None = None, *, model: str = "grok-4.3", **fields):
         messages = fields.pop("messages", None) or [{"role": "user", "content": prompt}]
         headers = fields.pop("headers", None)
         return http.post(

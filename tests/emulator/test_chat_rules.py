@@ -28,8 +28,8 @@ WEATHER = {
 
 
 def test_response_shape_and_alias_resolution(chat):
-    body = chat("Hello there", model="grok-4-latest").json()
-    assert body["model"] == "grok-4-0709"
+    body = chat("Hello there", model="grok-4.20-reasoning-latest").json()
+    assert body["model"] == "grok-4.20-0309-reasoning"
     assert body["object"] == "chat.completion"
     assert body["system_fingerprint"].startswith("fp_") and len(body["system_fingerprint"]) == 13
     [choice] = body["choices"]
@@ -39,24 +39,21 @@ def test_response_shape_and_alias_resolution(chat):
     assert choice["finish_reason"] == "stop"
 
 
-def test_grok_3_mini_high_effort_is_echoed_in_the_model_name(chat):
+def test_grok_4_3_effort_is_not_echoed_in_the_model_name(chat):
+    # 2026 §4.1: the grok-3-mini-high style echo for grok-4.3 is [U]; echo grok-4.3.
+    assert chat("hi", model="grok-4.3", reasoning_effort="high").json()["model"] == "grok-4.3"
     assert (
-        chat("hi", model="grok-3-mini", reasoning_effort="high").json()["model"]
-        == "grok-3-mini-high"
-    )
-    assert (
-        chat("hi", model="grok-3-mini-latest", reasoning_effort="low").json()["model"]
-        == "grok-3-mini"
+        chat("hi", model="grok-4.3-latest", reasoning_effort="low").json()["model"] == "grok-4.3"
     )
 
 
 def test_usage_counts_reasoning_in_the_total_and_prices_from_the_catalogue(chat):
-    body = chat("Reply with 10 words", model="grok-3-mini").json()
+    body = chat("Reply with 10 words", model="grok-4.3", reasoning_effort="low").json()
     usage = body["usage"]
     reasoning = usage["completion_tokens_details"]["reasoning_tokens"]
     assert reasoning > 0
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] + reasoning
-    prices = get_catalog()["grok-3-mini"].price_per_million
+    prices = get_catalog()["grok-4.3"].price_per_million
     expected = (
         usage["prompt_tokens"] * prices.input
         + (usage["completion_tokens"] + reasoning) * prices.output
@@ -66,13 +63,13 @@ def test_usage_counts_reasoning_in_the_total_and_prices_from_the_catalogue(chat)
 
 
 def test_non_reasoning_model_reports_no_reasoning(chat):
-    body = chat("hi", model="grok-4-fast-non-reasoning").json()
+    body = chat("hi", model="grok-4.20-0309-non-reasoning").json()
     assert body["usage"]["completion_tokens_details"]["reasoning_tokens"] == 0
     assert "reasoning_content" not in body["choices"][0]["message"]
 
 
 def test_hidden_reasoning_is_billed_but_not_shown(chat):
-    body = chat("hi", model="grok-4").json()
+    body = chat("hi", model="grok-4.20").json()
     assert body["usage"]["completion_tokens_details"]["reasoning_tokens"] > 0
     assert "reasoning_content" not in body["choices"][0]["message"]
 
@@ -98,7 +95,7 @@ def test_search_parameters_is_gone(chat):
 
 REJECTIONS = [
     (m.id, p)
-    for m in get_catalog().chat_models()
+    for m in get_catalog().current_models("chat")
     for p in sorted(m.rejected_parameters)
     if p in ("reasoning_effort", "presence_penalty", "frequency_penalty", "stop")
 ]
@@ -121,8 +118,8 @@ def test_each_model_rejects_its_parameters_with_the_real_text(chat, model, param
 
 
 def test_accepted_parameters_pass(chat):
-    assert chat("hi", model="grok-3", stop=["zzz"], frequency_penalty=0.1).status_code == 200
-    assert chat("hi", model="grok-3-mini", reasoning_effort="high").status_code == 200
+    assert chat("hi", model="grok-4.7", stop=["zzz"], frequency_penalty=0.1).status_code == 200
+    assert chat("hi", model="grok-4.3", reasoning_effort="high").status_code == 200
 
 
 def test_unknown_and_retired_models_are_404_with_the_real_text(chat):
@@ -183,16 +180,18 @@ def test_tool_call_arguments_must_be_json(chat):
 
 
 def test_prompt_longer_than_the_context_window_is_400(chat):
-    response = chat("word " * 132_000, model="grok-3")
+    response = chat("word " * 257_000, model="grok-build-0.1")
     assert response.status_code == 400
     error = response.json()["error"]
     assert error.startswith(
-        "This model's maximum prompt length is 131072 but the request contains "
+        "This model's maximum prompt length is 256000 but the request contains "
     )
 
 
 def test_image_to_a_text_only_model_is_400(chat):
-    response = chat(messages=user_with_image("what is this?", image_data_url()), model="grok-3")
+    response = chat(
+        messages=user_with_image("what is this?", image_data_url()), model="grok-build-0.1"
+    )
     assert response.status_code == 400
     assert "does not support image inputs" in response.json()["error"]
 

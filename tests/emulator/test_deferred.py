@@ -35,7 +35,7 @@ def test_pending_polls_are_configurable():
         request_id = client.post(
             "/chat/completions",
             json={
-                "model": "grok-3",
+                "model": "grok-4.3",
                 "messages": [{"role": "user", "content": "hi"}],
                 "deferred": True,
             },

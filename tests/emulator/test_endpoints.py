@@ -17,18 +17,20 @@ def test_models_lists_every_catalogue_model(http):
     body = http.get("/models").json()
     assert body["object"] == "list"
     ids = {m["id"] for m in body["data"]}
-    assert ids == {m.id for m in get_catalog()}
-    entry = next(m for m in body["data"] if m["id"] == "grok-4-0709")
+    # Today's lineup only: a retired id still answers (redirected) but is not listed.
+    assert ids == {m.id for m in get_catalog().current_models()}
+    assert "grok-4-0709" not in ids and "grok-imagine-image" in ids
+    entry = next(m for m in body["data"] if m["id"] == "grok-4.3")
     assert entry == {
-        "id": "grok-4-0709",
-        "created": 1752019200,
+        "id": "grok-4.3",
+        "created": get_catalog()["grok-4.3"].created,
         "object": "model",
         "owned_by": "xai",
     }
 
 
 def test_model_by_alias_gives_the_canonical_entry_and_unknown_is_404(http):
-    assert http.get("/models/grok-4-latest").json()["id"] == "grok-4-0709"
+    assert http.get("/models/grok-4.20").json()["id"] == "grok-4.20-0309-reasoning"
     missing = http.get("/models/grok-nope")
     assert missing.status_code == 404
     assert missing.json() == {
@@ -39,18 +41,18 @@ def test_model_by_alias_gives_the_canonical_entry_and_unknown_is_404(http):
 
 def test_language_models_carry_prices_modalities_and_aliases(http):
     models = {m["id"]: m for m in http.get("/language-models").json()["models"]}
-    grok3 = models["grok-3"]
-    # USD cents per 100M tokens: $3 / $0.75 / $15 per 1M.
+    grok420 = models["grok-4.20-0309-reasoning"]
+    # USD cents per 100M tokens: $1.25 / $0.20 / $2.50 per 1M (2026 §1.1).
     assert (
-        grok3["prompt_text_token_price"],
-        grok3["cached_prompt_text_token_price"],
-        grok3["completion_text_token_price"],
-    ) == (30000, 7500, 150000)
-    assert grok3["aliases"] == ["grok-3-latest", "grok-3-beta"]
-    assert models["grok-4-fast-non-reasoning"]["input_modalities"] == ["text", "image"]
-    assert "grok-2-image-1212" not in models
-    one = http.get("/language-models/grok-3-mini-latest").json()
-    assert one["id"] == "grok-3-mini"
+        grok420["prompt_text_token_price"],
+        grok420["cached_prompt_text_token_price"],
+        grok420["completion_text_token_price"],
+    ) == (12500, 2000, 25000)
+    assert "grok-4.20" in grok420["aliases"]
+    assert models["grok-4.3"]["input_modalities"] == ["text", "image"]
+    assert "grok-2-image-1212" not in models and "grok-3" not in models
+    one = http.get("/language-models/grok-4.3-latest").json()
+    assert one["id"] == "grok-4.3"
 
 
 def test_image_generation_models(http):
@@ -61,7 +63,8 @@ def test_image_generation_models(http):
 
 def test_tokenize_text_uses_the_shared_tokenizer(http):
     text = "Hello world! Grok, tokenise 12345 café."
-    tokens = http.post("/tokenize-text", json={"text": text, "model": "grok-4"}).json()["token_ids"]
+    reply = http.post("/tokenize-text", json={"text": text, "model": "grok-4.3"})
+    tokens = reply.json()["token_ids"]
     assert [t["string_token"] for t in tokens] == split_tokens(text)
     assert "".join(t["string_token"] for t in tokens) == text
     assert tokens[0] == {
@@ -69,7 +72,7 @@ def test_tokenize_text_uses_the_shared_tokenizer(http):
         "string_token": "Hello",
         "token_bytes": list(b"Hello"),
     }
-    missing = http.post("/tokenize-text", json={"model": "grok-4"})
+    missing = http.post("/tokenize-text", json={"model": "grok-4.3"})
     assert missing.status_code == 422 and "missing field `text`" in missing.text
 
 
@@ -99,7 +102,10 @@ def test_image_generation_returns_real_jpegs_by_url_and_b64(http):
     assert "url" not in b64
     with Image.open(io.BytesIO(base64.b64decode(b64["b64_json"]))) as image:
         assert image.format == "JPEG"
-    assert by_url["usage"]["cost_in_usd_ticks"] == round(0.07 * 2 * 1e10)
+    # Two images at the default image model's catalogue price.
+    catalog = get_catalog()
+    price = catalog.resolve(catalog.default_image_model).image_price_usd
+    assert by_url["usage"]["cost_in_usd_ticks"] == round(price * 2 * 1e10)
 
 
 def test_image_generation_rejects_what_the_real_api_rejects(http):

@@ -92,7 +92,7 @@ def test_disconnect_drops_the_connection_without_a_response(emu, chat, how):
 def test_cut_drops_the_stream_after_k_chunks(emu, http):
     emu.inject("cut", after_chunks=3)
     body = {
-        "model": "grok-3",
+        "model": "grok-4.3",
         "messages": [{"role": "user", "content": "Reply with 50 words"}],
         "stream": True,
     }
@@ -140,7 +140,7 @@ def test_keepalive_chunks_with_empty_deltas_come_first(emu, chat):
 
 
 def test_slow_first_byte(emu, http):
-    body = {"model": "grok-3", "messages": [{"role": "user", "content": "hi"}]}
+    body = {"model": "grok-4.3", "messages": [{"role": "user", "content": "hi"}]}
     emu.inject("slow_first_byte", delay=2)
     # A client that waits less than the delay times out before any byte arrives.
     with pytest.raises(httpx.ReadTimeout):
@@ -153,7 +153,7 @@ def test_slow_first_byte(emu, http):
 def test_slow_chunks_pause_between_events(emu, http):
     emu.inject("slow_chunks", delay=2)
     body = {
-        "model": "grok-3",
+        "model": "grok-4.3",
         "messages": [{"role": "user", "content": "Reply with 5 words"}],
         "stream": True,
     }

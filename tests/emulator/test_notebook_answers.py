@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
-from grok_jupyter.notebook.describe import describe_dataframe
 from grok_jupyter.magic.formats import FORMAT_HINTS as _FORMAT_HINTS
+from grok_jupyter.notebook.describe import describe_dataframe
 
 JSON_MODE = {"type": "json_object"}
 FENCE = re.compile(r"```python\n(.*?)\n```", re.DOTALL)
@@ -141,7 +141,8 @@ def test_html_with_a_table_in_the_prompt_shows_its_rows(chat):
     messages = _with_system(_FORMAT_HINTS["html"], "Here is my data:\n" + _sales_description())
     answer = _content(chat(messages=messages))
     tags = _Checker().check(answer)
-    assert tags.count("tr") == 1 + 5 and "<td>East</td>" in answer
+    # A frame this small is described whole (issue 11 item 8): a header row and all six.
+    assert tags.count("tr") == 1 + 6 and "<td>East</td>" in answer
 
 
 # --- questions about a described DataFrame -----------------------------------
@@ -161,9 +162,9 @@ def _sales_description(units: tuple[int, ...] = (120, 95, 143, 80, 131, 150)) ->
 def test_which_most_is_computed_from_the_rows_shown(chat):
     prompt = f"Here is my sales data: {_sales_description()} Which region sold the most units?"
     answer = _content(chat(prompt))
-    # Of the five rows shown North has 120 + 131; the sixth row is not shown, and that is said.
-    assert answer.startswith("North sold the most units: 251 (120 + 131)")
-    assert "5 of 6 rows" in answer and "emulator" in answer
+    # All six rows are shown (the frame fits the budget), so East's 143 + 150 wins.
+    assert answer.startswith("East sold the most units: 293 (143 + 150)")
+    assert "of 6 rows" not in answer and "emulator" in answer
 
 
 def test_which_least_and_per_row_measures(chat):

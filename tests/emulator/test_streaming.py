@@ -49,7 +49,14 @@ def test_text_stream_shape(chat):
 
 
 def test_usage_chunk_only_with_include_usage(chat):
-    events = parse_sse(chat("hi", stream=True, stream_options={"include_usage": True}).text)
+    events = parse_sse(
+        chat(
+            "hi",
+            model="grok-4.20-0309-non-reasoning",
+            stream=True,
+            stream_options={"include_usage": True},
+        ).text
+    )
     usage_chunk = events[-2]
     assert usage_chunk["choices"] == []
     usage = usage_chunk["usage"]
@@ -59,16 +66,23 @@ def test_usage_chunk_only_with_include_usage(chat):
     assert all("usage" not in e for e in without[:-1])
 
 
-def test_reasoning_streams_before_content(chat):
-    events = parse_sse(chat("Reply with 3 words", model="grok-3-mini", stream=True).text)[:-1]
-    deltas = [e["choices"][0]["delta"] for e in events]
-    kinds = [
-        "reasoning" if "reasoning_content" in d else "content" if "content" in d else "-"
-        for d in deltas
-    ]
-    assert kinds[0] == "reasoning" and "content" in kinds
-    assert kinds.index("content") > max(i for i, k in enumerate(kinds) if k == "reasoning")
+def test_hidden_reasoning_streams_no_reasoning_deltas_but_is_billed(chat):
+    # grok-4.x reasons without reasoning_content (OLD §2: only grok-3-mini and
+    # grok-code-fast-1 streamed it, both retired and redirected to grok-4.3).
+    events = parse_sse(
+        chat(
+            "Reply with 3 words",
+            model="grok-4.3",
+            reasoning_effort="low",
+            stream=True,
+            stream_options={"include_usage": True},
+        ).text
+    )[:-1]
+    deltas = [e["choices"][0]["delta"] for e in events if e["choices"]]
+    assert all("reasoning_content" not in d for d in deltas)
+    assert len("".join(d.get("content", "") for d in deltas).split()) == 3
     assert deltas[0]["role"] == "assistant"
+    assert events[-1]["usage"]["completion_tokens_details"]["reasoning_tokens"] > 0
 
 
 def test_tool_calls_stream_whole_one_per_chunk_with_index(chat):

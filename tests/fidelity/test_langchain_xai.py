@@ -28,7 +28,7 @@ class Person(BaseModel):
 def llm(emu) -> ChatXAI:
     # ChatXAI reads its endpoint from ``xai_api_base`` (alias ``base_url``).
     return ChatXAI(
-        model="grok-4-1-fast-non-reasoning",
+        model="grok-4.20-0309-non-reasoning",
         xai_api_base=emu.base_url,
         api_key=FIDELITY_KEY,
         max_retries=0,
@@ -39,9 +39,9 @@ def test_invoke(llm, emu):
     message = llm.invoke("Reply with 9 words")
     assert isinstance(message, AIMessage)
     assert len(message.content.split()) == 9
-    assert message.response_metadata["model_name"] == "grok-4-1-fast-non-reasoning"
+    assert message.response_metadata["model_name"] == "grok-4.20-0309-non-reasoning"
     assert message.usage_metadata["input_tokens"] > 0
-    assert emu.chat_requests[0].body["model"] == "grok-4-1-fast-non-reasoning"
+    assert emu.chat_requests[0].body["model"] == "grok-4.20-0309-non-reasoning"
 
 
 def test_stream_loses_nothing(llm):
@@ -55,10 +55,15 @@ def test_stream_loses_nothing(llm):
     assert merged.usage_metadata["output_tokens"] > 0
 
 
-def test_reasoning_content_reaches_langchain(emu):
-    llm = ChatXAI(model="grok-3-mini", xai_api_base=emu.base_url, api_key=FIDELITY_KEY)
+def test_hidden_reasoning_reaches_langchain_usage(emu):
+    # grok-4.3 reasons without reasoning_content (only retired grok-3-mini/code-fast-1 sent it).
+    llm = ChatXAI(
+        model="grok-4.3", reasoning_effort="low", xai_api_base=emu.base_url, api_key=FIDELITY_KEY
+    )
     message = llm.invoke("Why is the sky blue?")
-    assert "Why is the sky blue?" in message.additional_kwargs["reasoning_content"]
+    assert "reasoning_content" not in message.additional_kwargs
+    assert message.usage_metadata["output_token_details"]["reasoning"] > 0
+    assert emu.chat_requests[-1].body["reasoning_effort"] == "low"
 
 
 def test_bind_tools_and_answer_from_the_result(llm):

@@ -15,7 +15,7 @@ def _tokens(logprobs) -> list[str]:
 
 def test_completion_logprobs_parse_into_the_sdk_types(client):
     completion = client.chat.completions.create(
-        model="grok-3", messages=MESSAGES, logprobs=True, top_logprobs=3
+        model="grok-4.3", messages=MESSAGES, logprobs=True, top_logprobs=3
     )
     choice = completion.choices[0]
     first = choice.logprobs.content[0]
@@ -27,16 +27,16 @@ def test_completion_logprobs_parse_into_the_sdk_types(client):
 
 
 def test_no_logprobs_unless_asked(client):
-    completion = client.chat.completions.create(model="grok-3", messages=MESSAGES)
+    completion = client.chat.completions.create(model="grok-4.3", messages=MESSAGES)
     assert completion.choices[0].logprobs is None
 
 
 def test_streamed_logprobs_match_the_non_streamed_ones(client):
     full = client.chat.completions.create(
-        model="grok-3", messages=MESSAGES, logprobs=True, top_logprobs=2
+        model="grok-4.3", messages=MESSAGES, logprobs=True, top_logprobs=2
     ).choices[0]
     stream = client.chat.completions.create(
-        model="grok-3", messages=MESSAGES, logprobs=True, top_logprobs=2, stream=True
+        model="grok-4.3", messages=MESSAGES, logprobs=True, top_logprobs=2, stream=True
     )
     entries = []
     for chunk in stream:
@@ -49,7 +49,7 @@ def test_streamed_logprobs_match_the_non_streamed_ones(client):
 
 def test_the_sdk_stream_helper_assembles_logprobs(client):
     with client.chat.completions.stream(
-        model="grok-3", messages=MESSAGES, logprobs=True, top_logprobs=1
+        model="grok-4.3", messages=MESSAGES, logprobs=True, top_logprobs=1
     ) as stream:
         final = stream.get_final_completion()
     choice = final.choices[0]
@@ -59,7 +59,7 @@ def test_the_sdk_stream_helper_assembles_logprobs(client):
 
 async def test_async_stream_logprobs(aclient):
     stream = await aclient.chat.completions.create(
-        model="grok-3", messages=MESSAGES, logprobs=True, stream=True
+        model="grok-4.3", messages=MESSAGES, logprobs=True, stream=True
     )
     text, tokens = "", []
     async for chunk in stream:
@@ -77,7 +77,7 @@ async def test_async_stream_logprobs(aclient):
 )  # fmt: skip
 def test_bad_top_logprobs_is_a_bad_request_error(client, fields, says):
     with pytest.raises(openai.BadRequestError) as err:
-        client.chat.completions.create(model="grok-3", messages=MESSAGES, **fields)
+        client.chat.completions.create(model="grok-4.3", messages=MESSAGES, **fields)
     assert err.value.status_code == 400
     # xAI's body is {"code", "error"}; the SDK keeps its "error" text as the body.
     assert says in err.value.body

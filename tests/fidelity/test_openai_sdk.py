@@ -28,9 +28,9 @@ MAGIC = {
 
 def test_sync_completion(client):
     completion = client.chat.completions.create(
-        model="grok-4-fast", messages=[{"role": "user", "content": "Reply with 6 words"}]
+        model="grok-4.20", messages=[{"role": "user", "content": "Reply with 6 words"}]
     )
-    assert completion.model == "grok-4-fast-reasoning"
+    assert completion.model == "grok-4.20-0309-reasoning"
     assert len(completion.choices[0].message.content.split()) == 6
     usage = completion.usage
     assert usage.total_tokens == (
@@ -42,9 +42,15 @@ def test_sync_completion(client):
 
 def test_sync_stream_matches_the_non_streamed_answer(client):
     messages = [{"role": "user", "content": "Reply with 40 words"}]
-    full = client.chat.completions.create(model="grok-3-mini", messages=messages)
+    full = client.chat.completions.create(
+        model="grok-4.3", messages=messages, reasoning_effort="low"
+    )
     stream = client.chat.completions.create(
-        model="grok-3-mini", messages=messages, stream=True, stream_options={"include_usage": True}
+        model="grok-4.3",
+        messages=messages,
+        reasoning_effort="low",
+        stream=True,
+        stream_options={"include_usage": True},
     )
     text, reasoning, usage = [], [], None
     for chunk in stream:
@@ -54,14 +60,19 @@ def test_sync_stream_matches_the_non_streamed_answer(client):
             text.append(choice.delta.content or "")
             reasoning.append(getattr(choice.delta, "reasoning_content", None) or "")
     assert "".join(text) == full.choices[0].message.content
-    assert "".join(reasoning) == full.choices[0].message.reasoning_content
+    # grok-4.x reasons without showing it (OLD §2: reasoning_content only on grok-3-mini
+    # and grok-code-fast-1, both retired): the same hidden reasoning is billed in both.
+    assert "".join(reasoning) == ""
+    assert getattr(full.choices[0].message, "reasoning_content", None) is None
     assert usage.completion_tokens == full.usage.completion_tokens
+    hidden = full.usage.completion_tokens_details.reasoning_tokens
+    assert usage.completion_tokens_details.reasoning_tokens == hidden > 0
 
 
 async def test_async_completion_and_stream(aclient):
     messages = [{"role": "user", "content": "Reply with 15 words"}]
-    completion = await aclient.chat.completions.create(model="grok-3", messages=messages)
-    stream = await aclient.chat.completions.create(model="grok-3", messages=messages, stream=True)
+    completion = await aclient.chat.completions.create(model="grok-4.3", messages=messages)
+    stream = await aclient.chat.completions.create(model="grok-4.3", messages=messages, stream=True)
     parts = [c.choices[0].delta.content or "" async for c in stream if c.choices]
     assert "".join(parts) == completion.choices[0].message.content
     assert len(completion.choices[0].message.content.split()) == 15
@@ -69,7 +80,9 @@ async def test_async_completion_and_stream(aclient):
 
 def test_tools_round_trip(client):
     messages = [{"role": "user", "content": "What is magic_function(3)?"}]
-    first = client.chat.completions.create(model="grok-4-1-fast", messages=messages, tools=[MAGIC])
+    first = client.chat.completions.create(
+        model="grok-4.20-0309-non-reasoning", messages=messages, tools=[MAGIC]
+    )
     message = first.choices[0].message
     assert first.choices[0].finish_reason == "tool_calls"
     [call] = message.tool_calls
@@ -79,13 +92,15 @@ def test_tools_round_trip(client):
         {"role": "assistant", "content": "", "tool_calls": [call.model_dump()]},
         {"role": "tool", "tool_call_id": call.id, "content": "5"},
     ]
-    second = client.chat.completions.create(model="grok-4-1-fast", messages=messages, tools=[MAGIC])
+    second = client.chat.completions.create(
+        model="grok-4.20-0309-non-reasoning", messages=messages, tools=[MAGIC]
+    )
     assert "5" in second.choices[0].message.content
 
 
 def test_streamed_tool_calls_assemble(client):
     stream = client.chat.completions.create(
-        model="grok-4-1-fast",
+        model="grok-4.20-0309-non-reasoning",
         messages=[{"role": "user", "content": "Call magic_function(1) and magic_function(2)"}],
         tools=[MAGIC],
         stream=True,
@@ -108,7 +123,7 @@ def test_image_input(client):
     Image.new("RGB", (40, 40), "red").save(out, format="PNG")
     url = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
     completion = client.chat.completions.create(
-        model="grok-4-fast-non-reasoning",
+        model="grok-4.20-0309-non-reasoning",
         messages=[
             {
                 "role": "user",
@@ -132,7 +147,7 @@ class City(BaseModel):
 
 def test_parse_with_a_pydantic_model(client):
     completion = client.chat.completions.parse(
-        model="grok-4-fast-non-reasoning",
+        model="grok-4.20-0309-non-reasoning",
         messages=[{"role": "user", "content": "Tell me about Paris in France, population 2100000"}],
         response_format=City,
     )
@@ -148,9 +163,11 @@ def test_errors_surface_as_sdk_exceptions(client, emu):
         )
     emu.inject("rate_limit", retry_after=0)
     with pytest.raises(openai.RateLimitError):
-        client.chat.completions.create(model="grok-3", messages=[{"role": "user", "content": "hi"}])
+        client.chat.completions.create(
+            model="grok-4.3", messages=[{"role": "user", "content": "hi"}]
+        )
     bad = openai.OpenAI(base_url=emu.base_url, api_key="wrong-key", max_retries=0)
     with pytest.raises(openai.BadRequestError) as raised:
-        bad.chat.completions.create(model="grok-3", messages=[{"role": "user", "content": "hi"}])
+        bad.chat.completions.create(model="grok-4.3", messages=[{"role": "user", "content": "hi"}])
     # The SDK unwraps the body's "error" key: xAI's message reaches the caller.
     assert str(raised.value.body).startswith("Incorrect API key provided: wr***ey.")

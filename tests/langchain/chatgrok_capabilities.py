@@ -6,11 +6,16 @@ from typing import Any, Literal
 
 from langchain_grok import ChatGrok
 
-# grok-2-vision-1212 takes text, images, tools and ``stop``; the grok-4
-# family rejects ``stop`` (the standard suite sends it), as the real API does.
-MODEL = "grok-2-vision-1212"
-OVERRIDE_MODEL = "grok-3"  # resolves to itself, so the override is visible
-REASONING_MODEL = "grok-3-mini"  # streams reasoning_content
+# The default model: current, text + image in, tools. The standard suite sends
+# ``stop``; whether grok-4.3 refuses it on the real API is [U] (xai-api-2026.md
+# §4.3), so it is sent and the emulator takes it.
+MODEL = "grok-4.3"
+# A canonical id, so the reply's model_name shows the override took effect.
+OVERRIDE_MODEL = "grok-4.20-0309-non-reasoning"
+# grok-4.3 reasons at a chosen effort; its reasoning text comes back only over
+# /v1/responses (chat returns reasoning_content for retired models alone:
+# xai-api.md §2, xai-api-2026.md §2.7 item 8).
+REASONING_MODEL = "grok-4.3"
 
 
 class ChatGrokCapabilities:

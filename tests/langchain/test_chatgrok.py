@@ -150,8 +150,15 @@ def test_lcel_chain_streams_tokens_with_callbacks(emu):
     }
 
 
-def test_usage_on_exactly_one_stream_chunk_and_it_adds_up(emu):
-    chunks = list(ChatGrok(model="grok-3-mini").stream("Write 10 words."))
+# Current models return reasoning text only over /v1/responses (xai-api-2026.md
+# §2.7 item 8; on chat only retired models sent reasoning_content, xai-api.md §2).
+REASONING = {"model": "grok-4.3", "reasoning_effort": "high"}
+
+
+@pytest.mark.parametrize("use_responses_api", [False, True], ids=["chat", "responses"])
+def test_usage_on_exactly_one_stream_chunk_and_it_adds_up(emu, use_responses_api):
+    llm = ChatGrok(**REASONING, use_responses_api=use_responses_api)
+    chunks = list(llm.stream("Write 10 words."))
     with_usage = [c for c in chunks if c.usage_metadata]
     assert len(with_usage) == 1
     usage = with_usage[0].usage_metadata
@@ -161,9 +168,17 @@ def test_usage_on_exactly_one_stream_chunk_and_it_adds_up(emu):
     assert last.chunk_position == "last"
     assert last.response_metadata["finish_reason"] == "stop"
     assert last.response_metadata["model_provider"] == "xai"
+    assert emu.requests[-1].path == (
+        "/v1/responses" if use_responses_api else "/v1/chat/completions"
+    )
+
+
+def test_streamed_reasoning_summary_aggregates_before_the_text(emu):
+    chunks = list(ChatGrok(**REASONING, use_responses_api=True).stream("Write 10 words."))
     full = sum(chunks[1:], chunks[0])
     assert full.additional_kwargs["reasoning_content"].startswith("The user wrote")
     assert [b["type"] for b in full.content_blocks] == ["reasoning", "text"]
+    assert emu.requests[-1].body["reasoning"] == {"effort": "high"}
 
 
 def test_stream_usage_off_sends_no_usage(emu):
@@ -174,15 +189,17 @@ def test_stream_usage_off_sends_no_usage(emu):
 
 
 def test_invoke_metadata_resolves_aliases(emu):
-    msg = ChatGrok(model="grok-4").invoke("hi")
-    assert msg.response_metadata["model_name"] == "grok-4-0709"
+    msg = ChatGrok(model="grok-4.20").invoke("hi")
+    assert msg.response_metadata["model_name"] == "grok-4.20-0309-reasoning"
     assert msg.response_metadata["system_fingerprint"].startswith("fp_")
-    assert emu.chat_requests[-1].body["model"] == "grok-4"
+    assert emu.chat_requests[-1].body["model"] == "grok-4.20"
 
 
 def test_output_version_v1_gives_reasoning_blocks(emu):
-    msg = ChatGrok(model="grok-3-mini", output_version="v1").invoke("hi")
+    llm = ChatGrok(**REASONING, use_responses_api=True, output_version="v1")
+    msg = llm.invoke("hi")
     assert [b["type"] for b in msg.content] == ["reasoning", "text"]
+    assert msg.content[0]["reasoning"].startswith("The user wrote")
 
 
 def test_batch_and_abatch_with_max_concurrency(emu):
@@ -224,11 +241,11 @@ def test_chain_usage_lands_in_the_shared_ledger(emu):
 
 
 def test_client_validation_errors_reach_the_user_unchanged(emu):
-    llm = ChatGrok(model="grok-4-0709")
-    with pytest.raises(UnsupportedParameterError, match="stop"):
-        llm.invoke("hi", stop=["x"])
+    llm = ChatGrok(model="grok-4.5", presence_penalty=0.5)  # a [V] rejection (§4.3)
+    with pytest.raises(UnsupportedParameterError, match="presence_penalty"):
+        llm.invoke("hi")
     with pytest.raises(UnsupportedParameterError):
-        list(llm.stream("hi", stop=["x"]))
+        list(llm.stream("hi"))
     assert emu.chat_requests == []  # refused before any money was spent
 
 
@@ -284,7 +301,9 @@ def test_message_name_and_system_prompt_go_out_right(emu):
 
 
 def test_request_fields_reach_the_wire(emu):
-    llm = ChatGrok(model="grok-3", temperature=0.3, max_tokens=50, top_p=0.9, seed=7, stop=["END"])
+    llm = ChatGrok(
+        model="grok-4.3", temperature=0.3, max_tokens=50, top_p=0.9, seed=7, stop=["END"]
+    )
     llm.invoke("hi", logprobs=True, top_logprobs=2)
     body = emu.chat_requests[-1].body
     assert {

@@ -50,8 +50,8 @@ def bound_kwargs(runnable):
 def test_fields_aliases_and_env(monkeypatch):
     monkeypatch.setenv("XAI_API_KEY", SECRET)
     monkeypatch.setenv("XAI_BASE_URL", "http://127.0.0.1:9/v1")
-    llm = ChatGrok(model_name="grok-3", stop_sequences=["END"], request_timeout=5, logit_bias={})
-    assert llm.model == "grok-3"
+    llm = ChatGrok(model_name="grok-4.3", stop_sequences=["END"], request_timeout=5, logit_bias={})
+    assert llm.model == "grok-4.3"
     assert llm.stop == ["END"]
     assert llm.timeout == 5
     assert llm.api_key.get_secret_value() == SECRET
@@ -69,20 +69,23 @@ def test_default_model_is_the_catalogue_default():
 
 
 def test_ls_params_honour_a_per_call_model():
-    llm = ChatGrok(model="grok-3", temperature=0.2, max_tokens=5, stop=["x"])
+    llm = ChatGrok(model="grok-4.3", temperature=0.2, max_tokens=5, stop=["x"])
     assert llm._get_ls_params() == {
         "ls_provider": "xai",
-        "ls_model_name": "grok-3",
+        "ls_model_name": "grok-4.3",
         "ls_model_type": "chat",
         "ls_temperature": 0.2,
         "ls_max_tokens": 5,
         "ls_stop": ["x"],
     }
-    assert llm._get_ls_params(model="grok-4-0709")["ls_model_name"] == "grok-4-0709"
+    assert (
+        llm._get_ls_params(model="grok-4.20-0309-reasoning")["ls_model_name"]
+        == "grok-4.20-0309-reasoning"
+    )
 
 
 def test_serialisation_never_holds_the_key():
-    llm = ChatGrok(api_key=SECRET, model="grok-3")
+    llm = ChatGrok(api_key=SECRET, model="grok-4.3")
     data = dumpd(llm)
     assert SECRET not in str(data)
     assert data["kwargs"]["api_key"] == {"lc": 1, "type": "secret", "id": ["XAI_API_KEY"]}
@@ -169,7 +172,7 @@ def test_serialisation_round_trip(monkeypatch):
     from langchain_core.load import load
 
     monkeypatch.setenv("XAI_API_KEY", SECRET)
-    llm = ChatGrok(model="grok-3", temperature=0.5, stop=["x"], api_key=SECRET)
+    llm = ChatGrok(model="grok-4.3", temperature=0.5, stop=["x"], api_key=SECRET)
     loaded = load(
         dumpd(llm),
         valid_namespaces=["langchain_grok"],

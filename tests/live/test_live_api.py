@@ -23,7 +23,7 @@ from grok_jupyter.client import (
 
 pytestmark = pytest.mark.live
 
-MODEL = os.environ.get("GROK_LIVE_MODEL", "grok-4-1-fast-non-reasoning")
+MODEL = os.environ.get("GROK_LIVE_MODEL", "grok-4.3")
 
 
 @pytest.fixture
@@ -77,9 +77,10 @@ def test_image_input(live):
 
 
 def test_rejected_parameter_is_400(live):
+    # reasoning_effort on grok-4.20 is a verified rejection (xai-api-2026.md §4.1, [V] VER).
     live.validate = False
-    with pytest.raises(BadRequestError, match=r"(?i)stop|not support"):
-        live.chat("hi", model=MODEL, stop=["x"], max_tokens=5)
+    with pytest.raises(BadRequestError, match=r"(?i)reasoning|not support|invalid"):
+        live.chat("hi", model="grok-4.20-0309-reasoning", reasoning_effort="low", max_tokens=5)
 
 
 def test_bad_key_is_400_authentication_error():

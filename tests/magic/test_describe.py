@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pandas as pd
 
-from grok_jupyter.notebook.describe import describe
 from grok_jupyter.client._tokens import count_tokens
+from grok_jupyter.notebook.describe import describe
 
 
 def test_wide_and_long_frame_fits_every_budget() -> None:
@@ -22,7 +22,8 @@ def test_wide_and_long_frame_fits_every_budget() -> None:
         # The header line may exceed a tiny budget on its own; nothing else may.
         assert count_tokens(text) <= max(budget, count_tokens(text.splitlines()[0]))
     roomy = describe(df, budget_tokens=2_000)
-    assert "first 5 rows" in roomy and "numeric summary" in roomy and "more columns" in roomy
+    assert "first 5 and last 5 of 5,000 rows; 4,990 rows left out" in roomy
+    assert "numeric summary" in roomy and "more columns" in roomy
 
 
 def test_missing_values_are_counted() -> None:

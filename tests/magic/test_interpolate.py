@@ -30,7 +30,7 @@ NS = {
         ("at {point.x} ({point.label})", "at 1.5 (origin)"),
         ("{items[0]} and {items[-1]}", "first and third"),
         ("{table['key']} {table[\"key\"]} {table[key]} {table[3]}", "value value value three"),
-        ("cell 2 was `{In[2]}`, Out[3] was {Out[3]}", "cell 2 was `print(x)`, Out[3] was count 10"),
+        ("cell 2 was {In[2]}, Out[3] was {Out[3]}", "cell 2 was print(x), Out[3] was count 10"),
     ],
 )
 def test_fields_come_from_the_namespace(prompt: str, expected: str) -> None:
@@ -89,7 +89,9 @@ def test_dataframe_becomes_a_compact_description_within_budget() -> None:
     assert "city (object)" in out or "city (str" in out
     assert "sales (float64)" in out
     assert "city-0" in out  # the head is there
-    assert "city-9999" not in out  # the full repr is not
+    assert "city-9999" in out  # ... and the tail
+    assert "city-5000" not in out  # the full repr is not
+    assert "first 5 and last 5 of 10,000 rows; 9,990 rows left out" in out
     assert count_tokens(out) <= 300 + count_tokens("Data: ")
 
 

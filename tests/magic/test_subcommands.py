@@ -31,21 +31,26 @@ def test_cell_help_documents_every_option(ip) -> None:
 def test_models_shows_the_catalogue_without_a_request(ip, emu) -> None:
     ip.ok("%grok models")
     md = ip.markdown()
-    assert "| grok-3-mini | 131,072 | text → text | $0.3 in / $0.5 out |" in md
-    assert "grok-4-latest" in md and "$0.07/image" in md
+    assert ("| grok-4.3 | current | 1,000,000 | text, image → text | "
+            "$1.25 in / $2.5 out / $0.2 cached |") in md
+    assert "| grok-imagine-image | current |" in md and "$0.02/image" in md
+    # Retired ids come after the current ones and say what answers them (issue 12).
+    assert "| grok-4-1-fast-non-reasoning | retired 2026-05-15 → grok-4.3 (none) |" in md
+    assert md.index("grok-4-1-fast-non-reasoning") > md.index("grok-imagine-video")
     assert emu.requests == []
     ip.ok("%grok models --refresh")
-    assert [r.path for r in emu.requests] == ["/v1/language-models"]
+    assert sorted(r.path for r in emu.requests) == [
+        "/v1/image-generation-models", "/v1/language-models"]
 
 
 def test_usage_adds_up_the_magics_calls(ip, emu) -> None:
     ip.ok("%grok usage")
     assert "No Grok calls yet" in ip.plain()
     ip.ok('%%grok\nSay "one"')
-    ip.ok('%%grok -m grok-3-mini\nSay "two"')
+    ip.ok('%%grok -m grok-4.20-0309-non-reasoning\nSay "two"')
     ip.ok("%grok usage")
     md = ip.markdown()
-    assert "| grok-4-1-fast-non-reasoning | 1 |" in md and "| grok-3-mini | 1 |" in md
+    assert "| grok-4.3 | 1 |" in md and "| grok-4.20-0309-non-reasoning | 1 |" in md
     assert "magic 1" in md and "| total | 2 |" in md
     ip.ok("%grok usage --clear")
     ip.ok("%grok usage")

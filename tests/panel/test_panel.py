@@ -43,7 +43,7 @@ def test_send_streams_the_reply_into_the_transcript(emu, client, panels, comms):
     assert any("emulator" in s.get("value", "") for s in updates_to(comms, panel._live_answer))
     # Status: model, the turn's tokens, the conversation's cost, time to first token.
     status = panel.status
-    assert status.startswith("grok-4-1-fast-non-reasoning")
+    assert status.startswith("grok-4.3")
     assert f"{result.usage.total_tokens:,} tokens" in status
     assert "conversation $" in status and "TTFT" in status
     assert [m.role for m in get_conversation("t-send").messages] == ["user", "assistant"]
@@ -113,14 +113,37 @@ def test_clear_forgets_the_conversation(emu, client, panels):
 def test_model_dropdown_comes_from_the_catalogue_and_is_used(emu, client, panels):
     panel = panels("t-model", client=client)
     labels = dict(panel.model_dropdown.options)
-    assert "grok-4-1-fast-non-reasoning · images" in labels
-    assert "grok-3-mini" in labels  # text only: not marked
-    panel.model_dropdown.value = "grok-3-mini"
-    result = ask(panel, "Think about it: what is 6 times 7?")
-    assert emu.chat_requests[-1].body["model"] == "grok-3-mini"
-    assert panel.status.startswith("grok-3-mini")
-    # grok-3-mini streams its reasoning: shown collapsed in the transcript.
-    assert result.reasoning
+    assert "grok-4.3 · images" in labels
+    assert "grok-build-0.1" in labels  # text only: not marked
+    assert "grok-3-mini" not in labels.values()  # retired ids are not offered
+    panel.model_dropdown.value = "grok-4.20-0309-non-reasoning"
+    ask(panel, "What is 6 times 7?")
+    assert emu.chat_requests[-1].body["model"] == "grok-4.20-0309-non-reasoning"
+    assert panel.status.startswith("grok-4.20-0309-non-reasoning")
+
+
+def test_streamed_reasoning_is_shown_collapsed(panels):
+    # No current model streams reasoning_content on chat (grok-3-mini did; it now redirects to
+    # grok-4.3), so a scripted server on loopback plays a stream that has it.
+    import json
+
+    from grok_jupyter.client import GrokClient
+    from tests.client.scripted_server import Reply, ScriptedServer
+    from tests.conftest import TEST_API_KEY
+
+    head = {"id": "s1", "object": "chat.completion.chunk", "created": 1, "model": "grok-4.3"}
+    events = [
+        {**head, "choices": [{"index": 0, "delta": {"role": "assistant",
+                                                     "reasoning_content": "Six sevens."}}]},
+        {**head, "choices": [{"index": 0, "delta": {"content": "42"}, "finish_reason": "stop"}]},
+    ]
+    body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
+    sse = {"Content-Type": "text/event-stream"}
+    with ScriptedServer([Reply(body=body + b"data: [DONE]\n\n", headers=sse)]) as server:
+        with GrokClient(api_key=TEST_API_KEY, base_url=server.base_url) as scripted:
+            panel = panels("t-reasoning", client=scripted)
+            result = ask(panel, "Think about it: what is 6 times 7?")
+    assert result.reasoning == "Six sevens."
     assert '<details class="grok-reasoning"><summary>Reasoning' in panel._history.value
 
 
@@ -208,10 +231,9 @@ def test_an_error_is_shown_readably_and_retry_resends_the_same_turn(emu, client,
 
 def test_a_refused_request_is_explained_without_retry(emu, client, panels):
     panel = panels("t-refused", client=client)
-    panel.model_dropdown.value = "grok-3-mini"  # takes no images
-    panel.upload.value = upload_value("red.png", png_bytes("red"))
-    ask(panel, "What colour?")
-    assert "grok-3-mini" in panel.error.value
+    # A lone surrogate (a broken paste) cannot be encoded: refused before sending (issue 11).
+    ask(panel, "What colour is \ud800 this?")
+    assert "surrogate" in panel.error.value
     assert panel.retry_button.layout.display == "none"
     assert emu.chat_requests == []  # refused before anything was sent
 
@@ -280,3 +302,32 @@ def test_widget_updates_are_bounded_by_time_not_tokens(emu, client, panels, comm
     # At most one update per interval, plus the first, the last and the clear.
     assert sent <= elapsed / panel.update_interval + 4
     assert sent < tokens / 10
+
+
+def test_status_line_shows_cached_tokens_and_savings(emu, client, panels):
+    panel = panels("t-cache", client=client)
+    ask(panel, "Tell me a long story about prompt caching, please.")
+    result = ask(panel, "And a follow-up")
+    heads = [r.headers.get("x-grok-conv-id") for r in emu.chat_requests[-2:]]
+    assert heads[0] and heads[0] == heads[1]
+    assert result.usage.cached > 0
+    assert f"{result.usage.cached:,} cached, saved $" in panel.status
+
+
+def test_reasoning_control_offers_the_models_levels(emu, client, panels):
+    from grok_jupyter.client._catalog import get_catalog
+
+    catalog = get_catalog()
+    panel = panels("t-effort", client=client, model="grok-4.6")
+    offered = [v for _, v in panel.effort_dropdown.options if v]
+    assert offered == list(catalog.accepted_efforts("grok-4.6")) and "xhigh" in offered
+    assert panel.effort_dropdown.layout.display != "none"
+    panel.effort_dropdown.value = "xhigh"
+    ask(panel, "Think hard.")
+    assert emu.chat_requests[-1].body["reasoning_effort"] == "xhigh"
+    # A model that takes no reasoning effort: the control is hidden and nothing is sent.
+    panel.model = "grok-4.20-0309-non-reasoning"
+    assert catalog.accepted_efforts(panel.model) == ()
+    assert panel.effort_dropdown.layout.display == "none"
+    ask(panel, "Quick answer.")
+    assert "reasoning_effort" not in emu.chat_requests[-1].body

@@ -168,15 +168,16 @@ def test_an_unknown_model_is_sent_with_a_warning_and_the_404_is_typed(client, em
 
 VALUES = {"presence_penalty": 0.5, "frequency_penalty": 0.5, "stop": ["END"],
           "reasoning_effort": "low", "temperature": 0.5, "top_p": 0.5, "logprobs": True}
+# Only [V] rejections are refused before sending (COMMON.md; xai-api-2026.md §4.3).
 REJECTED = [
     (info.id, param)
-    for info in get_catalog().chat_models()
-    for param in sorted(info.rejected_parameters)
+    for info in get_catalog().current_models("chat")
+    for param in sorted(info.verified_rejected_parameters)
 ]
 
 
 def test_the_catalogue_has_rejected_parameters_to_check():
-    assert len(REJECTED) >= 10 and {p for _, p in REJECTED} <= set(VALUES)
+    assert len(REJECTED) >= 3 and {p for _, p in REJECTED} <= set(VALUES)
 
 
 @pytest.mark.timeout(30)
@@ -193,7 +194,7 @@ def test_a_parameter_the_model_rejects_is_never_sent(model, param, client, emu):
 
 @pytest.mark.timeout(30)
 def test_a_prompt_over_the_context_window_is_never_sent(client, emu):
-    info = get_catalog().resolve("grok-2-vision-1212")
+    info = get_catalog().resolve("grok-4.5")  # a [V] window (500k)
     prompt = "word " * (info.context_window + 1000)
     with pytest.raises(ContextWindowExceededError) as exc:
         client.chat(prompt, model=info.id)
@@ -231,8 +232,8 @@ def run_cell(magic, capsys, line: str, body: str) -> str:
         ("--max-steps 0", "--max-steps must be at least 1"),
         ("-o 1answer", "-o/--output 1answer: not a valid Python variable name"),
         ("-m grok-99-imaginary", "unknown model 'grok-99-imaginary'"),
-        ("-m grok-3-mini --reasoning-effort extreme", "reasoning_effort='extreme'"),
-        ("-m grok-3-mini -t 0.5 --reasoning-effort low -s x --schema nope", "--schema nope"),
+        ("-m grok-4.20 --reasoning-effort extreme", "invalid choice: 'extreme'"),
+        ("-m grok-4.3 -t 0.5 --reasoning-effort low -s x --schema nope", "--schema nope"),
         ("--image /no/such/dir/photo.png", "no such file"),
         ("--image not_defined_anywhere", "no variable or file named 'not_defined_anywhere'"),
         ("--tools not_defined_anywhere", "no function named 'not_defined_anywhere'"),
@@ -250,16 +251,16 @@ def test_bad_magic_options_give_one_clear_line_and_send_nothing(line, words, mag
 
 @pytest.mark.timeout(30)
 def test_a_magic_prompt_over_the_context_window_says_how_to_fix_it(magic, capsys, emu):
-    message = run_cell(magic, capsys, "-m grok-2-vision-1212", "word " * 40_000)
+    message = run_cell(magic, capsys, "-m grok-4.5", "word " * 480_000)
     assert "context window" in message and "shorten the prompt" in message.lower()
     assert emu.requests == []
 
 
 @pytest.mark.timeout(30)
 def test_a_rejected_parameter_in_the_magic_says_what_to_drop(magic, capsys, emu):
-    message = run_cell(magic, capsys, "-m grok-4-0709 --reasoning-effort high", "Hi")
-    assert "does not accept the parameter 'reasoning_effort'" in message
-    assert "Drop that option or pick another model with -m" in message
+    message = run_cell(magic, capsys, "-m grok-4.20 --reasoning-effort high", "Hi")
+    assert "grok-4.20 refuses it" in message and "takes no reasoning effort" in message
+    assert "drop --reasoning-effort" in message
     assert emu.requests == []
 
 

@@ -63,8 +63,8 @@ def test_the_key_appears_nowhere_a_user_or_a_log_can_see(emu, monkeypatch, caplo
         get_ledger,
         set_client,
     )
-    from grok_jupyter.notebook.conversation import get_conversation
     from grok_jupyter.magic import GrokMagics
+    from grok_jupyter.notebook.conversation import get_conversation
     from grok_jupyter.panel.widget import ChatPanel
     from langchain_grok import ChatGrok
     from tests.reliability.reliability_helpers import RecordingPublisher

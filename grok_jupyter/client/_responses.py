@@ -1,0 +1,302 @@
+"""The Responses API: ``client.responses`` (``/v1/responses``, xai-api-2026.md §2).
+
+``create`` returns a typed ``Response``; ``stream`` a ``ResponseStream`` of
+typed events with an ``accumulator``; ``retrieve`` and ``delete`` reach stored
+responses. Same transport, retries, typed errors and ledger as chat: a POST
+is retried only where chat's would be, and a stream never after its first
+event reached the caller. One ledger record per finished call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from ._base import now
+from ._errors import InvalidRequestError
+from ._http import httpx
+from ._resource import AsyncResource, SyncResource
+from ._responses_accumulator import ResponseAccumulator
+from ._responses_request import build_body, response_record
+from ._responses_stream import AsyncResponseStream, ResponseStream
+from ._responses_stream import _ResponseStreamState as _State
+from ._responses_types import DeletedResponse, Response
+
+PATH = "/responses"
+_parse_response_json = Response.__pydantic_validator__.validate_json
+_parse_deleted_json = DeletedResponse.__pydantic_validator__.validate_json
+
+
+def response_of(response: httpx.Response) -> Response:
+    return _parse_response_json(response.content)
+
+
+def deleted_of(response: httpx.Response) -> DeletedResponse:
+    return _parse_deleted_json(response.content)
+
+
+def _item_path(response_id: str) -> str:
+    if not isinstance(response_id, str) or not response_id.strip():
+        raise InvalidRequestError(f"response_id must be a non-empty string, not {response_id!r}.")
+    return f"{PATH}/{quote(response_id, safe='')}"
+
+
+def _fields(
+    instructions: str | None,
+    tools: list[Any] | None,
+    tool_choice: Any,
+    previous_response_id: str | None,
+    store: bool | None,
+    include: list[str] | None,
+    max_output_tokens: int | None,
+    reasoning: dict[str, Any] | None,
+    text: dict[str, Any] | None,
+    prompt_cache_key: str | None,
+    service_tier: str | None,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "instructions": instructions,
+        "tools": tools,
+        "tool_choice": tool_choice,
+        "previous_response_id": previous_response_id,
+        "store": store,
+        "include": include,
+        "max_output_tokens": max_output_tokens,
+        "reasoning": reasoning,
+        "text": text,
+        "prompt_cache_key": prompt_cache_key,
+        "service_tier": service_tier,
+        **extra,
+    }
+
+
+def _recorder(client: Any, model: str, source: str) -> Any:
+    def on_finish(acc: ResponseAccumulator, latency_s: float, ttft_s: float | None) -> None:
+        output = acc.response.output if acc.finished and acc.response is not None else []
+        output = output or [*acc.server_tool_calls.values(), *acc.function_calls.values()]
+        response_record(
+            client,
+            acc.model or model,
+            acc.usage,
+            output,
+            source=source,
+            latency_s=latency_s,
+            ttft_s=ttft_s,
+            request_id=acc.id,
+        )
+
+    return on_finish
+
+
+class Responses(SyncResource):
+    """``client.responses`` of a ``GrokClient``."""
+
+    def create(
+        self,
+        input: Any,
+        *,
+        model: str | None = None,
+        instructions: str | None = None,
+        tools: list[Any] | None = None,
+        tool_choice: Any = None,
+        previous_response_id: str | None = None,
+        store: bool | None = None,
+        include: list[str] | None = None,
+        max_output_tokens: int | None = None,
+        reasoning: dict[str, Any] | None = None,
+        reasoning_effort: str | None = None,
+        text: dict[str, Any] | None = None,
+        prompt_cache_key: str | None = None,
+        service_tier: str | None = None,
+        source: str = "client",
+        headers: dict[str, str] | None = None,
+        deadline: float | None = None,
+        **extra: Any,
+    ) -> Response:
+        """One Responses call. ``input``: a string, or items (messages with
+        ``input_text`` / ``input_image`` / ``input_file`` parts, ``function_call``,
+        ``function_call_output``; typed models or plain dicts). ``reasoning_effort``
+        is shorthand for ``reasoning={"effort": ...}``; ``extra`` is sent as given."""
+        client = self._client
+        clock = client._clock(deadline)
+        fields = _fields(
+            instructions, tools, tool_choice, previous_response_id, store, include,
+            max_output_tokens, reasoning, text, prompt_cache_key, service_tier, extra,
+        )  # fmt: skip
+        body = build_body(client, input, model, fields, reasoning_effort=reasoning_effort)
+        started = now()
+        result: Response = self._send(
+            "POST", PATH, response_of, body=body, headers=headers, clock=clock
+        )
+        response_record(
+            client,
+            result.model or body["model"],
+            result.usage,
+            result.output,
+            source=source,
+            latency_s=now() - started,
+            request_id=result.id,
+        )
+        return result
+
+    def stream(
+        self,
+        input: Any,
+        *,
+        model: str | None = None,
+        instructions: str | None = None,
+        tools: list[Any] | None = None,
+        tool_choice: Any = None,
+        previous_response_id: str | None = None,
+        store: bool | None = None,
+        include: list[str] | None = None,
+        max_output_tokens: int | None = None,
+        reasoning: dict[str, Any] | None = None,
+        reasoning_effort: str | None = None,
+        text: dict[str, Any] | None = None,
+        prompt_cache_key: str | None = None,
+        service_tier: str | None = None,
+        source: str = "client",
+        headers: dict[str, str] | None = None,
+        deadline: float | None = None,
+        **extra: Any,
+    ) -> ResponseStream:
+        """A streamed call: iterate the ``ResponseStream`` for typed events;
+        ``.accumulator`` adds them up and ``.final()`` returns the ``Response``."""
+        client = self._client
+        clock = client._clock(deadline)
+        fields = _fields(
+            instructions, tools, tool_choice, previous_response_id, store, include,
+            max_output_tokens, reasoning, text, prompt_cache_key, service_tier, extra,
+        )  # fmt: skip
+        body = build_body(
+            client, input, model, fields, reasoning_effort=reasoning_effort, stream=True
+        )
+        started = now()
+        response = self._send("POST", PATH, body=body, headers=headers, clock=clock)
+        return ResponseStream(
+            _State(
+                response,
+                started=started,
+                api_key=client.settings.api_key,
+                on_finish=_recorder(client, body["model"], source),
+                clock=clock,
+            )
+        )
+
+    def retrieve(self, response_id: str, *, deadline: float | None = None) -> Response:
+        """A stored response (kept 30 days unless sent with ``store=False``)."""
+        clock = self._client._clock(deadline)
+        return self._send("GET", _item_path(response_id), response_of, idempotent=True, clock=clock)
+
+    def delete(self, response_id: str, *, deadline: float | None = None) -> DeletedResponse:
+        clock = self._client._clock(deadline)
+        path = _item_path(response_id)
+        return self._send("DELETE", path, deleted_of, idempotent=True, clock=clock)
+
+
+class AsyncResponses(AsyncResource):
+    """``client.responses`` of an ``AsyncGrokClient``, method for method the same."""
+
+    async def create(
+        self,
+        input: Any,
+        *,
+        model: str | None = None,
+        instructions: str | None = None,
+        tools: list[Any] | None = None,
+        tool_choice: Any = None,
+        previous_response_id: str | None = None,
+        store: bool | None = None,
+        include: list[str] | None = None,
+        max_output_tokens: int | None = None,
+        reasoning: dict[str, Any] | None = None,
+        reasoning_effort: str | None = None,
+        text: dict[str, Any] | None = None,
+        prompt_cache_key: str | None = None,
+        service_tier: str | None = None,
+        source: str = "client",
+        headers: dict[str, str] | None = None,
+        deadline: float | None = None,
+        **extra: Any,
+    ) -> Response:
+        client = self._client
+        clock = client._clock(deadline)
+        fields = _fields(
+            instructions, tools, tool_choice, previous_response_id, store, include,
+            max_output_tokens, reasoning, text, prompt_cache_key, service_tier, extra,
+        )  # fmt: skip
+        body = build_body(client, input, model, fields, reasoning_effort=reasoning_effort)
+        started = now()
+        result: Response = await self._send(
+            "POST", PATH, response_of, body=body, headers=headers, clock=clock
+        )
+        response_record(
+            client,
+            result.model or body["model"],
+            result.usage,
+            result.output,
+            source=source,
+            latency_s=now() - started,
+            request_id=result.id,
+        )
+        return result
+
+    def stream(
+        self,
+        input: Any,
+        *,
+        model: str | None = None,
+        instructions: str | None = None,
+        tools: list[Any] | None = None,
+        tool_choice: Any = None,
+        previous_response_id: str | None = None,
+        store: bool | None = None,
+        include: list[str] | None = None,
+        max_output_tokens: int | None = None,
+        reasoning: dict[str, Any] | None = None,
+        reasoning_effort: str | None = None,
+        text: dict[str, Any] | None = None,
+        prompt_cache_key: str | None = None,
+        service_tier: str | None = None,
+        source: str = "client",
+        headers: dict[str, str] | None = None,
+        deadline: float | None = None,
+        **extra: Any,
+    ) -> AsyncResponseStream:
+        """Checked now; the request goes out at ``await``, ``async with`` or ``async for``."""
+        client = self._client
+        client._clock(deadline)  # a bad deadline fails here, not later
+        fields = _fields(
+            instructions, tools, tool_choice, previous_response_id, store, include,
+            max_output_tokens, reasoning, text, prompt_cache_key, service_tier, extra,
+        )  # fmt: skip
+        body = build_body(
+            client, input, model, fields, reasoning_effort=reasoning_effort, stream=True
+        )
+        prepared = client._prepare(body, headers)  # a missing key fails here, not later
+
+        async def start() -> _State:
+            clock = client._clock(deadline)
+            started = now()
+            response = await self._send("POST", PATH, prepared=prepared, clock=clock)
+            return _State(
+                response,
+                started=started,
+                api_key=client.settings.api_key,
+                on_finish=_recorder(client, body["model"], source),
+                clock=clock,
+            )
+
+        return AsyncResponseStream(start)
+
+    async def retrieve(self, response_id: str, *, deadline: float | None = None) -> Response:
+        clock = self._client._clock(deadline)
+        path = _item_path(response_id)
+        return await self._send("GET", path, response_of, idempotent=True, clock=clock)
+
+    async def delete(self, response_id: str, *, deadline: float | None = None) -> DeletedResponse:
+        clock = self._client._clock(deadline)
+        path = _item_path(response_id)
+        return await self._send("DELETE", path, deleted_of, idempotent=True, clock=clock)

@@ -1,0 +1,255 @@
+"""The send loop of each client: one attempt after another, until an answer or a give-up.
+
+``SyncTransport`` and ``AsyncTransport`` mirror each other line for line; the
+policy (what is retried, how long to wait, the call's deadline) is in
+``_retry.py`` and the reading of answers in ``_reading.py``. Each transport
+owns its connection pool and builds it on first use, so a client can be made
+(or unpickled) without opening anything; the async one keeps a pool per event
+loop (``_loops.py``).
+
+Locals here never hold the key in clear: headers are an ``httpx2.Headers``,
+whose repr shows ``[secure]`` for ``Authorization``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._errors import GrokError
+from ._http import httpx
+from ._loops import LoopPools
+from ._reading import answer, aread_body, body_error, is_event_stream, read_body
+from ._retry import CallClock, backoff_delay, forget_locals, should_retry, transport_error
+
+if TYPE_CHECKING:
+    from ._base import BaseGrokClient
+
+T = TypeVar("T")
+logger = logging.getLogger("grok_jupyter.client")
+
+_LIMITS = httpx.Limits(max_connections=128, max_keepalive_connections=64, keepalive_expiry=30.0)
+
+
+class _TransportBase:
+    def __init__(self, client: BaseGrokClient, http_client: Any = None) -> None:
+        self._client = client
+        self._user_http = http_client  # given by the user: used as is, never closed
+
+    def _next_delay(
+        self, attempt: int, error: GrokError, retry: bool, clock: CallClock
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up with ``error``."""
+        client = self._client
+        if not retry or attempt >= client.settings.max_retries:
+            return None
+        delay = backoff_delay(
+            attempt, error, base=client.retry_backoff, cap=client.retry_backoff_max
+        )
+        return delay if clock.may_wait(delay) else None
+
+    def _log_retry(
+        self, method: str, path: str, attempt: int, delay: float, error: GrokError
+    ) -> None:
+        logger.debug(
+            "%s %s failed (%s: %s); retry %d/%d in %.3fs",
+            method,
+            path,
+            type(error).__name__,
+            error.message,
+            attempt + 1,
+            self._client.settings.max_retries,
+            delay,
+        )
+
+    def _transport_error(
+        self, exc: Exception, idempotent: bool, clock: CallClock
+    ) -> tuple[GrokError, bool]:
+        settings = self._client.settings
+        return transport_error(
+            exc,
+            idempotent=idempotent,
+            base_url=settings.base_url,
+            api_key=settings.api_key,
+            clock=clock,
+        )
+
+    def _new_pool(self, cls: Any) -> Any:
+        return cls(timeout=self._client.settings.timeout, limits=_LIMITS)
+
+
+class SyncTransport(_TransportBase):
+    """Sends on one ``httpx2.Client``, built at the first request."""
+
+    def __init__(self, client: BaseGrokClient, http_client: httpx.Client | None = None) -> None:
+        super().__init__(client, http_client)
+        self._pool: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._user_http is not None:
+            return self._user_http
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = self._new_pool(httpx.Client)
+                pool = self._pool
+        return pool
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[httpx.Response], T] | None,
+        *,
+        content: bytes | None,
+        headers: httpx.Headers,
+        idempotent: bool,
+        clock: CallClock,
+    ) -> Any:
+        """With ``parse``: the parsed 2xx answer. Without: the open 2xx response of
+        a stream, headers checked, body unread."""
+        settings = self._client.settings
+        url = settings.base_url + path
+        attempt = 0
+        while True:
+            if clock.expired():
+                raise clock.exceeded(f"{method} {path}")
+            http = self.http
+            timeout = clock.timeout(settings.timeout)
+            request = http.build_request(
+                method, url, content=content, headers=headers, timeout=timeout
+            )
+            logger.debug("%s %s (attempt %d)", method, path, attempt + 1)
+            cause: Exception | None = None
+            try:
+                # Always streamed: the status arrives first, so a break in the body is
+                # told apart from a server that never answered (and is not retried).
+                response = http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                error, retry = self._transport_error(exc, idempotent, clock)
+                cause = exc
+            else:
+                logger.debug("%s %s -> %d", method, path, response.status_code)
+                if response.status_code < 400 and parse is None and is_event_stream(response):
+                    return response
+                try:
+                    read_body(response, clock)
+                except (httpx.TransportError, httpx.StreamError) as exc:
+                    response.close()
+                    error, retry = body_error(
+                        response, exc, api_key=settings.api_key, clock=clock
+                    )
+                    cause = exc
+                else:
+                    try:
+                        return answer(response, parse, settings.api_key)
+                    except GrokError as exc:
+                        error, retry = exc, should_retry(exc)
+            delay = self._next_delay(attempt, error, retry, clock)
+            if delay is None:
+                forget_locals(cause)
+                raise error from cause
+            self._log_retry(method, path, attempt, delay, error)
+            time.sleep(delay)
+            clock.waited += delay
+            attempt += 1
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+
+
+class AsyncTransport(_TransportBase):
+    """Sends on the ``httpx2.AsyncClient`` of the running event loop."""
+
+    def __init__(
+        self, client: BaseGrokClient, http_client: httpx.AsyncClient | None = None
+    ) -> None:
+        super().__init__(client, http_client)
+        self._pools = LoopPools(lambda: self._new_pool(httpx.AsyncClient))
+
+    @property
+    def http(self) -> httpx.AsyncClient | None:
+        """The pool of the running loop (else the newest); None before the first request."""
+        if self._user_http is not None:
+            return self._user_http
+        return self._pools.peek()
+
+    async def _http(self) -> httpx.AsyncClient:
+        if self._user_http is not None:
+            return self._user_http
+        return await self._pools.get()
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[httpx.Response], T] | None,
+        *,
+        content: bytes | None,
+        headers: httpx.Headers,
+        idempotent: bool,
+        clock: CallClock,
+    ) -> Any:
+        import asyncio
+
+        settings = self._client.settings
+        url = settings.base_url + path
+        attempt = 0
+        while True:
+            if clock.expired():
+                raise clock.exceeded(f"{method} {path}")
+            http = await self._http()
+            timeout = clock.timeout(settings.timeout)
+            request = http.build_request(
+                method, url, content=content, headers=headers, timeout=timeout
+            )
+            logger.debug("%s %s (attempt %d)", method, path, attempt + 1)
+            cause: Exception | None = None
+            try:
+                response = await http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                error, retry = self._transport_error(exc, idempotent, clock)
+                cause = exc
+            else:
+                logger.debug("%s %s -> %d", method, path, response.status_code)
+                if response.status_code < 400 and parse is None and is_event_stream(response):
+                    return response
+                try:
+                    await aread_body(response, clock)
+                except (httpx.TransportError, httpx.StreamError) as exc:
+                    await response.aclose()
+                    error, retry = body_error(
+                        response, exc, api_key=settings.api_key, clock=clock
+                    )
+                    cause = exc
+                else:
+                    try:
+                        return answer(response, parse, settings.api_key)
+                    except GrokError as exc:
+                        error, retry = exc, should_retry(exc)
+            delay = self._next_delay(attempt, error, retry, clock)
+            if delay is None:
+                forget_locals(cause)
+                raise error from cause
+            self._log_retry(method, path, attempt, delay, error)
+            await asyncio.sleep(delay)
+            clock.waited += delay
+            attempt += 1
+
+    @property
+    def pool_count(self) -> int:
+        """How many event loops have a pool open (for tests and diagnostics)."""
+        return len(self._pools)
+
+    async def aclose(self) -> None:
+        await self._pools.aclose()
+

@@ -1,0 +1,96 @@
+"""The HTTP layer: a Starlette app serving the xAI REST API on top of the responder.
+
+One module per endpoint family: ``chat``, ``deferred``, ``models``, ``images``,
+``tokenize``, ``account`` and the test controls in ``admin``. ``pipeline`` is
+the common path every ``/v1`` request takes (see there); ``wire`` and
+``faults`` build the responses Starlette cannot. New families (files,
+batches, ...) join as their own module plus a line in ``create_app``.
+Admin routes live under ``/_emulator/`` and are not recorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
+
+from ...client._catalog import Catalog, get_catalog
+from .. import _responses
+from .._state import EmulatorState
+from . import account, admin, chat, deferred, images, models, tokenize
+from .pipeline import Call, api, not_found
+from .wire import RAW_SEND, EventStream
+
+# Older names, still imported by sibling modules (``_responses``).
+_Call = Call
+_EventStream = EventStream
+_api = api
+
+__all__ = ["create_app"]
+
+
+class _EmulatorApp(Starlette):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Keep the server's own ``send``: the disconnect and cut faults reach its transport.
+        scope[RAW_SEND] = send
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request_id = str(uuid.uuid4()).encode()
+
+        async def send_with_id(message: Message) -> None:
+            # Every reply carries an x-request-id, as the real API's do.
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                if not any(k.lower() == b"x-request-id" for k, _ in headers):
+                    headers.append((b"x-request-id", request_id))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await super().__call__(scope, receive, send_with_id)
+
+
+_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def create_app(state: EmulatorState | None = None, *, catalog: Catalog | None = None) -> Starlette:
+    """The emulator as an ASGI app. ``serve()`` runs it; mount it yourself to embed it."""
+    routes = [
+        Route("/v1/chat/completions", api(chat.chat_completions), methods=["POST"]),
+        Route(
+            "/v1/chat/deferred-completion/{request_id}",
+            api(deferred.deferred_completion),
+            methods=["GET"],
+        ),
+        Route("/v1/models", api(models.list_models), methods=["GET"]),
+        Route("/v1/models/{model_id:path}", api(models.get_model), methods=["GET"]),
+        Route("/v1/language-models", api(models.list_language_models), methods=["GET"]),
+        Route(
+            "/v1/language-models/{model_id:path}",
+            api(models.get_language_model),
+            methods=["GET"],
+        ),
+        Route("/v1/image-generation-models", api(models.list_image_models), methods=["GET"]),
+        Route(
+            "/v1/image-generation-models/{model_id:path}",
+            api(models.get_image_model),
+            methods=["GET"],
+        ),
+        Route("/v1/tokenize-text", api(tokenize.tokenize_text), methods=["POST"]),
+        Route("/v1/api-key", api(account.api_key_info), methods=["GET"]),
+        Route("/v1/images/generations", api(images.generate_images), methods=["POST"]),
+        *(Route(path, api(h), methods=m) for path, h, m in _responses.ROUTES),
+        Route("/_emulator/faults", admin.admin_faults, methods=["POST"]),
+        Route("/_emulator/faults", admin.admin_fault_names, methods=["GET"]),
+        Route("/_emulator/requests", admin.admin_requests, methods=["GET"]),
+        Route("/_emulator/reset", admin.admin_reset, methods=["POST"]),
+        Route("/_emulator/limits", admin.admin_limits, methods=["POST"]),
+        Route("/_emulator/images/{name}", images.served_image, methods=["GET"]),
+        Route("/{path:path}", api(not_found), methods=_ALL_METHODS),
+    ]
+    app = _EmulatorApp(routes=routes)
+    app.state.emulator = state if state is not None else EmulatorState()
+    app.state.catalog = catalog if catalog is not None else get_catalog()
+    return app

@@ -1,0 +1,41 @@
+"""The test controls under ``/_emulator/`` (not recorded, no key needed)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .._faults import FAULTS, Fault
+from .._state import EmulatorState
+
+
+async def admin_faults(request: Request) -> Response:
+    state: EmulatorState = request.app.state.emulator
+    try:
+        spec = await request.json()
+        params = dict(spec.get("params") or {})
+        params.update({k: v for k, v in spec.items() if k not in ("fault", "times", "params")})
+        state.inject(Fault(spec["fault"], params), int(spec.get("times", 1)))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return JSONResponse({"error": f"bad fault specification: {exc}"}, 400)
+    return JSONResponse({"queued": spec["fault"], "times": int(spec.get("times", 1))})
+
+
+async def admin_requests(request: Request) -> Response:
+    state: EmulatorState = request.app.state.emulator
+    return JSONResponse([r.to_json() for r in state.requests])
+
+
+async def admin_reset(request: Request) -> Response:
+    request.app.state.emulator.reset()
+    return JSONResponse({"reset": True})
+
+
+async def admin_limits(request: Request) -> Response:
+    spec = await request.json()
+    request.app.state.emulator.set_limits(rpm=spec.get("rpm"), tpm=spec.get("tpm"))
+    return JSONResponse({"rpm": spec.get("rpm"), "tpm": spec.get("tpm")})
+
+
+async def admin_fault_names(request: Request) -> Response:
+    return JSONResponse({"faults": FAULTS})

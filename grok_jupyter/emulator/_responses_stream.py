@@ -1,0 +1,167 @@
+"""The SSE events of a streamed response, in the order of shared/xai-api-2026.md section 2.5.
+
+Built from the finished response object: ``response.created`` and
+``response.in_progress`` carry it with ``output: []`` and no usage; each output
+item opens, streams and closes; annotations follow the text deltas and come
+before ``output_text.done``; ``response.completed`` carries everything.
+``sequence_number`` counts from 0 without gaps.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..client._tokens import split_tokens
+
+
+def _reasoning(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
+    rid, text = item["id"], item["summary"][0]["text"] if item["summary"] else ""
+    where = {"item_id": rid, "output_index": i, "summary_index": 0}
+    events = [
+        {
+            "type": "response.output_item.added",
+            "item": {**item, "summary": [], "status": "in_progress"},
+            "output_index": i,
+        },
+        {
+            "type": "response.reasoning_summary_part.added",
+            **where,
+            "part": {"text": "", "type": "summary_text"},
+        },
+    ]
+    events += [
+        {"type": "response.reasoning_summary_text.delta", "delta": t, **where}
+        for t in split_tokens(text)
+    ]
+    events += [
+        {"type": "response.reasoning_summary_text.done", **where, "text": text},
+        {
+            "type": "response.reasoning_summary_part.done",
+            **where,
+            "part": {"text": text, "type": "summary_text"},
+        },
+    ]
+    return events
+
+
+def _web_search(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
+    where = {"item_id": item["id"], "output_index": i}
+    return [
+        {
+            "type": "response.output_item.added",
+            "item": {**item, "status": "in_progress"},
+            "output_index": i,
+        },
+        *(
+            {"type": f"response.web_search_call.{s}", **where}
+            for s in ("in_progress", "searching", "completed")
+        ),
+    ]
+
+
+def _custom_tool(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
+    where = {"item_id": item["id"], "output_index": i}
+    return [
+        {
+            "type": "response.output_item.added",
+            "item": {**item, "input": "", "status": "in_progress"},
+            "output_index": i,
+        },
+        {"type": "response.custom_tool_call_input.delta", "delta": item["input"], **where},
+        {"type": "response.custom_tool_call_input.done", "input": item["input"], **where},
+    ]
+
+
+def _function_call(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
+    where = {"item_id": item["id"], "output_index": i}
+    args = item["arguments"]
+    return [
+        {
+            "type": "response.output_item.added",
+            "item": {**item, "arguments": "", "status": "in_progress"},
+            "output_index": i,
+        },
+        # The whole arguments in one delta, as chat sends tool calls whole [U].
+        {"type": "response.function_call_arguments.delta", "delta": args, **where},
+        {
+            "type": "response.function_call_arguments.done",
+            "name": item["name"],
+            "arguments": args,
+            **where,
+        },
+    ]
+
+
+def _message(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
+    part = item["content"][0]
+    text = part["text"]
+    where = {"content_index": 0, "item_id": item["id"], "output_index": i}
+    empty = {"type": "output_text", "text": "", "logprobs": [], "annotations": []}
+    events = [
+        {
+            "type": "response.output_item.added",
+            "item": {**item, "content": [], "status": "in_progress"},
+            "output_index": i,
+        },
+        {"type": "response.content_part.added", **where, "part": empty},
+    ]
+    events += [
+        {"type": "response.output_text.delta", **where, "delta": t, "logprobs": []}
+        for t in split_tokens(text)
+    ]
+    events += [
+        {
+            "type": "response.output_text.annotation.added",
+            "annotation": a,
+            "annotation_index": n,
+            **where,
+        }
+        for n, a in enumerate(part["annotations"])
+    ]
+    events += [
+        {"type": "response.output_text.done", **where, "text": text, "logprobs": []},
+        {"type": "response.content_part.done", **where, "part": part},
+    ]
+    return events
+
+
+_ITEM_EVENTS = {
+    "reasoning": _reasoning,
+    "web_search_call": _web_search,
+    "custom_tool_call": _custom_tool,
+    "function_call": _function_call,
+    # The recorded 2025-11 shape: born completed, no progress events [V].
+    "code_interpreter_call": lambda i, item: [
+        {"type": "response.output_item.added", "item": item, "output_index": i}
+    ],
+    "message": _message,
+}
+
+
+def stream_events(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every event of the stream, without sequence numbers."""
+    start = {k: v for k, v in response.items() if k != "usage"}
+    start.update(output=[], status="in_progress", completed_at=None, incomplete_details=None)
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": start},
+        {"type": "response.in_progress", "response": start},
+    ]
+    for i, item in enumerate(response["output"]):
+        events += _ITEM_EVENTS[item["type"]](i, item)
+        events.append({"type": "response.output_item.done", "item": item, "output_index": i})
+    final = "response.incomplete" if response["status"] == "incomplete" else "response.completed"
+    events.append({"type": final, "response": response})
+    return events
+
+
+def encode_events(events: list[dict[str, Any]]) -> list[bytes]:
+    """SSE ``data:`` lines, numbered from 0 (``event:`` lines are [U] and left out)."""
+    return [
+        b"data: "
+        + json.dumps(
+            {"sequence_number": n, **e}, ensure_ascii=False, separators=(",", ":")
+        ).encode()
+        + b"\n\n"
+        for n, e in enumerate(events)
+    ]

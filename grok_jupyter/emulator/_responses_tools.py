@@ -1,0 +1,143 @@
+"""Server-side web_search and x_search, run for real against the offline corpus.
+
+Output items follow shared/xai-api-2026.md section 3.2 in the 2025-12 format:
+``web_search_call`` items with ``action``, ``custom_tool_call`` items for X
+sub-tools. The answer quotes what each search found; each ``url_citation``
+points at a hit, and every hit contains the query's terms.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..client._tokens import count_tokens
+from ._code_interpreter import CodeResult, describe
+from ._search_corpus import Corpus, Hit, terms_of
+
+TICKS_PER_TOOL_CALL = 50_000_000  # $5 per 1k calls (section 3.3) = 0.005 USD = 5e7 ticks
+_DETAIL_KEYS = (
+    "web_search_calls",
+    "x_search_calls",
+    "code_interpreter_calls",
+    "file_search_calls",
+    "mcp_calls",
+    "document_search_calls",
+    "image_generation_calls",
+)
+
+
+@dataclass
+class ToolRun:
+    """What the server-side tools did in one response."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    answer: str = ""
+    urls: list[str] = field(default_factory=list)
+    details: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_DETAIL_KEYS, 0))
+    result_tokens: int = 0  # what the model read: billed as input
+
+    @property
+    def sub_tool_calls(self) -> int:
+        return len(self.items)
+
+    @property
+    def cost_ticks(self) -> int:
+        # Billed per usage-details counter (section 3.3 leaves which counter open [U]).
+        return sum(self.details.values()) * TICKS_PER_TOOL_CALL
+
+
+def _call_digits(response_id: str, n: int) -> str:
+    return f"{zlib.crc32(f'{response_id}|{n}'.encode()) % 100_000_000:08d}"
+
+
+def _x_query(terms: list[str], tool: dict[str, Any]) -> str:
+    query = " ".join(terms)
+    handles = [h.lstrip("@") for h in tool.get("allowed_x_handles") or []]
+    if handles:
+        query += " " + " OR ".join(f"from:{h}" for h in handles)
+    return query.strip()
+
+
+def _quote(n: int, hit: Hit, terms: list[str]) -> str:
+    doc = hit.doc
+    sentence = doc.best_sentence(terms)
+    if doc.handle:
+        return f'[{n}] @{doc.handle} on {doc.date}: "{sentence}" ({doc.url})'
+    dated = f", {doc.date}" if doc.date else ""
+    return f'[{n}] {doc.title}{dated}: "{sentence}" ({doc.url})'
+
+
+def run_tools(
+    tools: list[dict[str, Any]], query_text: str, corpus: Corpus, response_id: str
+) -> ToolRun:
+    run = ToolRun()
+    terms = terms_of(query_text)
+    lines: list[str] = []
+    for tool in tools:
+        digits = _call_digits(response_id, len(run.items))
+        if tool["type"] not in ("web_search", "x_search"):
+            continue  # code_interpreter runs apart (``add_code_run``)
+        if tool["type"] == "web_search":
+            hits = corpus.search_web(query_text, tool)
+            run.items.append(
+                {
+                    "type": "web_search_call",
+                    "id": f"ws_{response_id}_call_{digits}",
+                    "status": "completed",
+                    # Real 2025-12 items had query "" [V]; the emulator says what it searched.
+                    "action": {"type": "search", "query": " ".join(terms), "sources": []},
+                }
+            )
+            run.details["web_search_calls"] += 1
+            where, kind = "the web", "pages"
+        else:
+            hits = corpus.search_x(query_text, tool)
+            arguments: dict[str, Any] = {"query": _x_query(terms, tool), "limit": 20}
+            arguments["mode"] = "Latest"
+            for key in ("from_date", "to_date"):
+                if tool.get(key):
+                    arguments[key] = tool[key]
+            run.items.append(
+                {
+                    "type": "custom_tool_call",
+                    "id": f"ctc_{response_id}_xs_call_{digits}",
+                    "call_id": f"xs_call_{digits}",
+                    "name": "x_keyword_search",
+                    "input": json.dumps(arguments, ensure_ascii=False),
+                    "status": "completed",
+                }
+            )
+            run.details["x_search_calls"] += 1
+            where, kind = "X", "posts"
+        searched = " ".join(terms) or query_text.strip()
+        if not hits:
+            lines.append(f'I searched {where} for "{searched}" and found no {kind} that match.')
+            continue
+        lines.append(f'I searched {where} for "{searched}" and found {len(hits)} {kind}:')
+        for hit in hits:
+            if hit.doc.url not in run.urls:
+                run.urls.append(hit.doc.url)
+            lines.append(_quote(run.urls.index(hit.doc.url) + 1, hit, terms))
+            run.result_tokens += count_tokens(f"{hit.doc.title}\n{hit.doc.text}")
+    run.answer = "\n".join(lines)
+    return run
+
+
+def add_code_run(run: ToolRun, code: str, result: CodeResult, response_id: str) -> None:
+    """A code_interpreter call in the one recorded shape (2025-10, section 3.2); the
+    2025-12 shape is [U]. Like the real API, the item holds the code, not its output."""
+    run.items.append(
+        {
+            "type": "code_interpreter_call",
+            "id": f"fc_{response_id}_{len(run.items)}",
+            "name": "code_execution",
+            "arguments": json.dumps({"code": code}, ensure_ascii=False),
+            "call_id": "",
+            "status": "completed",
+        }
+    )
+    run.details["code_interpreter_calls"] += 1
+    run.answer = "\n".join(filter(None, [run.answer, describe(result)]))

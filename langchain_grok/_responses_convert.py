@@ -1,0 +1,249 @@
+"""Responses API answers -> LangChain messages (whole and streamed).
+
+Text goes in ``content``, ``function_call`` items become ``tool_calls``,
+``url_citation`` annotations become ``response_metadata["citations"]`` (and
+``citation`` annotations on v1 text blocks), and server-side tool items
+(``web_search_call``, ``custom_tool_call``, ``mcp_call``...) become v1
+``server_tool_call`` / ``server_tool_result`` blocks, or
+``additional_kwargs["server_tool_calls"]`` for the v0 output format.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
+from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+from grok_jupyter.client._responses_events import (
+    DeltaEvent,
+    OutputItemEvent,
+    ResponseEvent,
+    ResponseLifecycleEvent,
+)
+from grok_jupyter.client._responses_types import (
+    FunctionCallItem,
+    Response,
+    ResponseUsage,
+    ServerToolCall,
+)
+from langchain_grok._convert import PROVIDER
+
+Pricer = Callable[[Response], "float | None"]
+
+
+def usage_metadata(usage: ResponseUsage) -> UsageMetadata:
+    # Responses usage already counts reasoning inside output_tokens (§2.3).
+    return UsageMetadata(
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        total_tokens=usage.total_tokens or usage.input_tokens + usage.output_tokens,
+        input_token_details=InputTokenDetails(cache_read=usage.cached_tokens),
+        output_token_details=OutputTokenDetails(reasoning=usage.reasoning_tokens),
+    )
+
+
+def citation_urls(response: Response) -> list[str]:
+    return [c.url for c in response.citations]
+
+
+def _parsed_args(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        return {"input": raw}
+    return value if isinstance(value, dict) else {"input": value}
+
+
+def _tool_name(item: ServerToolCall) -> str:
+    if item.name:
+        return item.name
+    return item.type.removesuffix("_call")  # web_search_call -> web_search
+
+
+def server_tool_blocks(item: ServerToolCall) -> list[dict[str, Any]]:
+    """A server-side tool item as a v1 ``server_tool_call`` and ``server_tool_result``."""
+    call_id = item.call_id or item.id or ""
+    args = _parsed_args(item.arguments or item.input)
+    if not args and item.action:
+        args = dict(item.action)
+    call = {
+        "type": "server_tool_call",
+        "id": call_id,
+        "name": _tool_name(item),
+        "args": args,
+        "extras": {"item_type": item.type, "status": item.status},
+    }
+    if item.server_label:
+        call["extras"]["server_label"] = item.server_label
+    result: dict[str, Any] = {
+        "type": "server_tool_result",
+        "tool_call_id": call_id,
+        "status": "error" if item.error or item.status in ("failed", "incomplete") else "success",
+    }
+    if item.output is not None:
+        result["output"] = item.output
+    extras = dict(item.model_extra or {})  # e.g. ``outputs`` / ``results`` of other shapes
+    if item.error is not None:
+        extras["error"] = item.error
+    if extras:
+        result["extras"] = extras
+    return [call, result]
+
+
+def _tool_calls(calls: list[FunctionCallItem]) -> tuple[list[Any], list[Any]]:
+    good, bad = [], []
+    for call in calls:
+        raw = call.arguments or "{}"
+        try:
+            args = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            bad.append(invalid_tool_call(name=call.name, args=raw, id=call.call_id, error=str(exc)))
+            continue
+        if not isinstance(args, dict):
+            error = "arguments are not a JSON object"
+            bad.append(invalid_tool_call(name=call.name, args=raw, id=call.call_id, error=error))
+            continue
+        good.append(tool_call(name=call.name, args=args, id=call.call_id))
+    return good, bad
+
+
+def response_metadata(response: Response, cost: float | None) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "id": response.id,
+        "api": "responses",  # use_previous_response_id chains only from these
+        "model_name": response.model,
+        "model_provider": PROVIDER,
+        "status": response.status,
+        "finish_reason": "stop" if response.status == "completed" else response.status,
+        "cost_usd": cost,
+        "citations": citation_urls(response),
+    }
+    if response.usage is not None:
+        meta["num_server_side_tools_used"] = response.usage.num_server_side_tools_used
+    return meta
+
+
+def _v1_content(response: Response) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if response.reasoning_text:
+        blocks.append({"type": "reasoning", "reasoning": response.reasoning_text})
+    for item in response.server_tool_calls:
+        blocks.extend(server_tool_blocks(item))
+    text = response.output_text
+    if text:
+        block: dict[str, Any] = {"type": "text", "text": text}
+        notes = [_citation(a) for a in response.annotations if a.url]
+        if notes:
+            block["annotations"] = notes
+        blocks.append(block)
+    return blocks
+
+
+def _citation(annotation: Any) -> dict[str, Any]:
+    note: dict[str, Any] = {"type": "citation", "url": annotation.url}
+    for key in ("title", "start_index", "end_index"):
+        value = getattr(annotation, key)
+        if value is not None:
+            note[key] = value
+    return note
+
+
+def _extra(response: Response, v1: bool) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if response.reasoning_text and not v1:
+        extra["reasoning_content"] = response.reasoning_text
+    if response.server_tool_calls and not v1:
+        extra["server_tool_calls"] = [
+            item.model_dump(exclude_none=True) for item in response.server_tool_calls
+        ]
+    if response.citations:
+        extra["citations"] = citation_urls(response)
+    return extra
+
+
+def response_to_result(response: Response, cost: float | None, *, v1: bool) -> ChatResult:
+    good, bad = _tool_calls(response.function_calls)
+    message = AIMessage(
+        content=_v1_content(response) if v1 else response.output_text,  # type: ignore[arg-type]
+        additional_kwargs=_extra(response, v1),
+        tool_calls=good,
+        invalid_tool_calls=bad,
+        usage_metadata=usage_metadata(response.usage) if response.usage else None,
+        response_metadata=response_metadata(response, cost),
+        id=response.id,
+    )
+    llm_output = {"model_name": response.model, "id": response.id, "cost_usd": cost}
+    return ChatResult(generations=[ChatGeneration(message=message)], llm_output=llm_output)
+
+
+class ResponseChunkTranslator:
+    """One Responses stream's events -> ``ChatGenerationChunk``s.
+
+    Text deltas pass on as they arrive; a function call comes as one
+    tool-call chunk when its item is done; the completed response adds one
+    last chunk with usage, metadata, citations and server-side tool activity.
+    """
+
+    def __init__(self, price: Pricer, *, v1: bool) -> None:
+        self.price = price
+        self.v1 = v1
+        self.calls = 0
+
+    def add(self, event: ResponseEvent) -> list[ChatGenerationChunk]:
+        if isinstance(event, DeltaEvent) and event.type == "response.output_text.delta":
+            if not event.delta:
+                return []
+            content: Any = event.delta
+            if self.v1:
+                content = [{"type": "text", "text": event.delta, "index": "lc_text"}]
+            return [ChatGenerationChunk(message=AIMessageChunk(content=content), text=event.delta)]
+        if isinstance(event, OutputItemEvent) and event.type == "response.output_item.done":
+            item = event.item
+            if isinstance(item, FunctionCallItem):
+                chunk = tool_call_chunk(
+                    name=item.name, args=item.arguments, id=item.call_id, index=self.calls
+                )
+                self.calls += 1
+                message = AIMessageChunk(content=[] if self.v1 else "", tool_call_chunks=[chunk])
+                return [ChatGenerationChunk(message=message, text="")]
+            return []
+        if isinstance(event, ResponseLifecycleEvent) and event.type == "response.completed":
+            return [self._last(event.response)]
+        return []
+
+    def _last(self, response: Response) -> ChatGenerationChunk:
+        content: Any = ""
+        if self.v1:
+            content = []
+            if response.reasoning_text:
+                content.append(
+                    {
+                        "type": "reasoning",
+                        "reasoning": response.reasoning_text,
+                        "index": "lc_reasoning",
+                    }
+                )
+            for n, item in enumerate(response.server_tool_calls):
+                for block in server_tool_blocks(item):
+                    content.append({**block, "index": f"lc_tool_{n}_{block['type']}"})
+            notes = [_citation(a) for a in response.annotations if a.url]
+            if notes:  # merged onto the streamed text block (same index)
+                content.append(
+                    {"type": "text", "text": "", "annotations": notes, "index": "lc_text"}
+                )
+        message = AIMessageChunk(
+            content=content,
+            additional_kwargs=_extra(response, self.v1),
+            usage_metadata=usage_metadata(response.usage) if response.usage else None,
+            response_metadata=response_metadata(response, self.price(response)),
+            id=response.id,
+            chunk_position="last",
+        )
+        return ChatGenerationChunk(message=message, text="")
