@@ -8,8 +8,6 @@ imported when a cell first needs them.
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +24,8 @@ from traitlets import Bool, CaselessStrEnum, Float, Integer, TraitError, Unicode
 
 from .effort import REASONING_EFFORTS, checked_effort
 from .formats import FORMAT_HINTS, FORMATS, extract_code, load_json, validate_answer
-from .messages import explain, fail, footer, notes, one_line, stream_cut
+from .inputs import CellInputs
+from .messages import explain, fail, footer, notes, stream_cut
 from .shell import UserNamespace, cell_key, clean_warnings
 from .subcommands import SUBCOMMANDS, GrokSubcommands, check_var_name
 
@@ -73,7 +72,7 @@ def is_kernel(shell: Any) -> bool:
 
 
 @magics_class
-class GrokMagics(GrokSubcommands, Magics):
+class GrokMagics(GrokSubcommands, CellInputs, Magics):
     """The ``%%grok`` and ``%grok`` magics. Settings: ``%config GrokMagics``."""
 
     model = Unicode(
@@ -399,111 +398,6 @@ class GrokMagics(GrokSubcommands, Magics):
             self.shell.set_next_input(value, replace=False)
         if args.output:
             self._ns[args.output] = value
-
-    # --- checks ------------------------------------------------------------
-
-    def _model(self, name: str | None) -> str | None:
-        if not name:
-            return None
-        from ..client._catalog import get_catalog
-
-        catalog = get_catalog()
-        info = catalog.resolve(name)
-        if info is None:
-            import difflib
-
-            if name in catalog.retired_aliases:
-                raise fail(f"model {name!r} was retired; see %grok models for current ones.")
-            close = difflib.get_close_matches(name, catalog.names(), n=3)
-            hint = f" Did you mean {', '.join(close)}?" if close else ""
-            raise fail(f"unknown model {name!r}.{hint} See %grok models.")
-        if info.kind != "chat":
-            raise fail(f"{name!r} makes images; use %grok image PROMPT, or a chat model with -m.")
-        return name
-
-    def _system_text(self, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if value.isidentifier() and value in self._ns:
-            named = self._ns[value]
-            if not isinstance(named, str):
-                raise fail(f"-s {value}: the variable holds a {type(named).__name__}, not text.")
-            return named
-        return value
-
-    def _lookup(self, expr: str) -> Any:
-        from ..notebook.interpolate import is_missing, resolve_field
-
-        value = resolve_field(expr, self._ns)
-        return None if is_missing(value) else value
-
-    def _image(self, src: str) -> Any:
-        from ..client import image_part
-        from ..client._errors import InvalidRequestError
-
-        obj: Any
-        if re.match(r"^(https?|data):", src) or os.path.exists(os.path.expanduser(src)):
-            obj = os.path.expanduser(src) if not src.startswith(("http", "data:")) else src
-        else:
-            obj = self._lookup(src)
-            if obj is None:
-                if "/" not in src and "\\" not in src:
-                    raise fail(f"--image {src}: no variable or file named {src!r}.")
-                raise fail(f"--image {src}: no such file.")
-        try:
-            return image_part(obj)
-        except InvalidRequestError as exc:
-            raise fail(f"--image {src}: {one_line(exc)}") from None
-        except (TypeError, ValueError, OSError) as exc:
-            raise fail(f"--image {src}: {one_line(exc)}") from None
-
-    def _tools(self, spec: str | None) -> Any:
-        if not spec:
-            return None
-        from ..client._errors import InvalidRequestError
-        from ..notebook.tools import KernelTools
-
-        functions = []
-        for name in (n.strip() for n in spec.split(",")):
-            if not name:
-                continue
-            func = self._lookup(name)
-            if func is None:
-                raise fail(f"--tools: no function named {name!r} in the notebook.")
-            if not callable(func):
-                raise fail(f"--tools: {name!r} is a {type(func).__name__}, not a function.")
-            functions.append(func)
-        if not functions:
-            raise fail("--tools needs at least one function name, e.g. --tools f,g.")
-        try:
-            return KernelTools(functions)
-        except InvalidRequestError as exc:
-            raise fail(f"--tools: {one_line(exc)}") from None
-
-    def _schema(self, var: str | None) -> tuple[Any, dict[str, Any] | None]:
-        """(pydantic model or None, response_format) for ``--schema VAR``."""
-        if not var:
-            return None, None
-        obj = self._lookup(var)
-        if obj is None:
-            raise fail(f"--schema {var}: no variable named {var!r}.")
-        model = None
-        if isinstance(obj, type) and hasattr(obj, "model_json_schema"):
-            model = obj
-            schema, name = obj.model_json_schema(), obj.__name__
-        elif isinstance(obj, dict):
-            if isinstance(obj.get("schema"), dict):  # already {"name", "schema", "strict"}
-                schema, name = obj["schema"], str(obj.get("name") or var)
-            else:
-                schema, name = obj, str(obj.get("title") or var)
-        else:
-            raise fail(
-                f"--schema {var}: expected a pydantic model class or a JSON-schema dict, "
-                f"got a {type(obj).__name__}."
-            )
-        name = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64] or "answer"
-        spec = {"name": name, "schema": schema, "strict": True}
-        return model, {"type": "json_schema", "json_schema": spec}
 
     # --- output ------------------------------------------------------------
 

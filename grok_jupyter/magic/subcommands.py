@@ -46,8 +46,7 @@ class GrokSubcommands:
     model: str
     _ns: dict[str, Any]
 
-    def _model(self, name: str | None) -> str | None:  # pragma: no cover - GrokMagics's
-        raise NotImplementedError
+    _model: Any  # CellInputs._model: the model a name resolves to, checked
 
     def _display_mode(self) -> str:  # pragma: no cover - GrokMagics's
         raise NotImplementedError

@@ -20,7 +20,6 @@ attribute, so neither ``get_state()`` nor the saved notebook can hold it.
 
 from __future__ import annotations
 
-import base64
 import html
 import threading
 import weakref
@@ -37,6 +36,7 @@ from ..notebook.conversation import Conversation, get_conversation
 from ..notebook.tools import KernelTools
 from ..notebook.turn import StopSignal, TurnResult, run_turn
 from . import render
+from .attachments import PanelAttachments
 from .observer import PanelObserver, describe_error
 
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ChatPanel"]
 
-IMAGE_FORMATS = ("png", "jpeg")
 _LABEL = {"description_width": "initial"}
 
 
@@ -61,7 +60,7 @@ def _model_options(current: str | None) -> list[tuple[str, str]]:
 
 
 
-class ChatPanel(widgets.VBox):
+class ChatPanel(PanelAttachments, widgets.VBox):
     """A chat with Grok in the notebook, sharing ``get_conversation(conversation)`` with ``%%grok``.
 
     ``ChatPanel(conversation="default", model=None, system=None, tools=None, client=None,
@@ -446,52 +445,6 @@ class ChatPanel(widgets.VBox):
     def _hide_error(self) -> None:
         self.error.value = ""
         self._error_box.layout.display = "none"
-
-    # --- attachments --------------------------------------------------------------
-
-    def _files_uploaded(self, change: dict[str, Any]) -> None:
-        files = change["new"]
-        if not files:
-            return
-        from ..client._images import sniff_format
-
-        refused = []
-        for item in files:
-            data = bytes(item["content"])
-            if sniff_format(data) in IMAGE_FORMATS:
-                self._attachments.append((item["name"], data))
-            else:
-                refused.append(item["name"])
-        # The bytes live in the panel now; emptying the upload keeps them out of widget state twice.
-        self.upload.value = ()
-        if refused:
-            self._show_error(f"Only JPEG and PNG images can be sent; not {', '.join(refused)}.",
-                             retry=False)
-        self._render_previews()
-
-    def _render_previews(self) -> None:
-        boxes = []
-        for index, (name, data) in enumerate(self._attachments):
-            thumb = render.thumbnail_url(
-                "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-            )
-            alt = html.escape(name, quote=True)
-            image = widgets.HTML(f'<img class="grok-thumb" src="{thumb}" alt="{alt}">')
-            remove = widgets.Button(description="Remove", icon="times", tooltip=f"Remove {name}",
-                                    layout=widgets.Layout(width="96px"))
-            remove.on_click(lambda _, i=index: self._remove_attachment(i))
-            boxes.append(widgets.VBox([image, remove]))
-        old = self._previews.children
-        self._previews.children = boxes
-        for box in old:
-            for child in box.children:
-                child.close()
-            box.close()
-
-    def _remove_attachment(self, index: int) -> None:
-        if 0 <= index < len(self._attachments):
-            del self._attachments[index]
-            self._render_previews()
 
 
 def _cache_note(model: str | None, usage: Any) -> str:

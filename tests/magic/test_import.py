@@ -27,4 +27,10 @@ def test_load_ext_imports_almost_nothing() -> None:
              any(m.startswith(h + ".") for h in HEAVY)]
     assert heavy == []
     assert "grok_jupyter.magic" in new
-    assert len(new) < 12, new
+    # Ours: only the magic's own small modules (the layout splits it by concern); the
+    # time this costs is the %load_ext row in benchmarks/RESULTS.md.
+    ours = [m for m in new if m.startswith("grok_jupyter")]
+    assert all(m == "grok_jupyter" or m.startswith("grok_jupyter.magic") for m in ours), ours
+    assert len(ours) <= 10, ours
+    others = [m for m in new if not m.startswith("grok_jupyter")]
+    assert len(others) < 6, others
