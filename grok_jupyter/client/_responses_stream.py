@@ -10,7 +10,6 @@ call's deadline it is ``DeadlineExceededError``. The stream ends at
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -18,10 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ._errors import (
-    APITimeoutError,
-    DeadlineExceededError,
     GrokError,
-    StreamInterruptedError,
     scrub,
     status_error,
 )
@@ -29,8 +25,7 @@ from ._http import httpx
 from ._responses_accumulator import ResponseAccumulator
 from ._responses_events import DeltaEvent, ResponseEvent, event_adapter
 from ._responses_types import Response
-from ._retry import forget_locals
-from ._streaming import SSEDecoder
+from ._streaming import StreamStateBase, _StreamBase
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -44,8 +39,12 @@ _TEXT_DELTA_KEY = b'"response.output_text.delta"'
 _DONE = b"[DONE]"
 
 
-class _ResponseStreamState:
-    """Parsing, accounting and error shaping shared by the sync and async streams."""
+class _ResponseStreamState(StreamStateBase):
+    """A Responses stream's state: typed events into a ``ResponseAccumulator``."""
+
+    accumulator: ResponseAccumulator
+    unit = "event"
+    cut_message = "the connection closed before response.completed"
 
     def __init__(
         self,
@@ -56,21 +55,24 @@ class _ResponseStreamState:
         on_finish: Callable[[ResponseAccumulator, float, float | None], None] | None,
         clock: CallClock | None = None,
     ) -> None:
-        self.response = response
-        self.clock = clock
-        self.accumulator = ResponseAccumulator()
-        self.decoder = SSEDecoder()
-        self.started = started
-        self.ttft: float | None = None
-        self.done = False
-        self.closed = False
-        self._finished = False
-        self._api_key = api_key
-        self._on_finish = on_finish
+        super().__init__(response, ResponseAccumulator(), started=started, api_key=api_key,
+                         on_finish=on_finish, clock=clock)
 
-    @property
-    def request_id(self) -> str | None:
-        return self.response.headers.get("x-request-id")
+    def _count(self) -> int:
+        return self.accumulator.events
+
+    def _answer_chars(self) -> int:
+        return len(self.accumulator.text)
+
+    def _has_delivered(self) -> bool:
+        return bool(self.accumulator.events)
+
+    def _body_complete(self) -> bool:
+        return self.accumulator.finished
+
+    def _is_error_body(self, body: Any) -> bool:
+        # A bare {code, error} body; an ``error`` *event* has a "type" and is parsed.
+        return isinstance(body, dict) and "error" in body and "type" not in body
 
     def parse(self, data: bytes) -> ResponseEvent | None:
         """The event in ``data``; None for ``[DONE]``. Raises on a mid-stream failure."""
@@ -99,19 +101,6 @@ class _ResponseStreamState:
             self.done = True
         return event
 
-    def _bad_event(self, data: bytes) -> GrokError:
-        try:
-            body: Any = json.loads(data)
-        except ValueError:
-            body = None
-        if isinstance(body, dict) and "error" in body and "type" not in body:
-            err = status_error(200, body, api_key=self._api_key, request_id=self.request_id)
-            if not self.accumulator.events:
-                return err
-            return self.interrupted(f"the server sent an error mid-stream: {err.message}")
-        shown = scrub(data[:200].decode("utf-8", "replace"), self._api_key)
-        return self.interrupted(f"malformed stream event: {shown!r}")
-
     def failure(self) -> GrokError | None:
         """The error for an ``error`` event or ``response.failed`` (None otherwise)."""
         acc = self.accumulator
@@ -124,79 +113,8 @@ class _ResponseStreamState:
             return status_error(200, body, api_key=self._api_key, request_id=self.request_id)
         return self.interrupted(f"the server reported a failure: {scrub(message, self._api_key)}")
 
-    def interrupted(self, why: str) -> StreamInterruptedError:
-        acc = self.accumulator
-        return StreamInterruptedError(
-            f"The stream broke after {acc.events} event(s) ({why}); "
-            f"the partial answer ({len(acc.text)} chars) is in .partial",
-            partial=acc,  # type: ignore[arg-type]
-            request_id=self.request_id,
-        )
 
-    def begin(self) -> None:
-        if self.clock is not None:
-            self.clock.cap_reads(self.response.request)
-
-    def check_deadline(self) -> None:
-        if self.clock is not None and self.clock.expired():
-            raise self.deadline_exceeded()
-
-    def deadline_exceeded(self) -> DeadlineExceededError:
-        assert self.clock is not None
-        return self.clock.exceeded(
-            f"The stream (after {self.accumulator.events} event(s))",
-            partial=self.accumulator,  # type: ignore[arg-type]
-            request_id=self.request_id,
-        )
-
-    def broken(self, exc: Exception) -> GrokError:
-        forget_locals(exc)
-        if self.clock is not None and self.clock.expired():
-            return self.deadline_exceeded()
-        why = scrub(str(exc) or type(exc).__name__, self._api_key)
-        if isinstance(exc, httpx.TimeoutException) and not self.accumulator.events:
-            return APITimeoutError(f"Timed out waiting for the first event: {why}")
-        return self.interrupted(why)
-
-    def end_of_body(self) -> None:
-        if not self.done and not self.accumulator.finished:
-            raise self.interrupted("the connection closed before response.completed")
-        self.done = True
-
-    def finish(self) -> None:
-        """Record the call in the ledger once, with whatever usage arrived."""
-        if self._finished:
-            return
-        self._finished = True
-        if self._on_finish is not None:
-            self._on_finish(self.accumulator, time.perf_counter() - self.started, self.ttft)
-
-
-class _Base:
-    _state: _ResponseStreamState
-
-    @property
-    def accumulator(self) -> ResponseAccumulator:
-        return self._state.accumulator
-
-    @property
-    def response(self) -> httpx.Response:
-        return self._state.response
-
-    @property
-    def request_id(self) -> str | None:
-        return self._state.request_id
-
-    @property
-    def ttft_s(self) -> float | None:
-        return self._state.ttft
-
-    def __repr__(self) -> str:
-        s = getattr(self, "_state", None)
-        if s is None:
-            return f"<{type(self).__name__} not started>"
-        status = "done" if s.done else "closed" if s.closed else "open"
-        return f"<{type(self).__name__} {status}, {s.accumulator.events} event(s)>"
+_Base = _StreamBase[ResponseAccumulator]
 
 
 def _events(state: _ResponseStreamState, datas: list[bytes]) -> Iterator[ResponseEvent | None]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 _validate_chunk = ChatCompletionChunk.__pydantic_validator__.validate_json
 _DONE = b"[DONE]"
+_Acc = TypeVar("_Acc")
 
 
 class SSEDecoder:
@@ -95,8 +96,126 @@ class SSEDecoder:
         return events
 
 
-class _StreamState:
-    """What sync and async streams share: parsing, accounting, error shaping."""
+class StreamStateBase:
+    """What every stream's state shares (chat chunks, Responses events): the deadline,
+    the transport-error and end-of-body rules, error shaping and the one ledger record.
+
+    A subclass sets ``unit`` (the word its messages count in) and says how far it got
+    (``_count``), how much answer it holds (``_answer_chars``), whether anything reached
+    the caller (``_has_delivered``) and whether its body ended complete (``_body_complete``).
+    """
+
+    unit = "chunk"
+    cut_message = "the connection closed before the stream finished"
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        accumulator: Any,
+        *,
+        started: float,
+        api_key: str | None,
+        on_finish: Callable[[Any, float, float | None], None] | None,
+        clock: CallClock | None = None,
+    ) -> None:
+        self.response = response
+        self.clock = clock
+        self.accumulator = accumulator
+        self.decoder = SSEDecoder()
+        self.started = started
+        self.ttft: float | None = None
+        self.done = False
+        self.closed = False
+        self._finished = False
+        self._api_key = api_key
+        self._on_finish = on_finish
+
+    def _count(self) -> int:
+        raise NotImplementedError
+
+    def _answer_chars(self) -> int:
+        raise NotImplementedError
+
+    def _has_delivered(self) -> bool:
+        raise NotImplementedError
+
+    def _body_complete(self) -> bool:
+        raise NotImplementedError
+
+    def _is_error_body(self, body: Any) -> bool:
+        return isinstance(body, dict) and "error" in body
+
+    @property
+    def request_id(self) -> str | None:
+        return self.response.headers.get("x-request-id")
+
+    def _bad_event(self, data: bytes) -> GrokError:
+        try:
+            body: Any = json.loads(data)
+        except ValueError:
+            body = None
+        if self._is_error_body(body):
+            err = status_error(200, body, api_key=self._api_key, request_id=self.request_id)
+            if not self._has_delivered():
+                return err
+            return self.interrupted(f"the server sent an error mid-stream: {err.message}")
+        shown = scrub(data[:200].decode("utf-8", "replace"), self._api_key)
+        return self.interrupted(f"malformed stream event: {shown!r}")
+
+    def interrupted(self, why: str) -> StreamInterruptedError:
+        return StreamInterruptedError(
+            f"The stream broke after {self._count()} {self.unit}(s) ({why}); "
+            f"the partial answer ({self._answer_chars()} chars) is in .partial",
+            partial=self.accumulator,
+            request_id=self.request_id,
+        )
+
+    def begin(self) -> None:
+        """Before the body is read: each read waits no longer than the deadline allows."""
+        if self.clock is not None:
+            self.clock.cap_reads(self.response.request)
+
+    def check_deadline(self) -> None:
+        if self.clock is not None and self.clock.expired():
+            raise self.deadline_exceeded()
+
+    def deadline_exceeded(self) -> DeadlineExceededError:
+        assert self.clock is not None
+        return self.clock.exceeded(
+            f"The stream (after {self._count()} {self.unit}(s))",
+            partial=self.accumulator,
+            request_id=self.request_id,
+        )
+
+    def broken(self, exc: Exception) -> GrokError:
+        """The error for a transport failure while reading the body."""
+        forget_locals(exc)
+        if self.clock is not None and self.clock.expired():
+            return self.deadline_exceeded()
+        why = scrub(str(exc) or type(exc).__name__, self._api_key)
+        if isinstance(exc, httpx.TimeoutException) and not self._has_delivered():
+            return APITimeoutError(f"Timed out waiting for the first {self.unit}: {why}")
+        return self.interrupted(why)
+
+    def end_of_body(self) -> None:
+        """The body ended without its end marker: fine only if the answer is complete."""
+        if not self.done and not self._body_complete():
+            raise self.interrupted(self.cut_message)
+        self.done = True
+
+    def finish(self) -> None:
+        """Record the call once, with whatever usage arrived."""
+        if self._finished:
+            return
+        self._finished = True
+        if self._on_finish is not None:
+            self._on_finish(self.accumulator, time.perf_counter() - self.started, self.ttft)
+
+
+class _StreamState(StreamStateBase):
+    """A chat stream's state: chunks into a ``StreamAccumulator``."""
+
+    accumulator: StreamAccumulator
 
     def __init__(
         self,
@@ -107,22 +226,22 @@ class _StreamState:
         on_finish: Callable[[StreamAccumulator, float, float | None], None] | None,
         clock: CallClock | None = None,
     ) -> None:
-        self.response = response
-        self.clock = clock
-        self.accumulator = StreamAccumulator()
-        self.decoder = SSEDecoder()
-        self.started = started
-        self.ttft: float | None = None
+        super().__init__(response, StreamAccumulator(), started=started, api_key=api_key,
+                         on_finish=on_finish, clock=clock)
         self.delivered = 0
-        self.done = False
-        self.closed = False
-        self._finished = False
-        self._api_key = api_key
-        self._on_finish = on_finish
 
-    @property
-    def request_id(self) -> str | None:
-        return self.response.headers.get("x-request-id")
+    def _count(self) -> int:
+        return self.accumulator.chunks
+
+    def _answer_chars(self) -> int:
+        return len(self.accumulator.content)
+
+    def _has_delivered(self) -> bool:
+        return bool(self.delivered)
+
+    def _body_complete(self) -> bool:
+        # The body ended without [DONE]: fine only if every choice finished.
+        return bool(self.accumulator.chunks and self.accumulator.finished)
 
     def parse(self, data: bytes) -> ChatCompletionChunk | None:
         """The chunk in ``data``, or None for ``[DONE]``."""
@@ -141,74 +260,14 @@ class _StreamState:
         self.delivered += 1
         return chunk
 
-    def _bad_event(self, data: bytes) -> GrokError:
-        try:
-            body: Any = json.loads(data)
-        except ValueError:
-            body = None
-        if isinstance(body, dict) and "error" in body:
-            err = status_error(200, body, api_key=self._api_key, request_id=self.request_id)
-            if not self.delivered:
-                return err
-            return self.interrupted(f"the server sent an error mid-stream: {err.message}")
-        shown = scrub(data[:200].decode("utf-8", "replace"), self._api_key)
-        return self.interrupted(f"malformed stream event: {shown!r}")
 
-    def interrupted(self, why: str) -> StreamInterruptedError:
-        acc = self.accumulator
-        return StreamInterruptedError(
-            f"The stream broke after {acc.chunks} chunk(s) ({why}); "
-            f"the partial answer ({len(acc.content)} chars) is in .partial",
-            partial=acc,
-            request_id=self.request_id,
-        )
+class _StreamBase(Generic[_Acc]):
+    """The read-only face of a stream's state, for chat and Responses streams alike."""
 
-    def begin(self) -> None:
-        """Before the body is read: each read waits no longer than the deadline allows."""
-        if self.clock is not None:
-            self.clock.cap_reads(self.response.request)
-
-    def check_deadline(self) -> None:
-        if self.clock is not None and self.clock.expired():
-            raise self.deadline_exceeded()
-
-    def deadline_exceeded(self) -> DeadlineExceededError:
-        assert self.clock is not None
-        acc = self.accumulator
-        return self.clock.exceeded(
-            f"The stream (after {acc.chunks} chunk(s))", partial=acc, request_id=self.request_id
-        )
-
-    def broken(self, exc: Exception) -> GrokError:
-        """The error for a transport failure while reading the body."""
-        forget_locals(exc)
-        if self.clock is not None and self.clock.expired():
-            return self.deadline_exceeded()
-        why = scrub(str(exc) or type(exc).__name__, self._api_key)
-        if isinstance(exc, httpx.TimeoutException) and not self.delivered:
-            return APITimeoutError(f"Timed out waiting for the first chunk: {why}")
-        return self.interrupted(why)
-
-    def end_of_body(self) -> None:
-        """The body ended without ``[DONE]``: fine only if every choice finished."""
-        if not self.done and not (self.accumulator.chunks and self.accumulator.finished):
-            raise self.interrupted("the connection closed before the stream finished")
-        self.done = True
-
-    def finish(self) -> None:
-        """Record the call once, with whatever usage arrived."""
-        if self._finished:
-            return
-        self._finished = True
-        if self._on_finish is not None:
-            self._on_finish(self.accumulator, time.perf_counter() - self.started, self.ttft)
-
-
-class _StreamBase:
-    _state: _StreamState
+    _state: Any  # a StreamStateBase subclass
 
     @property
-    def accumulator(self) -> StreamAccumulator:
+    def accumulator(self) -> _Acc:
         return self._state.accumulator
 
     @property
@@ -225,12 +284,14 @@ class _StreamBase:
         return self._state.ttft
 
     def __repr__(self) -> str:
-        s = self._state
+        s = getattr(self, "_state", None)
+        if s is None:
+            return f"<{type(self).__name__} not started>"
         status = "done" if s.done else "closed" if s.closed else "open"
-        return f"<{type(self).__name__} {status}, {s.accumulator.chunks} chunk(s)>"
+        return f"<{type(self).__name__} {status}, {s._count()} {s.unit}(s)>"
 
 
-class ChatStream(_StreamBase):
+class ChatStream(_StreamBase[StreamAccumulator]):
     """Iterate it for ``ChatCompletionChunk``s; a context manager that closes the connection."""
 
     def __init__(self, state: _StreamState) -> None:
@@ -298,7 +359,7 @@ class ChatStream(_StreamBase):
         self.close()
 
 
-class AsyncChatStream(_StreamBase):
+class AsyncChatStream(_StreamBase[StreamAccumulator]):
     """The async ``ChatStream``. Use as ``async with client.stream(...) as s``,
     ``s = await client.stream(...)`` or directly ``async for chunk in client.stream(...)``;
     the request is sent at the first of these."""
