@@ -25,7 +25,7 @@ from traitlets import Bool, CaselessStrEnum, Float, Integer, TraitError, Unicode
 from .effort import REASONING_EFFORTS, checked_effort
 from .formats import FORMAT_HINTS, FORMATS, extract_code, load_json, validate_answer
 from .inputs import CellInputs
-from .messages import explain, fail, footer, notes, stream_cut
+from .messages import explain, fail, footer, missing_key, notes, stream_cut
 from .shell import UserNamespace, cell_key, clean_warnings
 from .subcommands import SUBCOMMANDS, GrokSubcommands, check_var_name
 
@@ -356,10 +356,7 @@ class GrokMagics(GrokSubcommands, CellInputs, Magics):
             ) from None
         except MissingAPIKeyError:
             sink.abandon()
-            raise fail(
-                "no xAI API key: set XAI_API_KEY (%env XAI_API_KEY=xai-...), "
-                "or run %grok emulator to work offline."
-            ) from None
+            raise missing_key() from None
         except InvalidRequestError as exc:
             sink.abandon()
             raise fail(explain(exc)) from None

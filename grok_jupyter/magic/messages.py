@@ -21,6 +21,14 @@ def fail(message: str) -> UsageError:
     return UsageError(f"{PREFIX} {one_line(message)}")
 
 
+def missing_key() -> UsageError:
+    """No key and no emulator: say both ways out."""
+    return fail(
+        "no xAI API key: set XAI_API_KEY (%env XAI_API_KEY=xai-...), "
+        "or run %grok emulator to work offline."
+    )
+
+
 def explain(exc: BaseException) -> str:
     """One line saying what went wrong and what to change."""
     from ..client._errors import (

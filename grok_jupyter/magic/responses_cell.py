@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .messages import explain, fail, footer, notes
+from .messages import explain, fail, footer, missing_key, notes
 from .server_tools import GrokAnswer, citations_markdown
 from .shell import cell_key
 
@@ -65,10 +65,7 @@ def ask_responses(
         raise fail("interrupted: the partial answer is in the display above.") from None
     except MissingAPIKeyError:
         sink.abandon()
-        raise fail(
-            "no xAI API key: set XAI_API_KEY (%env XAI_API_KEY=xai-...), "
-            "or run %grok emulator to work offline."
-        ) from None
+        raise missing_key() from None
     except InvalidRequestError as exc:
         sink.abandon()
         raise fail(explain(exc)) from None

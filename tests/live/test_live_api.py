@@ -17,22 +17,12 @@ from grok_jupyter.client import (
     GrokClient,
     Message,
     TextPart,
-    UsageLedger,
     image_part,
 )
 
 pytestmark = pytest.mark.live
 
 MODEL = os.environ.get("GROK_LIVE_MODEL", "grok-4.3")
-
-
-@pytest.fixture
-def live():
-    if not os.environ.get("XAI_API_KEY"):
-        pytest.fail("live tests need XAI_API_KEY (and no XAI_BASE_URL)")
-    with GrokClient(ledger=UsageLedger()) as c:
-        assert c.base_url == "https://api.x.ai/v1"
-        yield c
 
 
 def test_chat(live):

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from grok_jupyter.client import GrokClient, UsageLedger
 from grok_jupyter.client._catalog import get_catalog
 
 pytestmark = pytest.mark.live
-
-
-@pytest.fixture
-def live():
-    if not os.environ.get("XAI_API_KEY"):
-        pytest.fail("live tests need XAI_API_KEY (and no XAI_BASE_URL)")
-    with GrokClient(ledger=UsageLedger()) as c:
-        assert c.base_url == "https://api.x.ai/v1"
-        yield c
 
 
 def test_bundled_defaults_are_served_by_the_real_api(live):

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from grok_jupyter.client import GrokClient, UsageLedger, x_search
+from grok_jupyter.client import x_search
 
 pytestmark = pytest.mark.live
-
-
-@pytest.fixture
-def live():
-    if not os.environ.get("XAI_API_KEY"):
-        pytest.fail("live tests need XAI_API_KEY (and no XAI_BASE_URL)")
-    with GrokClient(ledger=UsageLedger()) as c:
-        assert c.base_url == "https://api.x.ai/v1"
-        yield c
 
 
 def test_x_search_answers_with_citations_and_bills_the_tool(live):
