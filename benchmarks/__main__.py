@@ -1,7 +1,9 @@
 """``python -m benchmarks``: run every figure, print the table, write RESULTS.md.
 
 Options: ``--quick`` (about a minute), ``--smoke`` (seconds; for the test),
-``--only NAME`` (a group, repeatable), ``--repeat N``, ``--out PATH``.
+``--only NAME`` (a group, repeatable), ``--repeat N``, ``--out PATH``,
+``--merge`` (with ``--only``: update just those groups' sections of ``--out``,
+e.g. ``python -m benchmarks --only responses --merge``).
 """
 
 from __future__ import annotations
@@ -14,13 +16,26 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
-from . import caching, concurrency, emulator, imports, latency, memory, notebook, streaming
+from . import (
+    caching,
+    cluster,
+    concurrency,
+    emulator,
+    imports,
+    latency,
+    memory,
+    notebook,
+    responses,
+    streaming,
+    table_map,
+)
 from ._harness import PACKAGES, ROOT, Config, Row, log, machine, versions
 from ._sse_server import SSEServer
 
 # name -> (run function, needs the pre-encoded server, every row key it yields)
 GROUPS: dict[str, tuple[Callable[..., list[Row]], bool, list[str]]] = {
     "streaming": (streaming.run, True, streaming.KEYS),
+    "responses": (responses.run, True, responses.KEYS),
     "latency": (latency.run, True, latency.KEYS),
     "concurrency": (concurrency.run, True, concurrency.KEYS),
     "imports": (imports.run, False, imports.KEYS),
@@ -28,8 +43,16 @@ GROUPS: dict[str, tuple[Callable[..., list[Row]], bool, list[str]]] = {
     "memory": (memory.run, True, memory.KEYS),
     "emulator": (emulator.run, True, emulator.KEYS),
     "caching": (caching.run, False, caching.KEYS),
+    "cluster": (cluster.run, False, cluster.KEYS),
+    "map": (table_map.run, False, table_map.KEYS),
 }
 ALL_KEYS = [k for _, _, keys in GROUPS.values() for k in keys]
+
+
+def _titles() -> list[str]:
+    """Each group's section title, in GROUPS order."""
+    modules = (sys.modules.get(fn.__module__) for fn, _, _ in GROUPS.values())
+    return [t for t in (getattr(m, "GROUP", None) for m in modules) if t]
 
 
 def run(cfg: Config, only: list[str] | None = None) -> list[Row]:
@@ -133,6 +156,59 @@ def render(rows: list[Row], cfg: Config, command: str, elapsed: float) -> str:
     return "\n".join(out) + "\n"
 
 
+def _sections(text: str) -> tuple[list[str], dict[str, str]]:
+    """(header lines, section text by ``## `` title) of a rendered RESULTS.md."""
+    head, *parts = text.rstrip("\n").split("\n## ")
+    sections = {}
+    for part in parts:
+        title = part.split("\n", 1)[0].strip()
+        sections[title] = "## " + part.rstrip("\n")
+    return head.split("\n"), sections
+
+
+def _summary(sections: list[str]) -> list[str]:
+    """The Targets line and its MISS / not-available list, from the tables' cells."""
+    cells = [[c.strip() for c in line.strip().strip("|").split("|")]
+             for sec in sections for line in sec.splitlines()
+             if line.startswith("| ") and not line.startswith("| what |")]
+    status = [c[5] for c in cells]
+    out = [f"**Targets: {status.count('PASS')} PASS, {status.count('MISS')} MISS, "
+           f"{status.count('n/a')} not available.**"]
+    out += [f"- MISS: {c[0]}: {c[1]} vs {c[2]} = {c[3]} (target {c[4]})"
+            for c in cells if c[5] == "MISS"]
+    out += [f"- not available: {c[0]}: {c[1]} vs {c[2]}: "
+            f"{c[8].removeprefix('not available: ')}" for c in cells if c[5] == "n/a"]
+    return out
+
+
+def merge(old: str, new: str, titles: list[str], command: str) -> str:
+    """``old`` RESULTS.md with the sections of ``new`` put in (in ``titles`` order), the
+    other groups' figures kept as they were, and the summary recounted."""
+    old_head, old_sections = _sections(old)
+    new_head, new_sections = _sections(new)
+    ordered = [t for t in titles if t in new_sections or t in old_sections]
+    ordered += [t for t in old_sections if t not in ordered]
+    body = [new_sections.get(t) or old_sections[t] for t in ordered]
+    date = next((line for line in new_head if line.startswith("- Date:")), "")
+    machine_line = next((line for line in new_head if line.startswith("- Machine:")), "")
+    rerun = ", ".join(f"'{t}'" for t in new_sections)
+    updated = (f"- Updated: {date.removeprefix('- Date: ').split(';')[0]}: re-ran {rerun} "
+               f"(`{command}`); machine then: {machine_line.removeprefix('- Machine: ')}")
+    keep = [line for line in old_head if not line.startswith("**Targets")
+            and not line.startswith("- MISS:") and not line.startswith("- not available:")
+            and not (line.startswith("- Updated:") and rerun in line)]
+    while keep and not keep[-1].strip():
+        keep.pop()
+    at = max((i for i, line in enumerate(keep) if line.startswith(("- Packages:", "- Updated:"))),
+             default=len(keep) - 1) + 1
+    head = [*keep[:at], updated, *keep[at:], "", *_summary(body)]
+    return "\n".join(head) + "\n\n" + "\n\n".join(body) + "\n"
+
+
+# Benchmarks open chats (the panel, the magic): keep them out of the working tree.
+os.environ.setdefault("GROK_JUPYTER_CHAT_DIR", "off")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -143,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=None, help="repetitions (default 5)")
     ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "RESULTS.md"))
     ap.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    ap.add_argument("--merge", action="store_true",
+                    help="with --only: replace just those groups' sections of --out, keep "
+                         "the others' figures, recount the summary")
     args = ap.parse_args(argv)
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     cfg = Config.for_mode(mode, args.repeat)
@@ -156,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.out and args.out != "-":
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        if args.merge and args.only and os.path.exists(args.out):
+            with open(args.out) as f:
+                text = merge(f.read(), text, _titles(), command.strip())
         with open(args.out, "w") as f:
             f.write(text)
         log(cfg, f"wrote {args.out}")

@@ -102,9 +102,7 @@ def stream_httpx_sse(stack: ExitStack, base: str, want: Expect) -> Callable[[], 
 
 
 def stream_openai(stack: ExitStack, base: str, want: Expect) -> Callable[[], float]:
-    openai = need("openai")
-    client = openai.OpenAI(api_key=API_KEY, base_url=base, max_retries=0)
-    stack.callback(client.close)
+    client = openai_client(stack, base)
 
     def run() -> float:
         t0 = time.perf_counter()
@@ -117,6 +115,14 @@ def stream_openai(stack: ExitStack, base: str, want: Expect) -> Callable[[], flo
         return _checked(count, want, t0, "openai")
 
     return run
+
+
+def openai_client(stack: ExitStack, base: str) -> Any:
+    """The openai SDK's sync client, no retries, closed with ``stack``."""
+    openai = need("openai")
+    client = openai.OpenAI(api_key=API_KEY, base_url=base, max_retries=0)
+    stack.callback(client.close)
+    return client
 
 
 def grok_client(stack: ExitStack, base: str) -> Any:
@@ -163,10 +169,14 @@ def chat_openai(stack: ExitStack, base: str) -> Any:
 LANGCHAIN = {"ChatGrok": chat_grok, "ChatXAI": chat_xai, "ChatOpenAI": chat_openai}
 
 
-def stream_langchain(make: Callable[[ExitStack, str], Any]
+def stream_langchain(make: Callable[[ExitStack, str], Any], who: str | None = None,
+                     text_of: str = "content"
                      ) -> Callable[[ExitStack, str, Expect], Callable[[], float]]:
+    """``llm.stream``, counting the chunks whose ``text_of`` attribute holds text (a
+    Responses chunk's ``content`` is a list of blocks: its subjects count ``text``)."""
     def factory(stack: ExitStack, base: str, want: Expect) -> Callable[[], float]:
         llm = make(stack, base)
+        name = who or type(llm).__name__
 
         def run() -> float:
             t0 = time.perf_counter()
@@ -174,9 +184,9 @@ def stream_langchain(make: Callable[[ExitStack, str], Any]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 for chunk in llm.stream(PROMPT):
-                    if chunk.content:
+                    if getattr(chunk, text_of):
                         count += 1
-            return _checked(count, want, t0, type(llm).__name__)
+            return _checked(count, want, t0, name)
 
         return run
 
@@ -220,9 +230,7 @@ def seq_bare_httpx(stack: ExitStack, base: str, count: int,
 
 
 def seq_openai(stack: ExitStack, base: str, count: int) -> Callable[[], float]:
-    openai = need("openai")
-    client = openai.OpenAI(api_key=API_KEY, base_url=base, max_retries=0)
-    stack.callback(client.close)
+    client = openai_client(stack, base)
 
     def call() -> str | None:
         return client.chat.completions.create(

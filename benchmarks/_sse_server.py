@@ -12,6 +12,12 @@ Routes (any method; the body only decides stream or not):
   ``data: [DONE]``), in large HTTP chunks. ``/e/<N>/...``: the same with each
   event in its own HTTP chunk, as a server flushing every token sends it.
 - the same without ``"stream": true``: a small ``chat.completion`` JSON.
+- ``POST /n/<N>/v1/responses`` with ``"stream": true``: a Responses event stream
+  (shared/xai-api-2026.md section 2.5: ``response.created``, ``in_progress``,
+  the message item and its part, N ``response.output_text.delta`` events,
+  ``output_text.done``, the part and item closing, ``response.completed`` with
+  the whole object and usage; ``sequence_number`` from 0 without gaps; ``data:``
+  lines only, no ``[DONE]``). Without ``"stream": true``: the response object.
 - ``/v1/...`` without the prefix: as last set by ``POST /_bench/set?n=N&per_event=0|1``
   (N = 100 at first), so one client can be reused across sizes.
 
@@ -135,6 +141,99 @@ def _json_reply() -> bytes:
             b"content-length: %d\r\n\r\n%s") % (len(body), body)
 
 
+# --- Responses API mode (/v1/responses) ------------------------------------
+RESPONSE_ID = "8e1f4c2a-5b7d-4e9a-a3c6-2d0f9b8e7a15"  # bare UUID, no resp_ prefix (§2.3)
+_MSG_ID = f"msg_{RESPONSE_ID}"
+
+
+def _response_object(status: str, output: list[dict[str, object]],
+                     usage: dict[str, object] | None) -> dict[str, object]:
+    """The response object in the 2026 key layout (section 2.3)."""
+    return {
+        "created_at": CREATED, "completed_at": CREATED if status == "completed" else None,
+        "id": RESPONSE_ID, "max_output_tokens": None, "model": MODEL, "object": "response",
+        "output": output, "parallel_tool_calls": True, "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None}, "temperature": None,
+        "text": {"format": {"type": "text"}}, "tool_choice": "auto", "tools": [],
+        "top_p": None, "user": None, "incomplete_details": None, "status": status,
+        "store": True, "metadata": {"system_fingerprint": FINGERPRINT}, "background": False,
+        "service_tier": "default", "truncation": "disabled", "top_logprobs": 0,
+        "presence_penalty": 0, "frequency_penalty": 0, "prompt_cache_key": None,
+        "max_tool_calls": None, "safety_identifier": None, "error": None,
+        "instructions": None, "usage": usage,
+    }
+
+
+def _responses_usage(n: int) -> dict[str, object]:
+    return {
+        "input_tokens": 12, "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": n, "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 12 + n, "num_sources_used": 0, "num_server_side_tools_used": 0,
+        "cost_in_usd_ticks": 1250 * n,
+    }
+
+
+def _message_item(text: str, status: str) -> dict[str, object]:
+    content = [{"type": "output_text", "text": text, "logprobs": [], "annotations": []}]
+    return {"content": content if status == "completed" else [], "id": _MSG_ID,
+            "role": "assistant", "type": "message", "status": status}
+
+
+def responses_events(n: int) -> list[dict[str, object]]:
+    """Every event of a Responses stream with ``n`` text deltas, numbered (for checks)."""
+    text = stream_text(n)
+    where = {"content_index": 0, "item_id": _MSG_ID, "output_index": 0}
+    part = {"type": "output_text", "text": text, "logprobs": [], "annotations": []}
+    start = _response_object("in_progress", [], None)
+    done_item = _message_item(text, "completed")
+    events: list[dict[str, object]] = [
+        {"type": "response.created", "response": start},
+        {"type": "response.in_progress", "response": start},
+        {"type": "response.output_item.added", "item": _message_item("", "in_progress"),
+         "output_index": 0},
+        {"type": "response.content_part.added", **where, "part": {**part, "text": ""}},
+    ]
+    events += [{"type": "response.output_text.delta", **where,
+                "delta": _WORDS[i % len(_WORDS)], "logprobs": []} for i in range(n)]
+    events += [
+        {"type": "response.output_text.done", **where, "text": text, "logprobs": []},
+        {"type": "response.content_part.done", **where, "part": part},
+        {"type": "response.output_item.done", "item": done_item, "output_index": 0},
+        {"type": "response.completed",
+         "response": _response_object("completed", [done_item], _responses_usage(n))},
+    ]
+    return [{"sequence_number": k, **e} for k, e in enumerate(events)]
+
+
+@lru_cache(maxsize=8)
+def _responses_stream(n: int, per_event: bool) -> bytes:
+    # Sequence numbers differ in every event, so the whole body is encoded once per size.
+    head = (b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            b"cache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n")
+    events = [_event(e) for e in responses_events(n)]
+    if per_event:
+        return head + _frame(events, True) + b"0\r\n\r\n"
+    # Large HTTP chunks, about _WRITE bytes each, as for chat streams.
+    body, batch, size = [head], [], 0
+    for e in events:
+        batch.append(e)
+        size += len(e)
+        if size >= _WRITE:
+            body.append(_frame(batch, False))
+            batch, size = [], 0
+    body.append(_frame(batch, False) + b"0\r\n\r\n")
+    return b"".join(body)
+
+
+@lru_cache(maxsize=1)
+def _responses_json() -> bytes:
+    text = "Hello! How can I help you today?"
+    body = json.dumps(_response_object("completed", [_message_item(text, "completed")],
+                                       _responses_usage(9)), separators=(",", ":")).encode()
+    return (b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            b"content-length: %d\r\n\r\n%s") % (len(body), body)
+
+
 # What plain /v1/... streams carry; set with POST /_bench/set?n=N&per_event=0|1.
 _DEFAULT = {"n": DEFAULT_N, "per_event": False}
 _NO_CONTENT = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n"
@@ -175,6 +274,10 @@ async def _serve_conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
                 _DEFAULT["n"] = int(query.get(b"n", DEFAULT_N))
                 _DEFAULT["per_event"] = query.get(b"per_event", b"0") == b"1"
                 await _write_all(writer, _NO_CONTENT)
+            elif path.split(b"?")[0].endswith(b"/responses"):
+                stream = _STREAM_TRUE.search(body)
+                await _write_all(writer, _responses_stream(n, per_event) if stream
+                                 else _responses_json())
             elif not path.split(b"?")[0].endswith(b"/chat/completions"):
                 await _write_all(writer, _NOT_FOUND)
             elif _STREAM_TRUE.search(body):

@@ -44,6 +44,26 @@ def _sampled(fn: Callable[[], float], want: Expect) -> Callable[[], float]:
     return run
 
 
+def warmed_subjects(cfg: Config, stack: ExitStack, server: SSEServer, streamers: dict,
+                    want: Expect) -> dict:
+    """Each streamer's sampled run, made once and warmed up, or the error that stops it.
+
+    One client per subject, reused for every size: the server is told the size.
+    """
+    made: dict = {}
+    for name, factory in streamers.items():
+        try:
+            made[name] = _sampled(factory(stack, server.url(), want), want)
+        except Exception as exc:
+            made[name] = exc
+    server.set_stream(want.n)
+    warm = interleave(cfg, made, repeat=0)  # imports, connections, first-call caches
+    for name, series in warm.items():
+        if series.error and not isinstance(made[name], BaseException):
+            made[name] = Unavailable(f"failed in warm-up: {series.error}")
+    return made
+
+
 def _label(n: int) -> str:
     return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
 
@@ -56,18 +76,7 @@ def run(cfg: Config, server: SSEServer) -> list[Row]:
              ("large", large, True, ["bare httpx", "GrokClient.stream"], _EVENT_PAIRS)]
     want = Expect(min(small, 100))
     with ExitStack() as stack:
-        # One client per subject, reused for every size: the server is told the size.
-        made: dict = {}
-        for name, factory in STREAMERS.items():
-            try:
-                made[name] = _sampled(factory(stack, server.url(), want), want)
-            except Exception as exc:
-                made[name] = exc
-        server.set_stream(want.n)
-        warm = interleave(cfg, made, repeat=0)  # imports, connections, first-call caches
-        for name, series in warm.items():
-            if series.error and not isinstance(made[name], BaseException):
-                made[name] = Unavailable(f"failed in warm-up: {series.error}")
+        made = warmed_subjects(cfg, stack, server, STREAMERS, want)
         for size_key, n, per_event, names, pairs in plans:
             framing = "one HTTP chunk per event" if per_event else "large HTTP chunks"
             log(cfg, f"[streaming] {n} chunks, {framing}")

@@ -124,6 +124,10 @@ def _user_content(content: str | list[Any]) -> str | list[ContentPart]:
             parts.append(TextPart(text=block["text"]))
         elif block.get("type") in ("image_url", "image"):
             parts.append(_image_part(block))
+        elif block.get("type") == "file":
+            from langchain_grok._file_blocks import chat_file_error
+
+            raise chat_file_error()  # only with use_responses_api=False: else routed there
         else:
             raise ValueError(
                 f"xAI user messages take text and images; got a {block.get('type')!r} block"

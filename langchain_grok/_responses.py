@@ -1,18 +1,24 @@
 """ChatGrok over ``/v1/responses``: invoke and stream, sync and async.
 
 Used when ``use_responses_api`` is True, or when it is None and a server-side
-tool (web_search, x_search, code_interpreter, mcp) is bound. The calls go
+tool (web_search, x_search, code_interpreter, mcp) is bound or a message carries
+a ``file`` block (inline bytes are uploaded through ``client.files`` first). The calls go
 through ``client.responses`` so retries, typed errors and the ledger (tool
 calls priced apart) are the client's.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
+from langchain_grok._file_blocks import (
+    aupload_file_blocks,
+    has_file_block,
+    upload_file_blocks,
+)
 from langchain_grok._responses_request import (
     ResponsesRequest,
     build_responses_request,
@@ -32,10 +38,13 @@ if TYPE_CHECKING:
 SOURCE = "langchain"
 
 
-def wants_responses(llm: ChatGrok, kwargs: dict[str, Any]) -> bool:
+def wants_responses(
+    llm: ChatGrok, kwargs: dict[str, Any], messages: Sequence[BaseMessage] = ()
+) -> bool:
     if llm.use_responses_api is not None:
         return llm.use_responses_api
-    return has_server_tool(kwargs.get("tools"))
+    # Server-side tools and file blocks (input_file parts) exist only on /v1/responses.
+    return has_server_tool(kwargs.get("tools")) or has_file_block(messages)
 
 
 def _request(
@@ -76,8 +85,8 @@ def generate(
 ) -> ChatResult:
     from langchain_grok._responses_convert import response_to_result
 
-    request = _request(llm, messages, stop, kwargs)
     client = llm._get_client()
+    request = _request(llm, upload_file_blocks(client, messages), stop, kwargs)
     response = client.responses.create(request.input, source=SOURCE, **request.kwargs())
     return response_to_result(response, _pricer(client)(response), v1=_v1(llm))
 
@@ -87,8 +96,8 @@ async def agenerate(
 ) -> ChatResult:
     from langchain_grok._responses_convert import response_to_result
 
-    request = _request(llm, messages, stop, kwargs)
     client = llm._get_async_client()
+    request = _request(llm, await aupload_file_blocks(client, messages), stop, kwargs)
     response = await client.responses.create(request.input, source=SOURCE, **request.kwargs())
     return response_to_result(response, _pricer(client)(response), v1=_v1(llm))
 
@@ -102,8 +111,8 @@ def stream(
 ) -> Iterator[ChatGenerationChunk]:
     from langchain_grok._responses_convert import ResponseChunkTranslator
 
-    request = _request(llm, messages, stop, kwargs)
     client = llm._get_client()
+    request = _request(llm, upload_file_blocks(client, messages), stop, kwargs)
     translator = ResponseChunkTranslator(_pricer(client), v1=_v1(llm))
     with client.responses.stream(request.input, source=SOURCE, **request.kwargs()) as events:
         for event in events:
@@ -122,8 +131,8 @@ async def astream(
 ) -> AsyncIterator[ChatGenerationChunk]:
     from langchain_grok._responses_convert import ResponseChunkTranslator
 
-    request = _request(llm, messages, stop, kwargs)
     client = llm._get_async_client()
+    request = _request(llm, await aupload_file_blocks(client, messages), stop, kwargs)
     translator = ResponseChunkTranslator(_pricer(client), v1=_v1(llm))
     opened = client.responses.stream(request.input, source=SOURCE, **request.kwargs())
     async with opened as events:

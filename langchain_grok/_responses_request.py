@@ -23,6 +23,7 @@ from langchain_core.messages import (
 )
 
 from langchain_grok._convert import _image_part, _join_text, _text_only
+from langchain_grok._file_blocks import input_file
 from langchain_grok._request import NOT_SENT
 
 # The server-side tools xAI runs itself (xai-api-2026.md §3).
@@ -186,8 +187,10 @@ def _user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
             if image.detail:
                 part["detail"] = image.detail
             parts.append(part)
+        elif block.get("type") == "file":
+            parts.append(input_file(block))  # a file id or URL (inline bytes uploaded before)
         else:
             raise ValueError(
-                f"user messages take text and images here; got a {block.get('type')!r} block"
+                f"user messages take text, images and files here; got a {block.get('type')!r} block"
             )
     return parts

@@ -285,7 +285,7 @@ class ChatGrok(BaseChatModel):
         from langchain_grok import _responses
         from langchain_grok._convert import completion_to_result
 
-        if _responses.wants_responses(self, kwargs):
+        if _responses.wants_responses(self, kwargs, messages):
             return _responses.generate(self, messages, stop, kwargs)
         request = self._request(messages, stop, kwargs)
         client = self._get_client()
@@ -303,7 +303,7 @@ class ChatGrok(BaseChatModel):
         from langchain_grok import _responses
         from langchain_grok._convert import completion_to_result
 
-        if _responses.wants_responses(self, kwargs):
+        if _responses.wants_responses(self, kwargs, messages):
             return await _responses.agenerate(self, messages, stop, kwargs)
         request = self._request(messages, stop, kwargs)
         client = self._get_async_client()
@@ -321,7 +321,7 @@ class ChatGrok(BaseChatModel):
         from langchain_grok import _responses
         from langchain_grok._convert import ChunkTranslator
 
-        if _responses.wants_responses(self, kwargs):
+        if _responses.wants_responses(self, kwargs, messages):
             yield from _responses.stream(self, messages, stop, run_manager, kwargs)
             return
         request = self._request(messages, stop, kwargs)
@@ -352,7 +352,7 @@ class ChatGrok(BaseChatModel):
         from langchain_grok import _responses
         from langchain_grok._convert import ChunkTranslator
 
-        if _responses.wants_responses(self, kwargs):
+        if _responses.wants_responses(self, kwargs, messages):
             async for gen in _responses.astream(self, messages, stop, run_manager, kwargs):
                 yield gen
             return

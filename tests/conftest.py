@@ -10,6 +10,11 @@ import pytest
 # A recognisable fake key: tests scan outputs for it to prove it never leaks.
 TEST_API_KEY = "xai-emulator-test-key-7Qk9"
 
+# Chats are saved after every turn (notebook/chat_store.py). Off for the test run, so no test
+# (nor a kernel a test starts, which inherits this) writes into the working tree or sees
+# another test's chats; the chat-store tests set their own folder.
+os.environ.setdefault("GROK_JUPYTER_CHAT_DIR", "off")
+
 
 @pytest.fixture(scope="session")
 def emulator_session() -> Iterator:

@@ -100,6 +100,18 @@ _NAMES: dict[str, str] = {
     "mcp": "_server_tools",  # Responses API
     "web_search": "_server_tools",  # Responses API
     "x_search": "_server_tools",  # Responses API
+    "Batch": "_batches",  # Files and Batch APIs
+    "BatchError": "_batches",  # Files and Batch APIs
+    "BatchPage": "_batches",  # Files and Batch APIs
+    "BatchResult": "_batches",  # Files and Batch APIs
+    "BatchResultPage": "_batches",  # Files and Batch APIs
+    "BatchState": "_batches",  # Files and Batch APIs
+    "FileDeleted": "_files",  # Files and Batch APIs
+    "FileObject": "_files",  # Files and Batch APIs
+    "FilePage": "_files",  # Files and Batch APIs
+    "FileTooLargeError": "_errors",  # Files and Batch APIs
+    "UnsupportedFileTypeError": "_errors",  # Files and Batch APIs
+    "MAX_FILE_BYTES": "_files",  # Files and Batch APIs
 }
 
 __all__ = [
@@ -112,6 +124,12 @@ __all__ = [
     "AsyncResponseStream",
     "AuthenticationError",
     "BadRequestError",
+    "Batch",
+    "BatchError",
+    "BatchPage",
+    "BatchResult",
+    "BatchResultPage",
+    "BatchState",
     "Catalog",
     "ChatCompletion",
     "ChatCompletionChunk",
@@ -121,6 +139,10 @@ __all__ = [
     "ContextWindowExceededError",
     "DeadlineExceededError",
     "DeletedResponse",
+    "FileDeleted",
+    "FileObject",
+    "FilePage",
+    "FileTooLargeError",
     "ForcedServerToolError",
     "FunctionCall",
     "FunctionCallInput",
@@ -173,6 +195,7 @@ __all__ = [
     "UnknownParameterWarning",
     "UnknownToolTypeError",
     "UnprocessableEntityError",
+    "UnsupportedFileTypeError",
     "UnsupportedParameterError",
     "Usage",
     "UsageLedger",
@@ -195,6 +218,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ._accumulator import StreamAccumulator
+    from ._batches import Batch, BatchError, BatchPage, BatchResult, BatchResultPage, BatchState
     from ._catalog import Catalog, ModelInfo, RetiredModelWarning, get_catalog
     from ._client import AsyncGrokClient, GrokClient
     from ._default import get_async_client, get_client, set_async_client, set_client
@@ -206,6 +230,7 @@ if TYPE_CHECKING:
         BadRequestError,
         ContextWindowExceededError,
         DeadlineExceededError,
+        FileTooLargeError,
         GoneError,
         GrokError,
         ImageConvertedWarning,
@@ -225,8 +250,11 @@ if TYPE_CHECKING:
         UnknownModelWarning,
         UnknownParameterWarning,
         UnprocessableEntityError,
+        UnsupportedFileTypeError,
         UnsupportedParameterError,
     )
+    from ._files import MAX_FILE_BYTES as MAX_FILE_BYTES  # not in __all__ (a constant)
+    from ._files import FileDeleted, FileObject, FilePage
     from ._images import image_part
     from ._settings import Settings, resolve_settings
     from ._streaming import AsyncChatStream, ChatStream

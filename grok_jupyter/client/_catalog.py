@@ -201,6 +201,8 @@ class Catalog:
         """USD per call of a server-side tool (``web_search`` or ``web_search_calls``)."""
         prices = self._defaults.get("tool_prices_per_1k_calls", {})
         key = tool.removesuffix("_calls")
+        # input_file parts bill attachment_search under this usage counter [U] (section 5).
+        key = "attachment_search" if key == "document_search" else key
         return prices[key] / 1000 if key in prices else None
 
     @property

@@ -59,6 +59,11 @@ class GrokClient(BaseGrokClient):
         from ._responses import Responses
 
         self.responses = Responses(self)
+        from ._batches import Batches
+        from ._files import Files
+
+        self.files = Files(self)
+        self.batches = Batches(self)
 
     # --- chat ------------------------------------------------------------------
 
@@ -222,6 +227,11 @@ class AsyncGrokClient(BaseGrokClient):
         from ._responses import AsyncResponses
 
         self.responses = AsyncResponses(self)
+        from ._batches import AsyncBatches
+        from ._files import AsyncFiles
+
+        self.files = AsyncFiles(self)
+        self.batches = AsyncBatches(self)
 
     async def chat(
         self,

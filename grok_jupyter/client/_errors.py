@@ -7,7 +7,9 @@
     │   ├── ImageInputError
     │   ├── ContextWindowExceededError
     │   ├── InvalidValueError          NaN/inf, a lone surrogate, a value out of the API's bounds
-    │   └── InsecureBaseURLError       plain http:// to a host that is not this machine
+    │   ├── InsecureBaseURLError       plain http:// to a host that is not this machine
+    │   ├── FileTooLargeError          a file over the Files API's size limit (.limit)
+    │   └── UnsupportedFileTypeError   a file of a type the Files API does not read
     ├── APIConnectionError             no usable answer reached us
     │   ├── APITimeoutError
     │   │   └── DeadlineExceededError  the call's ``deadline`` passed (.partial for streams)
@@ -114,6 +116,23 @@ class ContextWindowExceededError(InvalidRequestError):
         super().__init__(message)
         self.estimated_tokens = estimated_tokens
         self.context_window = context_window
+
+
+class FileTooLargeError(InvalidRequestError):
+    """A file is over the Files API's size limit; ``limit`` and ``size`` are in bytes."""
+
+    def __init__(self, message: str, *, size: int, limit: int) -> None:
+        super().__init__(message)
+        self.size = size
+        self.limit = limit
+
+
+class UnsupportedFileTypeError(InvalidRequestError):
+    """A file is of a type the Files API does not read (``readable`` names the ones it does)."""
+
+    def __init__(self, message: str, *, readable: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.readable = readable
 
 
 # --- transport --------------------------------------------------------------

@@ -41,9 +41,11 @@ class SyncResource:
         headers: dict[str, str] | None = None,
         idempotent: bool = False,
         clock: CallClock | None = None,
+        prepared: tuple[bytes | None, httpx.Headers] | None = None,
     ) -> Any:
+        # ``prepared``: an already encoded body and headers (a multipart upload, _files.py).
         client = self._client
-        content, merged = client._prepare(body, headers)
+        content, merged = prepared or client._prepare(body, headers)
         return client._transport.send(
             method,
             path,

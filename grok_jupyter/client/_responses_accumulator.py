@@ -125,6 +125,8 @@ class ResponseAccumulator:
         item = event.item
         key = getattr(item, "id", None) or f"#{event.output_index}"
         if isinstance(item, ServerToolCall):
+            if event.type.endswith(".added"):
+                item = item.model_copy()  # progress and done events update our copy
             self.server_tool_calls[key] = item
         elif isinstance(item, FunctionCallItem):
             if event.type.endswith(".added") and not item.arguments:
@@ -136,6 +138,14 @@ class ResponseAccumulator:
             call = self._call_by_item(event.item_id)
             if call is not None:
                 call.arguments = event.arguments
+        elif event.type == "response.mcp_call_arguments.done" and event.arguments is not None:
+            tool = self.server_tool_calls.get(event.item_id or "")
+            if tool is not None:
+                tool.arguments = event.arguments
+        elif event.type == "response.mcp_call_output.done":
+            tool = self.server_tool_calls.get(event.item_id or "")
+            if tool is not None:
+                tool.output = event.output
         elif event.input is not None:  # custom_tool_call_input.done: the whole input
             tool = self.server_tool_calls.get(event.item_id or "")
             if tool is not None:

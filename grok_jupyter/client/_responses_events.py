@@ -59,7 +59,8 @@ class DeltaEvent(ResponseEvent):
 
 
 class DoneEvent(ResponseEvent):
-    """Any ``….done`` with the whole value: ``text``, ``arguments``, ``input`` or ``code``."""
+    """Any ``….done`` with the whole value: ``text``, ``arguments``, ``input``, ``code``
+    or ``output``."""
 
     item_id: str | None = None
     output_index: int = 0
@@ -69,6 +70,7 @@ class DoneEvent(ResponseEvent):
     arguments: str | None = None
     input: str | None = None
     code: str | None = None
+    output: Any = None  # response.mcp_call_output.done
 
 
 class AnnotationAddedEvent(ResponseEvent):

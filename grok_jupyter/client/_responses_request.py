@@ -134,6 +134,10 @@ def build_body(
     body.update(_plain(fields))
     if stream:
         body["stream"] = True
+    from ._validation import external_stacklevel
+
+    # As chat does: the API answers a retired id with its target; say so once, at the user's line.
+    client.catalog.warn_if_retired(body["model"], stacklevel=external_stacklevel())
     if client.validate:
         check_body(body, client.catalog)
     return body

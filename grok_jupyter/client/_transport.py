@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._errors import GrokError
 from ._http import httpx
 from ._loops import LoopPools
+from ._observe import notify
 from ._reading import answer, aread_body, body_error, is_event_stream, read_body
 from ._retry import CallClock, backoff_delay, forget_locals, should_retry, transport_error
 
@@ -136,6 +137,7 @@ class SyncTransport(_TransportBase):
                 cause = exc
             else:
                 logger.debug("%s %s -> %d", method, path, response.status_code)
+                notify(response)  # the table map's limiter reads rate headers
                 if response.status_code < 400 and parse is None and is_event_stream(response):
                     return response
                 try:
@@ -221,6 +223,7 @@ class AsyncTransport(_TransportBase):
                 cause = exc
             else:
                 logger.debug("%s %s -> %d", method, path, response.status_code)
+                notify(response)  # the table map's limiter reads rate headers
                 if response.status_code < 400 and parse is None and is_event_stream(response):
                     return response
                 try:

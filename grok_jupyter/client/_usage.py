@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from ._catalog import USD_TICKS_PER_USD
@@ -47,9 +49,23 @@ class UsageRecord:
     tool_cost_usd: float = 0.0  # server-side tool calls, on top of cost_usd
     tool_calls: int = 0
     tool_call_counts: dict[str, int] = field(default_factory=dict, hash=False)  # by counter
+    # A Batch API result (request_id "<batch_id>/<batch_request_id>"), at the batch price.
+    batch: bool = False
+    # Unique per finished call, so a record that travels between processes (a Dask or
+    # Ray worker's ledger returned with its results) is merged once however often it
+    # arrives: ``UsageLedger.merge`` skips ids it holds already.
+    record_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UsageRecord:
+        """A record from ``as_dict()`` output; unknown keys (a newer version's) are ignored."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["tool_call_counts"] = dict(values.get("tool_call_counts") or {})
+        return cls(**values)
 
     @property
     def total_cost_usd(self) -> float | None:
@@ -74,6 +90,8 @@ class UsageSummary:
     cache_savings_usd: float = 0.0  # what cached prompt tokens saved (records with a price)
     tool_cost_usd: float = 0.0  # the part of cost_usd spent on server-side tools
     tool_calls: int = 0
+    batch_calls: int = 0  # records from Batch API results
+    batch_cost_usd: float = 0.0  # the part of cost_usd spent through the Batch API
 
     @property
     def total_tokens(self) -> int:
@@ -101,6 +119,9 @@ class UsageSummary:
             self.cost_known = False
         else:
             self.cost_usd += r.cost_usd
+        if r.batch:
+            self.batch_calls += 1
+            self.batch_cost_usd += (r.cost_usd or 0.0) + r.tool_cost_usd
 
 
 def cost_usd(model: str, usage: Usage | None, catalog: Catalog | None) -> float | None:
@@ -123,14 +144,21 @@ def cache_savings_usd(model: str, usage: Usage | None, catalog: Catalog | None) 
 
 
 def tool_cost_usd(counts: dict[str, int], catalog: Catalog | None) -> float | None:
-    """Server-side tool calls (``{"web_search_calls": 2}``) at §3.3 prices; None if unpriced."""
+    """Server-side tool calls (``{"web_search_calls": 2}``) at §3.3 prices.
+
+    A tool without a published price (MCP, image understanding: [U] in §3.3) adds
+    nothing here rather than unpricing the others; the API's ``cost_in_usd_ticks``
+    stays the authority for the request's total. None only if no call is priced.
+    """
     total = 0.0
+    priced = False
     for name, n in counts.items():
         price = catalog.tool_price_usd(name) if catalog is not None else None
-        if price is None:
-            return None
+        if price is None or not n:
+            continue
+        priced = True
         total += price * n
-    return total
+    return total if priced else None
 
 
 def image_cost_usd(model: str, n: int, catalog: Catalog | None) -> float | None:
@@ -200,6 +228,7 @@ class UsageLedger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._records: list[UsageRecord] = []
+        self._ids: set[str] = set()
 
     def record(self, record: UsageRecord | None = None, /, **fields: Any) -> UsageRecord:
         """Add ``record`` (or one built from ``fields``) and return it."""
@@ -207,7 +236,26 @@ class UsageLedger:
             record = UsageRecord(**fields)
         with self._lock:
             self._records.append(record)
+            self._ids.add(record.record_id)
         return record
+
+    def merge(self, records: Iterable[UsageRecord | Mapping[str, Any]]) -> int:
+        """Add records made elsewhere (another process's ledger); return how many were new.
+
+        Each record is a ``UsageRecord`` or its ``as_dict()``. A record whose
+        ``record_id`` this ledger already holds is skipped, so merging the same
+        worker's records twice (a retried Dask task, a re-run collect) counts once.
+        """
+        incoming = [r if isinstance(r, UsageRecord) else UsageRecord.from_dict(r) for r in records]
+        added = 0
+        with self._lock:
+            for r in incoming:
+                if r.record_id in self._ids:
+                    continue
+                self._records.append(r)
+                self._ids.add(r.record_id)
+                added += 1
+        return added
 
     @property
     def records(self) -> list[UsageRecord]:
@@ -230,6 +278,7 @@ class UsageLedger:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
+            self._ids.clear()
 
     def __len__(self) -> int:
         return len(self._records)

@@ -24,6 +24,10 @@ FAULTS: dict[str, dict[str, Any]] = {
     # Not in the contract's list: a pause before every stream event, so a
     # test can stop a stream half-way (Ctrl-C, the panel's Stop button).
     "slow_chunks": {"delay": 0.05},
+    # Responses streams only: after ``after_chunks`` events the stream ends with a
+    # ``response.failed`` event (xai-api-2026.md sections 2.5 and 2.6), then [DONE].
+    # Applied where the events are built (``_responses_stream``); other streams ignore it.
+    "response_failed": {"after_chunks": 8},
 }
 
 # These only change a stream; on any other response they are noted and ignored.

@@ -8,6 +8,7 @@ itself comes from the same responder as chat, through a chat plan.
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -17,14 +18,20 @@ from starlette.responses import JSONResponse
 
 from ..client._tokens import count_prompt_tokens, message_text, split_tokens
 from . import _errors as errors
+from ._attachment_search import (
+    add_attachment_search,
+    files_to_search,
+    question_of,
+    resolve_attachments,
+)
 from ._code_interpreter import fenced_code, run_code
 from ._encode import cost_ticks, fingerprint
 from ._errors import EmulatorError
 from ._responder import Reply, respond
 from ._responses_request import parse_request
 from ._responses_store import ResponsesStore, StoredResponse
-from ._responses_stream import encode_events, stream_events
-from ._responses_tools import ToolRun, add_code_run, run_tools
+from ._responses_stream import FAILED_ERROR, encode_events, stream_events
+from ._responses_tools import ToolRun, add_code_run, add_mcp_runs, run_tools
 from ._validation import ChatPlan, plan_chat
 
 if TYPE_CHECKING:
@@ -98,6 +105,22 @@ def _output(rid: str, plan: ChatPlan, reply: Reply, run: ToolRun | None) -> list
                 "status": "completed",
             }
         )
+    return items
+
+
+def _with_encrypted_reasoning(
+    items: list[dict[str, Any]], body: dict[str, Any], plan: ChatPlan
+) -> list[dict[str, Any]]:
+    """Reasoning items carry ``encrypted_content`` when ``include`` asks for it (section 2.1),
+    and always on grok-4.7 [V DOCS reasoning]; absent otherwise, as with store:false [V]."""
+    include = body.get("include") if isinstance(body.get("include"), list) else []
+    if "reasoning.encrypted_content" not in include and not plan.info.id.startswith("grok-4.7"):
+        return items
+    for item in items:
+        if item["type"] == "reasoning":
+            # Opaque to clients, as the real blob is; they only pass it back unchanged.
+            text = "".join(s["text"] for s in item["summary"])
+            item["encrypted_content"] = base64.b64encode(f"emu:{text}".encode()).decode()
     return items
 
 
@@ -204,6 +227,7 @@ async def create_response(request: Request, body: Any, call: _Call) -> Any:
             raise _not_found(prev)
         history = stored.context
     req = parse_request(body, history)
+    attached = resolve_attachments(body.get("input"), call.state.files)  # input_file parts
     code_tool = any(t["type"] == "code_interpreter" for t in req.server_tools)
     if code_tool and not store.code_execution:
         raise errors.bad_request(
@@ -224,10 +248,19 @@ async def create_response(request: Request, body: Any, call: _Call) -> Any:
             code = fenced_code(prompt) if code_tool else None
             if code is not None:
                 add_code_run(run, code, await run_code(code), rid)
+            await add_mcp_runs(run, req.server_tools, prompt, rid)  # async: never blocks the loop
             if run.items:
                 reply.content = run.answer
             else:
                 run = None  # nothing to run: the model answers by itself
+    if attached and not reply.tool_calls and not after_tools:
+        # attachment_search, implicit with input_file (section 5): answer from the files
+        # this turn is about; a prompt unrelated to them is answered as it stands.
+        question = question_of(_last_user_text(req.new_messages))
+        searched = files_to_search(body.get("input"), attached, question)
+        if searched:
+            run = add_attachment_search(run, searched, question, rid)
+            reply.content = run.answer if run is not None else reply.content
     reply.content, cut = _truncate(reply.content, body.get("max_output_tokens"))
     cut = cut or reply.finish_reason == "length"
     cached = _cached_tokens(store, body, plan, len(history))
@@ -239,19 +272,37 @@ async def create_response(request: Request, body: Any, call: _Call) -> Any:
         "completed_at": created,
         "id": rid,
         **_echo(body, plan),
-        "output": _output(rid, plan, reply, run),
+        "output": _with_encrypted_reasoning(_output(rid, plan, reply, run), body, plan),
         "usage": usage,
         "incomplete_details": {"reason": "max_output_tokens"} if cut else None,
         "status": "incomplete" if cut else "completed",
         "error": None,
     }
+    failed = bool(body.get("stream")) and getattr(call.fault, "name", None) == "response_failed"
+    if not failed:
+        # Billed when generated, like a chat answer; a stream that ends in
+        # response.failed carries usage null and is not billed [U] (_responses_stream).
+        call.state.bill(usage["cost_in_usd_ticks"])
     if response["store"]:
-        store.put(rid, StoredResponse(response, _context_after(plan.messages, reply)))
+        # A failed stream is stored as what the client saw: status failed, no output.
+        kept = (
+            response
+            if not failed
+            else {
+                **response,
+                "status": "failed",
+                "output": [],
+                "usage": None,
+                "error": dict(FAILED_ERROR),
+            }
+        )
+        store.put(rid, StoredResponse(kept, _context_after(plan.messages, reply)))
     if body.get("stream"):
         from ._app.wire import EventStream  # late: _app imports this module's routes
 
         # A comment line: any SSE parser skips it (the keepalive fault).
-        return EventStream(encode_events(stream_events(response)), call.fault, b": keepalive\n\n")
+        events = encode_events(stream_events(response, call.fault))
+        return EventStream(events, call.fault, b": keepalive\n\n")
     return JSONResponse(response)
 
 

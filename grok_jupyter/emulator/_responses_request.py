@@ -30,8 +30,24 @@ SERVER_SIDE_TOOLS = frozenset(
         "attachment_search",
     }
 )
+# Server-side tool items of an earlier output, as clients send them back (section 3.2).
+REPLAYED_TOOL_ITEMS = frozenset(
+    {
+        "web_search_call",
+        "x_search_call",
+        "custom_tool_call",
+        "code_interpreter_call",
+        "code_execution_call",
+        "file_search_call",
+        "mcp_call",
+        "mcp_list_tools",
+        "image_generation_call",
+        "view_image_call",
+        "view_x_video_call",
+    }
+)
 # Tools this emulator runs; the others are refused rather than faked.
-RUNNABLE_TOOLS = frozenset({"web_search", "x_search", "code_interpreter"})
+RUNNABLE_TOOLS = frozenset({"web_search", "x_search", "code_interpreter", "mcp"})
 
 
 def refuse_server_side_tools_on_chat(tools: Any) -> None:
@@ -128,6 +144,12 @@ def input_messages(items: Any) -> list[dict[str, Any]]:
             )
         elif kind == "reasoning":
             continue  # replayed reasoning carries no new content for the emulator
+        elif kind in REPLAYED_TOOL_ITEMS:
+            # Clients replay a turn's whole output as the next input (langchain-openai,
+            # hence ChatXAI, does; so does ``input += response.output`` with the openai SDK).
+            # Whether api.x.ai accepts these items is [U]; refusing them would invent an
+            # error, and the answer text they led to is replayed beside them.
+            continue
         else:
             raise bad_request(f"Unknown input item type {kind!r}.")
     return messages
@@ -138,7 +160,7 @@ def _check_server_tool(tool: dict[str, Any]) -> None:
     if kind not in RUNNABLE_TOOLS:
         raise bad_request(
             f"The emulator does not run the server-side tool '{kind}' yet; "
-            "it runs web_search, x_search and code_interpreter."
+            "it runs web_search, x_search, code_interpreter and mcp."
         )
     try:
         start = parse_date(tool["from_date"], "from_date") if tool.get("from_date") else None
@@ -153,6 +175,21 @@ def _check_server_tool(tool: dict[str, Any]) -> None:
             isinstance(value, list) and all(isinstance(v, str) for v in value)
         ):
             raise bad_request(f"{kind}.{key} must be a list of strings.")
+
+
+def _with_filters(tool: dict[str, Any]) -> dict[str, Any]:
+    """web_search domain lists, top-level or nested in ``filters``.
+
+    Section 3.1 has them top-level [V VER, 2026-08]. hermes-agent#27023 (2026-05) calls
+    ``filters.allowed_domains`` / ``filters.excluded_domains`` the current xAI shape, and
+    OpenAI's web_search (what langchain-openai users write) nests them so too. The newer
+    source wins where both are given; the nested form is read rather than ignored [U].
+    """
+    filters = tool.get("filters")
+    if tool.get("type") != "web_search" or not isinstance(filters, dict):
+        return tool
+    nested = {k: filters[k] for k in ("allowed_domains", "excluded_domains") if k in filters}
+    return {**nested, **tool}
 
 
 def _tools(body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -171,6 +208,7 @@ def _tools(body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, A
                 fn["description"] = tool["description"]
             functions.append({"type": "function", "function": fn})
         elif kind in SERVER_SIDE_TOOLS:
+            tool = _with_filters(tool)
             _check_server_tool(tool)
             server.append(tool)
         else:

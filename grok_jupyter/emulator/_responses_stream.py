@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from ..client._tokens import split_tokens
+from ._attachment_search import file_search_events
 
 
 def _reasoning(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
@@ -93,6 +94,55 @@ def _function_call(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _mcp_list_tools(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
+    # Event names as xAI's realtime API and OpenAI's Responses have them; for
+    # /v1/responses they are [U] (no recording lists MCP tools).
+    where = {"item_id": item["id"], "output_index": i}
+    return [
+        {
+            "type": "response.output_item.added",
+            "item": {**item, "tools": []},
+            "output_index": i,
+        },
+        {"type": "response.mcp_list_tools.in_progress", **where},
+        {"type": "response.mcp_list_tools.completed", **where},
+    ]
+
+
+def _mcp_call(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
+    # The names are VER's xAI schema [V code]; the order and payloads are [U]:
+    # arguments whole in one delta (as x_search inputs come), then the output.
+    where = {"item_id": item["id"], "output_index": i}
+    args = item["arguments"]
+    events = [
+        {
+            "type": "response.output_item.added",
+            "item": {
+                **item,
+                "arguments": "",
+                "output": None,
+                "error": None,
+                "status": "in_progress",
+            },
+            "output_index": i,
+        },
+        {"type": "response.mcp_call.in_progress", **where},
+        {"type": "response.mcp_call_arguments.delta", "delta": args, **where},
+        {"type": "response.mcp_call_arguments.done", "arguments": args, **where},
+        {"type": "response.mcp_call.executing", **where},
+    ]
+    if item["status"] == "failed":
+        events.append({"type": "response.mcp_call.failed", **where})
+        return events
+    output = item.get("output") or ""
+    return [
+        *events,
+        {"type": "response.mcp_call_output.delta", "delta": output, **where},
+        {"type": "response.mcp_call_output.done", "output": output, **where},
+        {"type": "response.mcp_call.completed", **where},
+    ]
+
+
 def _message(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
     part = item["content"][0]
     text = part["text"]
@@ -135,12 +185,29 @@ _ITEM_EVENTS = {
     "code_interpreter_call": lambda i, item: [
         {"type": "response.output_item.added", "item": item, "output_index": i}
     ],
+    "mcp_list_tools": _mcp_list_tools,
+    "mcp_call": _mcp_call,
+    "file_search_call": file_search_events,  # attachment_search (input_file parts)
     "message": _message,
 }
 
 
-def stream_events(response: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every event of the stream, without sequence numbers."""
+# VER's test payload for a mid-stream failure [S]; the real text is [U].
+FAILED_ERROR = {"code": "server_error", "message": "Internal server error"}
+
+
+def _failed(
+    events: list[dict[str, Any]], start: dict[str, Any], after: int
+) -> list[dict[str, Any]]:
+    """The first ``after`` events, then ``response.failed`` (the ``response_failed`` fault).
+    What was generated before the failure is not billed here: ``usage`` is null [U]."""
+    failed = {**start, "status": "failed", "error": dict(FAILED_ERROR), "usage": None}
+    return [*events[: max(after, 0)], {"type": "response.failed", "response": failed}]
+
+
+def stream_events(response: dict[str, Any], fault: Any = None) -> list[dict[str, Any]]:
+    """Every event of the stream, without sequence numbers (``fault``: the request's
+    emulator fault; ``response_failed`` ends the stream early with ``response.failed``)."""
     start = {k: v for k, v in response.items() if k != "usage"}
     start.update(output=[], status="in_progress", completed_at=None, incomplete_details=None)
     events: list[dict[str, Any]] = [
@@ -152,6 +219,8 @@ def stream_events(response: dict[str, Any]) -> list[dict[str, Any]]:
         events.append({"type": "response.output_item.done", "item": item, "output_index": i})
     final = "response.incomplete" if response["status"] == "incomplete" else "response.completed"
     events.append({"type": final, "response": response})
+    if fault is not None and getattr(fault, "name", None) == "response_failed":
+        return _failed(events, start, fault.count("after_chunks"))
     return events
 
 

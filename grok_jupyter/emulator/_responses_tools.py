@@ -15,9 +15,12 @@ from typing import Any
 
 from ..client._tokens import count_tokens
 from ._code_interpreter import CodeResult, describe
+from ._mcp_tool import run_mcp_tools
 from ._search_corpus import Corpus, Hit, terms_of
 
 TICKS_PER_TOOL_CALL = 50_000_000  # $5 per 1k calls (section 3.3) = 0.005 USD = 5e7 ticks
+# Counters priced otherwise (section 3.3): attachment_search (input_file parts) is $10 per 1k.
+TICKS_BY_COUNTER = {"document_search_calls": 100_000_000}
 _DETAIL_KEYS = (
     "web_search_calls",
     "x_search_calls",
@@ -41,12 +44,14 @@ class ToolRun:
 
     @property
     def sub_tool_calls(self) -> int:
-        return len(self.items)
+        # Listing an MCP server's tools is preparation, not a tool the model used.
+        return sum(1 for item in self.items if item["type"] != "mcp_list_tools")
 
     @property
     def cost_ticks(self) -> int:
         # Billed per usage-details counter (section 3.3 leaves which counter open [U]).
-        return sum(self.details.values()) * TICKS_PER_TOOL_CALL
+        details = self.details.items()
+        return sum(n * TICKS_BY_COUNTER.get(k, TICKS_PER_TOOL_CALL) for k, n in details)
 
 
 def _call_digits(response_id: str, n: int) -> str:
@@ -141,3 +146,18 @@ def add_code_run(run: ToolRun, code: str, result: CodeResult, response_id: str) 
     )
     run.details["code_interpreter_calls"] += 1
     run.answer = "\n".join(filter(None, [run.answer, describe(result)]))
+
+
+async def add_mcp_runs(
+    run: ToolRun, tools: list[dict[str, Any]], prompt: str, response_id: str
+) -> None:
+    """Run the request's ``mcp`` tools for real (``_mcp_tool``) and add what they did:
+    ``mcp_list_tools`` and ``mcp_call`` items, one ``mcp_calls`` per call made, the
+    tool output as tokens the model read, and a sentence per server to the answer."""
+    if not any(t.get("type") == "mcp" for t in tools):
+        return
+    done = await run_mcp_tools(tools, prompt, response_id)
+    run.items.extend(done.items)
+    run.details["mcp_calls"] += done.calls
+    run.result_tokens += sum(count_tokens(text) for text in done.result_tokens_text)
+    run.answer = "\n".join(filter(None, [run.answer, *done.lines]))

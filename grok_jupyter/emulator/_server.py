@@ -12,7 +12,9 @@ from typing import Any
 import uvicorn
 
 from ._app import create_app
+from ._batch_runner import DEFAULT_DELAY as DEFAULT_BATCH_DELAY
 from ._faults import Fault
+from ._file_store import MAX_FILE_BYTES
 from ._state import (
     MAX_BODY_BYTES,
     MAX_RECORDED,
@@ -48,6 +50,11 @@ class EmulatorHandle(str):
     def chat_requests(self) -> list[RecordedRequest]:
         return [r for r in self._state.requests if r.path == CHAT_PATH]
 
+    @property
+    def billed(self) -> dict[str, int]:
+        """Ticks and calls billed since start or ``reset()`` (GET /_emulator/billing)."""
+        return self._state.billed
+
     def inject(self, fault: str, times: int = 1, **params: Any) -> None:
         """Queue ``fault`` for the next ``times`` API requests.
 
@@ -56,10 +63,12 @@ class EmulatorHandle(str):
         self._state.inject(Fault(fault, params), times)
 
     def reset(self) -> None:
-        """Forget requests, queued faults and the pages and posts added with ``add_page`` /
-        ``add_post``; restore the limits ``serve()`` was given."""
+        """Forget requests, queued faults, the pages and posts added with ``add_page`` /
+        ``add_post``, uploaded files and batches; restore the limits ``serve()`` was given."""
         self._state.reset()
         self._state.responses.corpus.restore_baseline()
+        self._state.files.clear()  # uploaded files and batches too
+        self._state.batches.clear()
 
     def set_limits(self, rpm: int | None = None, tpm: int | None = None) -> None:
         """Enforce requests and tokens per minute (None: no limit)."""
@@ -115,6 +124,7 @@ def serve(
     api_keys: Iterable[str] | None = None,
     rpm: int | None = None,
     tpm: int | None = None,
+    rate_window: str = "sliding",
     deferred_pending_polls: int = 1,
     corpus: str | None = None,
     code_execution: str = "on",
@@ -123,11 +133,16 @@ def serve(
     max_body_bytes: int = MAX_BODY_BYTES,
     max_recorded: int = MAX_RECORDED,
     max_recorded_bytes: int = MAX_RECORDED_BYTES,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    batch_delay: float = DEFAULT_BATCH_DELAY,
 ) -> Iterator[EmulatorHandle]:
     """Run the emulator in a background thread for the ``with`` block.
 
     ``api_keys``: the keys accepted (default: any key starting with ``xai-``).
     ``rpm``/``tpm``: enforced requests and tokens per minute (default: none).
+    ``rate_window``: how ``rpm`` is enforced: ``"sliding"`` (any minute holds at most
+    ``rpm``; a fresh minute admits them all at once) or ``"smooth"`` (a token bucket
+    refilled at ``rpm/60`` a second, burst of about one second's worth).
     ``deferred_pending_polls``: how many polls of a deferred completion answer 202.
     ``corpus``: a folder with ``pages.json``/``posts.json`` added to the search corpus.
     ``code_execution``: ``"off"`` refuses the code_interpreter tool; ``"on"`` runs the
@@ -137,16 +152,21 @@ def serve(
     ``max_body_bytes``: larger request bodies get 413 (default 50 MB, the OAS files limit).
     ``max_recorded``/``max_recorded_bytes``: how many requests, and how many body bytes,
     ``emu.requests`` keeps (the newest).
+    ``max_file_bytes``: an uploaded file over this gets 413 (default 50 MB, section 5).
+    ``batch_delay``: seconds before a queued batch request is answered (default 0.5).
     """
     state = EmulatorState(
         api_keys=api_keys,
         rpm=rpm,
         tpm=tpm,
+        rate_window=rate_window,
         deferred_pending_polls=deferred_pending_polls,
         max_body_bytes=max_body_bytes,
         max_recorded=max_recorded,
         max_recorded_bytes=max_recorded_bytes,
     )
+    state.files.max_file_bytes = max_file_bytes
+    state.batches.delay = batch_delay
     if corpus is not None:
         state.responses.corpus.load_folder(corpus)
         state.responses.corpus.keep_as_baseline()

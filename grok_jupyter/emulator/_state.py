@@ -14,7 +14,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ._batch_runner import BatchRunner
 from ._faults import Fault
+from ._file_store import FileStore
 from ._responses_store import ResponsesStore
 
 WINDOW_SECONDS = 60.0
@@ -43,14 +45,56 @@ class RecordedRequest:
         return asdict(self)
 
 
-class RateLimiter:
-    """Sliding one-minute windows of requests and tokens."""
+RATE_WINDOWS = ("sliding", "smooth")
 
-    def __init__(self, rpm: int | None = None, tpm: int | None = None) -> None:
+
+class RateLimiter:
+    """Requests and tokens per minute.
+
+    ``rate_window`` says how the request limit is enforced:
+
+    * ``"sliding"`` (default): at most ``rpm`` requests in any sliding minute, so a
+      fresh minute admits ``rpm`` requests at once;
+    * ``"smooth"``: a token bucket refilled at ``rpm / 60`` a second that holds about
+      one second's worth (at least one request), so a long run is paced at the rate.
+
+    How the real API meters bursts within its minute is [U] (its docs give only RPM
+    and TPM per model); the two modes bracket the plausible behaviours. The token
+    limit is a sliding minute in both modes.
+    """
+
+    def __init__(
+        self, rpm: int | None = None, tpm: int | None = None, rate_window: str = "sliding"
+    ) -> None:
+        if rate_window not in RATE_WINDOWS:
+            raise ValueError(f"rate_window must be 'sliding' or 'smooth', got {rate_window!r}")
         self.rpm = rpm
         self.tpm = tpm
+        self.rate_window = rate_window
         self._requests: deque[float] = deque()
         self._tokens: deque[tuple[float, int]] = deque()
+        # smooth mode: requests the bucket still holds, as of ``_stamp`` (None: full)
+        self._bucket: float | None = None
+        self._stamp = 0.0
+
+    @property
+    def smooth(self) -> bool:
+        return self.rate_window == "smooth" and self.rpm is not None
+
+    def _burst(self) -> float:
+        assert self.rpm is not None
+        return max(1.0, self.rpm / 60.0)
+
+    def _refill(self, now: float) -> float:
+        """Smooth mode: the bucket's level now (it refills at rpm/60 a second)."""
+        assert self.rpm is not None
+        burst = self._burst()
+        if self._bucket is None:
+            self._bucket = burst
+        else:
+            self._bucket = min(burst, self._bucket + (now - self._stamp) * self.rpm / 60.0)
+        self._stamp = now
+        return self._bucket
 
     def _trim(self, now: float) -> None:
         while self._requests and self._requests[0] <= now - WINDOW_SECONDS:
@@ -61,27 +105,48 @@ class RateLimiter:
     def admit(self, now: float) -> float | None:
         """Count a request; return seconds to wait instead if a limit is reached."""
         self._trim(now)
-        if self.rpm is not None and len(self._requests) >= self.rpm:
+        if self.smooth:
+            assert self.rpm is not None
+            level = self._refill(now)
+            if level < 1.0:
+                return (1.0 - level) * 60.0 / self.rpm  # until the next whole request
+        elif self.rpm is not None and len(self._requests) >= self.rpm:
             return self._requests[0] + WINDOW_SECONDS - now
         used = sum(n for _, n in self._tokens)
         if self.tpm is not None and used >= self.tpm:
             return self._tokens[0][0] + WINDOW_SECONDS - now
-        self._requests.append(now)
+        if self.smooth:
+            self._bucket = (self._bucket or 0.0) - 1.0
+        else:
+            self._requests.append(now)
         return None
 
     def add_tokens(self, now: float, tokens: int) -> None:
         self._tokens.append((now, tokens))
+
+    def _request_headers(self, now: float, rpm: int) -> tuple[int, float]:
+        """(remaining, seconds until one more request is admitted) for the request limit."""
+        if self.smooth:
+            level = self._refill(now)
+            burst = self._burst()
+            if level >= burst:
+                return int(level), 0.0
+            # the next whole request: the fraction of one still missing, at rpm/60 a second
+            whole = math.floor(level)
+            return whole, (1.0 - (level - whole)) * 60.0 / rpm
+        reset = self._requests[0] + WINDOW_SECONDS - now if self._requests else 0.0
+        return max(rpm - len(self._requests), 0), reset
 
     def headers(self, now: float) -> dict[str, str]:
         self._trim(now)
         rpm = self.rpm if self.rpm is not None else NOMINAL_RPM
         tpm = self.tpm if self.tpm is not None else NOMINAL_TPM
         used = sum(n for _, n in self._tokens)
-        reset_req = self._requests[0] + WINDOW_SECONDS - now if self._requests else 0.0
+        remaining_req, reset_req = self._request_headers(now, rpm)
         reset_tok = self._tokens[0][0] + WINDOW_SECONDS - now if self._tokens else 0.0
         return {
             "x-ratelimit-limit-requests": str(rpm),
-            "x-ratelimit-remaining-requests": str(max(rpm - len(self._requests), 0)),
+            "x-ratelimit-remaining-requests": str(remaining_req),
             "x-ratelimit-reset-requests": f"{max(reset_req, 0.0):.3f}s",
             "x-ratelimit-limit-tokens": str(tpm),
             "x-ratelimit-remaining-tokens": str(max(tpm - used, 0)),
@@ -91,6 +156,7 @@ class RateLimiter:
     def clear(self) -> None:
         self._requests.clear()
         self._tokens.clear()
+        self._bucket = None
 
 
 @dataclass
@@ -106,6 +172,7 @@ class EmulatorState:
         api_keys: Iterable[str] | None = None,
         rpm: int | None = None,
         tpm: int | None = None,
+        rate_window: str = "sliding",
         deferred_pending_polls: int = 1,
         max_recorded: int = MAX_RECORDED,
         max_recorded_bytes: int = MAX_RECORDED_BYTES,
@@ -118,14 +185,20 @@ class EmulatorState:
         self._recorded_bytes = 0
         self.api_keys = frozenset(api_keys) if api_keys is not None else None
         self.deferred_pending_polls = deferred_pending_polls
-        self._configured_limits = (rpm, tpm)
-        self._limiter = RateLimiter(rpm, tpm)
+        self._configured_limits = (rpm, tpm, rate_window)
+        self._limiter = RateLimiter(rpm, tpm, rate_window)
         self._requests: deque[tuple[RecordedRequest, int]] = deque()
         self._faults: deque[Fault] = deque()
         self._deferred: dict[str, _Deferred] = {}
         self._images: dict[str, bytes] = {}
         self.responses = ResponsesStore()  # /v1/responses: stored responses, corpus
         self.retired = "redirect"  # serve(retired=...): "redirect" or "error" (404)
+        self.files = FileStore()  # /v1/files; serve(max_file_bytes=...)
+        self.batches = BatchRunner()  # /v1/batches; serve(batch_delay=...)
+        # What the emulator billed (usage.cost_in_usd_ticks of every answer it generated),
+        # so a test can check that a ledger, even one merged across processes, adds up.
+        self._billed_ticks = 0
+        self._billed_calls = 0
 
     # --- auth ----------------------------------------------------------------
 
@@ -167,6 +240,22 @@ class EmulatorState:
             self._recorded_bytes = 0
             self._faults.clear()
             self._limiter = RateLimiter(*self._configured_limits)
+            self._billed_ticks = 0
+            self._billed_calls = 0
+
+    # --- billing -------------------------------------------------------------
+
+    def bill(self, ticks: int) -> None:
+        """Count one generated answer's ``cost_in_usd_ticks``."""
+        with self._lock:
+            self._billed_ticks += int(ticks)
+            self._billed_calls += 1
+
+    @property
+    def billed(self) -> dict[str, int]:
+        """``{"ticks": ..., "calls": ...}`` since start or the last ``reset()``."""
+        with self._lock:
+            return {"ticks": self._billed_ticks, "calls": self._billed_calls}
 
     # --- rate limits ---------------------------------------------------------
 
@@ -176,6 +265,10 @@ class EmulatorState:
             self._limiter.tpm = tpm
 
     def admit(self) -> float | None:
+        """None if admitted, else the Retry-After: whole seconds, rounded up, at least 1
+        (the real header's format is [U]; whole seconds as HTTP's delay-seconds).
+        In smooth mode that is 1 s although the next request fits sooner; the
+        x-ratelimit-reset-requests header says exactly when."""
         with self._lock:
             wait = self._limiter.admit(time.monotonic())
         return None if wait is None else float(max(1, math.ceil(wait)))

@@ -19,6 +19,9 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magics(magics)
     ipython.configurables.append(magics)
     shell.install(ipython)  # `%grok tokens how many?` is text, not a help request
+    from .table_commands import register_accessor_on_load
+
+    register_accessor_on_load()  # df.grok.map, now or once pandas is imported
 
 
 def unload_ipython_extension(ipython: Any) -> None:

@@ -20,14 +20,26 @@ from IPython.core.magic_arguments import (
     magic_arguments,
 )
 from IPython.utils.process import arg_split
-from traitlets import Bool, CaselessStrEnum, Float, Integer, TraitError, Unicode, validate
+from traitlets import (
+    Bool,
+    CaselessStrEnum,
+    Float,
+    Integer,
+    TraitError,
+    Unicode,
+    observe,
+    validate,
+)
 
+from .chat_command import ChatCommands
 from .effort import REASONING_EFFORTS, checked_effort
+from .fix_command import FixCommand
 from .formats import FORMAT_HINTS, FORMATS, extract_code, load_json, validate_answer
 from .inputs import CellInputs
-from .messages import explain, fail, footer, missing_key, notes, stream_cut
+from .messages import explain, fail, footer, notes, stream_cut, turn_failures
 from .shell import UserNamespace, cell_key, clean_warnings
 from .subcommands import SUBCOMMANDS, GrokSubcommands, check_var_name
+from .table_commands import TableCommands
 
 if TYPE_CHECKING:
     from argparse import Namespace
@@ -61,6 +73,9 @@ Examples::
     %%grok --image chart_fig --image photo.png
     What do these two images have in common?
 
+    %%grok --file report.pdf --file notes.txt
+    What does the report conclude, and do my notes agree?
+
     %%grok --tools mean_price,top_n
     Which product sells best?
 """
@@ -72,7 +87,7 @@ def is_kernel(shell: Any) -> bool:
 
 
 @magics_class
-class GrokMagics(GrokSubcommands, CellInputs, Magics):
+class GrokMagics(TableCommands, FixCommand, ChatCommands, GrokSubcommands, CellInputs, Magics):
     """The ``%%grok`` and ``%grok`` magics. Settings: ``%config GrokMagics``."""
 
     model = Unicode(
@@ -104,6 +119,18 @@ class GrokMagics(GrokSubcommands, CellInputs, Magics):
     default_chat = Unicode(
         "default", help="Conversation used when a cell gives no --chat."
     ).tag(config=True)
+    chat_dir = Unicode(
+        "",
+        help="Folder where chats are saved after each turn and restored from after a restart "
+        "(empty: $GROK_JUPYTER_CHAT_DIR, else .grok/chats beside the notebook; 'off': none).",
+    ).tag(config=True)
+
+    @observe("chat_dir")
+    def _chat_dir_changed(self, change: Any) -> None:
+        from ..notebook.chat_store import set_chat_dir
+
+        set_chat_dir(change["new"] or None)
+
     stream = Bool(True, help="Stream answers as they are written (False: like --no-stream).").tag(
         config=True
     )
@@ -209,6 +236,12 @@ class GrokMagics(GrokSubcommands, CellInputs, Magics):
         "a matplotlib figure or a numpy array.",
     )
     @argument(
+        "--file", action="append", metavar="PATH", default=[],
+        help="Repeatable. A document Grok reads (PDF, text, CSV, ...), or a variable holding "
+        "its path; sent through the Responses API (attachment search). Uploaded once per "
+        "content per session; an image path goes as --image.",
+    )
+    @argument(
         "--tools", metavar="F,G",
         help="Python functions in the notebook offered to Grok as tools (schemas come from "
         "signatures, type hints and docstrings). Calls run here and are shown.",
@@ -252,7 +285,6 @@ class GrokMagics(GrokSubcommands, CellInputs, Magics):
 
     def _ask(self, args: Namespace, cell: str) -> None:
         from ..client import Message, TextPart, get_client
-        from ..client._errors import InvalidRequestError, MissingAPIKeyError
         from ..notebook.conversation import get_conversation
         from ..notebook.turn import run_turn
 
@@ -266,7 +298,9 @@ class GrokMagics(GrokSubcommands, CellInputs, Magics):
 
             prompt = interpolate(prompt, self._ns, budget_tokens=self.context_budget)
         images = [self._image(src) for src in args.image]
-        if not prompt.strip() and not images:
+        documents, file_images = self._documents(args)  # checked now, uploaded before sending
+        images += file_images
+        if not prompt.strip() and not images and not documents:
             raise fail("the cell is empty: write the prompt under %%grok.")
         tools = self._tools(args.tools)
         from .server_tools import build_tools, check_combination
@@ -317,11 +351,15 @@ class GrokMagics(GrokSubcommands, CellInputs, Magics):
         content: Any = prompt
         if images:
             content = [TextPart(text=prompt), *images] if prompt.strip() else images
-        user = Message.user(content)
         client = get_client()
+        if documents:
+            content = self._attach(client, documents, prompt, images)
+        user = Message.user(content)
 
-        if server_tools or (self.api == "responses" and tools is None and response_format is None
-                            and not images):
+        # Files live on the Responses API: a turn that attaches one, or follows one, goes there.
+        files = bool(documents) or self._holds_files(conversation, tools, response_format)
+        if server_tools or files or (self.api == "responses" and tools is None
+                                     and response_format is None and not images):
             from .responses_cell import ask_responses
 
             ask_responses(self, args, cell, user=user, conversation=conversation, client=client,
@@ -332,7 +370,15 @@ class GrokMagics(GrokSubcommands, CellInputs, Magics):
             conversation.replace_turn_of(cell_key(self.shell, cell))  # a re-run replaces its turn
         sink = self._sink(quiet_text=response_format is not None)
         observer = sink.observer()
-        try:
+
+        def stopped() -> str:  # asked after the turn: a conversation is falsy until it has one
+            where = f"conversation {conversation.name!r}" if conversation else "the display above"
+            return (
+                f"interrupted: what had arrived (answer text, finished tool results) is in "
+                f"{where}, marked [interrupted]."
+            )
+
+        with turn_failures(sink, "markdown" if fmt != "text" else "text", stopped):
             result = run_turn(
                 user,
                 conversation=conversation,
@@ -346,20 +392,6 @@ class GrokMagics(GrokSubcommands, CellInputs, Magics):
                 observer=observer,
                 source="magic",
             )
-        except KeyboardInterrupt:
-            sink.view.interrupted = True
-            sink.finish("markdown" if fmt != "text" else "text")
-            where = f"conversation {conversation.name!r}" if conversation else "the display above"
-            raise fail(
-                f"interrupted: what had arrived (answer text, finished tool results) is in "
-                f"{where}, marked [interrupted]."
-            ) from None
-        except MissingAPIKeyError:
-            sink.abandon()
-            raise missing_key() from None
-        except InvalidRequestError as exc:
-            sink.abandon()
-            raise fail(explain(exc)) from None
 
         for note in notes(result, max_steps=max_steps, max_tokens=max_tokens):
             observer.on_text(f"\n\n{note}")  # a line of its own, footer or not

@@ -1,5 +1,5 @@
 """What a ``%%grok`` cell names, checked before anything is sent: the model, ``-s``,
-``--image``, ``--tools`` and ``--schema``. A mixin of ``GrokMagics``."""
+``--image``, ``--file``, ``--tools`` and ``--schema``. A mixin of ``GrokMagics``."""
 
 from __future__ import annotations
 
@@ -69,6 +69,72 @@ class CellInputs:
             raise fail(f"--image {src}: {one_line(exc)}") from None
         except (TypeError, ValueError, OSError) as exc:
             raise fail(f"--image {src}: {one_line(exc)}") from None
+
+    def _documents(self, args: Any) -> tuple[list[str], list[Any]]:
+        """``--file`` sources as (document paths, image parts), checked before anything is sent:
+        the path exists, the API reads its type, it is under the size limit. An image path
+        goes as an image part, as with --image. Uploading waits for ``_attach``."""
+        if not args.file:
+            return [], []
+        from ..client._errors import InvalidRequestError
+        from ..notebook.attach_files import check_path, is_image
+
+        for flag, value in (("--tools", args.tools), ("--schema", args.schema)):
+            if value:
+                raise fail(f"--file cannot be combined with {flag} yet; drop one.")
+        if args.format == "json":
+            raise fail("--file cannot be combined with -f json yet; drop one.")
+        documents: list[str] = []
+        images: list[Any] = []
+        for src in args.file:
+            path = self._file_path(src)
+            if is_image(path):
+                images.append(self._image(path))
+                continue
+            try:
+                check_path(path)
+            except InvalidRequestError as exc:
+                raise fail(f"--file {src}: {one_line(exc)}") from None
+            documents.append(path)
+        return documents, images
+
+    def _file_path(self, src: str) -> str:
+        # A path as typed; else a variable holding a path (str or pathlib.Path).
+        path = os.path.expanduser(src)
+        if not os.path.exists(path) and src.isidentifier():
+            value = CellInputs._lookup(self, src)  # explicit: a mixin may shadow _lookup
+            if isinstance(value, (str, os.PathLike)):
+                return os.path.expanduser(os.fspath(value))
+        return path
+
+    def _attach(self, client: Any, documents: list[str], prompt: str, images: list[Any]) -> Any:
+        """The user message's parts: the prompt, images, then each document uploaded
+        (once per content in this session: a re-run reuses the file id)."""
+        from ..client import TextPart
+        from ..client._errors import GrokError, MissingAPIKeyError
+        from ..notebook.attach_files import input_file_part, message_part
+        from .messages import explain, missing_key
+
+        parts: list[Any] = [TextPart(text=prompt)] if prompt.strip() else []
+        parts += images
+        for path in documents:
+            try:
+                part = input_file_part(client, path)
+            except MissingAPIKeyError:
+                raise missing_key() from None
+            except GrokError as exc:
+                raise fail(f"--file {path}: {explain(exc)}") from None
+            parts.append(message_part(part, os.path.basename(path)))
+        return parts
+
+    def _holds_files(self, conversation: Any, tools: Any, response_format: Any) -> bool:
+        # A follow-up in a conversation with attached files stays on the Responses API
+        # (where the files are read), unless it needs what only chat does here.
+        if conversation is None or tools is not None or response_format is not None:
+            return False
+        from ..notebook.attach_files import has_files
+
+        return any(m.role == "user" and has_files(m) for m in conversation.messages)
 
     def _tools(self, spec: str | None) -> Any:
         if not spec:

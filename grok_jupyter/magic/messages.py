@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 
 if TYPE_CHECKING:
+    from ..notebook.display import AnswerSink
     from ..notebook.turn import TurnResult
 
 PREFIX = "grok:"  # the start of every one-line error, so users can tell whose it is
@@ -27,6 +30,31 @@ def missing_key() -> UsageError:
         "no xAI API key: set XAI_API_KEY (%env XAI_API_KEY=xai-...), "
         "or run %grok emulator to work offline."
     )
+
+
+@contextmanager
+def turn_failures(sink: AnswerSink, kind: str, interrupted: Callable[[], str]) -> Iterator[None]:
+    """Around a turn's call: what it raises becomes the one-line error a cell shows.
+
+    Ctrl-C keeps what had arrived in the display (finished as ``kind``, marked interrupted)
+    and says ``interrupted()`` (asked only then: where the partial answer went depends on
+    what the turn had committed); a missing key or a refused request (raised before
+    anything was sent) drops the still-empty display.
+    """
+    from ..client._errors import InvalidRequestError, MissingAPIKeyError
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        sink.view.interrupted = True
+        sink.finish(kind)
+        raise fail(interrupted()) from None
+    except MissingAPIKeyError:
+        sink.abandon()
+        raise missing_key() from None
+    except InvalidRequestError as exc:
+        sink.abandon()
+        raise fail(explain(exc)) from None
 
 
 def explain(exc: BaseException) -> str:
@@ -104,8 +132,11 @@ def footer(result: TurnResult) -> str:
         if usage.reasoning:
             tokens += f" · {approx}{usage.reasoning:,} reasoning"
         parts.append(tokens + " tokens")
-    cost = (f"${result.cost_usd:.4f}" if result.cost_usd >= 0.0001 or not result.cost_usd
-            else f"${result.cost_usd:.6f}")
+    cost = (
+        f"${result.cost_usd:.4f}"
+        if result.cost_usd >= 0.0001 or not result.cost_usd
+        else f"${result.cost_usd:.6f}"
+    )
     parts.append(approx + cost)
     parts.append(f"{result.latency_s:.1f} s")
     if result.tool_results:

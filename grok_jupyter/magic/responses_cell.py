@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .messages import explain, fail, footer, missing_key, notes
+from .messages import explain, fail, footer, notes, stream_cut, turn_failures
 from .server_tools import GrokAnswer, citations_markdown
 from .shell import cell_key
 
@@ -38,7 +38,7 @@ def ask_responses(
     fmt: str,
     max_tokens: int | None,
 ) -> None:
-    from ..client._errors import InvalidRequestError, MissingAPIKeyError
+    from ..client._errors import StreamInterruptedError
     from ..notebook.responses_turn import run_responses_turn
 
     if conversation is not None:
@@ -46,7 +46,12 @@ def ask_responses(
     sink = magics._sink()
     observer = sink.observer()
     kind = "markdown" if fmt != "text" else "text"
-    try:
+
+    def stopped() -> str:
+        where = f"conversation {conversation.name!r}" if conversation else "the display above"
+        return f"interrupted: what had arrived is in {where}, marked [interrupted]."
+
+    with turn_failures(sink, kind, stopped):
         result = run_responses_turn(
             user,
             conversation=conversation,
@@ -59,19 +64,14 @@ def ask_responses(
             observer=observer,
             source="magic",
         )
-    except KeyboardInterrupt:
-        sink.view.interrupted = True
-        sink.finish(kind)
-        raise fail("interrupted: the partial answer is in the display above.") from None
-    except MissingAPIKeyError:
-        sink.abandon()
-        raise missing_key() from None
-    except InvalidRequestError as exc:
-        sink.abandon()
-        raise fail(explain(exc)) from None
 
+    if result.interrupted:
+        sink.view.interrupted = True
     if result.error is not None:
         sink.finish_failed(kind)
+        if isinstance(result.error, StreamInterruptedError):
+            saved = f"conversation {conversation.name!r}" if conversation else None
+            raise fail(stream_cut(result.error, saved))
         raise fail(explain(result.error))
     for note in notes(result, max_steps=1, max_tokens=max_tokens):
         observer.on_text(f"\n\n{note}")

@@ -29,6 +29,10 @@ SUBCOMMANDS = {
     "tokens": "count the tokens in TEXT ({name} fields are filled)  TEXT [-m MODEL]",
     "image": "generate images and show them inline  PROMPT [-n N] [-o VAR]",
     "chat": "open the chat panel  [NAME]",
+    "chats": "the saved chats  [--delete NAME] [--export NAME [--to PATH]] [--undo NAME]",
+    "fix": "explain the last error and offer a corrected cell below  [-m MODEL] [--chat NAME]",
+    "map": "ask a prompt for every row of a table  DF TEMPLATE [--schema NAME] [-o VAR] [...]",
+    "batches": "the batches %grok map / map_rows submitted, with their status now",
     "config": "the current settings (the API key is shown masked)",
     "emulator": "start a local emulator of the xAI API in this kernel  [--if-no-key] [--stop]",
     "help": "this list",
@@ -116,12 +120,13 @@ class GrokSubcommands:
         return args.name or self.default_chat
 
     def _cmd_history(self, rest: str) -> None:
-        from ..notebook.conversation import conversation_names, get_conversation
+        from ..notebook.chat_store import chat_names
+        from ..notebook.conversation import get_conversation
         from . import reports
 
         name = self._conversation_name(rest, "history")
-        if name not in conversation_names():
-            known = ", ".join(conversation_names()) or "none yet"
+        if name not in chat_names():  # in memory, or saved before a restart
+            known = ", ".join(chat_names()) or "none yet"
             print(f"No conversation named {name!r} (conversations: {known}).")
             return
         show(*reports.history(get_conversation(name)))
@@ -218,7 +223,10 @@ class GrokSubcommands:
             ) from None
         from IPython.display import display
 
-        display(ChatPanel(name, model=self.model or None))
+        from ..notebook.conversation import get_conversation
+
+        # Loaded from the chat store (.grok/chats) when it is not in memory: after a restart.
+        display(ChatPanel(get_conversation(name), model=self.model or None))
 
     def _cmd_config(self, rest: str) -> None:
         from . import reports

@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..client._errors import InvalidRequestError
 from .describe import describe
 
 _FIELD = re.compile(
@@ -155,3 +156,57 @@ def _fill(prompt: str, namespace: Mapping[str, Any], budget_tokens: int) -> str:
             out.append(prompt[i:j])
             i = j
     return "".join(out)
+
+
+# --- "Add variable" (the panel): one field, described as the magic would -------------
+
+
+class UnknownVariableError(InvalidRequestError, KeyError):
+    """The name given to ``describe_variable`` is not a variable of the notebook."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+def _namespace(source: Any) -> Mapping[str, Any]:
+    namespace = getattr(source, "user_ns", source)  # an IPython shell, or a mapping
+    if not isinstance(namespace, Mapping):
+        raise TypeError("describe_variable needs an IPython shell or a namespace mapping")
+    return namespace
+
+
+def variable_names(source: Any) -> list[str]:
+    """The notebook's own variables, worth offering in an "Add variable" list: no
+    ``_private`` names, no IPython history (``In``, ``Out``, ``exit``...), no modules."""
+    import types
+
+    namespace = _namespace(source)
+    hidden = getattr(source, "user_ns_hidden", {})
+    return sorted(
+        name for name, value in namespace.items()
+        if name.isidentifier() and not name.startswith("_") and name not in hidden
+        and not isinstance(value, types.ModuleType)
+    )
+
+
+def describe_variable(source: Any, name: str, *, budget_tokens: int = 800) -> str:
+    """What ``{name}`` in a ``%%grok`` prompt becomes: the same lookup and description
+    (a DataFrame's compact summary, a long value cut to the budget).
+
+    ``source`` is the IPython shell (or its ``user_ns``); ``name`` may be a field such as
+    ``df.columns`` or ``rows[0]``. An unknown name raises ``UnknownVariableError`` naming
+    the closest variables.
+    """
+    namespace = _namespace(source)
+    field = (name or "").strip().removeprefix("{").removesuffix("}").strip()
+    value = resolve_field(field, namespace) if _FIELD.fullmatch("{" + field + "}") else _MISSING
+    if value is _MISSING:
+        import difflib
+
+        close = difflib.get_close_matches(field, variable_names(source), n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise UnknownVariableError(
+            f"{field or name!r} is not a variable in this notebook.{hint} Run the cell that "
+            "defines it first, or pick one from the variable list."
+        )
+    return render_value(value, budget_tokens=budget_tokens)

@@ -4,24 +4,36 @@ Same observer protocol as ``run_turn``: ``on_status`` tells what a server-side
 tool is doing ("searching X for …"), ``on_text`` / ``on_reasoning`` stream the
 answer. A named conversation chains with ``previous_response_id`` (kept on the
 ``Conversation``) and, when that stored response is gone (404), the turn is
-sent again with the whole history instead.
+sent again with the whole history instead. ``cancel`` stops a turn as in
+``run_turn``: the stream closes at once and the partial answer is kept, marked.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..client._errors import GrokError, InvalidRequestError, NotFoundError
+from ..client._errors import GrokError, InvalidRequestError, NotFoundError, StreamInterruptedError
 from ..client._types import CompletionTokensDetails, Message, PromptTokensDetails, Usage
-from .turn import STREAMING, WAITING, TurnObserver, TurnResult, _cost_usd
+from .attach_files import has_files, responses_content
+from .conversation import INTERRUPTED_MARKER
+from .turn import STREAMING, WAITING, TurnObserver, TurnResult, _cost_usd, _estimate
 
 if TYPE_CHECKING:
     from ..client import GrokClient
     from ..client._responses_types import Citation, ResponseUsage, ServerToolCall
     from .conversation import Conversation
+
+
+class _Stopped(Exception):
+    """``cancel`` was set mid-stream; carries the stream's accumulator (usage, if any came)."""
+
+    def __init__(self, partial: Any) -> None:
+        super().__init__("stopped")
+        self.partial = partial
 
 
 @dataclass
@@ -69,9 +81,57 @@ def describe_call(call: ServerToolCall) -> str:
         return f"searching X{suffix}"
     if call.type == "code_interpreter_call":
         return "running code…"
+    if call.type == "file_search_call" or (call.name or "").startswith("attachment"):
+        # attachment_search: xAI runs it by itself over input_file parts (section 3.1).
+        queries = getattr(call, "queries", None) or []
+        if not query and queries and isinstance(queries[0], str):
+            suffix = f" for {queries[0].strip()}…"
+        return f"searching the attached files{suffix}"
     if call.type == "mcp_call":
         return f"calling {call.name or 'an MCP tool'} on {call.server_label or 'MCP'}…"
     return f"{(call.name or call.type).replace('_', ' ')}…"
+
+
+class _McpLines:
+    """MCP calls as tool lines (``on_tool_call`` / ``on_tool_result``), as kernel tools
+    show: an MCP call has a name, arguments and an output worth keeping in the answer's
+    display, where a search is only a passing status line."""
+
+    def __init__(self, observer: TurnObserver) -> None:
+        self.observer = observer
+        self.calls: dict[str, Any] = {}  # item id -> the ToolCall shown
+        self.answered: set[str] = set()
+
+    def update(self, key: str, call: ServerToolCall, *, last: bool = False) -> None:
+        """Show what ``call`` adds; ``last``: the stream is over, answer it as it stands."""
+        from ..client._types import FunctionCall, ToolCall
+        from .tools import ToolResult
+
+        if call.type != "mcp_call" or not call.name:
+            return
+        status = call.status or ""
+        # A failed call's error comes with output_item.done, after the status event.
+        final = status in ("completed", "failed", "incomplete") and (
+            last or call.output is not None or call.error is not None
+        )
+        if key not in self.calls and (call.arguments or final):
+            label = call.server_label or ""
+            # A label like "docs" reads well before the tool's name; a host:port does not.
+            name = f"{label}.{call.name}" if label.replace("-", "_").isidentifier() else call.name
+            function = FunctionCall(name=name, arguments=call.arguments or "{}")
+            self.calls[key] = ToolCall(id=key, function=function)
+            self.observer.on_tool_call(self.calls[key])
+        if final and key in self.calls and key not in self.answered:
+            self.answered.add(key)
+            output = call.output if isinstance(call.output, str) else json.dumps(call.output)
+            error = None if call.error is None else str(call.error)
+            if status != "completed" and error is None:
+                error = f"the MCP call is {status}"
+            self.observer.on_tool_result(
+                ToolResult(
+                    call=self.calls[key], value=call.output, output=output or "", error=error
+                )
+            )
 
 
 def _history_items(conversation: Conversation | None, system: str | None) -> list[dict[str, Any]]:
@@ -80,6 +140,9 @@ def _history_items(conversation: Conversation | None, system: str | None) -> lis
         return []
     items: list[dict[str, Any]] = []
     for message in conversation.request_messages(None):
+        if message.role == "user" and has_files(message):
+            items.append(_user_item(message))  # the attached files go again
+            continue
         if message.role not in ("user", "assistant", "system") or not message.text:
             continue
         items.append({"role": message.role, "content": message.text})
@@ -87,7 +150,8 @@ def _history_items(conversation: Conversation | None, system: str | None) -> lis
 
 
 def _user_item(user: Message) -> dict[str, Any]:
-    return {"role": "user", "content": user.text}
+    # Text, images and attached files (input_file parts: attachment_search reads them).
+    return {"role": "user", "content": responses_content(user)}
 
 
 def run_responses_turn(
@@ -101,9 +165,16 @@ def run_responses_turn(
     params: dict[str, Any] | None = None,
     stream: bool = True,
     observer: TurnObserver | None = None,
+    cancel: threading.Event | None = None,
     source: str = "magic",
 ) -> ResponsesTurnResult:
-    """Take one Responses turn; commits the user and assistant messages to ``conversation``."""
+    """Take one Responses turn; commits the user and assistant messages to ``conversation``.
+
+    ``cancel``: setting it stops a streamed turn (a ``turn.StopSignal`` also closes the
+    connection at once); the partial answer is committed marked ``INTERRUPTED_MARKER``,
+    ``result.interrupted`` is true and, when no usage came, it is counted locally
+    (``result.usage_estimated``). The next turn then resends the history.
+    """
     observer = observer or TurnObserver()
     result = ResponsesTurnResult(model=model)
     started = time.perf_counter()
@@ -120,11 +191,63 @@ def run_responses_turn(
     def send(chain: bool) -> Any:
         if chain:
             # The server holds the history: only the new message goes.
-            return _one(client, [_user_item(user)], model, instructions, previous, kwargs,
-                        stream, observer, result, started, source)
+            return _one(
+                client,
+                [_user_item(user)],
+                model,
+                instructions,
+                previous,
+                kwargs,
+                stream,
+                observer,
+                result,
+                started,
+                source,
+                cancel,
+            )
         items = [*_history_items(conversation, None), _user_item(user)]
-        return _one(client, items, model, instructions, None, kwargs,
-                    stream, observer, result, started, source)
+        return _one(
+            client,
+            items,
+            model,
+            instructions,
+            None,
+            kwargs,
+            stream,
+            observer,
+            result,
+            started,
+            source,
+            cancel,
+        )
+
+    def commit_partial(partial: Any = None) -> None:
+        # As run_turn does: what had arrived is kept, marked. The stored response (if
+        # any) holds more than the user saw, so the next turn resends the history
+        # instead of chaining: ``response_turns`` is left behind ``len(conversation)``.
+        result.interrupted = True
+        result.latency_s = time.perf_counter() - started
+        result.usage = _usage(getattr(partial, "usage", None))
+        if result.usage is None:  # no usage came: counted locally, as run_turn does
+            # The whole context is billed, chained or not: a previous_response_id
+            # prepends the stored turns (xai-api-2026.md section 8.7).
+            sent = (
+                conversation.request_messages(instructions)
+                if conversation is not None
+                else ([Message.system(instructions)] if instructions else [])
+            )
+            result.usage = _estimate([*sent, user], {}, result.text, result.reasoning)
+            result.usage_estimated = True
+        result.steps = 1
+        # The stream's own model echo, when it came before the stop.
+        result.model = (
+            result.model or getattr(partial, "model", None) or client.catalog.default_chat_model
+        )
+        result.cost_usd = _cost_usd(result.model, result.usage)
+        if conversation is not None:
+            conversation.append(user, Message.assistant(result.text + INTERRUPTED_MARKER))
+            conversation.add_cost(result.cost_usd)
+            conversation.end_turn(result)  # the (estimated) usage is kept with the turn
 
     observer.on_status(WAITING)
     try:
@@ -136,8 +259,18 @@ def run_responses_turn(
             # The stored response is gone (deleted, expired, another server): resend history.
             result.text = result.reasoning = ""
             response = send(False)
+    except _Stopped as stop:  # ``cancel`` was set: what arrived is kept, marked
+        commit_partial(stop.partial)
+        return result
+    except KeyboardInterrupt:
+        commit_partial()
+        raise
     except InvalidRequestError:
         raise
+    except StreamInterruptedError as exc:  # response.failed, or a cut, mid-answer
+        result.error = exc
+        commit_partial(exc.partial)
+        return result
     except GrokError as exc:
         result.error = exc  # nothing committed: the turn can be retried as it was
         result.latency_s = time.perf_counter() - started
@@ -157,6 +290,7 @@ def run_responses_turn(
         conversation.append(user, Message.assistant(result.text))
         conversation.response_turns = len(conversation)
         conversation.add_cost(result.cost_usd)
+        conversation.end_turn(result)  # usage, model and citations, kept with the turn
     return result
 
 
@@ -172,14 +306,24 @@ def _one(
     result: ResponsesTurnResult,
     started: float,
     source: str,
+    cancel: threading.Event | None = None,
 ) -> Any:
-    """One request; fills ``result.text``, ``reasoning`` and ``citations``; returns the Response."""
-    common = dict(model=model, instructions=instructions, previous_response_id=previous,
-                  source=source, **kwargs)
+    """One request; fills ``result.text``, ``reasoning`` and ``citations``; returns the Response.
+
+    Raises ``_Stopped`` when ``cancel`` is set before a streamed answer completed."""
+    common = dict(
+        model=model,
+        instructions=instructions,
+        previous_response_id=previous,
+        source=source,
+        **kwargs,
+    )
     if not stream:
         response = client.responses.create(items, **common)
-        for call in response.server_tool_calls:
+        lines = _McpLines(observer)
+        for n, call in enumerate(response.server_tool_calls):
             observer.on_status(describe_call(call))
+            lines.update(call.id or f"#{n}", call, last=True)
         if response.reasoning_text:
             result.reasoning = response.reasoning_text
             observer.on_reasoning(response.reasoning_text)
@@ -191,28 +335,55 @@ def _one(
         return response
 
     shown: dict[str, str] = {}
+    lines = _McpLines(observer)
     streaming = False
-    with client.responses.stream(items, **common) as events:
-        acc = events.accumulator
-        for event in events:
-            kind = event.type
-            delta = getattr(event, "delta", None)
-            if kind == "response.output_text.delta" and delta:
-                if not streaming:
-                    streaming = True
-                    result.ttft_s = time.perf_counter() - started
-                    observer.on_status(STREAMING)
-                result.text += delta
-                observer.on_text(delta)
-            elif kind.startswith("response.reasoning") and kind.endswith(".delta") and delta:
-                result.reasoning += delta
-                observer.on_reasoning(delta)
-            elif acc.server_tool_calls:
-                for key, call in acc.server_tool_calls.items():
-                    line = describe_call(call)
-                    if shown.get(key) != line:
-                        shown[key] = line
-                        observer.on_status(line)
-        response = acc.to_response()
+    events = client.responses.stream(items, **common)
+    attach = getattr(cancel, "attach", None)
+    if attach is not None:
+        attach(events)  # a StopSignal closes this connection the moment Stop is pressed
+    try:
+        with events:
+            acc = events.accumulator
+            # Ctrl-C leaves this block through ``with``, which closes the connection at
+            # once; ``result.text`` already holds every delta that arrived.
+            try:
+                for event in events:
+                    if cancel is not None and cancel.is_set():
+                        raise _Stopped(acc)
+                    kind = event.type
+                    delta = getattr(event, "delta", None)
+                    if kind == "response.output_text.delta" and delta:
+                        if not streaming:
+                            streaming = True
+                            result.ttft_s = time.perf_counter() - started
+                            observer.on_status(STREAMING)
+                        result.text += delta
+                        observer.on_text(delta)
+                    elif kind.startswith("response.reasoning") and kind.endswith(".delta"):
+                        if delta:
+                            result.reasoning += delta
+                            observer.on_reasoning(delta)
+                    elif acc.server_tool_calls:
+                        for key, call in acc.server_tool_calls.items():
+                            line = describe_call(call)
+                            if shown.get(key) != line:
+                                shown[key] = line
+                                observer.on_status(line)
+                            lines.update(key, call)
+            except GrokError:
+                if cancel is not None and cancel.is_set():
+                    raise _Stopped(acc) from None  # Stop closed the connection under us
+                raise
+            # Closing the stream between events ends the loop quietly; an answer that
+            # completed before Stop was seen is kept whole.
+            if cancel is not None and cancel.is_set() and not acc.finished:
+                raise _Stopped(acc)
+            response = acc.to_response()
+            for key, call in acc.server_tool_calls.items():
+                lines.update(key, call, last=True)
+    finally:
+        detach = getattr(cancel, "detach", None)
+        if detach is not None:
+            detach()
     result.citations = list(acc.citations) or list(response.citations)
     return response

@@ -266,6 +266,7 @@ def run_turn(
     result.cost_usd = _cost_usd(result.model, result.usage)
     if conversation is not None:
         conversation.add_cost(result.cost_usd)
+        conversation.end_turn(result)  # the turn's usage and model, kept with it (and saved)
     return result
 
 

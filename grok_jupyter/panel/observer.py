@@ -1,16 +1,24 @@
-"""The panel's side of a turn: what streams in goes into the live widgets, throttled by time."""
+"""The panel's side of a turn: what streams in goes into the live view, throttled."""
 
 from __future__ import annotations
 
 import html
 from typing import TYPE_CHECKING, Any
 
-from ..client._errors import GrokError
+from ..client._errors import (
+    APIConnectionError,
+    APIStatusError,
+    GrokError,
+    InvalidRequestError,
+    StreamInterruptedError,
+)
 from ..notebook.display import GROWTH, MIN_STEP, Throttle
-from ..notebook.turn import TurnObserver
+from ..notebook.turn import RUNNING_TOOLS, STREAMING, WAITING, TurnObserver
 from . import render
 
 if TYPE_CHECKING:
+    import threading
+
     from ..client._types import ToolCall
     from ..notebook.tools import ToolResult
     from .widget import ChatPanel
@@ -27,24 +35,41 @@ def describe_error(exc: BaseException) -> str:
     return f"Unexpected {type(exc).__name__}: {exc}"
 
 
+def retry_can_fix(exc: BaseException) -> bool:
+    """Rate limits, server errors, timeouts and lost connections: the same turn may work
+    again. A 4xx other than 429/408, or a request refused before sending, will not."""
+    if isinstance(exc, (InvalidRequestError, StreamInterruptedError)):
+        return False
+    if isinstance(exc, APIStatusError):
+        return exc.status_code in (408, 429) or exc.status_code >= 500
+    return isinstance(exc, APIConnectionError)
+
+
 class PanelObserver(TurnObserver):
-    """Collects the streaming turn and pushes it into the live widgets, throttled by time
-    and by growth: each widget update re-sends the whole answer, so, as in the magic's
+    """Collects the streaming turn and pushes it into the live view, throttled by time
+    and by growth: each update re-sends the whole live answer, so, as in the magic's
     display (``notebook/display.py``), an update also waits for the text to grow by a
     quarter, which keeps the bytes sent linear in the answer's size."""
 
-    def __init__(self, panel: ChatPanel, interval: float) -> None:
+    def __init__(
+        self, panel: ChatPanel, interval: float, cancel: threading.Event | None = None
+    ) -> None:
         self.panel = panel
+        self.cancel = cancel  # Stop's signal (run_turn / run_responses_turn end the stream)
         self.throttle = Throttle(interval, growth=GROWTH, min_step=MIN_STEP)
         self.size = 0  # characters of text and reasoning so far
         self.text: list[str] = []
         self.reasoning: list[str] = []
         self.tools: dict[str, tuple[ToolCall, str | None, str | None]] = {}
+        self.server_lines: list[str] = []  # "searching X for …", as they happen
         self.markdown = render.IncrementalMarkdown()
         self.reasoning_sent = 0
         self.active = True  # false once the turn is over: late updates must not revive it
 
     def on_status(self, text: str) -> None:
+        if text not in (WAITING, STREAMING, RUNNING_TOOLS) and text not in self.server_lines:
+            self.server_lines.append(text)  # a server-side tool call: a line in the answer
+            self.flush()
         self.panel._show_progress(text)
 
     def on_text(self, delta: str) -> None:
@@ -75,12 +100,12 @@ class PanelObserver(TurnObserver):
             return
         self.throttle.mark(self.size)
         panel = self.panel
-        if len(self.reasoning) != self.reasoning_sent:
-            self.reasoning_sent = len(self.reasoning)
-            reasoning = html.escape("".join(self.reasoning))
-            panel._live_reasoning.children[0].value = f"<pre>{reasoning}</pre>"
-            panel._live_reasoning.layout.display = None
-        tools = "".join(render.tool_call_html(*entry) for entry in self.tools.values())
-        panel._live_answer.value = render.assistant_html(
-            tools + self.markdown.render("".join(self.text))
-        )
+        with panel.hold_sync():  # one message for the reasoning and the answer
+            if len(self.reasoning) != self.reasoning_sent:
+                self.reasoning_sent = len(self.reasoning)
+                panel.live_reasoning = html.escape("".join(self.reasoning))
+            lines = "".join(render.server_tool_html(line) for line in self.server_lines)
+            tools = "".join(render.tool_call_html(*entry) for entry in self.tools.values())
+            panel.live_html = render.assistant_html(
+                lines + tools + self.markdown.render("".join(self.text))
+            )

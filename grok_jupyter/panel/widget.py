@@ -1,81 +1,125 @@
-"""``ChatPanel``: a chat with Grok beside the work, built from stock ipywidgets 8.
+"""``ChatPanel``: a chat with Grok beside the work, an ``anywidget`` with its own script.
 
-The panel drives each turn through ``run_turn`` exactly as the magic does, on
-the shared conversation named ``conversation``, so a ``%%grok --chat NAME``
-turn appears here and a panel turn is part of the magic's history.
+The front end is ``static/chat.js`` and ``static/chat.css`` (an ES module and a
+style sheet, no JupyterLab build step), so the panel works wherever anywidget
+does: JupyterLab, Notebook 7, VS Code, Colab. The browser owns the input: Send
+is one custom message carrying the text *and* the attached files, so no
+keystroke can be lost to a trait that has not synced yet. The kernel renders
+everything shown (``render.py``: Markdown, Pygments, citations, tool lines)
+and pushes it as HTML traits; the script only places it and handles keys,
+copy buttons and downloads.
+
+The panel drives each turn through ``run_turn`` (or ``run_responses_turn``
+when Web, X, Code, an MCP server or a document is on) exactly as the magic
+does, on the shared conversation named ``conversation``, so a
+``%%grok --chat NAME`` turn appears here and a panel turn is part of the
+magic's history.
 
 Why a worker thread and not an asyncio task on the kernel loop: ``run_turn``,
 ``KernelTools`` and ``StopSignal`` are synchronous; a thread keeps streaming
 while a long synchronous cell runs (a task on the kernel loop would stall for
 the whole cell); and it does not depend on how a given ipykernel schedules
 background tasks between cells (ipykernel#1510). Both were checked in a real
-ipykernel 7 (tests/panel/test_real_kernel.py). The thread only sets widget
-values, which ipykernel sends through the comm on the IOPub thread; it never
-uses the ``Output`` context manager, which would route output to the wrong
-cell.
+ipykernel 7 (tests/panel/test_real_kernel.py). The thread only sets traits,
+which ipykernel sends through the comm on the IOPub thread.
 
 Nothing secret is a widget trait: the client (and its key) is a plain
-attribute, so neither ``get_state()`` nor the saved notebook can hold it.
+attribute, so neither the widget state nor the saved notebook can hold it.
 """
 
 from __future__ import annotations
 
-import html
+import contextvars
 import threading
-import weakref
+import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import ipywidgets as widgets
-from traitlets import Bool, Float, Unicode, link
+import anywidget
+import ipywidgets
+from traitlets import Bool, Float, List, Unicode
 
 from ..client._catalog import get_catalog
-from ..client._errors import GrokError, StreamInterruptedError
-from ..client._types import Message, TextPart
+from ..client._errors import GrokError, InvalidRequestError, StreamInterruptedError
+from ..client._types import Message
 from ..notebook.conversation import Conversation, get_conversation
 from ..notebook.tools import KernelTools
 from ..notebook.turn import StopSignal, TurnResult, run_turn
 from . import render
-from .attachments import PanelAttachments
-from .observer import PanelObserver, describe_error
+from .attachments import PanelAttachments, Pending, classify
+from .chats import PanelChats
+from .observer import PanelObserver, describe_error, retry_can_fix
 
 if TYPE_CHECKING:
     from ..client import GrokClient
 
 __all__ = ["ChatPanel"]
 
-_LABEL = {"description_width": "initial"}
+STATIC = Path(__file__).parent / "static"
+SEND_REFUSED = "refused"
+Draft = tuple[str, list[Pending], list[Pending]]  # text, kernel-side, browser attachments
 
 
-def _model_options(current: str | None) -> list[tuple[str, str]]:
+def _model_options(current: str | None) -> list[list[str]]:
     options = [
-        (f"{m.id} · images" if m.supports_images else m.id, m.id)
+        [f"{m.id} · images" if m.supports_images else m.id, m.id]
         for m in get_catalog().current_models("chat")  # a retired id is offered only if chosen
     ]
     if current and current not in {value for _, value in options}:
         info = get_catalog().resolve(current)
         label = current if info is None else f"{current} (= {info.id})"
-        options.insert(0, (label, current))
+        options.insert(0, [label, current])
     return options
 
 
-
-class ChatPanel(PanelAttachments, widgets.VBox):
+class ChatPanel(PanelChats, PanelAttachments, anywidget.AnyWidget):
     """A chat with Grok in the notebook, sharing ``get_conversation(conversation)`` with ``%%grok``.
 
     ``ChatPanel(conversation="default", model=None, system=None, tools=None, client=None,
-    temperature=1.0)``. ``tools``: kernel functions Grok may call (as the magic's
+    temperature=1.0, chat_dir=None)``. ``tools``: kernel functions Grok may call (as the magic's
     ``--tools``). ``client``: a ``GrokClient``; the shared ``get_client()`` by default.
+    ``chat_dir``: where chats are saved (default ``.grok/chats/`` beside the notebook, or
+    ``GrokMagics.chat_dir`` / ``$GROK_JUPYTER_CHAT_DIR``); a saved chat is restored by name.
+    From code: ``send(text)``, ``stop()``, ``clear()`` / ``undo()``, ``retry()``,
+    ``wait()``, ``attach(path)``, ``export_markdown()``, ``switch(name)``, ``close()``.
     """
+
+    _esm = STATIC / "chat.js"
+    _css = STATIC / "chat.css"
 
     conversation_name = Unicode(
         "default", read_only=True, help="Name of the shared conversation this panel shows."
+    ).tag(sync=True)
+    model = Unicode(help="The model the next turn uses (the picker's value).").tag(sync=True)
+    model_options = List(help="[label, model id] pairs for the picker.").tag(sync=True)
+    effort = Unicode("", help="Reasoning effort sent; empty for the model's default.").tag(
+        sync=True
     )
-    model = Unicode(help="The model the next turn uses (the dropdown's value).")
-    system = Unicode(help="The conversation's system prompt; empty for none.")
-    temperature = Float(1.0, help="Sampling temperature sent with each turn (0 to 2).")
-    busy = Bool(False, read_only=True, help="True while a turn is in flight.")
-    status = Unicode(read_only=True, help="The status line's text.")
+    effort_options = List(help="[label, value] pairs: the selected model's levels.").tag(sync=True)
+    system = Unicode(help="The conversation's system prompt; empty for none.").tag(sync=True)
+    temperature = Float(1.0, help="Sampling temperature sent with each turn (0 to 2).").tag(
+        sync=True
+    )
+    web_search = Bool(False, help="Let Grok search the web (Responses API).").tag(sync=True)
+    x_search = Bool(False, help="Let Grok search X (Responses API).").tag(sync=True)
+    code_execution = Bool(False, help="Let Grok run code on xAI's side.").tag(sync=True)
+    mcp_url = Unicode("", help="A remote MCP server Grok may call (http(s) URL).").tag(sync=True)
+    busy = Bool(False, read_only=True, help="True while a turn is in flight.").tag(sync=True)
+    status = Unicode(read_only=True, help="The status line's text.").tag(sync=True)
+    error = Unicode("", read_only=True, help="The error shown, as text.").tag(sync=True)
+    can_retry = Bool(False, read_only=True, help="Retry is offered.").tag(sync=True)
+    can_undo = Bool(False, read_only=True, help="The last Clear/Delete/Edit can be undone.").tag(
+        sync=True
+    )
+    history_html = Unicode(read_only=True, help="The committed turns, as HTML.").tag(sync=True)
+    live_user_html = Unicode(read_only=True, help="The prompt in flight.").tag(sync=True)
+    live_html = Unicode(help="The answer streaming in.").tag(sync=True)
+    live_reasoning = Unicode(help="The reasoning streaming in (escaped text).").tag(sync=True)
+    pending = List(help="Kernel-side attachments: chips shown under the input.").tag(sync=True)
+    chats = List(help="Conversation names for the chat list.").tag(sync=True)
+    # Keys the script's per-panel memory (draft, picked files, scroll) across re-rendered views.
+    panel_id = Unicode(help="A random id of this panel.").tag(sync=True)
 
     update_interval: float = 0.1  # seconds between live updates while streaming
 
@@ -88,11 +132,12 @@ class ChatPanel(PanelAttachments, widgets.VBox):
         tools: Sequence[Callable[..., Any]] | KernelTools | None = None,
         client: GrokClient | None = None,
         temperature: float = 1.0,
+        chat_dir: str | Path | None = None,
         **kwargs: Any,
     ) -> None:
+        self._chat_dir = chat_dir
         if not isinstance(conversation, Conversation):
-            conversation = get_conversation(conversation)
-        self.conversation = conversation
+            conversation = get_conversation(conversation, chat_dir=chat_dir)
         # Plain attributes, never traits: the client holds the API key.
         self._client = client
         if tools is not None and not isinstance(tools, KernelTools):
@@ -102,153 +147,46 @@ class ChatPanel(PanelAttachments, widgets.VBox):
         self._worker: threading.Thread | None = None
         self._observer: PanelObserver | None = None
         self._failed_user: Message | None = None
-        self._attachments: list[tuple[str, bytes]] = []
+        self._pending: list[Pending] = []
         self._clear_when_done = False
+        self._unsubscribe: Callable[[], None] | None = None
+        self._display_id: str | None = None
+        self._display_context: contextvars.Context | None = None
         self.last_result: TurnResult | None = None
+        super().__init__(**kwargs)
+        self.panel_id = uuid.uuid4().hex
         if system is not None:
-            self.conversation.system = system or None
-        model = model or self.conversation.model or get_catalog().default_chat_model
-
-        # --- controls -------------------------------------------------------
-        self.model_dropdown = widgets.Dropdown(
-            options=_model_options(model), value=model, description="Model",
-            layout=widgets.Layout(width="auto", flex="1 1 auto"), style=_LABEL,
-        )
-        self.temperature_field = widgets.BoundedFloatText(
-            value=temperature, min=0.0, max=2.0, step=0.1, description="Temperature",
-            layout=widgets.Layout(width="180px"), style=_LABEL,
-        )
-        # The levels the selected model takes (catalogue); hidden for models that take none.
-        self.effort_dropdown = widgets.Dropdown(
-            description="Reasoning", layout=widgets.Layout(width="220px"), style=_LABEL,
-        )
-        self.system_field = widgets.Textarea(
-            value=self.conversation.system or "", placeholder="System prompt (optional)",
-            rows=1, description="System", layout=widgets.Layout(width="auto"), style=_LABEL,
-        )
-        self.input = widgets.Textarea(
-            placeholder="Ask Grok… (Send to submit)", rows=3,
-            layout=widgets.Layout(width="auto", flex="1 1 auto"),
-        )
-        self.send_button = widgets.Button(description="Send", button_style="primary",
-                                          icon="paper-plane")
-        self.stop_button = widgets.Button(description="Stop", button_style="warning", icon="stop",
-                                          disabled=True)
-        self.clear_button = widgets.Button(description="Clear", icon="trash")
-        self.upload = widgets.FileUpload(accept="image/png,image/jpeg,.png,.jpg,.jpeg",
-                                         multiple=True, description="Image")
-        self.retry_button = widgets.Button(description="Retry", button_style="danger", icon="redo")
-        for button in (self.send_button, self.stop_button, self.clear_button, self.retry_button,
-                       self.upload):
-            button.layout = widgets.Layout(width="112px")
-
-        # --- views ----------------------------------------------------------
-        self._history = widgets.HTML()
-        self._live_user = widgets.HTML()
-        self._live_reasoning = widgets.Accordion(
-            children=[widgets.HTML()], titles=("Reasoning",), selected_index=None,
-            layout=widgets.Layout(display="none"),
-        )
-        self._live_answer = widgets.HTML()
-        turns = widgets.VBox(
-            [self._history, self._live_user, self._live_reasoning, self._live_answer],
-            layout=widgets.Layout(flex="0 0 auto"),
-        )
-        # column-reverse keeps the scroll pinned to the newest text, without any JavaScript.
-        self.transcript = widgets.Box([turns], layout=widgets.Layout(
-            flex_flow="column-reverse", max_height="520px", overflow="hidden auto",
-        ))
-        self.error = widgets.HTML()
-        self._error_box = widgets.HBox([self.error, self.retry_button],
-                                       layout=widgets.Layout(display="none"))
-        self._previews = widgets.HBox()
-        self.status_line = widgets.HTML()
-
-        for widget, name in (
-            (self.transcript, "grok-transcript"), (self.input, "grok-input"),
-            (self.send_button, "grok-send"), (self.stop_button, "grok-stop"),
-            (self.clear_button, "grok-clear"), (self.retry_button, "grok-retry"),
-            (self.status_line, "grok-status"), (self.error, "grok-error"),
-            (self.model_dropdown, "grok-model"), (self._previews, "grok-attachments"),
-        ):
-            widget.add_class(name)
-
-        super().__init__(
-            [
-                widgets.HTML(render.CSS),
-                widgets.HBox([self.model_dropdown, self.effort_dropdown,
-                              self.temperature_field]),
-                self.system_field,
-                self.transcript,
-                self._error_box,
-                self._previews,
-                widgets.HBox([
-                    self.input,
-                    widgets.VBox([self.send_button, self.stop_button]),
-                    widgets.VBox([self.clear_button, self.upload]),
-                ]),
-                self.status_line,
-            ],
-            **kwargs,
-        )
-        self.add_class("grok-chat")
-        self.set_trait("conversation_name", self.conversation.name)
+            conversation.system = system or None
+        model = model or conversation.model or get_catalog().default_chat_model
+        self.model_options = _model_options(model)
         self.model = model
-        link((self, "model"), (self.model_dropdown, "value"))
+        self.temperature = temperature
         self._sync_effort()
-        self.observe(lambda _: self._sync_effort(), "model")
-        link((self, "temperature"), (self.temperature_field, "value"))
-        link((self, "system"), (self.system_field, "value"))
-        self.system = self.conversation.system or ""
+        self.observe(self._on_model_pick, "model")
         self.observe(self._on_system_edit, "system")
-
-        self.send_button.on_click(lambda _: self.send())
-        self.stop_button.on_click(lambda _: self.stop())
-        self.clear_button.on_click(lambda _: self.clear())
-        self.retry_button.on_click(lambda _: self.retry())
-        self.upload.observe(self._files_uploaded, "value")
-
-        # The subscription holds the panel weakly: a dropped panel does not linger.
-        ref = weakref.ref(self)
-
-        def on_change(conversation: Conversation) -> None:
-            panel = ref()
-            if panel is None:
-                unsubscribe()
-            else:
-                panel._conversation_changed()
-
-        unsubscribe = self.conversation.subscribe(on_change)
-        self._unsubscribe = unsubscribe
-        self._render_history()
-        self._show_summary()
+        self.on_msg(self._on_frontend_msg)
+        self._open(conversation)
 
     # --- public actions ------------------------------------------------------
 
-    def send(self, text: str | None = None) -> bool:
-        """Send ``text`` (or the input's text) and the attached images; False if nothing sent."""
-        if self.busy:
-            return False
-        text = self.input.value if text is None else text
-        if not text.strip() and not self._attachments:
-            return False
+    def send(self, text: str | None = None, attachments: Sequence[Any] = ()) -> bool:
+        """Send ``text`` with the pending attachments (and ``attachments``: paths); False if
+        nothing was sent (busy, empty, or refused: the error says why)."""
         try:
-            user = self._user_message(text)
-        except GrokError as exc:  # e.g. an attachment the API would refuse
+            for src in attachments:
+                self.attach(src)
+        except (GrokError, OSError) as exc:
             self._show_error(exc, retry=False)
             return False
-        self.input.value = ""
-        self._attachments = []
-        self._render_previews()
-        self._start(user)
-        return True
+        return self._submit(text or "", [])
 
     def stop(self) -> None:
         """Cancel the streaming turn at once; the partial answer is kept, marked as stopped."""
         self._stop.stop()
 
     def clear(self) -> None:
-        """Forget the conversation (for the magic too: it is the same conversation)."""
+        """Forget the conversation (for the magic too: it is the same one); ``undo()`` brings
+        it back."""
         self._failed_user = None
         self._hide_error()
         if self.busy:
@@ -272,19 +210,15 @@ class ChatPanel(PanelAttachments, widgets.VBox):
         return self.last_result
 
     def close(self) -> None:
-        """Stop any turn, leave the conversation, and close every widget of the panel."""
+        """Stop any turn, leave the conversation, and close the widget."""
         # Also called by ipywidgets' __del__ on a panel whose __init__ raised (bad tools).
         unsubscribe = getattr(self, "_unsubscribe", None)
-        if unsubscribe is None:
-            super().close()
-            return
-        unsubscribe()
-        self.stop()
-        todo: list[widgets.Widget] = list(self.children)
-        while todo:
-            widget = todo.pop()
-            todo.extend(getattr(widget, "children", ()))
-            widget.close()
+        if unsubscribe is not None:
+            unsubscribe()
+            self._unsubscribe = None
+        stop = getattr(self, "_stop", None)
+        if stop is not None:
+            stop.stop()
         super().close()
 
     @property
@@ -295,139 +229,387 @@ class ChatPanel(PanelAttachments, widgets.VBox):
 
         return get_client()
 
+    # --- a readable saved notebook -----------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view; its plain text names the chat (what a viewer without widgets shows
+        in place of the view, above the static transcript)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
+        if data is None:
+            return bundle
+        data = dict(data)
+        data["text/plain"] = f"Grok chat panel: {self.conversation.name}"
+        return data, meta
+
+    def _static_bundle(self) -> dict[str, str]:
+        """The static HTML transcript: an output of its own, text/html only."""
+        return {
+            "text/html": render.static_html(
+                self.conversation.messages,
+                self.conversation.name,
+                self._turn_citations(),
+                panel_id=self.panel_id,
+            )
+        }
+
+    def _ipython_display_(self) -> None:
+        """The widget view, then the static transcript as an output of its own (with a
+        display id, so it follows the chat).
+
+        Why two outputs: JupyterLab and Notebook 7 render a bundle's widget view even when its
+        model is gone (after a kernel restart and a reload) and show "Error displaying widget:
+        model not found", never the text/html beside it (jupyter-widgets/ipywidgets#3773).
+        A live view hides the static output (static/chat.js); without one, it shows."""
+        from IPython.display import display
+
+        bundle = self._repr_mimebundle_()
+        data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
+        display(data, metadata=meta, raw=True)
+        self._display_id = self._display_id or f"grok-chat-{uuid.uuid4().hex}"
+        display(self._static_bundle(), raw=True, display_id=self._display_id)
+        # ipykernel keeps the request a message answers in a context variable; an update
+        # sent later from the worker thread must name the cell that displayed the panel, or
+        # the front end (which routes outputs by request) would not find the output.
+        self._display_context = contextvars.copy_context()
+        from IPython import get_ipython
+
+        self._shell = get_ipython()
+
+    def _update_static(self) -> None:
+        """Refresh the static transcript output (what a saved notebook shows without the view)."""
+        if self._display_id is None or self._display_context is None:
+            return
+        from IPython.display import update_display
+
+        data = self._static_bundle()
+
+        def update() -> None:
+            update_display(data, raw=True, display_id=self._display_id)
+
+        def request_id() -> Any:
+            pub = getattr(getattr(self, "_shell", None), "display_pub", None)
+            header = getattr(pub, "parent_header", None) or {}
+            return header.get("header", {}).get("msg_id") or header.get("msg_id")
+
+        try:
+            # JupyterLab finds the output through the request that displayed it; nbclient
+            # (and anything that runs a notebook top to bottom) through the one running now.
+            displayed = self._display_context.copy()
+            if displayed.run(request_id) != request_id():
+                update()
+            displayed.run(update)
+        except Exception:  # no kernel any more (closed shell): the live view still works
+            self._display_context = None
+
+    # --- messages from the browser -------------------------------------------------
+
+    def _on_frontend_msg(self, _widget: Any, content: Any, buffers: Sequence[Any]) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "send":
+            self._frontend_send(content, list(buffers or ()))
+            return
+        handler = self._handlers().get(str(kind))
+        if handler is None:
+            return
+        try:
+            handler(content)
+        except (GrokError, ValueError, IndexError, KeyError, OSError) as exc:
+            self._show_error(exc, retry=False)
+
+    def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
+        return {
+            "ping": lambda c: self.send_custom({"type": "pong"}),
+            "stop": lambda c: self.stop(),
+            "clear": lambda c: self.clear(),
+            "undo": lambda c: self.undo(),
+            "retry": lambda c: self.retry(),
+            "unpend": lambda c: self._remove_pending(int(c.get("id", 0))),
+            "dismiss": lambda c: self._hide_error(),
+            **self._chat_handlers(),
+        }
+
+    def send_custom(self, content: dict[str, Any], buffers: Sequence[bytes] | None = None) -> None:
+        """A message to the browser (ignored when no front end is connected)."""
+        if self.comm is not None:
+            # ``send`` is this panel's "send a prompt"; the widget's message send is Widget's.
+            ipywidgets.Widget.send(self, content, buffers)
+
+    def _frontend_send(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        """Send from the browser: the text and its files, whole, in one message."""
+        send_id = content.get("id")
+        self.send_custom({"type": "ack", "id": send_id})
+        text = str(content.get("text") or "")
+        files = content.get("files") or []
+        items: list[Pending] = []
+        try:
+            if len(files) != len(buffers):
+                raise InvalidRequestError("the attachments did not arrive whole: attach again.")
+            for meta, buf in zip(files, buffers, strict=True):
+                items.append(classify(str(meta.get("name") or "file"), bytes(buf)))
+        except Exception as exc:  # a refused file, or a bug: the browser keeps the draft
+            self._refuse(send_id, text, files, exc)
+            return
+        self._submit(text, items, send_id=send_id, files=files)
+
+    def _refuse(self, send_id: Any, text: str, files: Sequence[Any], exc: BaseException) -> None:
+        """A refused send: the error is shown and the browser puts the prompt back."""
+        self._show_error(exc, retry=False)
+        names = [str(f.get("name", "")) if isinstance(f, dict) else str(f) for f in files]
+        self.send_custom(
+            {"type": SEND_REFUSED, "id": send_id, "text": text, "files": names, "error": self.error}
+        )
+
     # --- a turn ---------------------------------------------------------------
 
-    def _user_message(self, text: str) -> Message:
-        if not self._attachments:
-            return Message.user(text)
-        from ..client._images import image_part
+    def _submit(
+        self, text: str, items: list[Pending], *, send_id: Any = None, files: Sequence[Any] = ()
+    ) -> bool:
+        if self.busy:
+            self._refuse(
+                send_id,
+                text,
+                files,
+                InvalidRequestError(
+                    "Grok is still answering: wait, or press Stop, then send again."
+                ),
+            )
+            return False
+        kept = list(self._pending)  # kernel-side attachments go back here if refused
+        if not text.strip() and not kept and not items:
+            return False
+        try:
+            server_tools = self._server_tools()
+        except GrokError as exc:
+            self._refuse(send_id, text, files, exc)
+            return False
+        self._pending = []
+        self._sync_pending()
+        self._start(
+            None, draft=(text, kept, items), server_tools=server_tools, send_id=send_id, files=files
+        )
+        return True
 
-        parts: list[Any] = [TextPart(text=text)] if text.strip() else []
-        parts.extend(image_part(data) for _, data in self._attachments)
-        return Message.user(parts)
+    def _server_tools(self) -> list[dict[str, Any]]:
+        """The Responses tools the toggles ask for; a bad MCP URL is refused before sending."""
+        from ..client import code_interpreter, mcp, web_search, x_search
+
+        tools: list[dict[str, Any]] = []
+        if self.web_search:
+            tools.append(web_search())
+        if self.x_search:
+            tools.append(x_search())
+        if self.code_execution:
+            tools.append(code_interpreter())
+        if self.mcp_url.strip():
+            tools.append(mcp(self.mcp_url.strip()))
+        return tools
 
     def _sync_effort(self) -> None:
         """Offer the selected model's reasoning levels; "" (its default) sends none."""
         catalog = get_catalog()
         efforts = catalog.accepted_efforts(self.model)
         default = catalog.default_effort(self.model)
-        self.effort_dropdown.options = [(f"default ({default or 'model'})", "")] + [
-            (e, e) for e in efforts]
-        self.effort_dropdown.value = ""
-        self.effort_dropdown.layout.display = None if efforts else "none"
+        options = [[f"default ({default or 'model'})", ""]] + [[e, e] for e in efforts]
+        self.effort_options = options if efforts else []
+        self.effort = ""
 
-    def _params(self) -> dict[str, Any]:
+    def _on_model_pick(self, change: dict[str, Any]) -> None:
+        self._sync_effort()
+        if not self.busy:
+            self._show_summary()  # the status line follows the picker
+
+    def _params(self, responses: bool) -> dict[str, Any]:
         params: dict[str, Any] = {}
-        if self.effort_dropdown.value:
-            params["reasoning_effort"] = self.effort_dropdown.value
+        if self.effort:
+            params["reasoning" if responses else "reasoning_effort"] = (
+                {"effort": self.effort} if responses else self.effort
+            )
         info = get_catalog().resolve(self.model)
         if info is not None and "temperature" in info.rejected_parameters:
             return params
         return {**params, "temperature": float(self.temperature)}
 
-    def _start(self, user: Message) -> None:
+    def _start(
+        self,
+        user: Message | None,
+        *,
+        draft: Draft | None = None,
+        server_tools: list[dict[str, Any]] | None = None,
+        send_id: Any = None,
+        files: Sequence[Any] = (),
+    ) -> None:
         self._hide_error()
         self._failed_user = None
         self._stop = StopSignal()
-        self._observer = PanelObserver(self, self.update_interval)
-        self._live_user.value = render.user_html(user)
-        self._live_answer.value = ""
-        self._live_reasoning.layout.display = "none"
-        self._set_busy(True)
+        self._observer = PanelObserver(self, self.update_interval, self._stop)
+        if server_tools is None:
+            server_tools = self._server_tools()
+        with self.hold_sync():
+            preview = user or Message.user(draft[0] if draft else "")
+            self.set_trait("live_user_html", render.user_html(preview))
+            self.live_html = ""
+            self.live_reasoning = ""
+            self._set_busy(True)
         # Read the controls here, on the kernel's thread, not in the worker.
-        kwargs = dict(
-            conversation=self.conversation, model=self.model or None,
-            params=self._params(), tools=self._tools, observer=self._observer,
-            cancel=self._stop, source="panel",
+        job = dict(
+            model=self.model or None,
+            tools=server_tools,
+            send_id=send_id,
+            files=list(files),
+            draft=draft,
         )
         self._worker = threading.Thread(
-            target=self._run, args=(user, kwargs), name="grok-chat-panel", daemon=True
+            target=self._run, args=(user, job), name="grok-chat-panel", daemon=True
         )
         self._worker.start()
 
-    def _run(self, user: Message, kwargs: dict[str, Any]) -> None:
+    def _run(self, user: Message | None, job: dict[str, Any]) -> None:
         observer = self._observer
         result: TurnResult | None = None
         error: BaseException | None = None
+        refused = False
         try:
-            result = run_turn(user, client=self.client, **kwargs)
+            if user is None:
+                text, kept, items = job["draft"]
+                try:
+                    user = self._user_message(text, [*kept, *items])  # uploads documents
+                except Exception as exc:
+                    # Nothing was asked yet (a refused file, a failed upload): the prompt and
+                    # its files go back to the input.
+                    raise _NotSent(exc) from exc
+                self.set_trait("live_user_html", render.user_html(user))
+            result = self._take_turn(user, job)
             error = result.error
-        except Exception as exc:  # refused before sending, or a bug: shown, never a traceback
+        except _NotSent as exc:
+            error, refused = exc.error, True
+        except InvalidRequestError as exc:  # refused before sending: the prompt goes back
+            error, refused = exc, True
+        except Exception as exc:  # a bug or a failed upload: shown, never a traceback
             error = exc
         finally:
             if observer is not None:
                 observer.active = False
         self.last_result = result
         committed = result is not None and (result.interrupted or result.error is None)
-        if not committed:
-            # Nothing was committed: the user's turn stays on screen, ready to retry.
-            self._live_answer.value = ""
-            self._live_reasoning.layout.display = "none"
-        self._set_busy(False)
-        if error is not None:
-            retry = not committed and not isinstance(error, ValueError)
-            if isinstance(error, StreamInterruptedError):
-                error_text = f"{describe_error(error)}\nThe partial answer is kept."
-                self._show_error(error_text, retry=False)
-            else:
-                self._failed_user = user if retry else None
-                self._show_error(error, retry=retry)
-        self._show_summary(result)
+        with self.hold_sync():
+            if not committed:
+                # Nothing was committed: the user's turn stays on screen, ready to retry.
+                self.live_html = ""
+                self.live_reasoning = ""
+            if refused:
+                self.set_trait("live_user_html", "")
+            self._set_busy(False)
+            if refused and job.get("draft") is not None:
+                text, kept, _ = job["draft"]
+                self._pending = kept + self._pending  # the browser restores its own files
+                self._sync_pending()
+                self._refuse(job["send_id"], text, job["files"], error)
+            elif error is not None:
+                if isinstance(error, StreamInterruptedError):
+                    self._show_error(
+                        f"{describe_error(error)}\nThe partial answer is kept.", retry=False
+                    )
+                else:
+                    retry = not committed and user is not None and retry_can_fix(error)
+                    self._failed_user = user if retry else None
+                    self._show_error(error, retry=retry)
+            self._show_summary(result)
         if self._clear_when_done:
             self._clear_when_done = False
             self.conversation.reset()
+        self._turn_done(result)
+        self._update_static()
+
+    def _take_turn(self, user: Message, job: dict[str, Any]) -> TurnResult:
+        from ..notebook.attach_files import has_files
+
+        tools = job["tools"]
+        if not tools and not has_files(user):
+            return run_turn(
+                user,
+                conversation=self.conversation,
+                client=self.client,
+                model=job["model"],
+                params=self._params(False),
+                tools=self._tools,
+                observer=self._observer,
+                cancel=self._stop,
+                source="panel",
+            )
+        return self._responses_turn(user, job)
+
+    def _responses_turn(self, user: Message, job: dict[str, Any]) -> TurnResult:
+        """Web / X / Code / MCP or a document: a Responses-API turn, as the magic's --search.
+
+        Stop works as for a chat turn: the ``StopSignal`` closes the stream and
+        ``run_responses_turn`` commits the partial answer, marked, with estimated usage."""
+        from ..notebook.responses_turn import run_responses_turn
+
+        return run_responses_turn(
+            user,
+            conversation=self.conversation,
+            client=self.client,
+            model=job["model"],
+            tools=job["tools"] or None,
+            params=self._params(True),
+            observer=self._observer,
+            cancel=self._stop,
+            source="panel",
+        )
 
     # --- views ------------------------------------------------------------------
 
-    def _conversation_changed(self) -> None:
-        self._render_history()
-        if threading.current_thread() is self._worker:
-            # Our own turn was just committed: it is in the history now, not live.
-            self._clear_live()
-        if not len(self.conversation):
-            if not self.busy:
-                self._clear_live()
-                self._show_summary()
-
-    def _clear_live(self) -> None:
-        self._live_user.value = ""
-        self._live_answer.value = ""
-        self._live_reasoning.layout.display = "none"
-
     def _render_history(self) -> None:
-        self._history.value = render.transcript_html(self.conversation.messages)
+        conversation = self.conversation
+        notes = {
+            turn.index: _usage_note(turn.usage, turn.cost_usd, turn.usage_estimated)
+            for turn in conversation.turns
+            if turn.interrupted and turn.usage is not None
+        }
+        with self.hold_sync():
+            self.set_trait(
+                "history_html",
+                render.transcript_html(
+                    conversation.messages,
+                    actions=True,
+                    citations=self._turn_citations(),
+                    notes=notes,
+                ),
+            )
+            self.set_trait("can_undo", conversation.can_undo)
 
     def _on_system_edit(self, change: dict[str, Any]) -> None:
         self.conversation.system = change["new"] or None
 
     def _set_busy(self, busy: bool) -> None:
         self.set_trait("busy", busy)
-        self.send_button.disabled = busy
-        self.stop_button.disabled = not busy
 
     def _set_status(self, text: str) -> None:
         self.set_trait("status", text)
-        self.status_line.value = f'<span class="grok-status">{html.escape(text)}</span>'
 
     def _show_progress(self, text: str) -> None:
         self._set_status(f"{self.model} · {text}")
-
-    def _cost(self) -> float:
-        return self.conversation.cost_usd  # includes turns the magic took in it
 
     def _show_summary(self, result: TurnResult | None = None) -> None:
         parts = [result.model if result is not None and result.model else self.model]
         if result is not None and result.usage is not None:
             usage = result.usage
-            parts.append(
-                f"{usage.total_tokens:,} tokens ({usage.prompt_tokens:,} in, "
+            approx = "~" if result.usage_estimated else ""
+            tokens = (
+                f"{approx}{usage.total_tokens:,} tokens ({usage.prompt_tokens:,} in, "
                 f"{usage.completion_tokens:,} out)"
             )
+            if result.usage_estimated:
+                tokens += " estimated"
+            parts.append(tokens)
+            if result.interrupted:
+                parts.append(f"turn {_usd(result.cost_usd)}")
             if usage.cached:
                 parts.append(_cache_note(result.model or self.model, usage))
-        cost = self._cost()
-        parts.append(f"conversation ${cost:.4f}" if cost >= 0.0001 or not cost
-                     else f"conversation ${cost:.6f}")
+        parts.append(f"conversation {_usd(self.conversation.cost_usd)}")
         if result is not None and result.ttft_s is not None:
             parts.append(f"TTFT {result.ttft_s:.2f} s")
         if result is not None and result.interrupted:
@@ -438,13 +620,39 @@ class ChatPanel(PanelAttachments, widgets.VBox):
 
     def _show_error(self, error: BaseException | str, *, retry: bool) -> None:
         text = error if isinstance(error, str) else describe_error(error)
-        self.error.value = f'<div class="grok-error">⚠️ {html.escape(text)}</div>'
-        self.retry_button.layout.display = None if retry else "none"
-        self._error_box.layout.display = None
+        with self.hold_sync():
+            self.set_trait("error", text)
+            self.set_trait("can_retry", retry)
 
     def _hide_error(self) -> None:
-        self.error.value = ""
-        self._error_box.layout.display = "none"
+        with self.hold_sync():
+            self.set_trait("error", "")
+            self.set_trait("can_retry", False)
+
+    def _turn_citations(self) -> dict[int, list[Any]]:
+        """Sources per turn index (Responses turns keep them with the turn)."""
+        return {
+            turn.index: list(turn.citations) for turn in self.conversation.turns if turn.citations
+        }
+
+
+class _NotSent(Exception):
+    """Building the prompt failed before any turn began; ``error`` says why."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _usd(cost: float) -> str:
+    return f"${cost:.4f}" if cost >= 0.0001 or not cost else f"${cost:.6f}"
+
+
+def _usage_note(usage: Any, cost: float, estimated: bool) -> str:
+    approx = "~" if estimated else ""
+    return f"{approx}{usage.total_tokens:,} tokens, {_usd(cost)}" + (
+        " (estimated)" if estimated else ""
+    )
 
 
 def _cache_note(model: str | None, usage: Any) -> str:

@@ -101,3 +101,66 @@ def test_pre_encoded_server_speaks_xai_sse() -> None:
         assert n == 3
         reply = client.post(server.url() + "/chat/completions", json={"stream": False}).json()
         assert reply["object"] == "chat.completion" and reply["model"] == MODEL
+
+
+def test_pre_encoded_server_speaks_responses_sse() -> None:
+    import httpx
+
+    from benchmarks._sse_server import MODEL, RESPONSE_ID, SSEServer, stream_text
+
+    with SSEServer() as server, httpx.Client(timeout=30) as client:
+        for per_event in (False, True):
+            url = server.url(2500, per_event=per_event) + "/responses"
+            with client.stream("POST", url, json={"stream": True}) as r:
+                assert r.headers["content-type"] == "text/event-stream"
+                lines = [line for line in r.iter_lines() if line]
+            assert all(line.startswith("data: ") for line in lines)  # no event:, no [DONE]
+            events = [json.loads(line[6:]) for line in lines]
+            assert [e["sequence_number"] for e in events] == list(range(len(events)))
+            kinds = [e["type"] for e in events]
+            assert kinds[:4] == ["response.created", "response.in_progress",
+                                 "response.output_item.added", "response.content_part.added"]
+            assert kinds[-4:] == ["response.output_text.done", "response.content_part.done",
+                                  "response.output_item.done", "response.completed"]
+            deltas = [e for e in events if e["type"] == "response.output_text.delta"]
+            assert len(deltas) == 2500 == len(events) - 8
+            assert all(d["logprobs"] == [] for d in deltas)
+            assert "".join(d["delta"] for d in deltas) == stream_text(2500)
+            assert "usage" in events[0]["response"] and events[0]["response"]["usage"] is None
+            final = events[-1]["response"]
+            assert final["id"] == RESPONSE_ID and final["status"] == "completed"
+            assert final["output"][0]["content"][0]["text"] == stream_text(2500)
+            usage = final["usage"]
+            assert usage["output_tokens"] == 2500
+            assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+        server.set_stream(3)
+        with client.stream("POST", server.url() + "/responses", json={"stream": True}) as r:
+            n = sum(1 for line in r.iter_lines() if "output_text.delta" in line)
+        assert n == 3
+        reply = client.post(server.url() + "/responses", json={"stream": False}).json()
+        assert reply["object"] == "response" and reply["model"] == MODEL
+        assert reply["output"][0]["content"][0]["text"]
+
+
+def test_merge_replaces_only_the_groups_that_ran() -> None:
+    import benchmarks.__main__ as bench
+    from benchmarks import responses, streaming
+    from benchmarks._harness import Config, Row
+
+    def row(key: str, group: str, ratio: float, target: str) -> Row:
+        r = Row(key=key, group=group, what=key, subject="s", baseline="b", unit="x/s",
+                target=target, subject_value=ratio, baseline_value=1.0, ratio=ratio)
+        r.judge()
+        return r
+
+    cfg = Config.for_mode("smoke")
+    old = bench.render([row("a", streaming.GROUP, 2.0, ">= 1"),
+                        row("b", responses.GROUP, 0.1, ">= 1")], cfg, "full run", 1.0)
+    new = bench.render([row("c", responses.GROUP, 3.0, ">= 1")], cfg, "only responses", 1.0)
+    merged = bench.merge(old, new, bench._titles(), "only responses")
+    assert merged.index(f"## {streaming.GROUP}") < merged.index(f"## {responses.GROUP}")
+    rows = _table_rows(merged)
+    assert [r[0] for r in rows] == ["a", "c"]  # b replaced, a kept
+    assert "**Targets: 2 PASS, 0 MISS, 0 not available.**" in merged
+    assert "- Updated:" in merged and "`full run`" in merged  # the original run line stays
+    assert "MISS" not in merged.replace("0 MISS", "")

@@ -79,6 +79,13 @@ def test_tool_calls_are_priced_apart_and_counted():
     assert served.cost_usd == pytest.approx(0.02 - 0.015) and served.tool_cost_usd > 0
 
 
+def test_an_unpriced_tool_does_not_unprice_the_others():
+    # MCP has no published per-call price (section 3.3 [U]): web search keeps its own.
+    counts = {"web_search_calls": 1, "mcp_calls": 2}
+    rec = _record("grok-4.3", _usage(1_000), tool_call_counts=counts)
+    assert rec.tool_calls == 3
+    assert rec.tool_cost_usd == pytest.approx(0.005)
+
 def test_summary_and_total_expose_cache_and_tools():
     ledger = UsageLedger()
     ledger.record(_record("grok-4.3", _usage(100_000, cached=80_000)))

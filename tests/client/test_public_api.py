@@ -48,6 +48,12 @@ EXPECTED_ALL = sorted([
     "ResponseStream", "ResponseUsage", "ServerToolCall", "ServerToolsNotSupportedError",
     "UnknownToolTypeError", "code_interpreter", "mcp", "web_search", "x_search",
 ])  # fmt: skip
+# The Files and Batch APIs (issue 14).
+EXPECTED_ALL = sorted([
+    *EXPECTED_ALL, "Batch", "BatchError", "BatchPage", "BatchResult", "BatchResultPage",
+    "BatchState", "FileDeleted", "FileObject", "FilePage", "FileTooLargeError",
+    "UnsupportedFileTypeError",
+])  # fmt: skip
 
 
 def test_all_is_sorted_locked_and_importable():

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from grok_jupyter.client import InvalidRequestError
 from langchain_grok import ChatGrok
+from tests.langchain.chunks import joined
 
 pytestmark = pytest.mark.enable_socket
 
@@ -82,9 +83,7 @@ def test_x_search_stream_yields_text_deltas_and_usage_once(emu, llm, post_url):
     chunks = list(llm.bind_tools([{"type": "x_search"}]).stream("What did xAI announce?"))
     assert len([c for c in chunks if c.content]) > 3  # text arrives in pieces
     assert len([c for c in chunks if c.usage_metadata]) == 1
-    full = chunks[0]
-    for c in chunks[1:]:
-        full += c
+    full = joined(chunks)
     assert "Voyager" in full.content
     assert post_url in full.response_metadata["citations"]
     assert full.usage_metadata["total_tokens"] > 0
@@ -128,7 +127,7 @@ def test_v1_output_has_server_tool_blocks_and_citation_annotations(emu, post_url
         api_key="xai-test-key-1234567890",
         output_version="v1",
     ).bind_tools([{"type": "x_search"}])
-    for msg in (llm.invoke("What did xAI announce?"), _joined(llm.stream("What did xAI say?"))):
+    for msg in (llm.invoke("What did xAI announce?"), joined(llm.stream("What did xAI say?"))):
         types = [b["type"] for b in msg.content]
         assert "server_tool_call" in types and "server_tool_result" in types
         call = next(b for b in msg.content if b["type"] == "server_tool_call")
@@ -138,14 +137,6 @@ def test_v1_output_has_server_tool_blocks_and_citation_annotations(emu, post_url
         urls = [a["url"] for a in text["annotations"] if a["type"] == "citation"]
         assert post_url in urls
         assert "Voyager" in text["text"]
-
-
-def _joined(chunks: Any) -> Any:
-    chunks = list(chunks)
-    full = chunks[0]
-    for c in chunks[1:]:
-        full += c
-    return full
 
 
 def test_mixed_function_and_x_search_tool_round_trip(emu, llm):
@@ -173,7 +164,7 @@ def test_mixed_function_and_x_search_tool_round_trip(emu, llm):
 
 
 def test_streamed_function_call_becomes_tool_call(emu, llm):
-    full = _joined(llm.bind_tools([get_weather, {"type": "x_search"}]).stream("Weather in Paris?"))
+    full = joined(llm.bind_tools([get_weather, {"type": "x_search"}]).stream("Weather in Paris?"))
     assert full.tool_calls[0]["name"] == "get_weather"
     assert full.tool_calls[0]["args"] == {"city": "Paris"}
 

@@ -17,7 +17,8 @@ print(json.dumps(sorted(set(sys.modules) - before)))
 """
 
 HEAVY = ("langchain", "langchain_core", "httpx", "pydantic", "PIL", "pandas", "numpy",
-         "matplotlib", "ipywidgets", "grok_jupyter.client._client", "grok_jupyter.emulator")
+         "matplotlib", "ipywidgets", "anywidget", "tqdm", "dask", "ray", "mcp", "pypdf",
+         "sqlite3", "grok_jupyter.client._client", "grok_jupyter.emulator")
 
 
 def test_load_ext_imports_almost_nothing() -> None:
@@ -31,6 +32,11 @@ def test_load_ext_imports_almost_nothing() -> None:
     # time this costs is the %load_ext row in benchmarks/RESULTS.md.
     ours = [m for m in new if m.startswith("grok_jupyter")]
     assert all(m == "grok_jupyter" or m.startswith("grok_jupyter.magic") for m in ours), ours
-    assert len(ours) <= 10, ours
-    others = [m for m in new if not m.startswith("grok_jupyter")]
+    # One small module per subcommand family (tables, chats, fix): a cap, so a heavy
+    # import chain cannot hide behind "ours".
+    assert len(ours) <= 14, ours
+    # Beyond the standard library (the accessor's import hook needs importlib.abc),
+    # almost nothing: IPython's magic_arguments.
+    others = [m for m in new if not m.startswith("grok_jupyter")
+              and m.split(".")[0].lstrip("_") not in sys.stdlib_module_names]
     assert len(others) < 6, others

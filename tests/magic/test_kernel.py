@@ -5,29 +5,22 @@ One kernel is shared by the module (kernels are slow to start).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from jupyter_client.manager import start_new_kernel
+
+from tests import kernels
+from tests.kernels import started_kernel
 
 KEY = "xai-kernel-test-key-Zr81"  # recognisable, so the scans below mean something
 
 
 @pytest.fixture(scope="module")
 def kernel(emulator_session) -> Iterator[Any]:
-    env = {**os.environ, "XAI_API_KEY": KEY, "XAI_BASE_URL": emulator_session.base_url}
-    km, kc = start_new_kernel(
-        kernel_name="python3", env=env, extra_arguments=["--log-level=ERROR"]
-    )
-    try:
-        reply, _ = execute(kc, "%load_ext grok_jupyter")
-        assert reply["content"]["status"] == "ok"
-        yield km, kc
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+    env = {"XAI_API_KEY": KEY, "XAI_BASE_URL": emulator_session.base_url}
+    with started_kernel(env, "%load_ext grok_jupyter", secret=KEY) as started:
+        yield started
 
 
 @pytest.fixture
@@ -38,25 +31,9 @@ def kc(kernel, emulator_session) -> Any:
     return client
 
 
-def execute(kc: Any, code: str, *, on_message: Any = None, timeout: float = 60) -> tuple:
+def execute(kc: Any, code: str, **kwargs: Any) -> tuple:
     """Run ``code``; returns (execute_reply, iopub messages of that request)."""
-    msg_id = kc.execute(code)
-    messages = []
-    while True:
-        msg = kc.get_iopub_msg(timeout=timeout)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        messages.append(msg)
-        if on_message is not None:
-            on_message(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    while True:
-        reply = kc.get_shell_msg(timeout=timeout)
-        if reply["parent_header"].get("msg_id") == msg_id:
-            break
-    assert KEY not in repr(messages) + repr(reply)  # the key never reaches any output
-    return reply, messages
+    return kernels.execute(kc, code, secret=KEY, **kwargs)
 
 
 def of_type(messages: list, *types: str) -> list:
@@ -134,4 +111,3 @@ def test_errors_are_one_line_in_the_kernel(kc, emulator_session) -> None:
     shown = "".join(m["content"].get("text", "") for m in of_type(messages, "stream", "error"))
     # What the user sees: one line, no stack of frames.
     assert shown.strip().splitlines() == [f"UsageError: {content['evalue']}"]
-

@@ -112,8 +112,9 @@ def test_config_masks_the_key(ip) -> None:
 
 def test_chat_opens_the_panel(ip) -> None:
     ip.ok("%grok chat notes")
-    (out,) = ip.outputs()
-    assert "application/vnd.jupyter.widget-view+json" in out
+    view, static = ip.outputs()  # the live panel, then its transcript for a saved notebook
+    assert "application/vnd.jupyter.widget-view+json" in view
+    assert "Grok chat: notes" in static["text/html"]
 
 
 def test_chat_without_the_panel_says_so(ip, monkeypatch) -> None:

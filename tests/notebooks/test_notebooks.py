@@ -24,9 +24,15 @@ NAMES = [
 ]
 
 
+# Committed with the outputs of a real run (so it reads well on GitHub); run below.
+WITH_OUTPUTS = ["06-search-and-tools.ipynb"]
+# Saved with outputs too; run (with a Dask cluster) in tests/distributed/test_notebook_tables.py.
+TESTED_ELSEWHERE = ["07-tables.ipynb"]
+
+
 def test_every_notebook_is_covered() -> None:
     shipped = sorted(p.name for p in NOTEBOOKS.glob("0*.ipynb") if ".executed." not in p.name)
-    assert shipped == NAMES
+    assert shipped == sorted(NAMES + WITH_OUTPUTS + TESTED_ELSEWHERE)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -52,4 +58,30 @@ def test_notebook_runs_against_the_emulator(name: str, emu, tmp_path) -> None:
         if cell.cell_type == "code" and cell.source.startswith("%%grok"):
             shown = [o for o in cell.outputs if o.output_type == "display_data"]
             assert len(shown) == 1, cell.source  # one final output per answer
+            assert not any(o.output_type == "error" for o in cell.outputs)
+
+
+@pytest.mark.parametrize("name", WITH_OUTPUTS)
+def test_saved_outputs_notebook_runs_against_the_emulator(name: str, emu, tmp_path) -> None:
+    path = NOTEBOOKS / name
+    saved = path.read_text()
+    assert "xai-" not in saved  # no key of any kind in what is committed
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+        extra_arguments=["--log-level=ERROR"],
+    )
+    client.execute()
+    assert os.environ["XAI_API_KEY"] not in json.dumps(nb.cells)
+    posted = [r for r in emu.requests if r.path == "/v1/responses"]
+    assert posted, "the notebook used the Responses API"
+    kinds = {t["type"] for r in posted for t in r.body.get("tools") or ()}
+    assert {"x_search", "web_search", "code_interpreter", "mcp"} <= kinds
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("%%grok"):
+            shown = [o for o in cell.outputs if o.output_type == "display_data"]
+            assert len(shown) == 1, cell.source
             assert not any(o.output_type == "error" for o in cell.outputs)

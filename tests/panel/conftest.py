@@ -22,8 +22,14 @@ class RecordingComm(BaseComm):
     log: ClassVar[list[tuple[str, str, dict[str, Any]]]] = []
     lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None,
-                    buffers: Any = None, **keys: Any) -> None:
+    def publish_msg(
+        self,
+        msg_type: str,
+        data: Any = None,
+        metadata: Any = None,
+        buffers: Any = None,
+        **keys: Any,
+    ) -> None:
         with self.lock:
             self.log.append((self.comm_id, msg_type, data or {}))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 
@@ -24,12 +23,6 @@ def png_bytes(color: str = "red", size: tuple[int, int] = (64, 48), fmt: str = "
     out = io.BytesIO()
     Image.new("RGB", size, color).save(out, format=fmt)
     return out.getvalue()
-
-
-def upload_value(name: str, data: bytes, mime: str = "image/png") -> tuple[dict[str, Any], ...]:
-    """What ipywidgets' FileUpload holds after a user picks ``name``."""
-    return ({"name": name, "type": mime, "size": len(data), "content": memoryview(data),
-             "last_modified": datetime.now(timezone.utc)},)
 
 
 def all_widgets(root: Any) -> list[Any]:
@@ -91,8 +84,9 @@ class Kernel:
                 return "".join(out)
         raise AssertionError(f"cell did not finish: {code!r}")
 
-    def wait_for(self, predicate: Callable[[dict[str, Any]], bool], what: str,
-                 timeout: float = 30) -> int:
+    def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], what: str, timeout: float = 30
+    ) -> int:
         """Wait for an IOPub message matching ``predicate``; its index in ``events``."""
         for index, msg in enumerate(self.events):
             if predicate(msg):
@@ -106,3 +100,78 @@ class Kernel:
 
     def index(self, predicate: Callable[[dict[str, Any]], bool]) -> int:
         return next(i for i, msg in enumerate(self.events) if predicate(msg))
+
+
+# --- what the panel's browser side sends and receives ------------------------------------
+
+_send_ids = iter(range(1, 1_000_000))
+
+
+def from_browser(panel: Any, content: dict[str, Any], buffers: Any = ()) -> None:
+    """Deliver a custom message from the panel's script, as the kernel's comm does."""
+    panel._handle_msg(
+        {"content": {"data": {"method": "custom", "content": content}}, "buffers": list(buffers)}
+    )
+
+
+def browser_sets(panel: Any, **state: Any) -> None:
+    """A control changed in the browser (the model picker, a toggle, a field)."""
+    panel._handle_msg(
+        {
+            "content": {"data": {"method": "update", "state": state, "buffer_paths": []}},
+            "buffers": [],
+        }
+    )
+
+
+def browser_send(panel: Any, text: str, files: Any = ()) -> str:
+    """Press Enter in the panel: the text and the files (name, bytes) in one message."""
+    send_id = f"s{next(_send_ids)}"
+    meta = [{"name": name, "type": "", "size": len(data)} for name, data in files]
+    from_browser(
+        panel,
+        {"type": "send", "id": send_id, "text": text, "files": meta},
+        [memoryview(data) for _, data in files],
+    )
+    return send_id
+
+
+def to_browser(comms: list, panel: Any, kind: str | None = None) -> list[dict[str, Any]]:
+    """The custom messages the kernel sent to the panel's script (of ``kind``)."""
+    found = []
+    for cid, _msg_type, data in list(comms):
+        if cid == panel.comm.comm_id and data.get("method") == "custom":
+            content = data.get("content") or {}
+            if kind is None or content.get("type") == kind:
+                found.append(content)
+    return found
+
+
+def state_updates(comms: list, panel: Any, key: str) -> list[Any]:
+    """The values of trait ``key`` the browser received, in order."""
+    return [
+        data["state"][key]
+        for cid, _kind, data in list(comms)
+        if cid == panel.comm.comm_id
+        and data.get("method") == "update"
+        and key in data.get("state", {})
+    ]
+
+
+def ask(panel: Any, text: str, files: Any = ()) -> Any:
+    """Type ``text`` in the panel and press Enter (the browser's send message); the turn's
+    result once it is done."""
+    browser_send(panel, text, files)
+    return panel.wait(60)
+
+
+def stop_a_long_answer(emu: Any, panel: Any) -> Any:
+    """Ask for a long, slow answer and press Stop while it streams; the interrupted turn's
+    result (its usage is known, measured or estimated)."""
+    emu.inject("slow_chunks", delay=0.02)
+    browser_send(panel, "reply with 3000 words")
+    wait_until(lambda: len(panel.live_html) > 300, "the answer to stream")
+    from_browser(panel, {"type": "stop"})
+    result = panel.wait(30)
+    assert result.interrupted and result.usage is not None
+    return result

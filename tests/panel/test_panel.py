@@ -10,23 +10,21 @@ from grok_jupyter.client import GrokClient
 from grok_jupyter.client._types import Message
 from grok_jupyter.notebook.conversation import INTERRUPTED_MARKER, get_conversation
 from grok_jupyter.notebook.turn import run_turn
-from tests.panel.panel_helpers import all_widgets, png_bytes, upload_value, wait_until
+from tests.panel.panel_helpers import (
+    all_widgets,
+    ask,
+    browser_send,
+    browser_sets,
+    from_browser,
+    png_bytes,
+    state_updates,
+    to_browser,
+    wait_until,
+)
 
 TEST_API_KEY = "xai-emulator-test-key-7Qk9"  # tests/conftest.py's key, which the emu fixture sets
 
 LONG = "reply with 3000 words"
-
-
-def ask(panel, text: str):
-    panel.input.value = text
-    panel.send_button.click()
-    return panel.wait(60)
-
-
-def updates_to(comms, widget) -> list[dict]:
-    """The state updates a frontend received for ``widget``."""
-    return [data["state"] for cid, kind, data in comms
-            if cid == widget.comm.comm_id and data.get("method") == "update"]
 
 
 def test_send_streams_the_reply_into_the_transcript(emu, client, panels, comms):
@@ -34,13 +32,14 @@ def test_send_streams_the_reply_into_the_transcript(emu, client, panels, comms):
     result = ask(panel, "Hello there, who are you?")
 
     assert result.error is None and "emulator" in result.text
-    history = panel._history.value
+    history = panel.history_html
     assert "Hello there, who are you?" in history
     assert "emulator answering" in history
-    assert panel.input.value == ""  # the input is emptied for the next question
-    assert panel._live_answer.value == "" and panel._live_user.value == ""
+    # The browser was told the send was taken (it empties its input then), not refused.
+    assert to_browser(comms, panel, "ack") and not to_browser(comms, panel, "refused")
+    assert panel.live_html == "" and panel.live_user_html == ""
     # The answer streamed into the live view before it was committed to the transcript.
-    assert any("emulator" in s.get("value", "") for s in updates_to(comms, panel._live_answer))
+    assert any("emulator" in v for v in state_updates(comms, panel, "live_html"))
     # Status: model, the turn's tokens, the conversation's cost, time to first token.
     status = panel.status
     assert status.startswith("grok-4.3")
@@ -54,7 +53,7 @@ def test_send_streams_the_reply_into_the_transcript(emu, client, panels, comms):
 def test_progress_is_shown_while_waiting_then_streaming(emu, client, panels, comms):
     panel = panels("t-progress", client=client)
     ask(panel, "Say something short.")
-    shown = [s["value"] for s in updates_to(comms, panel.status_line) if "value" in s]
+    shown = state_updates(comms, panel, "status")
     waiting = next(i for i, v in enumerate(shown) if "waiting for first token" in v)
     streaming = next(i for i, v in enumerate(shown) if "streaming" in v)
     assert waiting < streaming < len(shown) - 1
@@ -65,12 +64,16 @@ def test_markdown_is_rendered_and_html_from_the_model_is_escaped(panels):
     panel = panels("t-md")
     panel.conversation.append(
         Message.user("show me"),
-        Message.assistant("**bold**\n\n```python\nprint('<hi>')\n```\n\n<script>alert(1)</script>"
-                          " [x](javascript:alert(1))"),
+        Message.assistant(
+            "**bold**\n\n```python\nprint('<hi>')\n```\n\n<script>alert(1)</script>"
+            " [x](javascript:alert(1))"
+        ),
     )
-    history = panel._history.value
+    history = panel.history_html
     assert "<strong>bold</strong>" in history
-    assert '<pre><code class="language-python">print(\'&lt;hi&gt;\')' in history
+    # Highlighted by Pygments (token classes), the model's "<hi>" still escaped.
+    assert '<code class="language-python"><span class="gk-nb">print</span>' in history
+    assert "&lt;hi&gt;" in history
     assert "<script>" not in history and "&lt;script&gt;" in history
     assert 'href="javascript' not in history
 
@@ -78,22 +81,23 @@ def test_markdown_is_rendered_and_html_from_the_model_is_escaped(panels):
 def test_stop_mid_stream_keeps_the_partial_answer(emu, client, panels):
     panel = panels("t-stop", client=client)
     emu.inject("slow_chunks", delay=0.02)
-    panel.input.value = LONG
-    panel.send_button.click()
-    assert panel.busy and panel.send_button.disabled
-    wait_until(lambda: "streaming" in panel.status and len(panel._live_answer.value) > 200,
-               "the reply to start streaming")
-    panel.stop_button.click()
+    browser_send(panel, LONG)
+    assert panel.busy  # Send is disabled, Stop enabled (the script follows ``busy``)
+    wait_until(
+        lambda: "streaming" in panel.status and len(panel.live_html) > 200,
+        "the reply to start streaming",
+    )
+    from_browser(panel, {"type": "stop"})  # the Stop button, or Esc
     result = panel.wait(10)
 
     assert result.interrupted and result.error is None
     assert 0 < len(result.text.split()) < 3000
     last = panel.conversation.messages[-1]
     assert last.role == "assistant" and last.text.endswith(INTERRUPTED_MARKER)
-    assert result.text.split()[-1] in panel._history.value  # the partial answer is on screen
-    assert "stopped: the partial answer is kept" in panel._history.value
+    assert result.text.split()[-1] in panel.history_html  # the partial answer is on screen
+    assert "stopped: the partial answer is kept" in panel.history_html
     assert "stopped" in panel.status
-    assert not panel.busy and not panel.send_button.disabled and panel.stop_button.disabled
+    assert not panel.busy
     # The panel is usable again at once.
     assert ask(panel, "And now a short one.").ok
 
@@ -102,9 +106,9 @@ def test_clear_forgets_the_conversation(emu, client, panels):
     panel = panels("t-clear", client=client)
     ask(panel, "Remember the number 41.")
     assert len(panel.conversation) == 2
-    panel.clear_button.click()
+    from_browser(panel, {"type": "clear"})
     assert len(panel.conversation) == 0
-    assert panel._history.value == ""
+    assert panel.history_html == ""
     ask(panel, "What did I ask you to remember?")
     sent = [m["role"] for m in emu.chat_requests[-1].body["messages"]]
     assert sent == ["user"]  # nothing from before the Clear was sent
@@ -112,11 +116,11 @@ def test_clear_forgets_the_conversation(emu, client, panels):
 
 def test_model_dropdown_comes_from_the_catalogue_and_is_used(emu, client, panels):
     panel = panels("t-model", client=client)
-    labels = dict(panel.model_dropdown.options)
+    labels = dict(panel.model_options)
     assert "grok-4.3 · images" in labels
     assert "grok-build-0.1" in labels  # text only: not marked
     assert "grok-3-mini" not in labels.values()  # retired ids are not offered
-    panel.model_dropdown.value = "grok-4.20-0309-non-reasoning"
+    browser_sets(panel, model="grok-4.20-0309-non-reasoning")
     ask(panel, "What is 6 times 7?")
     assert emu.chat_requests[-1].body["model"] == "grok-4.20-0309-non-reasoning"
     assert panel.status.startswith("grok-4.20-0309-non-reasoning")
@@ -133,8 +137,12 @@ def test_streamed_reasoning_is_shown_collapsed(panels):
 
     head = {"id": "s1", "object": "chat.completion.chunk", "created": 1, "model": "grok-4.3"}
     events = [
-        {**head, "choices": [{"index": 0, "delta": {"role": "assistant",
-                                                     "reasoning_content": "Six sevens."}}]},
+        {
+            **head,
+            "choices": [
+                {"index": 0, "delta": {"role": "assistant", "reasoning_content": "Six sevens."}}
+            ],
+        },
         {**head, "choices": [{"index": 0, "delta": {"content": "42"}, "finish_reason": "stop"}]},
     ]
     body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
@@ -144,48 +152,47 @@ def test_streamed_reasoning_is_shown_collapsed(panels):
             panel = panels("t-reasoning", client=scripted)
             result = ask(panel, "Think about it: what is 6 times 7?")
     assert result.reasoning == "Six sevens."
-    assert '<details class="grok-reasoning"><summary>Reasoning' in panel._history.value
+    assert '<details class="grok-reasoning"><summary>Reasoning' in panel.history_html
 
 
 def test_system_prompt_and_temperature_are_sent(emu, client, panels):
     panel = panels("t-system", client=client, system="You are terse.")
-    panel.temperature_field.value = 0.3
+    browser_sets(panel, temperature=0.3)
     ask(panel, "Hi")
     body = emu.chat_requests[-1].body
     assert body["messages"][0] == {"role": "system", "content": "You are terse."}
     assert body["temperature"] == pytest.approx(0.3)
-    panel.system_field.value = "You are verbose."
+    browser_sets(panel, system="You are verbose.")
     assert panel.conversation.system == "You are verbose."  # the magic's -s sees it too
 
 
-def test_an_attached_image_is_previewed_sent_and_described(emu, client, panels):
+def test_an_attached_image_is_sent_with_the_prompt_and_described(emu, client, panels):
     panel = panels("t-image", client=client)
-    panel.upload.value = upload_value("red.png", png_bytes("red"))
-    previews = panel._previews.children
-    assert len(previews) == 1 and "<img" in previews[0].children[0].value
-    assert panel.upload.value == ()  # the bytes are not kept twice in widget state
-
-    result = ask(panel, "What colour is this image?")
+    result = ask(panel, "What colour is this image?", files=[("red.png", png_bytes("red"))])
     assert "red" in result.text.lower()
     sent = emu.chat_requests[-1].body["messages"][-1]["content"]
     assert [p["type"] for p in sent] == ["text", "image_url"]
     assert sent[1]["image_url"]["url"].startswith("data:image/png;base64,")
-    assert 'class="grok-thumb"' in panel._history.value  # shown as a thumbnail
-    assert panel._previews.children == ()  # attachments go with the message they were sent in
+    assert 'class="grok-thumb"' in panel.history_html  # shown as a thumbnail
+    assert panel.pending == []  # nothing waits for the next prompt
 
 
-def test_an_attachment_can_be_removed_and_other_files_are_refused(emu, client, panels):
+def test_an_attachment_can_be_removed_and_other_files_are_refused(emu, client, panels, comms):
     panel = panels("t-remove", client=client)
-    panel.upload.value = upload_value("blue.jpg", png_bytes("blue", fmt="JPEG"), "image/jpeg")
-    remove = panel._previews.children[0].children[1]
-    remove.click()
-    assert panel._previews.children == ()
+    panel.attach(png_bytes("blue", fmt="JPEG"), filename="blue.jpg")  # from code
+    (chip,) = panel.pending
+    assert chip["name"] == "blue.jpg" and chip["thumb"].startswith("data:image/jpeg")
+    from_browser(panel, {"type": "unpend", "id": chip["id"]})  # its Remove button
+    assert panel.pending == []
     ask(panel, "Anything attached?")
     assert isinstance(emu.chat_requests[-1].body["messages"][-1]["content"], str)
 
-    panel.upload.value = upload_value("anim.gif", png_bytes("green", fmt="GIF"), "image/gif")
-    assert panel._previews.children == ()
-    assert "Only JPEG and PNG" in panel.error.value and "anim.gif" in panel.error.value
+    sent = len(emu.requests)
+    browser_send(panel, "And this one?", files=[("anim.gif", png_bytes("green", fmt="GIF"))])
+    assert "Only JPEG and PNG" in panel.error and "anim.gif" in panel.error
+    (refused,) = to_browser(comms, panel, "refused")
+    assert refused["text"] == "And this one?" and refused["files"] == ["anim.gif"]
+    assert len(emu.requests) == sent  # nothing was sent
 
 
 def test_tool_calls_run_kernel_functions_and_are_shown(emu, client, panels):
@@ -200,8 +207,9 @@ def test_tool_calls_run_kernel_functions_and_are_shown(emu, client, panels):
     result = ask(panel, "Use the get_weather tool to tell me the weather in Paris.")
     assert calls == ["Paris"]
     assert result.ok and "sunny" in result.text
-    history = panel._history.value
-    assert "🔧 <code>get_weather(" in history and "Paris" in history
+    history = panel.history_html
+    assert '<div class="grok-tool"><svg' in history  # an SVG icon, not an emoji
+    assert "get_weather(city=&#x27;Paris&#x27;)" in history
     assert "sunny" in history
     roles = [m.role for m in panel.conversation.messages]
     assert roles == ["user", "assistant", "tool", "assistant"]
@@ -213,28 +221,27 @@ def test_an_error_is_shown_readably_and_retry_resends_the_same_turn(emu, client,
     result = ask(panel, "Are you there?")
 
     assert result.error is not None
-    shown = panel.error.value
+    shown = panel.error
     assert "503" in shown and "Traceback" not in shown
-    assert panel._error_box.layout.display != "none"
-    assert panel.retry_button.layout.display != "none"
+    assert panel.can_retry  # a 503 may pass: Retry is offered
     assert len(panel.conversation) == 0  # nothing committed
-    assert "Are you there?" in panel._live_user.value  # the failed turn stays on screen
+    assert "Are you there?" in panel.live_user_html  # the failed turn stays on screen
     assert "failed" in panel.status
 
-    panel.retry_button.click()
+    from_browser(panel, {"type": "retry"})
     result = panel.wait(30)
     assert result.ok
     assert [m.role for m in panel.conversation.messages] == ["user", "assistant"]
     assert panel.conversation.messages[0].text == "Are you there?"
-    assert panel._error_box.layout.display == "none"
+    assert panel.error == "" and not panel.can_retry
 
 
 def test_a_refused_request_is_explained_without_retry(emu, client, panels):
     panel = panels("t-refused", client=client)
     # A lone surrogate (a broken paste) cannot be encoded: refused before sending (issue 11).
     ask(panel, "What colour is \ud800 this?")
-    assert "surrogate" in panel.error.value
-    assert panel.retry_button.layout.display == "none"
+    assert "surrogate" in panel.error
+    assert not panel.can_retry
     assert emu.chat_requests == []  # refused before anything was sent
 
 
@@ -243,15 +250,23 @@ def test_the_conversation_is_shared_with_the_magic(emu, client, panels):
     other = panels("shared", client=client)  # a second view of the same conversation
 
     # A turn taken the way %%grok --chat shared takes it appears in the panel.
-    run_turn(Message.user("From the magic: hello"), conversation=get_conversation("shared"),
-             client=client, source="magic")
-    assert "From the magic: hello" in panel._history.value
+    run_turn(
+        Message.user("From the magic: hello"),
+        conversation=get_conversation("shared"),
+        client=client,
+        source="magic",
+    )
+    assert "From the magic: hello" in panel.history_html
 
     # A panel turn becomes part of the history the magic sends next.
     ask(panel, "From the panel: hello")
-    assert "From the panel: hello" in other._history.value
-    run_turn(Message.user("magic again"), conversation=get_conversation("shared"),
-             client=client, source="magic")
+    assert "From the panel: hello" in other.history_html
+    run_turn(
+        Message.user("magic again"),
+        conversation=get_conversation("shared"),
+        client=client,
+        source="magic",
+    )
     sent = [m.get("content") for m in emu.chat_requests[-1].body["messages"]]
     assert "From the magic: hello" in sent and "From the panel: hello" in sent
 
@@ -282,8 +297,9 @@ def test_widget_state_never_holds_the_api_key(emu, panels):
         ask(panel, "hi")  # an error message is shown too
         ask(panel, "hi again")
     states = [w.get_state() for w in all_widgets(panel)]
-    dumped = json.dumps(states, default=lambda v: bytes(v).hex() if isinstance(
-        v, (bytes, memoryview)) else str(v))
+    dumped = json.dumps(
+        states, default=lambda v: bytes(v).hex() if isinstance(v, (bytes, memoryview)) else str(v)
+    )
     assert "hi again" in dumped  # the state is really what is shown
     assert TEST_API_KEY not in dumped
     assert TEST_API_KEY[-8:] not in dumped
@@ -297,7 +313,7 @@ def test_widget_updates_are_bounded_by_time_not_tokens(emu, client, panels, comm
     result = ask(panel, "reply with 3000 words")
     elapsed = time.monotonic() - started
     tokens = result.usage.completion_tokens
-    sent = len(updates_to(comms, panel._live_answer))
+    sent = len(state_updates(comms, panel, "live_html"))
     assert tokens >= 3000
     # At most one update per interval, plus the first, the last and the clear.
     assert sent <= elapsed / panel.update_interval + 4
@@ -319,15 +335,14 @@ def test_reasoning_control_offers_the_models_levels(emu, client, panels):
 
     catalog = get_catalog()
     panel = panels("t-effort", client=client, model="grok-4.6")
-    offered = [v for _, v in panel.effort_dropdown.options if v]
+    offered = [v for _, v in panel.effort_options if v]
     assert offered == list(catalog.accepted_efforts("grok-4.6")) and "xhigh" in offered
-    assert panel.effort_dropdown.layout.display != "none"
-    panel.effort_dropdown.value = "xhigh"
+    browser_sets(panel, effort="xhigh")
     ask(panel, "Think hard.")
     assert emu.chat_requests[-1].body["reasoning_effort"] == "xhigh"
     # A model that takes no reasoning effort: the control is hidden and nothing is sent.
     panel.model = "grok-4.20-0309-non-reasoning"
     assert catalog.accepted_efforts(panel.model) == ()
-    assert panel.effort_dropdown.layout.display == "none"
+    assert panel.effort_options == []  # the control is hidden
     ask(panel, "Quick answer.")
     assert "reasoning_effort" not in emu.chat_requests[-1].body

@@ -28,17 +28,19 @@ def kernel(emu) -> Iterator[Kernel]:
         k.shutdown()
 
 
-def _update_of(model_id: str, text: str):
+def _update_of(model_id: str, key: str, text: str):
     def match(msg) -> bool:
         if msg["msg_type"] != "comm_msg" or msg["content"]["comm_id"] != model_id:
             return False
-        return text in msg["content"]["data"].get("state", {}).get("value", "")
+        return text in msg["content"]["data"].get("state", {}).get(key, "")
+
     return match
 
 
 def _reply_of(cell_text: str):
     def match(msg) -> bool:
         return msg["msg_type"] == "stream" and cell_text in msg["content"]["text"]
+
     return match
 
 
@@ -48,14 +50,16 @@ def test_cells_run_while_the_panel_streams(emu, kernel):
         "import time\n"
         "from grok_jupyter import ChatPanel\n"
         "p = ChatPanel(conversation='kernel')\n"
-        "p.input.value = 'reply with 3000 words'\n"
-        "p.send_button.click()  # what the frontend's click runs\n"
-        "print(p._live_answer.model_id)"
+        "from tests.panel.panel_helpers import browser_send\n"
+        "browser_send(p, 'reply with 3000 words')  # what the browser's Enter delivers\n"
+        "print(p.model_id)"
     ).strip()
     cell1_done = len(kernel.events)
 
     # The worker thread's widget updates reach the frontend after the cell has finished.
-    first_update = kernel.wait_for(_update_of(live_id, "grok-role"), "a streamed update")
+    first_update = kernel.wait_for(
+        _update_of(live_id, "live_html", "grok-role"), "a streamed update"
+    )
     assert first_update >= cell1_done
 
     # Another cell runs, and returns, while the reply is still streaming.
@@ -64,15 +68,16 @@ def test_cells_run_while_the_panel_streams(emu, kernel):
     # A cell that blocks until more of the reply arrives returns: the stream advances while a
     # cell runs (an asyncio task on the kernel's loop would be stalled for the whole cell).
     out = kernel.execute(
-        "n = len(p._live_answer.value)\n"
-        "while len(p._live_answer.value) <= n:\n"
+        "n = len(p.live_html)\n"
+        "while len(p.live_html) <= n:\n"
         "    time.sleep(0.01)\n"
         "print('cell 3: the reply grew while this cell ran; busy', p.busy)"
     )
     assert out == "cell 3: the reply grew while this cell ran; busy True\n"
 
     out = kernel.execute(
-        "p.stop_button.click()\n"
+        "from tests.panel.panel_helpers import from_browser\n"
+        "from_browser(p, {'type': 'stop'})  # the Stop button\n"
         "r = p.wait(10)\n"
         "print('stopped', r.interrupted, [m.role for m in p.conversation.messages])"
     )
@@ -85,14 +90,29 @@ def test_saved_notebook_has_the_transcript_but_no_key(emu, tmp_path):
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
     NotebookClient(
-        nb, kernel_name="python3", timeout=120, store_widget_state=True,
+        nb,
+        kernel_name="python3",
+        timeout=120,
+        store_widget_state=True,
         resources={"metadata": {"path": str(tmp_path)}},
     ).execute()
     saved = nbformat.writes(nb)
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-    values = json.dumps([model["state"].get("value", "") for model in state.values()])
+    values = json.dumps([model["state"].get("history_html", "") for model in state.values()])
     assert "What can you do in a notebook?" in values  # a panel turn
     assert "What did I ask you a moment ago?" in values  # the magic's turn, shown in the panel
     assert "city_population(" in values  # a tool call in the transcript
+    # Two outputs: the widget view, then a static transcript of its own that followed the
+    # chat, for viewers without the live widget (a restarted kernel, nbviewer, GitHub).
+    view, static_output = nb.cells[2].outputs
+    assert "application/vnd.jupyter.widget-view+json" in view["data"]
+    assert "text/html" not in view["data"]
+    assert list(static_output["data"]) == ["text/html"]
+    static = static_output["data"]["text/html"]
+    assert "grok-static" in static and "<style" not in static
+    for turn in ("What can you do in a notebook?", "What did I ask you a moment ago?"):
+        assert turn in static  # every turn, the magic's too
+    _tools_view, tools_static = nb.cells[8].outputs  # displayed after its turn: already there
+    assert "city_population(" in tools_static["data"]["text/html"]
     assert TEST_API_KEY not in saved
     assert TEST_API_KEY[-8:] not in saved

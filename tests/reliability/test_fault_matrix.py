@@ -146,7 +146,7 @@ def run(entry: str, ctx: Ctx) -> Outcome:
         assert not panel.busy, "the panel's turn did not end"
         outcome = Outcome(error=result.error)
         if outcome.error is not None:
-            assert panel.error.value, "the panel showed no error"
+            assert panel.error, "the panel showed no error"
         return _from_conversation(outcome, panel.conversation)
     raise AssertionError(entry)
 

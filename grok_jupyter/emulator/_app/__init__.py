@@ -19,7 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 from ...client._catalog import Catalog, get_catalog
 from .. import _responses
 from .._state import EmulatorState
-from . import account, admin, chat, deferred, images, models, tokenize
+from . import account, admin, batches, chat, deferred, files, images, models, tokenize
 from .pipeline import Call, api, not_found
 from .wire import RAW_SEND, EventStream
 
@@ -54,6 +54,28 @@ class _EmulatorApp(Starlette):
 
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
+# /v1/files (section 5): the upload is multipart, with its own size limit.
+_FILE_ROUTES = [
+    Route(
+        "/v1/files",
+        api(files.upload_file, json_body=False, body_limit=files.upload_limit),
+        methods=["POST"],
+    ),
+    Route("/v1/files", api(files.list_files), methods=["GET"]),
+    Route("/v1/files/{file_id}", api(files.get_file), methods=["GET"]),
+    Route("/v1/files/{file_id}", api(files.delete_file), methods=["DELETE"]),
+    Route("/v1/files/{file_id}/content", api(files.file_content), methods=["GET"]),
+]
+# /v1/batches (section 6): note the colon verb of cancel.
+_BATCH_ROUTES = [
+    Route("/v1/batches", api(batches.create_batch), methods=["POST"]),
+    Route("/v1/batches", api(batches.list_batches), methods=["GET"]),
+    Route("/v1/batches/{batch_id}:cancel", api(batches.cancel_batch), methods=["POST"]),
+    Route("/v1/batches/{batch_id}", api(batches.get_batch), methods=["GET"]),
+    Route("/v1/batches/{batch_id}/requests", api(batches.add_requests), methods=["POST"]),
+    Route("/v1/batches/{batch_id}/results", api(batches.batch_results), methods=["GET"]),
+]
+
 
 def create_app(state: EmulatorState | None = None, *, catalog: Catalog | None = None) -> Starlette:
     """The emulator as an ASGI app. ``serve()`` runs it; mount it yourself to embed it."""
@@ -82,11 +104,14 @@ def create_app(state: EmulatorState | None = None, *, catalog: Catalog | None = 
         Route("/v1/api-key", api(account.api_key_info), methods=["GET"]),
         Route("/v1/images/generations", api(images.generate_images), methods=["POST"]),
         *(Route(path, api(h), methods=m) for path, h, m in _responses.ROUTES),
+        *_FILE_ROUTES,
+        *_BATCH_ROUTES,
         Route("/_emulator/faults", admin.admin_faults, methods=["POST"]),
         Route("/_emulator/faults", admin.admin_fault_names, methods=["GET"]),
         Route("/_emulator/requests", admin.admin_requests, methods=["GET"]),
         Route("/_emulator/reset", admin.admin_reset, methods=["POST"]),
         Route("/_emulator/limits", admin.admin_limits, methods=["POST"]),
+        Route("/_emulator/billing", admin.admin_billing, methods=["GET"]),
         Route("/_emulator/images/{name}", images.served_image, methods=["GET"]),
         Route("/{path:path}", api(not_found), methods=_ALL_METHODS),
     ]

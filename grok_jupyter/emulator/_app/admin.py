@@ -39,3 +39,8 @@ async def admin_limits(request: Request) -> Response:
 
 async def admin_fault_names(request: Request) -> Response:
     return JSONResponse({"faults": FAULTS})
+
+
+async def admin_billing(request: Request) -> Response:
+    """What was billed since start or the last reset: ``{"ticks": ..., "calls": ...}``."""
+    return JSONResponse(request.app.state.emulator.billed)

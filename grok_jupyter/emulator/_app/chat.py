@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 
 from ...client._tokens import count_prompt_tokens
 from .._body import BOOL, F32, I32, SEQ, STRING, check_types
-from .._encode import completion_body, keepalive_event, stream_events
+from .._encode import completion_body, keepalive_event, stream_events, usage_dict
 from .._responder import respond
 from .._validation import ChatPlan, plan_chat
 from .pipeline import Call
@@ -68,6 +68,8 @@ async def chat_completions(request: Request, body: Any, call: Call) -> Any:
     call.state.add_tokens(
         plan.prompt_tokens + n * (reply.completion_tokens + len(reply.reasoning_tokens))
     )
+    # Billed when generated, as a deferred or streamed answer is (GET /_emulator/billing).
+    call.state.bill(usage_dict(plan, reply)["cost_in_usd_ticks"])
     created = int(time.time())
     if body.get("deferred"):
         request_id = str(uuid.uuid4())

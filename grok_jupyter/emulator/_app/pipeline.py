@@ -81,8 +81,17 @@ def _auth_error(request: Request, state: EmulatorState) -> tuple[EmulatorError |
     return None, key
 
 
-def api(handler: Handler) -> Callable[[Request], Awaitable[Any]]:
-    """Wrap ``handler`` in the common path of every API request."""
+def api(
+    handler: Handler,
+    *,
+    json_body: bool = True,
+    body_limit: Callable[[EmulatorState], int] | None = None,
+) -> Callable[[Request], Awaitable[Any]]:
+    """Wrap ``handler`` in the common path of every API request.
+
+    ``json_body=False``: the body is not JSON (a multipart upload); the handler reads
+    ``request.state.raw_body``. ``body_limit``: the route's own size limit (413 above it).
+    """
 
     async def endpoint(request: Request) -> Any:
         from .faults import fault_response  # late: faults imports error_response from here
@@ -90,12 +99,13 @@ def api(handler: Handler) -> Callable[[Request], Awaitable[Any]]:
         state: EmulatorState = request.app.state.emulator
         catalog: Catalog = request.app.state.catalog
         try:
-            raw = await _read_body(request, state.max_body_bytes)
+            limit = body_limit(state) if body_limit is not None else state.max_body_bytes
+            raw = await _read_body(request, limit)
         except EmulatorError as exc:
             return error_response(exc)
         request.state.raw_body = raw  # handlers quote positions in it (``_body.check_types``)
         try:
-            body, body_error = parse_json_body(raw), None
+            body, body_error = (parse_json_body(raw) if json_body else None), None
         except EmulatorError as exc:
             body, body_error = None, exc
         header = request.headers.get("x-emulator-fault")

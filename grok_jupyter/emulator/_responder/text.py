@@ -19,6 +19,7 @@ from .._tasks import (
     table_answer,
 )
 from .._validation import ChatPlan
+from .fix import fix_answer
 from .reply import Reply, system_text, tool_results_text
 from .vision import vision_answer
 
@@ -55,6 +56,9 @@ def text_answer(plan: ChatPlan, prompt: str) -> str:
         return f"Based on the tool results: {results}."
     if plan.images:
         return vision_answer(plan.images)
+    fixed = fix_answer(prompt)  # "Fix this notebook cell" (%grok fix): a corrected cell
+    if fixed is not None:
+        return fixed
     count = _WORD_COUNT_RE.search(prompt)
     if count:
         return generate_words(int(count.group(1)), prompt)

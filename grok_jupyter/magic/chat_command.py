@@ -1,0 +1,85 @@
+"""``%grok chats``: the saved chats; delete one, export one to Markdown, undo a clear.
+
+A mixin of :class:`~grok_jupyter.magic.cell.GrokMagics`. The store itself is
+``notebook/chat_store.py`` (``GrokMagics.chat_dir`` says where it is).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .messages import fail
+
+
+def _table(summaries: list[Any], folder: str) -> tuple[str, str]:
+    if not summaries:
+        text = f"No saved chats in {folder}."
+        return text, text
+    head = f"Saved chats in `{folder}`:\n\n| chat | turns | cost | updated | first prompt |\n"
+    head += "|---|--:|--:|---|---|\n"
+    rows, plain = [], [f"Saved chats in {folder}:"]
+    for s in summaries:
+        title = s.title.replace("|", "\\|")
+        rows.append(
+            f"| {s.name.replace('|', '/')} | {s.turns} | ${s.cost_usd:.4f} | "
+            f"{s.updated} | {title} |"
+        )
+        plain.append(f"  {s.name}  {s.turns} turns  ${s.cost_usd:.4f}  {s.updated}  {s.title}")
+    return head + "\n".join(rows), "\n".join(plain)
+
+
+class ChatCommands:
+    """``%grok chats``."""
+
+    def _cmd_chats(self, rest: str) -> None:
+        from .subcommands import parse, show
+
+        args = parse(
+            "chats",
+            rest,
+            ("--delete", {"metavar": "NAME", "help": "delete a saved chat (file and memory)"}),
+            ("--export", {"metavar": "NAME", "help": "write a chat as Markdown"}),
+            (
+                "--to",
+                {
+                    "metavar": "PATH",
+                    "help": "where --export writes (default: the chat folder, NAME.md)",
+                },
+            ),
+            (
+                "--undo",
+                {
+                    "metavar": "NAME",
+                    "help": "bring back the turns a clear (or a deleted turn) removed",
+                },
+            ),
+        )
+        from ..notebook import chat_store
+        from ..notebook.conversation import get_conversation
+
+        if args.to and not args.export:
+            raise fail("%grok chats: --to goes with --export NAME.")
+        if args.delete:
+            if not chat_store.delete_chat(args.delete):
+                raise fail(f"there is no chat named {args.delete!r} (%grok chats lists them).")
+            print(f"Chat {args.delete!r} deleted.")
+            return
+        if args.export:
+            try:
+                path = chat_store.export_markdown(args.export, args.to)
+            except (chat_store.ChatStoreError, OSError) as exc:
+                raise fail(str(exc)) from None
+            print(f"Chat {args.export!r} written to {path}")
+            return
+        if args.undo:
+            conversation = get_conversation(args.undo)
+            if conversation.undo():
+                print(f"Chat {args.undo!r} restored: {conversation.turn_count} turns.")
+            else:
+                print(f"Nothing to undo in chat {args.undo!r}.")
+            return
+        store = chat_store.get_store()
+        if store is None:
+            print("Chats are not saved (GrokMagics.chat_dir is 'off').")
+            return
+        show(*_table(store.summaries(), str(store.directory)))

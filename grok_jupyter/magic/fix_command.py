@@ -1,0 +1,93 @@
+"""``%grok fix``: explain the last error and offer a corrected cell below.
+
+A mixin of :class:`~grok_jupyter.magic.cell.GrokMagics`. The prompt (the
+last exception's traceback and its cell's source) is built by
+``notebook/fix.py``, which the panel's "Fix last error" button uses too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .messages import explain, fail, footer, turn_failures
+
+
+class FixCommand:
+    """``%grok fix [-m MODEL] [--chat NAME] [--no-stream]``."""
+
+    # provided by GrokMagics
+    shell: Any
+    model: str
+    stream: bool
+    show_footer: bool
+    _model: Any
+    _sink: Any
+
+    def _cmd_fix(self, rest: str) -> None:
+        from .subcommands import parse
+
+        args = parse(
+            "fix",
+            rest,
+            (("-m", "--model"), {"dest": "model", "help": "model or alias to ask"}),
+            (
+                "--chat",
+                {
+                    "metavar": "NAME",
+                    "help": "take the fix as a turn of this conversation (default: a "
+                    "one-off, no history)",
+                },
+            ),
+            ("--no-stream", {"action": "store_true", "help": "wait for the whole answer"}),
+        )
+        from ..notebook.fix import fix_request, take_fix_turn
+
+        request = fix_request(self.shell)
+        if request is None:
+            import sys
+
+            last = getattr(sys, "last_value", None)
+            if last is not None and str(last).startswith("grok:"):
+                print(
+                    "The last error was a %grok message (it says what to change); "
+                    "%grok fix explains the errors your code raises."
+                )
+            else:
+                print("No error to fix yet: run the cell that fails, then %grok fix.")
+            return
+        model = self._model(args.model or self.model or None)
+        from ..client import get_client
+
+        conversation = None
+        if args.chat:
+            from ..notebook.conversation import get_conversation
+
+            conversation = get_conversation(args.chat)
+        sink = self._sink()
+        observer = sink.observer()
+        with turn_failures(sink, "markdown", lambda: "interrupted: no corrected cell was offered."):
+            result, code = take_fix_turn(
+                request,
+                client=get_client(),
+                conversation=conversation,
+                model=model,
+                observer=observer,
+                stream=self.stream and not args.no_stream,
+                source="magic",
+            )
+        if result.ok:
+            note = (
+                "The corrected cell is ready below this one: check it, then run it."
+                if code
+                else "The answer has no code block, so no cell was offered."
+            )
+            observer.on_text(f"\n\n*{note}*")
+        sink.view.footer = footer(result) if self.show_footer else ""
+        if result.error is not None:
+            sink.finish_failed("markdown")
+            raise fail(explain(result.error))
+        if result.interrupted:
+            sink.view.interrupted = True
+        sink.finish("markdown")
+        if code:
+            self.shell.set_next_input(code, replace=False)

@@ -1,0 +1,112 @@
+"""A conversation as a Markdown document (export): every turn, its tool calls,
+tool results, citations and a footer line; images as placeholders."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..client._types import Message
+    from .conversation import Conversation, Turn
+
+
+def _fence(text: str, lang: str = "") -> str:
+    # A fence longer than any backtick run inside, so the content cannot close it.
+    longest, run = 0, 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{text}\n{ticks}"
+
+
+def _content(message: Message, counter: list[int]) -> str:
+    """A message's text, with each image (or file) replaced by a numbered placeholder."""
+    content = message.content
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts = []
+    for part in content:
+        kind = getattr(part, "type", "")
+        if kind == "text":
+            parts.append(part.text)  # type: ignore[union-attr]
+        elif kind == "image_url":
+            counter[0] += 1
+            url = part.image_url.url  # type: ignore[union-attr]
+            where = "" if url.startswith("data:") else f": {url}"
+            parts.append(f"[image {counter[0]}{where}]")
+        else:
+            extra: dict[str, Any] = getattr(part, "model_extra", None) or {}
+            name = extra.get("filename") or extra.get("file_id") or kind
+            parts.append(f"[file: {name}]")
+    return "\n\n".join(p for p in parts if p)
+
+
+def _arguments(raw: str) -> str:
+    try:
+        return json.dumps(json.loads(raw or "{}"), ensure_ascii=False)
+    except ValueError:
+        return raw
+
+
+def _footer(turn: Turn) -> str:
+    approx = "~" if turn.usage_estimated else ""
+    parts = [turn.model or "(model not recorded)"]
+    if turn.usage is not None:
+        parts.append(
+            f"{approx}{turn.usage.prompt_tokens:,} in · "
+            f"{approx}{turn.usage.completion_tokens:,} out tokens"
+        )
+    if turn.cost_usd:
+        digits = 4 if turn.cost_usd >= 0.0001 else 6
+        parts.append(f"{approx}${turn.cost_usd:.{digits}f}")
+    return " · ".join(parts)
+
+
+def turn_markdown(turn: Turn, counter: list[int] | None = None) -> str:
+    counter = counter if counter is not None else [0]
+    lines = [f"## Turn {turn.index + 1}", ""]
+    if turn.user is not None:
+        lines += ["### You", "", _content(turn.user, counter) or "*(empty prompt)*", ""]
+    results = {m.tool_call_id: m.text for m in turn.replies if m.role == "tool"}
+    answered = False
+    for message in turn.replies:
+        if message.role != "assistant":
+            continue
+        text = _content(message, counter)
+        if text:
+            lines += ["### Grok", "", text, ""]
+            answered = True
+        for call in message.tool_calls or ():
+            name = call.function.name
+            lines += [
+                f"**Tool call** `{name}`",
+                "",
+                _fence(_arguments(call.function.arguments), "json"),
+                "",
+            ]
+            if call.id in results:
+                lines += [f"**Tool result** `{name}`", "", _fence(results[call.id]), ""]
+    if not answered and turn.replies == ():
+        lines += ["### Grok", "", "*(no answer)*", ""]
+    if turn.citations:
+        lines += ["**Sources**", ""]
+        for c in turn.citations:
+            title = (c.get("title") or c.get("url") or "").replace("]", "\\]")
+            lines.append(f"{c.get('index')}. [{title}](<{c.get('url')}>)")
+        lines.append("")
+    lines += [f"*{_footer(turn)}*", ""]
+    return "\n".join(lines)
+
+
+def conversation_markdown(conversation: Conversation) -> str:
+    turns = conversation.turns
+    head = [f"# Chat: {conversation.name}", ""]
+    if conversation.system:
+        head += ["**System prompt**", "", conversation.system, ""]
+    head += [f"{len(turns)} turn{'s' * (len(turns) != 1)} · ${conversation.cost_usd:.4f} spent", ""]
+    counter = [0]
+    return "\n".join(head + [turn_markdown(t, counter) for t in turns]).rstrip() + "\n"

@@ -1,0 +1,554 @@
+// The ChatPanel's front end (an anywidget ES module; no build step).
+//
+// The kernel renders everything shown (Markdown, highlighted code, citations, tool lines)
+// into HTML traits; this module places it, owns the prompt input, and talks to the kernel
+// with custom messages. Send carries the text *and* the attached files in one message, so
+// nothing typed is lost to a trait that has not synced yet.
+
+const ACK_TIMEOUT_MS = 5000; // no answer from the kernel by then: say so, keep the draft
+// Per panel (panel_id): the draft, picked files and focus, so a re-rendered view (a second
+// display of the panel, an output re-rendered by the front end) loses nothing typed.
+const MEMORY = new Map();
+// Per panel: the live views shown and the style rule that hides the panel's static transcript.
+const STATIC_HIDERS = new Map();
+const DRAFTS = new Map(); // send id -> {text, files}: put back if the kernel refuses that send
+
+function h(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of [].concat(children)) {
+    if (child) node.append(child);
+  }
+  return node;
+}
+
+function button(name, label, text, extra = {}) {
+  return h("button", {
+    type: "button", class: `grok-btn grok-${name}`, "data-testid": `grok-${name}`,
+    "aria-label": label, title: label, ...extra,
+  }, [h("span", { class: `grok-ico grok-ico-${name}`, "aria-hidden": "true" }),
+      h("span", { class: "grok-btn-text", text })]);
+}
+
+function labelled(name, label, control) {
+  const id = `grok-${name}-${Math.random().toString(36).slice(2, 9)}`;
+  control.id = id;
+  return h("span", { class: `grok-field grok-field-${name}` },
+    [h("label", { for: id, text: label }), control]);
+}
+
+function fillSelect(select, options, value) {
+  select.replaceChildren(...options.map(([label, v]) =>
+    h("option", { value: v, text: label, selected: v === value })));
+  select.value = value;
+}
+
+function kernelGone(model) {
+  // JupyterLab's widget manager knows its kernel; elsewhere the ack timeout tells.
+  try {
+    const manager = model.widget_manager;
+    if (!manager || !("kernel" in manager)) return false; // this front end does not say
+    const kernel = manager.kernel;
+    if (!kernel) return true; // JupyterLab's manager without a kernel: shut down
+    if (kernel.isDisposed || kernel.status === "dead") return true;
+    return Boolean(kernel.connectionStatus) && kernel.connectionStatus !== "connected";
+  } catch (err) {
+    return false;
+  }
+}
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch (err) {
+    const area = h("textarea", { class: "grok-offscreen", "aria-hidden": "true" });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand && document.execCommand("copy");
+    area.remove();
+    return Boolean(ok);
+  }
+}
+
+// The kernel displays a static HTML transcript as an output of its own beside the view (a
+// saved notebook reads as a chat where no live view renders: after a kernel restart and a
+// reload, in nbviewer or GitHub). While a live view of this panel is on the page, that copy
+// is hidden; a style rule (not a DOM change) also hides the copy each turn's update re-creates.
+function hideStatic(panelId) {
+  const entry = STATIC_HIDERS.get(panelId) || { views: 0, style: null };
+  entry.views += 1;
+  if (!entry.style) {
+    const sel = `.grok-static[data-grok-panel="${panelId.replace(/[^\w-]/g, "")}"]`;
+    entry.style = h("style", { "data-grok-hides": panelId });
+    // Two rules: a browser without :has() drops only the second, which also hides the empty
+    // output around it (JupyterLab, Notebook 7; only the output whose own content it is).
+    entry.style.textContent = `${sel} { display: none !important; }\n` +
+      `.jp-OutputArea-child:has(> .jp-OutputArea-output > ${sel}) { display: none !important; }`;
+    document.head.append(entry.style);
+  }
+  STATIC_HIDERS.set(panelId, entry);
+  return () => {
+    entry.views -= 1;
+    if (entry.views <= 0) {
+      entry.style.remove();
+      STATIC_HIDERS.delete(panelId);
+    }
+  };
+}
+
+function render({ model, el }) {
+  let sendCounter = 0;
+  let inFlight = null; // {id, text, files, timer}: a send the kernel has not acknowledged
+  let localFiles = []; // File objects picked here; they travel with the next Send
+  let confirmAction = null;
+
+  // --- controls -------------------------------------------------------------------
+  const modelSelect = h("select", { class: "grok-model", "data-testid": "grok-model",
+    "aria-label": "Model" });
+  const effortSelect = h("select", { class: "grok-effort", "data-testid": "grok-effort",
+    "aria-label": "Reasoning effort" });
+  const temperature = h("input", { type: "number", min: "0", max: "2", step: "0.1",
+    class: "grok-temperature", "data-testid": "grok-temperature", "aria-label": "Temperature" });
+  const chatSelect = h("select", { class: "grok-chats", "data-testid": "grok-chats",
+    "aria-label": "Chat" });
+  const newChatName = h("input", { type: "text", class: "grok-new-chat-name",
+    "data-testid": "grok-new-chat-name", "aria-label": "New chat name",
+    placeholder: "new chat name" });
+  const newChat = button("new-chat", "Open a chat with this name", "Open");
+  const exportBtn = button("export", "Export this chat to Markdown", "Export");
+  const effortField = labelled("effort", "Reasoning", effortSelect);
+
+  const toggle = (name, label, text) => {
+    const box = h("input", { type: "checkbox", class: `grok-toggle grok-${name}`,
+      "data-testid": `grok-${name}`, "aria-label": label });
+    return [box, h("label", { class: "grok-toggle-label", title: label }, [box, text])];
+  };
+  const [webBox, webLabel] = toggle("web", "Search the web", "Web");
+  const [xBox, xLabel] = toggle("x", "Search X", "X");
+  const [codeBox, codeLabel] = toggle("code", "Run code on xAI's side", "Code");
+  const mcpField = h("input", { type: "url", class: "grok-mcp", "data-testid": "grok-mcp",
+    "aria-label": "MCP server URL", placeholder: "MCP server URL (https://…)" });
+  const system = h("textarea", { class: "grok-system", "data-testid": "grok-system",
+    rows: "1", "aria-label": "System prompt", placeholder: "System prompt (optional)" });
+
+  // --- transcript --------------------------------------------------------------------
+  const history = h("div", { class: "grok-history", "data-testid": "grok-history" });
+  const liveUser = h("div", { class: "grok-live-user", "data-testid": "grok-live-user" });
+  const liveReasoningText = h("pre");
+  const liveReasoning = h("details", { class: "grok-reasoning grok-live-reasoning",
+    "data-testid": "grok-live-reasoning", hidden: true },
+    [h("summary", { text: "Reasoning" }), liveReasoningText]);
+  const liveAnswer = h("div", { class: "grok-live-answer", "data-testid": "grok-live-answer" });
+  const transcript = h("div", { class: "grok-transcript", "data-testid": "grok-transcript",
+    role: "log", "aria-label": "Conversation", tabindex: "0" },
+    [history, liveUser, liveReasoning, liveAnswer]);
+
+  // --- errors, confirmations, attachments -------------------------------------------------
+  const errorText = h("span", { class: "grok-error", "data-testid": "grok-error" });
+  const retryBtn = button("retry", "Retry the failed turn", "Retry");
+  const dismissBtn = button("dismiss", "Dismiss the error", "Dismiss");
+  const errorBox = h("div", { class: "grok-error-box", "data-testid": "grok-error-box",
+    role: "alert", hidden: true }, [errorText, retryBtn, dismissBtn]);
+  const confirmText = h("span", { class: "grok-confirm-text" });
+  const confirmYes = button("confirm-yes", "Confirm", "Confirm");
+  const confirmNo = button("confirm-no", "Cancel", "Cancel");
+  const confirmBox = h("div", { class: "grok-confirm", "data-testid": "grok-confirm",
+    role: "alertdialog", "aria-label": "Confirm", hidden: true },
+    [confirmText, confirmYes, confirmNo]);
+  const chips = h("div", { class: "grok-attachments", "data-testid": "grok-attachments",
+    "aria-label": "Attachments" });
+
+  // --- input row -----------------------------------------------------------------------------
+  const input = h("textarea", { rows: "3", "aria-label": "Message to Grok",
+    "data-testid": "grok-input", placeholder: "Ask Grok… (Enter sends, Shift+Enter: new line, Esc stops)" });
+  const inputWrap = h("div", { class: "grok-input" }, [input]);
+  const sendBtn = button("send", "Send (Enter)", "Send");
+  const stopBtn = button("stop", "Stop the answer (Esc)", "Stop", { disabled: true });
+  const fileInput = h("input", { type: "file", multiple: true, class: "grok-file-input",
+    "data-testid": "grok-file-input", "aria-label": "Attach files", tabindex: "-1",
+    accept: "image/png,image/jpeg,.png,.jpg,.jpeg,.pdf,.txt,.md,.csv,.tsv,.json,.py,.html,.xml" });
+  const attachBtn = button("attach", "Attach images (PNG, JPEG) or documents (PDF, text, CSV)",
+    "Attach");
+  const clearBtn = button("clear", "Clear the conversation (Undo brings it back)", "Clear");
+  const undoBtn = button("undo", "Undo the last Clear, Delete or Edit", "Undo", { disabled: true });
+  const fixBtn = button("fix", "Fix last error: send the last traceback and its cell", "Fix last error");
+  const variableList = h("datalist", { id: `grok-vars-${Math.random().toString(36).slice(2, 9)}` });
+  const variableInput = h("input", { type: "text", class: "grok-variable",
+    "data-testid": "grok-variable", "aria-label": "Variable to add", placeholder: "variable",
+    list: variableList.id });
+  const addVarBtn = button("add-variable", "Add a kernel variable's description to the prompt",
+    "Add variable");
+  const status = h("div", { class: "grok-status", "data-testid": "grok-status",
+    role: "status", "aria-live": "polite" });
+
+  const root = h("div", { class: "grok-chat", "data-testid": "grok-panel" }, [
+    h("div", { class: "grok-row grok-controls" }, [
+      labelled("model", "Model", modelSelect), effortField,
+      labelled("temperature", "Temperature", temperature),
+      labelled("chats", "Chat", chatSelect), newChatName, newChat, exportBtn,
+    ]),
+    h("div", { class: "grok-row grok-tools", role: "group", "aria-label": "Server-side tools" },
+      [webLabel, xLabel, codeLabel, mcpField]),
+    system,
+    transcript,
+    errorBox,
+    confirmBox,
+    chips,
+    h("div", { class: "grok-row grok-compose" }, [
+      inputWrap,
+      h("div", { class: "grok-buttons" }, [sendBtn, stopBtn, attachBtn, fileInput]),
+    ]),
+    h("div", { class: "grok-row grok-extras" },
+      [clearBtn, undoBtn, fixBtn, variableInput, variableList, addVarBtn]),
+    status,
+  ]);
+  el.append(root);
+  const memoryKey = model.get("panel_id");
+  const showStatic = hideStatic(memoryKey);
+  const remembered = MEMORY.get(memoryKey);
+  if (remembered) {
+    input.value = remembered.draft;
+    localFiles = remembered.files.slice();
+  }
+  const remember = () => MEMORY.set(memoryKey, { draft: input.value, files: localFiles.slice(),
+    focused: document.activeElement === input });
+  input.addEventListener("input", remember);
+
+  // --- kernel -> view ----------------------------------------------------------------------
+  const nearBottom = () =>
+    transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 40;
+  const keepScrolled = (fn) => {
+    const pinned = nearBottom();
+    fn();
+    if (pinned) transcript.scrollTop = transcript.scrollHeight;
+  };
+
+  const sync = {
+    model_options: () => fillSelect(modelSelect, model.get("model_options"), model.get("model")),
+    model: () => { modelSelect.value = model.get("model"); },
+    effort_options: () => {
+      const options = model.get("effort_options");
+      effortField.hidden = options.length === 0;
+      fillSelect(effortSelect, options, model.get("effort"));
+    },
+    effort: () => { effortSelect.value = model.get("effort"); },
+    temperature: () => { temperature.value = String(model.get("temperature")); },
+    system: () => { if (document.activeElement !== system) system.value = model.get("system"); },
+    web_search: () => { webBox.checked = model.get("web_search"); },
+    x_search: () => { xBox.checked = model.get("x_search"); },
+    code_execution: () => { codeBox.checked = model.get("code_execution"); },
+    mcp_url: () => { if (document.activeElement !== mcpField) mcpField.value = model.get("mcp_url"); },
+    history_html: () => keepScrolled(() => { history.innerHTML = model.get("history_html"); }),
+    live_user_html: () => keepScrolled(() => { liveUser.innerHTML = model.get("live_user_html"); }),
+    live_html: () => keepScrolled(() => { liveAnswer.innerHTML = model.get("live_html"); }),
+    live_reasoning: () => {
+      const text = model.get("live_reasoning");
+      liveReasoning.hidden = !text;
+      liveReasoningText.innerHTML = text; // escaped by the kernel
+    },
+    busy: () => {
+      const busy = model.get("busy");
+      sendBtn.disabled = busy;
+      stopBtn.disabled = !busy;
+      root.classList.toggle("grok-busy", busy);
+      transcript.setAttribute("aria-busy", busy ? "true" : "false");
+    },
+    status: () => { status.textContent = model.get("status"); },
+    error: () => {
+      const text = model.get("error");
+      errorText.textContent = text;
+      errorBox.hidden = !text;
+    },
+    can_retry: () => { retryBtn.hidden = !model.get("can_retry"); },
+    can_undo: () => { undoBtn.disabled = !model.get("can_undo"); },
+    pending: renderChips,
+    chats: () => {
+      const current = model.get("conversation_name");
+      fillSelect(chatSelect, model.get("chats").map((n) => [n, n]), current);
+    },
+    conversation_name: () => { chatSelect.value = model.get("conversation_name"); },
+  };
+  for (const [name, fn] of Object.entries(sync)) {
+    model.on(`change:${name}`, fn);
+    fn();
+  }
+
+  function showLocalError(text) {
+    errorText.textContent = text;
+    errorBox.hidden = false;
+    retryBtn.hidden = true;
+  }
+
+  function renderChips() {
+    const items = [];
+    for (const chip of model.get("pending")) {
+      const remove = button("remove", `Remove ${chip.name}`, "Remove", {
+        onclick: () => model.send({ type: "unpend", id: chip.id }) });
+      items.push(h("span", { class: `grok-chip grok-chip-${chip.kind}`, "data-testid": "grok-chip" }, [
+        chip.thumb ? h("img", { class: "grok-thumb", src: chip.thumb, alt: chip.name }) : null,
+        h("span", { class: "grok-chip-name", text: chip.kind === "variable" ? `{${chip.name}}` : chip.name }),
+        remove]));
+    }
+    localFiles.forEach((file, index) => {
+      const remove = button("remove", `Remove ${file.name}`, "Remove", {
+        onclick: () => { localFiles.splice(index, 1); renderChips(); } });
+      const thumb = file.type.startsWith("image/") ? h("img", { class: "grok-thumb",
+        src: URL.createObjectURL(file), alt: file.name }) : null;
+      items.push(h("span", { class: "grok-chip grok-chip-local", "data-testid": "grok-chip" },
+        [thumb, h("span", { class: "grok-chip-name", text: file.name }), remove]));
+    });
+    chips.replaceChildren(...items);
+    remember();
+    const count = localFiles.length + model.get("pending").length;
+    attachBtn.querySelector(".grok-btn-text").textContent = count ? `Attach (${count})` : "Attach";
+  }
+
+  function askConfirm(text, action) {
+    confirmText.textContent = text;
+    confirmAction = action;
+    confirmBox.hidden = false;
+    confirmYes.focus();
+  }
+  confirmYes.addEventListener("click", () => {
+    confirmBox.hidden = true;
+    const action = confirmAction;
+    confirmAction = null;
+    if (action) action();
+    input.focus();
+  });
+  confirmNo.addEventListener("click", () => {
+    confirmBox.hidden = true;
+    confirmAction = null;
+  });
+
+  // --- view -> kernel ------------------------------------------------------------------------
+  function pushControls() {
+    // Fields that sync on "change" are pushed now, so the kernel reads them before the send.
+    const temp = Math.min(2, Math.max(0, parseFloat(temperature.value)));
+    if (!Number.isNaN(temp)) model.set("temperature", temp);
+    model.set("system", system.value);
+    model.set("mcp_url", mcpField.value.trim());
+    model.save_changes();
+  }
+
+  async function send() {
+    const text = input.value;
+    if (!text.trim() && localFiles.length === 0 && model.get("pending").length === 0) return;
+    if (model.get("busy") || inFlight) return;
+    if (kernelGone(model)) {
+      showLocalError("The kernel is not running: start it (Kernel ▸ Restart Kernel), run the " +
+        "panel's cell again, then send. Your message is kept.");
+      return;
+    }
+    const files = localFiles.slice();
+    let buffers;
+    try {
+      buffers = await Promise.all(files.map((f) => f.arrayBuffer()));
+    } catch (err) {
+      showLocalError(`Could not read an attached file: ${err}`);
+      return;
+    }
+    sendCounter += 1;
+    const id = `${Date.now()}-${sendCounter}`;
+    pushControls();
+    DRAFTS.set(id, { text, files });
+    while (DRAFTS.size > 20) DRAFTS.delete(DRAFTS.keys().next().value);
+    inFlight = { id, text, files, timer: setTimeout(() => {
+      if (inFlight && inFlight.id === id) {
+        showLocalError("No answer from the kernel: it is not running, or it is busy with a " +
+          "cell. Your message is kept; it is sent when the kernel answers.");
+      }
+    }, ACK_TIMEOUT_MS) };
+    model.send({ type: "send", id, text,
+      files: files.map((f) => ({ name: f.name, type: f.type, size: f.size })) }, {}, buffers);
+  }
+
+  function onAck(msg) {
+    if (!inFlight || inFlight.id !== msg.id) return;
+    clearTimeout(inFlight.timer);
+    if (!errorBox.hidden && !model.get("error")) errorBox.hidden = true; // the "no answer" note
+    // Keep anything typed after Send: only the sent text leaves the input.
+    if (input.value === inFlight.text) input.value = "";
+    else if (input.value.startsWith(inFlight.text)) input.value = input.value.slice(inFlight.text.length);
+    const sentFiles = inFlight.files;
+    localFiles = localFiles.filter((f) => !sentFiles.includes(f));
+    inFlight = null;
+    renderChips();
+  }
+
+  function onRefused(msg) {
+    if (inFlight && inFlight.id === msg.id) {
+      clearTimeout(inFlight.timer);
+      inFlight = null;
+    }
+    const sent = DRAFTS.get(msg.id);
+    DRAFTS.delete(msg.id);
+    const text = msg.text ?? (sent ? sent.text : "");
+    if (!input.value.includes(text)) input.value = input.value ? `${text}\n${input.value}` : text;
+    if (sent) {
+      for (const f of sent.files) if (!localFiles.includes(f)) localFiles.push(f);
+    }
+    renderChips();
+    input.focus();
+  }
+
+  function download(name, text) {
+    const url = URL.createObjectURL(new Blob([text], { type: "text/markdown" }));
+    const a = h("a", { href: url, download: name, class: "grok-offscreen" });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  model.on("msg:custom", (msg) => {
+    if (!msg || typeof msg !== "object") return;
+    if (msg.type === "ack") onAck(msg);
+    else if (msg.type === "refused") onRefused(msg);
+    else if (msg.type === "draft") { input.value = msg.text || ""; input.focus(); }
+    else if (msg.type === "export") download(msg.filename || "chat.md", msg.markdown || "");
+    else if (msg.type === "variables") {
+      variableList.replaceChildren(...(msg.names || []).map((n) => h("option", { value: n })));
+    }
+  });
+
+  // --- events ----------------------------------------------------------------------------------
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      event.stopPropagation(); // not the notebook's "run cell"
+      send();
+    }
+  });
+  root.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && model.get("busy")) {
+      event.preventDefault();
+      event.stopPropagation(); // Esc stops the answer, it does not leave the cell
+      model.send({ type: "stop" });
+    }
+  });
+
+  // Typing and Enter (with any modifier: Shift+Enter would run the cell) belong to the panel;
+  // Ctrl/Cmd shortcuts (save, undo...) and Esc still reach the notebook.
+  for (const field of [input, system, mcpField, variableInput, newChatName]) {
+    field.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") return;
+      if (event.key === "Enter" || !(event.ctrlKey || event.metaKey)) event.stopPropagation();
+    });
+  }
+  // Notebook 7's shortcuts listen on document in the capture phase (JupyterLab's bubble), so
+  // the stop above comes too late there and Shift+Enter would run the cell. Lumino skips an
+  // event whose default is prevented: prevent it at window capture and add the newline here.
+  const shortcutFields = [input, system, mcpField, variableInput, newChatName];
+  const guardEnter = (event) => {
+    if (event.key !== "Enter" || event.isComposing || !shortcutFields.includes(event.target)) return;
+    if (!(event.shiftKey || event.ctrlKey || event.metaKey || event.altKey)) return; // field's own
+    event.preventDefault();
+    const field = event.target;
+    if (event.shiftKey && field.tagName === "TEXTAREA") {
+      field.setRangeText("\n", field.selectionStart, field.selectionEnd, "end");
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  };
+  window.addEventListener("keydown", guardEnter, true);
+  sendBtn.addEventListener("click", send);
+  stopBtn.addEventListener("click", () => model.send({ type: "stop" }));
+  retryBtn.addEventListener("click", () => model.send({ type: "retry" }));
+  dismissBtn.addEventListener("click", () => { errorBox.hidden = true; model.send({ type: "dismiss" }); });
+  clearBtn.addEventListener("click", () => model.send({ type: "clear" }));
+  undoBtn.addEventListener("click", () => model.send({ type: "undo" }));
+  fixBtn.addEventListener("click", () => model.send({ type: "fix" }));
+  exportBtn.addEventListener("click", () => model.send({ type: "export" }));
+  attachBtn.addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", () => {
+    for (const f of fileInput.files) localFiles.push(f);
+    fileInput.value = "";
+    renderChips();
+  });
+  // Files pasted into the input or dropped on the panel are attached like picked ones.
+  input.addEventListener("paste", (event) => {
+    const files = Array.from((event.clipboardData && event.clipboardData.files) || []);
+    if (files.length === 0) return;
+    event.preventDefault();
+    localFiles.push(...files);
+    renderChips();
+  });
+  root.addEventListener("dragover", (event) => { event.preventDefault(); });
+  root.addEventListener("drop", (event) => {
+    const files = Array.from((event.dataTransfer && event.dataTransfer.files) || []);
+    if (files.length === 0) return;
+    event.preventDefault();
+    event.stopPropagation(); // not JupyterLab's "open this file"
+    localFiles.push(...files);
+    renderChips();
+  });
+  variableInput.addEventListener("focus", () => model.send({ type: "variables" }));
+  const addVariable = () => {
+    const name = variableInput.value.trim();
+    if (!name) return;
+    model.send({ type: "add_variable", name });
+    variableInput.value = "";
+  };
+  addVarBtn.addEventListener("click", addVariable);
+  variableInput.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addVariable(); } });
+  const openChat = (name) => { if (name) model.send({ type: "switch", name }); };
+  chatSelect.addEventListener("change", () => openChat(chatSelect.value));
+  newChat.addEventListener("click", () => { openChat(newChatName.value.trim()); newChatName.value = ""; });
+  newChatName.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") { e.preventDefault(); openChat(newChatName.value.trim()); newChatName.value = ""; }
+  });
+  modelSelect.addEventListener("change", () => { model.set("model", modelSelect.value); model.save_changes(); });
+  effortSelect.addEventListener("change", () => { model.set("effort", effortSelect.value); model.save_changes(); });
+  temperature.addEventListener("change", pushControls);
+  system.addEventListener("change", pushControls);
+  mcpField.addEventListener("change", pushControls);
+  for (const [box, trait] of [[webBox, "web_search"], [xBox, "x_search"], [codeBox, "code_execution"]]) {
+    box.addEventListener("change", () => { model.set(trait, box.checked); model.save_changes(); });
+  }
+  transcript.addEventListener("click", async (event) => {
+    const copy = event.target.closest(".grok-copy");
+    if (copy) {
+      const pre = copy.parentElement.querySelector("pre");
+      const ok = await copyText(pre ? pre.textContent : "");
+      const label = copy.textContent;
+      copy.textContent = ok ? "Copied" : "Copy failed";
+      setTimeout(() => { copy.textContent = label; }, 1500);
+      return;
+    }
+    const action = event.target.closest(".grok-turn-action");
+    if (!action) return;
+    const turn = Number(action.dataset.turn);
+    const kind = action.dataset.action;
+    if (kind === "edit") {
+      const later = history.querySelectorAll(".grok-user").length - turn - 1;
+      const note = later > 0 ? ` The ${later} later turn${later > 1 ? "s" : ""} will be dropped (Undo brings them back).` : "";
+      askConfirm(`Edit this prompt and send it again?${note}`, () => model.send({ type: "edit", turn }));
+    } else if (kind === "delete") {
+      model.send({ type: "delete", turn });
+    } else if (kind === "regenerate") {
+      model.send({ type: "regenerate" });
+    }
+  });
+
+  if (remembered && remembered.focused) setTimeout(() => input.focus(), 0);
+  // A new view (first display, a second display, a re-rendered output) shows the latest turn.
+  requestAnimationFrame(() => { transcript.scrollTop = transcript.scrollHeight; });
+
+  return () => {
+    if (inFlight) clearTimeout(inFlight.timer);
+    window.removeEventListener("keydown", guardEnter, true);
+    showStatic();
+    remember();
+    root.remove();
+  };
+}
+
+export default { render };

@@ -1,0 +1,1 @@
+"""Clients across processes: pickling, ledger merging, Dask and Ray (issue 14)."""

@@ -1,0 +1,174 @@
+"""``map_rows`` over a Dask DataFrame on a real 2-process ``LocalCluster`` (issue 14).
+
+The emulator runs in its own process; the workers get a key of their own from
+their environment and the URL from the driver client's settings. The driver's
+ledger, merged from every partition, must equal what the emulator billed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import dask.dataframe as dd  # the dev extra installs dask[dataframe,distributed]
+import distributed
+import pandas as pd
+import pytest
+from pydantic import BaseModel
+
+from grok_jupyter.client import GrokClient, UsageLedger, get_ledger, set_async_client
+from grok_jupyter.notebook.table_errors import MapBudgetError, MapInputError
+from grok_jupyter.notebook.table_map import map_rows
+from tests.conftest import TEST_API_KEY
+from tests.distributed.conftest import ledger_ticks
+
+DRIVER_KEY = "xai-driver-only-key-00Dq"  # the driver's own key; must never reach a worker
+
+
+class Sentiment(BaseModel):
+    label: Literal["positive", "negative", "neutral"]
+    confidence: float
+
+
+def reviews(n: int) -> pd.DataFrame:
+    words = ["great", "awful", "fine", "lovely", "broken"]
+    return pd.DataFrame(
+        {"review": [f"Review {i}: the kettle is {words[i % 5]}." for i in range(n)]},
+        index=pd.RangeIndex(100, 100 + n, name="review_id"),
+    )
+
+
+@pytest.fixture(scope="module")
+def cluster(worker_env) -> Iterator[Any]:
+    # Two worker processes, one thread each: start-up is under a second.
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
+        ) as local,
+        distributed.Client(local) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def emu(emulator_process, cluster, monkeypatch):
+    """The emulator process, reset; the driver's own environment differs from the workers'."""
+    emulator_process.reset()
+    monkeypatch.setenv("XAI_API_KEY", DRIVER_KEY)  # workers started with TEST_API_KEY
+    return emulator_process
+
+
+def test_every_row_is_labelled_and_the_ledger_equals_the_bill(emu):
+    ledger = UsageLedger()
+    client = GrokClient(base_url=emu.base_url, ledger=ledger)
+    ddf = dd.from_pandas(reviews(60), npartitions=3)
+    out = map_rows(ddf, "Sentiment of this review: {review}", schema=Sentiment, client=client,
+                   cache=False, progress=False)  # fmt: skip
+    assert isinstance(out, pd.DataFrame)  # computed on the driver
+    assert list(out.index) == list(range(100, 160)) and out.index.name == "review_id"
+    assert list(out.columns) == ["review", "label", "confidence", "_cost_usd"]
+    assert out["label"].isin(["positive", "negative", "neutral"]).all()
+    assert out["_cost_usd"].gt(0).all()
+    report = out.attrs["grok_map"]
+    assert (report.rows, report.done, report.failed, report.not_done) == (60, 60, 0, 0)
+    billed = emu.billed()
+    assert billed["calls"] == 60 == len(ledger.records)
+    assert ledger_ticks(ledger) == billed["ticks"]
+    assert report.cost_usd == pytest.approx(billed["ticks"] / 1e10)
+    assert {r.source for r in ledger.records} == {"map"}
+    # Each worker used its own key: the driver's never left the driver.
+    auth = {r["headers"]["authorization"] for r in emu.requests()}
+    assert auth == {f"Bearer {TEST_API_KEY[:2]}***{TEST_API_KEY[-2:]}"}
+
+
+def test_grok_usage_shows_the_clusters_spend(emu, monkeypatch):
+    from grok_jupyter.magic import reports
+
+    # No client given: the shared one, whose URL (the driver's environment) travels.
+    monkeypatch.setenv("XAI_BASE_URL", emu.base_url)
+    set_async_client(None)
+    get_ledger().clear()
+    try:
+        out = map_rows(dd.from_pandas(reviews(20), npartitions=2), "Label: {review}",
+                       cache=False, progress=False)  # fmt: skip
+        assert out["answer"].str.len().gt(0).all()
+        _md, plain = reports.usage_table(get_ledger())
+        assert get_ledger().total().calls == 20 == emu.billed()["calls"]
+        assert ledger_ticks(get_ledger()) == emu.billed()["ticks"]
+        assert "map 20" in plain  # `%grok usage`'s "calls by" column
+    finally:
+        set_async_client(None)
+        get_ledger().clear()
+
+
+def test_a_rerun_is_answered_from_the_workers_cache_and_bills_nothing(emu):
+    ledger = UsageLedger()
+    client = GrokClient(base_url=emu.base_url, ledger=ledger)
+    ddf = dd.from_pandas(reviews(24), npartitions=2)
+    first = map_rows(ddf, "Cache me: {review}", client=client, progress=False)
+    calls = emu.billed()["calls"]
+    assert calls == 24 and len(ledger.records) == 24
+    again = map_rows(ddf, "Cache me: {review}", client=client, progress=False)
+    assert again.attrs["grok_map"].cached == 24 and again["_cost_usd"].eq(0).all()
+    assert again["answer"].tolist() == first["answer"].tolist()
+    assert emu.billed()["calls"] == calls and len(ledger.records) == 24
+
+
+def test_the_graph_sent_to_the_cluster_holds_no_key_unless_one_was_given(emu, monkeypatch):
+    from distributed.protocol import pickle as dpickle
+
+    sent: list[bytes] = []
+    real = dpickle.dumps
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        data = real(*args, **kwargs)
+        sent.append(bytes(data))
+        return data
+
+    monkeypatch.setattr(dpickle, "dumps", recording)
+    ddf = dd.from_pandas(reviews(6), npartitions=2)
+    env_client = GrokClient(base_url=emu.base_url, ledger=UsageLedger())  # key from the env
+    map_rows(ddf, "Graph check: {review}", client=env_client, cache=False, progress=False)
+    assert any(b"Graph check" in s for s in sent)  # the template did travel in the graph
+    assert not any(DRIVER_KEY.encode() in s for s in sent)
+    sent.clear()
+    explicit = GrokClient(api_key=DRIVER_KEY, base_url=emu.base_url, ledger=UsageLedger())
+    map_rows(ddf, "Graph check 2: {review}", client=explicit, cache=False, progress=False)
+    assert any(DRIVER_KEY.encode() in s for s in sent)  # passed explicitly: it travels
+
+
+def test_a_budget_the_estimate_exceeds_is_refused_before_anything_is_sent(emu):
+    client = GrokClient(base_url=emu.base_url, ledger=UsageLedger())
+    ddf = dd.from_pandas(reviews(40), npartitions=2)
+    with pytest.raises(MapBudgetError) as info:
+        map_rows(ddf, "Budget: {review}", client=client, budget_usd=0.0001, cache=False,
+                 progress=False)  # fmt: skip
+    assert info.value.estimate_usd > 0.0001
+    assert emu.billed()["calls"] == 0
+    # Within the budget, it runs and stays within it.
+    out = map_rows(ddf, "Budget: {review}", client=client, budget_usd=1.0, cache=False,
+                   progress=False)  # fmt: skip
+    assert out.attrs["grok_map"].done == 40 and out["_cost_usd"].sum() <= 1.0
+
+
+def test_a_template_field_that_is_not_a_column_is_refused_at_once(emu):
+    ddf = dd.from_pandas(reviews(4), npartitions=2)
+    with pytest.raises(MapInputError, match=r"'stars'.*columns: review"):
+        map_rows(ddf, "{stars} stars: {review}", client=GrokClient(base_url=emu.base_url))
+    assert emu.billed()["calls"] == 0 and emu.requests() == []
+
+
+def test_retried_server_errors_on_the_workers_are_not_billed_or_counted_twice(emu):
+    import httpx
+
+    admin = emu.base_url.removesuffix("/v1") + "/_emulator/faults"
+    httpx.post(admin, json={"fault": "server_error", "times": 6}, timeout=10).raise_for_status()
+    ledger = UsageLedger()
+    client = GrokClient(base_url=emu.base_url, ledger=ledger, retry_backoff=0.01, max_retries=3)
+    out = map_rows(dd.from_pandas(reviews(20), npartitions=2), "Retry: {review}", client=client,
+                   cache=False, progress=False)  # fmt: skip
+    assert out["answer"].notna().all()
+    faulted = [r for r in emu.requests() if r["fault"] == "server_error"]
+    assert len(faulted) == 6  # the workers met them and retried
+    assert emu.billed()["calls"] == 20 == len(ledger.records)
+    assert ledger_ticks(ledger) == emu.billed()["ticks"]
