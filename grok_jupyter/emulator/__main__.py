@@ -32,16 +32,72 @@ def build_parser() -> argparse.ArgumentParser:
         "--rpm", type=int, default=None, help="enforce this many requests per minute"
     )
     parser.add_argument("--tpm", type=int, default=None, help="enforce this many tokens per minute")
+    parser.add_argument(
+        "--rate-window",
+        choices=("sliding", "smooth"),
+        default="sliding",
+        help="how --rpm is enforced: any minute holds at most RPM requests (sliding), or a "
+        "bucket of one second's worth refilled at RPM/60 per second (smooth) "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--corpus",
+        metavar="FOLDER",
+        default=None,
+        help="a folder with pages.json/posts.json added to the web and X search corpus",
+    )
+    parser.add_argument(
+        "--code-execution",
+        choices=("on", "off"),
+        default="on",
+        help="'on' runs the prompt's fenced Python block on this machine for the "
+        "code_interpreter tool, as a cell would; 'off' refuses the tool (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--retired",
+        choices=("redirect", "error"),
+        default="redirect",
+        help="a retired model id: answered by its successor, as the API does, or 404 "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--batch-delay",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds before a queued batch request is answered (default: 0.5)",
+    )
+    parser.add_argument(
+        "--max-file-bytes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="uploaded files larger than this get 413 (default: 50 MiB)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Imported after parsing, so ``--help`` answers without loading the server.
-    from ._server import base_url_of, bind_socket, make_server
-    from ._state import EmulatorState
+    from ._server import base_url_of, bind_socket, build_state, make_server
 
-    state = EmulatorState(api_keys=args.api_keys, rpm=args.rpm, tpm=args.tpm)
+    options = {
+        name: value
+        for name, value in (("batch_delay", args.batch_delay),
+                            ("max_file_bytes", args.max_file_bytes))
+        if value is not None
+    }
+    state = build_state(
+        api_keys=args.api_keys,
+        rpm=args.rpm,
+        tpm=args.tpm,
+        rate_window=args.rate_window,
+        corpus=args.corpus,
+        code_execution=args.code_execution,
+        retired=args.retired,
+        **options,
+    )
     sock = bind_socket(args.host, args.port)
     # The socket already listens, so a client that reads this line can connect at once.
     print(f"XAI_BASE_URL={base_url_of(sock)}", flush=True)

@@ -116,6 +116,32 @@ def make_server(state: EmulatorState, *, quiet: bool = False) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
+def build_state(
+    *,
+    corpus: str | None = None,
+    code_execution: str = "on",
+    retired: str = "redirect",
+    max_file_bytes: int = MAX_FILE_BYTES,
+    batch_delay: float = DEFAULT_BATCH_DELAY,
+    **limits: Any,
+) -> EmulatorState:
+    """The emulator's state as ``serve()`` documents its options (shared with the CLI);
+    ``limits``: ``EmulatorState``'s own keywords (keys, rpm/tpm, body and record caps)."""
+    if code_execution not in ("on", "off"):
+        raise ValueError(f"code_execution must be 'on' or 'off', got {code_execution!r}")
+    if retired not in ("redirect", "error"):
+        raise ValueError(f"retired must be 'redirect' or 'error', got {retired!r}")
+    state = EmulatorState(**limits)
+    state.files.max_file_bytes = max_file_bytes
+    state.batches.delay = batch_delay
+    if corpus is not None:
+        state.responses.corpus.load_folder(corpus)
+        state.responses.corpus.keep_as_baseline()
+    state.responses.code_execution = code_execution == "on"
+    state.retired = retired
+    return state
+
+
 @contextmanager
 def serve(
     host: str = "127.0.0.1",
@@ -155,27 +181,21 @@ def serve(
     ``max_file_bytes``: an uploaded file over this gets 413 (default 50 MB, section 5).
     ``batch_delay``: seconds before a queued batch request is answered (default 0.5).
     """
-    state = EmulatorState(
+    state = build_state(
         api_keys=api_keys,
         rpm=rpm,
         tpm=tpm,
         rate_window=rate_window,
         deferred_pending_polls=deferred_pending_polls,
+        corpus=corpus,
+        code_execution=code_execution,
+        retired=retired,
         max_body_bytes=max_body_bytes,
         max_recorded=max_recorded,
         max_recorded_bytes=max_recorded_bytes,
+        max_file_bytes=max_file_bytes,
+        batch_delay=batch_delay,
     )
-    state.files.max_file_bytes = max_file_bytes
-    state.batches.delay = batch_delay
-    if corpus is not None:
-        state.responses.corpus.load_folder(corpus)
-        state.responses.corpus.keep_as_baseline()
-    if code_execution not in ("on", "off"):
-        raise ValueError(f"code_execution must be 'on' or 'off', got {code_execution!r}")
-    state.responses.code_execution = code_execution == "on"
-    if retired not in ("redirect", "error"):
-        raise ValueError(f"retired must be 'redirect' or 'error', got {retired!r}")
-    state.retired = retired
     sock = bind_socket(host, port)
     server = make_server(state, quiet=quiet)
     thread = threading.Thread(

@@ -60,14 +60,14 @@ The answer streams into the cell as Markdown. Conversations are remembered per
 name (default "default") and shared with the chat panel. Re-running the cell
 that took a conversation's latest turn replaces that turn instead of adding one.
 
-Defaults: ``%config GrokMagics.model = "grok-3-mini"`` (see ``%config GrokMagics``).
+Defaults: ``%config GrokMagics.model = "grok-4.3"`` (see ``%config GrokMagics``).
 
 Subcommands (line magic, ``%grok SUBCOMMAND``):
 """ + "\n".join(f"  {name:<9} {text}" for name, text in SUBCOMMANDS.items()) + """
 
 Examples::
 
-    %%grok -m grok-3-mini -t 0.2 -o answer
+    %%grok -m grok-4.3 -t 0.2 -o answer
     Summarise {df} in three bullet points.
 
     %%grok --image chart_fig --image photo.png

@@ -1,7 +1,9 @@
 """``%grok SUBCOMMAND``: models, usage, history, reset, tokens, image, chat, config, emulator.
 
 A mixin of :class:`~grok_jupyter.magic.cell.GrokMagics`, so the subcommands
-share its settings (``%config GrokMagics``) and namespace.
+share its settings (``%config GrokMagics``) and namespace. The other families are
+mixins of their own: ``chats`` (chat_command.py), ``fix`` (fix_command.py), ``map``
+and ``batches`` (table_commands.py); ``SUBCOMMANDS`` lists them all for ``%grok help``.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ class GrokSubcommands:
         lines += [
             "",
             "%%grok [options] asks Grok with the cell as the prompt; %%grok? lists every option.",
-            "Settings: %config GrokMagics (e.g. %config GrokMagics.model = 'grok-3-mini').",
+            "Settings: %config GrokMagics (e.g. %config GrokMagics.model = 'grok-4.3').",
         ]
         print("\n".join(lines))
 

@@ -422,9 +422,14 @@ _registry: dict[str, Conversation] = {}
 _registry_lock = threading.Lock()
 
 
-def get_conversation(name: str = "default", *, chat_dir: Any = None) -> Conversation:
+SCRATCH = "default"  # the conversation of cells without --chat: never saved
+
+
+def get_conversation(name: str = SCRATCH, *, chat_dir: Any = None) -> Conversation:
     """The conversation called ``name``: the one in memory, else the one saved in the
-    chat store, else a new empty one. It is saved after every change.
+    chat store, else a new empty one. It is saved after every change, except the
+    unnamed ``"default"`` one, which lasts as long as the kernel (unless ``chat_dir``
+    is given, as the panel's parameter does).
 
     The store is ``chat_dir`` when given (the panel's parameter), else the default one:
     ``GrokMagics.chat_dir``, ``$GROK_JUPYTER_CHAT_DIR``, or ``.grok/chats/`` in the
@@ -434,7 +439,12 @@ def get_conversation(name: str = "default", *, chat_dir: Any = None) -> Conversa
 
     with _registry_lock:
         conversation = _registry.get(name)
-        if conversation is None:
+        if conversation is None and name == SCRATCH and chat_dir is None:
+            # The unnamed conversation (a cell with no --chat) belongs to this kernel
+            # session: restoring it from the folder's store would hand one notebook's
+            # turns to every other notebook started there. Named chats are kept.
+            conversation = _registry[name] = Conversation(name)
+        elif conversation is None:
             store = chat_store.store_for(chat_dir) if chat_dir is not None else None
             # Not `or`: an empty conversation is falsy (len 0) but may hold an undo.
             conversation = chat_store.load_default(name, store=store)

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..client._errors import GrokError, InvalidRequestError
 from ..client._usage import UsageLedger, UsageRecord
-from .table_errors import MapBudgetError, MapInputError, MapRowError
+from .table_errors import MapBudgetError, MapInputError, MapRowError, dollars
 from .table_estimate import Estimate
 from .table_map import MapReport
 from .table_plan import template_fields
@@ -262,8 +262,8 @@ def _budget_shares(
     total = sum(costs)
     if total > budget:
         raise MapBudgetError(
-            f"The map would cost about ${total:,.4f} over {len(parts)} partition(s), over the "
-            f"budget of ${budget:,.4f}. Raise budget_usd, map fewer rows, or set max_tokens "
+            f"The map would cost about {dollars(total)} over {len(parts)} partition(s), over the "
+            f"budget of {dollars(budget)}. Raise budget_usd, map fewer rows, or set max_tokens "
             "to bound the answers.",
             estimate_usd=total,
             budget_usd=budget,

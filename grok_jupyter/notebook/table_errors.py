@@ -28,3 +28,8 @@ class MapRowError(GrokError):
         super().__init__(message)
         self.row = row
         self.result = result
+
+
+def dollars(value: float) -> str:
+    """USD for a message: four decimals, more when that would read $0.0000."""
+    return f"${value:,.4f}" if value >= 0.0001 or not value else f"${value:.6f}"

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..client._errors import ContextWindowExceededError, GrokError, InvalidRequestError
 from .table_cache import MapCache, open_cache
-from .table_errors import MapBudgetError, MapInputError, MapRowError
+from .table_errors import MapBudgetError, MapInputError, MapRowError, dollars
 from .table_estimate import Estimate, estimate
 from .table_plan import ANSWER, Plan, make_plan
 from .table_rate import AdaptiveLimiter
@@ -530,8 +530,8 @@ def _prepare(
     report.estimate = est
     if budget_usd is not None and est.cost_usd is not None and est.cost_usd > budget_usd:
         raise MapBudgetError(
-            f"The map would cost about ${est.cost_usd:,.4f} ({est.describe()}), over the budget "
-            f"of ${budget_usd:,.4f}. Raise budget_usd, map fewer rows (df.head(n)), or set "
+            f"The map would cost about {dollars(est.cost_usd)} ({est.describe()}), over the budget "
+            f"of {dollars(budget_usd)}. Raise budget_usd, map fewer rows (df.head(n)), or set "
             "max_tokens to bound the answers.",
             estimate_usd=est.cost_usd,
             budget_usd=float(budget_usd),

@@ -39,8 +39,12 @@ def _content(message: Message, counter: list[int]) -> str:
             where = "" if url.startswith("data:") else f": {url}"
             parts.append(f"[image {counter[0]}{where}]")
         else:
+            # A FilePart keeps {"filename", "file_id"} under .file (attach_files.message_part).
             extra: dict[str, Any] = getattr(part, "model_extra", None) or {}
-            name = extra.get("filename") or extra.get("file_id") or kind
+            file = getattr(part, "file", None) or extra.get("file") or {}
+            file = file if isinstance(file, dict) else {}
+            name = (file.get("filename") or extra.get("filename") or file.get("file_id")
+                    or extra.get("file_id") or kind)
             parts.append(f"[file: {name}]")
     return "\n\n".join(p for p in parts if p)
 

@@ -90,8 +90,36 @@ def test_command_line_help_describes_every_option():
     out = subprocess.run(
         [sys.executable, "-m", "grok_jupyter.emulator", "--help"], capture_output=True, text=True
     ).stdout
-    for option in ("--host", "--port", "--api-key", "--rpm", "--tpm"):
+    for option in ("--host", "--port", "--api-key", "--rpm", "--tpm", "--rate-window",
+                   "--corpus", "--code-execution", "--retired", "--batch-delay",
+                   "--max-file-bytes"):
         assert option in out
+
+
+def test_command_line_options_reach_the_server():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "grok_jupyter.emulator", "--port", "0", "--retired", "error",
+         "--code-execution", "off", "--max-file-bytes", "10"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = proc.stdout.readline().strip().split("=", 1)[1]
+        auth = {"Authorization": f"Bearer {KEY}"}
+        retired = httpx.post(f"{url}/chat/completions", headers=auth, timeout=10, json={
+            "model": "grok-3", "messages": [{"role": "user", "content": "hi"}]})
+        assert retired.status_code == 404  # --retired error
+        big = httpx.post(f"{url}/files", headers=auth, timeout=10,
+                         files={"file": ("a.txt", b"x" * 11, "text/plain")})
+        assert big.status_code == 413  # --max-file-bytes 10
+        code = httpx.post(f"{url}/responses", headers=auth, timeout=10, json={
+            "model": "grok-4.3", "input": "Run:\n```python\nprint(1)\n```",
+            "tools": [{"type": "code_interpreter"}]})
+        assert code.status_code >= 400  # --code-execution off refuses the tool
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def test_start_points_the_default_clients_at_one_process_wide_emulator(monkeypatch):

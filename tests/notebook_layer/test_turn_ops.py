@@ -256,3 +256,15 @@ def test_a_failed_send_after_clear_keeps_undo(client, emu):
     assert failed.error is not None
     assert conversation.undo() is True
     assert [t.answer_text for t in conversation.turns] == ["precious"]
+
+
+def test_the_markdown_export_names_an_attached_document():
+    from grok_jupyter.client._types import Message, TextPart
+    from grok_jupyter.notebook.attach_files import message_part
+    from grok_jupyter.notebook.conversation import Conversation
+
+    chat = Conversation("export-file")
+    part = message_part({"type": "input_file", "file_id": "file_1"}, "report.pdf")
+    chat.append(Message(role="user", content=[TextPart(type="text", text="Total?"), part]),
+                Message.assistant("42"))
+    assert "[file: report.pdf]" in chat.to_markdown()
