@@ -44,27 +44,18 @@ KEYS = [
 BINDING_RPM, BINDING_ROWS = 300, 400  # the limit binds: 100 rows wait for the window
 
 
-# serve() in a child process, so the emulator's work does not share the subject's GIL.
-_SERVE = """
-import sys
-from grok_jupyter.emulator import serve
-with serve(rpm=int(sys.argv[1]), rate_window=sys.argv[2], quiet=True) as url:
-    print("XAI_BASE_URL=" + url, flush=True)
-    sys.stdin.read()  # until the parent closes it
-"""
-
-
 class _Emulator:
-    """The emulator with ``serve(rpm=N, rate_window=...)`` in its own process."""
+    """``python -m grok_jupyter.emulator --rpm N --rate-window ...`` in its own process,
+    so the emulator's work does not share the subject's GIL."""
 
     def __init__(self, rpm: int, rate_window: str = "sliding") -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _SERVE, str(rpm), rate_window],
-            stdin=subprocess.PIPE,
+            [sys.executable, "-m", "grok_jupyter.emulator", "--port", "0",
+             "--rpm", str(rpm), "--rate-window", rate_window],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
-        )
+        )  # fmt: skip
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line.startswith("XAI_BASE_URL="):
             self.proc.kill()
@@ -81,8 +72,6 @@ class _Emulator:
             return sum(1 for x in json.loads(r.read()) if x["path"].endswith("/chat/completions"))
 
     def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
         self.proc.terminate()
         try:
             self.proc.wait(10)

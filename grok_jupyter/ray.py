@@ -25,7 +25,6 @@ Ray itself is not imported here: the mapper needs only pandas.
 from __future__ import annotations
 
 import json
-import pickle
 from typing import Any
 
 from .client._usage import UsageLedger, UsageRecord
@@ -68,16 +67,11 @@ class GrokMapper:
         source: str = "map",
         **params: Any,
     ) -> None:
-        from .client import AsyncGrokClient, GrokClient, get_async_client
         from .notebook.table_errors import MapInputError
+        from .notebook.table_map import driver_client
         from .notebook.table_plan import read_schema
 
-        if client is None:
-            client = get_async_client()
-        elif not isinstance(client, (GrokClient, AsyncGrokClient)):
-            raise MapInputError(
-                f"client must be an AsyncGrokClient or a GrokClient, not {type(client).__name__}."
-            )
+        client = driver_client(client)
         if on_error not in ("raise", "keep"):
             raise MapInputError(f"on_error must be 'raise' or 'keep', not {on_error!r}.")
         read_schema(schema)  # a bad schema is refused here, on the driver, before any batch
@@ -102,7 +96,7 @@ class GrokMapper:
 
     def __call__(self, batch: Any) -> Any:
         """Map one pandas batch; returns it with the new columns and ``_grok_ledger``."""
-        from .notebook.table_map import map_rows
+        from .notebook.table_map import close_client, map_rows, worker_copy
 
         if len(batch) == 0:  # map_rows refuses an empty table; an empty batch just passes
             out = batch.copy()
@@ -110,12 +104,11 @@ class GrokMapper:
             return out
         ledger = UsageLedger()
         # A private copy per batch: its own pool, its own ledger, whatever Ray reuses.
-        client = pickle.loads(pickle.dumps(self.client))
-        client.ledger = ledger
+        client = worker_copy(self.client, ledger)
         try:
             out = map_rows(batch, self.template, client=client, progress=False, **self.options)
         finally:
-            _close(client)
+            close_client(client)
         out.attrs.pop("grok_map", None)  # Arrow keeps no attrs; the records carry the spend
         records = json.dumps([r.as_dict() for r in ledger.records])
         out[LEDGER_COLUMN] = [records] + [None] * (len(out) - 1)
@@ -152,14 +145,3 @@ class GrokMapper:
         batches twice, and rows answered from the cache the second time cost 0.)
         """
         return self.take_ledger(ds.to_pandas(), ledger)
-
-
-def _close(client: Any) -> None:
-    import asyncio
-
-    from .client import AsyncGrokClient
-
-    if isinstance(client, AsyncGrokClient):
-        asyncio.run(client.aclose())
-    else:
-        client.close()

@@ -17,19 +17,16 @@ includes the discount [U]), else catalogue prices less the batch discount.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from pydantic import Field
 
 from ._base import Messages
 from ._errors import APITimeoutError, InvalidRequestError
-from ._files import afollow_pages, follow_pages, list_path
 from ._http import httpx
-from ._resource import AsyncResource, SyncResource
+from ._resource import AsyncResource, SyncResource, afollow_pages, follow_pages, list_path, path_id
 from ._types import ChatCompletion, WireModel
 from ._usage import record_from_usage
 
@@ -38,7 +35,6 @@ if TYPE_CHECKING:
 
 PATH = "/batches"
 FINISHED = ("completed", "cancelled", "failed")
-_ledger_lock = threading.Lock()  # check-then-record is one step: nothing billed twice
 
 
 class BatchState(WireModel):
@@ -138,11 +134,7 @@ def _nothing(response: httpx.Response) -> None:
 
 
 def _id(batch_id: str) -> str:
-    if not isinstance(batch_id, str) or not batch_id.strip():
-        raise InvalidRequestError(
-            f"batch_id must be a non-empty string (batch_...), not {batch_id!r}."
-        )
-    return quote(batch_id, safe="")
+    return path_id(batch_id, "batch_id", " (batch_...)")
 
 
 def _create_body(name: str, input_file_id: str | None) -> dict[str, Any]:
@@ -200,32 +192,33 @@ def _chat_request(
 def record_results(
     client: BaseGrokClient, batch_id: str, results: list[BatchResult], source: str
 ) -> None:
-    """Record each successful result's usage once per ledger (``batch=True``)."""
-    answered = [r for r in results if r.completion is not None and r.completion.usage]
-    if not answered:
-        return
-    ledger, catalog = client.ledger, client.catalog
-    with _ledger_lock:
-        done = {r.request_id for r in ledger.records if r.batch}
-        for result in answered:
-            key = f"{batch_id}/{result.batch_request_id}"
-            if key in done:
-                continue
-            done.add(key)
-            completion = result.completion
-            assert completion is not None and completion.usage is not None
-            record = record_from_usage(
-                completion.model,
-                completion.usage,
-                source=source,
-                latency_s=0.0,  # answered server-side, hours apart: no call latency
-                request_id=key,
-                catalog=catalog,
-            )
-            cost = record.cost_usd
-            if completion.usage.cost_in_usd_ticks is None and cost is not None:
-                cost *= 1 - catalog.batch_discount  # catalogue price, less the discount
-            ledger.record(dataclasses.replace(record, cost_usd=cost, batch=True))
+    """Record each successful result's usage once per ledger (``batch=True``).
+
+    The record's ``record_id`` is ``"<batch_id>/<batch_request_id>"``, so the ledger's
+    own id check (``merge``, under its lock) skips a result it holds already, however
+    often the results are fetched or merged in from a worker.
+    """
+    catalog = client.catalog
+    records = []
+    for result in results:
+        completion = result.completion
+        if completion is None or not completion.usage:
+            continue
+        key = f"{batch_id}/{result.batch_request_id}"
+        record = record_from_usage(
+            completion.model,
+            completion.usage,
+            source=source,
+            latency_s=0.0,  # answered server-side, hours apart: no call latency
+            request_id=key,
+            catalog=catalog,
+        )
+        cost = record.cost_usd
+        if completion.usage.cost_in_usd_ticks is None and cost is not None:
+            cost *= 1 - catalog.batch_discount  # catalogue price, less the discount
+        records.append(dataclasses.replace(record, cost_usd=cost, batch=True, record_id=key))
+    if records:
+        client.ledger.merge(records)
 
 
 def _results_path(batch_id: str, limit: int | None, token: str | None) -> str:
@@ -335,12 +328,10 @@ class AsyncBatches(AsyncResource):
         path = list_path(PATH, limit, pagination_token)
         return await self._send("GET", path, _page_of, idempotent=True)
 
-    async def iter(self, *, limit: int | None = None) -> AsyncIterator[Batch]:
-        pages = afollow_pages(
+    def iter(self, *, limit: int | None = None) -> AsyncIterator[Batch]:
+        return afollow_pages(
             lambda token: self.list(limit=limit, pagination_token=token), lambda p: p.batches
         )
-        async for batch in pages:
-            yield batch
 
     async def cancel(self, batch_id: str) -> Batch:
         return await self._send("POST", f"{PATH}/{_id(batch_id)}:cancel", _batch_of)
@@ -358,17 +349,15 @@ class AsyncBatches(AsyncResource):
         record_results(self._client, batch_id, page.results, source)
         return page
 
-    async def iter_results(
+    def iter_results(
         self, batch_id: str, *, limit: int | None = None, source: str = "client"
     ) -> AsyncIterator[BatchResult]:
-        pages = afollow_pages(
+        return afollow_pages(
             lambda token: self.results(
                 batch_id, limit=limit, pagination_token=token, source=source
             ),
             lambda p: p.results,
         )
-        async for result in pages:
-            yield result
 
     async def wait(
         self, batch_id: str, *, poll_interval: float = 5.0, timeout: float | None = None

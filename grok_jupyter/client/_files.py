@@ -13,15 +13,14 @@ from __future__ import annotations
 import codecs
 import mimetypes
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from collections.abc import AsyncIterator, Iterator
+from typing import IO, TYPE_CHECKING
 
 from pydantic import Field
 
 from ._errors import FileTooLargeError, InvalidRequestError, UnsupportedFileTypeError
 from ._http import httpx
-from ._resource import AsyncResource, SyncResource
+from ._resource import AsyncResource, SyncResource, afollow_pages, follow_pages, list_path, path_id
 from ._types import WireModel
 
 if TYPE_CHECKING:
@@ -129,10 +128,7 @@ def read_upload(file: FileInput, filename: str | None) -> tuple[str, bytes]:
                 f"No file at {path!r}: pass an existing path, bytes or a file."
             )
         name = filename or os.path.basename(path)
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise _too_large(name, size)
-        with open(path, "rb") as f:
+        with open(path, "rb") as f:  # _read_limited refuses an oversized file unread
             return name, _read_limited(f, name)
     if isinstance(file, (bytes, bytearray, memoryview)):
         data = bytes(file)
@@ -235,58 +231,7 @@ def _content_of(response: httpx.Response) -> bytes:
 
 
 def _id(file_id: str) -> str:
-    if not isinstance(file_id, str) or not file_id.strip():
-        raise InvalidRequestError(
-            f"file_id must be a non-empty string (file_...), not {file_id!r}."
-        )
-    return quote(file_id, safe="")
-
-
-def list_path(path: str, limit: int | None, pagination_token: str | None) -> str:
-    """``path`` with xAI's paging query (``limit``, ``pagination_token``), checked."""
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise InvalidRequestError(f"limit must be a positive integer, not {limit!r}.")
-    query = {
-        k: v for k, v in (("limit", limit), ("pagination_token", pagination_token)) if v is not None
-    }
-    return f"{path}?{urlencode(query)}" if query else path
-
-
-def _next_token(page: Any, items: Callable[[Any], list[Any]], seen: set[str]) -> str | None:
-    """The token of the page after ``page``; None at a missing, empty or repeated one (a
-    server that hands back a token it gave before would otherwise loop for ever)."""
-    token = page.pagination_token
-    if not token or token in seen or not items(page):
-        return None
-    seen.add(token)
-    return token
-
-
-def follow_pages(
-    fetch: Callable[[str | None], Any], items: Callable[[Any], list[Any]]
-) -> Iterator[Any]:
-    """Every item over all pages; stops at a missing, empty or repeated token."""
-    token: str | None = None
-    seen: set[str] = set()
-    while True:
-        page = fetch(token)
-        yield from items(page)
-        if (token := _next_token(page, items, seen)) is None:
-            return
-
-
-async def afollow_pages(
-    fetch: Callable[[str | None], Awaitable[Any]], items: Callable[[Any], list[Any]]
-) -> AsyncIterator[Any]:
-    """``follow_pages`` for an async ``fetch``."""
-    token: str | None = None
-    seen: set[str] = set()
-    while True:
-        page = await fetch(token)
-        for item in items(page):
-            yield item
-        if (token := _next_token(page, items, seen)) is None:
-            return
+    return path_id(file_id, "file_id", " (file_...)")
 
 
 class Files(SyncResource):
@@ -351,13 +296,11 @@ class AsyncFiles(AsyncResource):
         path = list_path(PATH, limit, pagination_token)
         return await self._send("GET", path, _page_of, idempotent=True)
 
-    async def iter(self, *, limit: int | None = None) -> AsyncIterator[FileObject]:
+    def iter(self, *, limit: int | None = None) -> AsyncIterator[FileObject]:
         """Every file, following ``pagination_token`` (``async for f in client.files.iter()``)."""
-        pages = afollow_pages(
+        return afollow_pages(
             lambda token: self.list(limit=limit, pagination_token=token), lambda p: p.data
         )
-        async for item in pages:
-            yield item
 
     async def retrieve(self, file_id: str) -> FileObject:
         return await self._send("GET", f"{PATH}/{_id(file_id)}", _file_of, idempotent=True)

@@ -5,15 +5,18 @@ resource class. The client attaches one of each kind in
 ``_attach_resources``; a resource reaches the client's settings, transport,
 catalogue and ledger through ``self._client``, and sends through ``_send``,
 which encodes the body, adds the headers and runs the transport's retry loop
-under the call's clock (deadline and retry budget).
+under the call's clock (deadline and retry budget). Also here: the helpers the
+families share, a checked id as a path segment and xAI's ``pagination_token`` paging.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote, urlencode
 
+from ._errors import InvalidRequestError
 from ._http import httpx
 from ._retry import CallClock
 
@@ -101,3 +104,60 @@ def list_of(key: str, cls: Any) -> Callable[[httpx.Response], list[Any]]:
         return [cls.model_validate(item) for item in json.loads(response.content)[key]]
 
     return parse
+
+
+def path_id(value: Any, name: str, hint: str = "") -> str:
+    """``value`` quoted as one URL path segment; refused unless a non-empty string."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequestError(f"{name} must be a non-empty string{hint}, not {value!r}.")
+    return quote(value, safe="")
+
+
+# --- xAI's paging (Files and Batch APIs: ``pagination_token``, not ``has_more``) ---
+
+
+def list_path(path: str, limit: int | None, pagination_token: str | None) -> str:
+    """``path`` with xAI's paging query (``limit``, ``pagination_token``), checked."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise InvalidRequestError(f"limit must be a positive integer, not {limit!r}.")
+    query = {
+        k: v for k, v in (("limit", limit), ("pagination_token", pagination_token)) if v is not None
+    }
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def _next_token(page: Any, items: Callable[[Any], list[Any]], seen: set[str]) -> str | None:
+    """The token of the page after ``page``; None at a missing, empty or repeated one (a
+    server that hands back a token it gave before would otherwise loop for ever)."""
+    token = page.pagination_token
+    if not token or token in seen or not items(page):
+        return None
+    seen.add(token)
+    return token
+
+
+def follow_pages(
+    fetch: Callable[[str | None], Any], items: Callable[[Any], list[Any]]
+) -> Iterator[Any]:
+    """Every item over all pages; stops at a missing, empty or repeated token."""
+    token: str | None = None
+    seen: set[str] = set()
+    while True:
+        page = fetch(token)
+        yield from items(page)
+        if (token := _next_token(page, items, seen)) is None:
+            return
+
+
+async def afollow_pages(
+    fetch: Callable[[str | None], Awaitable[Any]], items: Callable[[Any], list[Any]]
+) -> AsyncIterator[Any]:
+    """``follow_pages`` for an async ``fetch``."""
+    token: str | None = None
+    seen: set[str] = set()
+    while True:
+        page = await fetch(token)
+        for item in items(page):
+            yield item
+        if (token := _next_token(page, items, seen)) is None:
+            return

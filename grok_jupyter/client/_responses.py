@@ -10,12 +10,10 @@ event reached the caller. One ledger record per finished call.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from ._base import now
-from ._errors import InvalidRequestError
 from ._http import httpx
-from ._resource import AsyncResource, SyncResource
+from ._resource import AsyncResource, SyncResource, path_id
 from ._responses_accumulator import ResponseAccumulator
 from ._responses_request import build_body, response_record
 from ._responses_stream import AsyncResponseStream, ResponseStream
@@ -36,9 +34,7 @@ def deleted_of(response: httpx.Response) -> DeletedResponse:
 
 
 def _item_path(response_id: str) -> str:
-    if not isinstance(response_id, str) or not response_id.strip():
-        raise InvalidRequestError(f"response_id must be a non-empty string, not {response_id!r}.")
-    return f"{PATH}/{quote(response_id, safe='')}"
+    return f"{PATH}/{path_id(response_id, 'response_id')}"
 
 
 def _fields(

@@ -53,7 +53,8 @@ class UsageRecord:
     batch: bool = False
     # Unique per finished call, so a record that travels between processes (a Dask or
     # Ray worker's ledger returned with its results) is merged once however often it
-    # arrives: ``UsageLedger.merge`` skips ids it holds already.
+    # arrives: ``UsageLedger.merge`` skips ids it holds already. A batch result's is its
+    # request_id, so fetching the results again bills nothing twice (_batches.py).
     record_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def as_dict(self) -> dict[str, Any]:

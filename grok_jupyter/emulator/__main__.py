@@ -84,8 +84,10 @@ def main(argv: list[str] | None = None) -> int:
 
     options = {
         name: value
-        for name, value in (("batch_delay", args.batch_delay),
-                            ("max_file_bytes", args.max_file_bytes))
+        for name, value in (
+            ("batch_delay", args.batch_delay),
+            ("max_file_bytes", args.max_file_bytes),
+        )
         if value is not None
     }
     state = build_state(

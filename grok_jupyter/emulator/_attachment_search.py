@@ -31,10 +31,9 @@ from typing import Any
 
 from ..client._tokens import count_tokens
 from . import _errors as errors
-from ._errors import EmulatorError
-from ._file_store import FileStore, StoredFile
+from ._file_store import FileStore, StoredFile, file_not_found
 from ._responses_tools import ToolRun
-from ._search_corpus import terms_of
+from ._search_corpus import term_matches, terms_of, words_of
 
 COUNTER = "document_search_calls"
 # Priced in _responses_tools.TICKS_BY_COUNTER: $10 per 1k calls (section 3.3 [V]).
@@ -42,7 +41,6 @@ MAX_QUOTES = 3
 _MARKER = re.compile(r"\[attached file [^\]]*\]")  # what _responses_request puts in the text
 _CONTENT_URL = re.compile(r"/v1/files/(file_[^/?#]+)/content(?:[?#].*)?$")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_WORD = re.compile(r"[a-z0-9][a-z0-9_.-]*[a-z0-9]|[a-z0-9]")
 
 
 def attached_parts(items: Any) -> list[dict[str, Any]]:
@@ -130,7 +128,7 @@ def _resolve(part: dict[str, Any], files: FileStore) -> StoredFile:
     stored = files.get(file_id)
     if stored is None:
         # The real status and text are [U]; a missing file is NOT_FOUND as on /v1/files.
-        raise EmulatorError(404, f"File with id '{file_id}' not found.", errors.NOT_FOUND)
+        raise file_not_found(file_id)
     return stored
 
 
@@ -139,16 +137,10 @@ def resolve_attachments(items: Any, files: FileStore) -> list[StoredFile]:
     return [_resolve(part, files) for part in attached_parts(items)]
 
 
-def _words(text: str) -> set[str]:
-    return {w.strip(".-") for w in _WORD.findall(text.lower())}
-
-
 def _score(terms: list[str], sentence: str) -> int:
-    words = _words(sentence)
-    # A shared stem of five letters counts: "revenues" finds "revenue".
-    return sum(
-        1 for t in terms if t in words or (len(t) >= 6 and any(w.startswith(t[:5]) for w in words))
-    )
+    # web_search's matching: a shared 5-letter stem counts ("revenues" finds "revenue").
+    words = words_of(sentence)
+    return sum(term_matches(t, words) for t in terms)
 
 
 def best_passages(text: str, terms: list[str], limit: int = MAX_QUOTES) -> list[str]:

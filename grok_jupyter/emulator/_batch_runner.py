@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ._file_store import seq_page
+
 DEFAULT_DELAY = 0.5  # seconds between adding a request and its answer
 EXPIRY = timedelta(days=1)  # "typically complete within 24 h" [V]; the expiry itself is [U]
 
@@ -141,11 +143,8 @@ class BatchRunner:
 
     def page(self, start_seq: int, limit: int) -> tuple[list[StoredBatch], str | None]:
         with self._lock:
-            batches = sorted(
-                (b for b in self._batches.values() if b.seq >= start_seq), key=lambda b: b.seq
-            )
-        page, rest = batches[:limit], batches[limit:]
-        return page, (str(rest[0].seq) if rest else None)
+            batches = list(self._batches.values())
+        return seq_page(batches, start_seq, limit)  # the same paging as /v1/files
 
     def clear(self) -> None:
         with self._lock:

@@ -16,8 +16,11 @@ import threading
 import time
 import uuid
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
+
+from ._errors import NOT_FOUND, EmulatorError
 
 # The OAS gives 413 over 50 MB for /v1/files [U for today's limit]; serve(max_file_bytes=).
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -89,6 +92,27 @@ def extract_text(data: bytes, filename: str = "") -> str:
     return data.decode("utf-8-sig", "replace")
 
 
+def file_not_found(file_id: str) -> EmulatorError:
+    """The 404 for an unknown file id, on /v1/files and for an ``input_file`` part."""
+    # The real text is [U]; the code is tonic's NOT_FOUND, as on every xAI 404.
+    return EmulatorError(404, f"File with id '{file_id}' not found.", NOT_FOUND)
+
+
+class _Sequenced(Protocol):
+    seq: int
+
+
+_T = TypeVar("_T", bound=_Sequenced)
+
+
+def seq_page(items: Iterable[_T], start_seq: int, limit: int) -> tuple[list[_T], str | None]:
+    """Up to ``limit`` of ``items`` from sequence ``start_seq`` on, oldest first, and the
+    next page's token (the sequence number it starts at; None on the last page)."""
+    ordered = sorted((x for x in items if x.seq >= start_seq), key=lambda x: x.seq)
+    page, rest = ordered[:limit], ordered[limit:]
+    return page, (str(rest[0].seq) if rest else None)
+
+
 class FileStore:
     """Every uploaded file of one emulator; shared by the server and test threads."""
 
@@ -122,11 +146,8 @@ class FileStore:
     def page(self, limit: int, after_seq: int) -> tuple[list[StoredFile], str | None]:
         """Up to ``limit`` files from sequence ``after_seq`` on, and the next page's token."""
         with self._lock:
-            files = sorted(
-                (f for f in self._files.values() if f.seq >= after_seq), key=lambda f: f.seq
-            )
-        page, rest = files[:limit], files[limit:]
-        return page, (str(rest[0].seq) if rest else None)
+            files = list(self._files.values())
+        return seq_page(files, after_seq, limit)
 
     def clear(self) -> None:
         with self._lock:

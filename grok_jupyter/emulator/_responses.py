@@ -241,9 +241,9 @@ async def create_response(request: Request, body: Any, call: _Call) -> Any:
     rid = str(uuid.uuid4())
     run: ToolRun | None = None
     after_tools = plan.messages[-1]["role"] == "tool"
+    prompt = _last_user_text(req.new_messages)
     if req.server_tools and not reply.tool_calls and not after_tools:
         if body.get("tool_choice") != "none":
-            prompt = _last_user_text(req.new_messages)
             run = run_tools(req.server_tools, prompt, store.corpus, rid)
             code = fenced_code(prompt) if code_tool else None
             if code is not None:
@@ -256,7 +256,7 @@ async def create_response(request: Request, body: Any, call: _Call) -> Any:
     if attached and not reply.tool_calls and not after_tools:
         # attachment_search, implicit with input_file (section 5): answer from the files
         # this turn is about; a prompt unrelated to them is answered as it stands.
-        question = question_of(_last_user_text(req.new_messages))
+        question = question_of(prompt)
         searched = files_to_search(body.get("input"), attached, question)
         if searched:
             run = add_attachment_search(run, searched, question, rid)

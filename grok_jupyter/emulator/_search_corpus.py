@@ -35,11 +35,13 @@ def terms_of(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in words if w and w not in _STOPWORDS))
 
 
-def _words(text: str) -> set[str]:
+def words_of(text: str) -> set[str]:
+    """The lower-cased words of ``text``, as ``term_matches`` compares them."""
     return {w.strip(".-") for w in _WORD_RE.findall(text.lower())}
 
 
-def _matches(term: str, words: set[str]) -> bool:
+def term_matches(term: str, words: set[str]) -> bool:
+    """Whether ``term`` is one of ``words``, or shares a stem of 5+ letters with one."""
     # "announce" finds "announcing", "reactions" finds "reaction": a shared stem of 5+.
     if term in words:
         return True
@@ -76,7 +78,7 @@ class Document:
         sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", self.text) if s.strip()]
         return max(
             sentences or [self.text],
-            key=lambda s: sum(_matches(t, _words(s)) for t in terms),
+            key=lambda s: sum(term_matches(t, words_of(s)) for t in terms),
         )
 
 
@@ -181,8 +183,8 @@ def _rank(docs: list[Document], terms: list[str], limit: int, by_handle: bool = 
     scored = []
     for order, doc in enumerate(docs):
         # A post's title is only "@handle on X": match its text alone.
-        words = _words(doc.text if doc.handle else f"{doc.title} {doc.text}")
-        in_text = tuple(t for t in terms if _matches(t, words))
+        words = words_of(doc.text if doc.handle else f"{doc.title} {doc.text}")
+        in_text = tuple(t for t in terms if term_matches(t, words))
         if not in_text:
             continue  # a handle alone is no hit: what is cited must contain the terms
         handle = (doc.handle or "").lower()

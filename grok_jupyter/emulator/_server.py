@@ -66,9 +66,6 @@ class EmulatorHandle(str):
         """Forget requests, queued faults, the pages and posts added with ``add_page`` /
         ``add_post``, uploaded files and batches; restore the limits ``serve()`` was given."""
         self._state.reset()
-        self._state.responses.corpus.restore_baseline()
-        self._state.files.clear()  # uploaded files and batches too
-        self._state.batches.clear()
 
     def set_limits(self, rpm: int | None = None, tpm: int | None = None) -> None:
         """Enforce requests and tokens per minute (None: no limit)."""

@@ -234,7 +234,9 @@ class EmulatorState:
             return self._faults.popleft() if self._faults else None
 
     def reset(self) -> None:
-        """Forget requests and queued faults; restore the limits ``serve()`` was given."""
+        """Forget requests, queued faults, added pages and posts, uploaded files and
+        batches; restore the limits ``serve()`` was given. ``emu.reset()`` and
+        ``POST /_emulator/reset`` both come here."""
         with self._lock:
             self._requests.clear()
             self._recorded_bytes = 0
@@ -242,6 +244,9 @@ class EmulatorState:
             self._limiter = RateLimiter(*self._configured_limits)
             self._billed_ticks = 0
             self._billed_calls = 0
+        self.responses.corpus.restore_baseline()
+        self.files.clear()
+        self.batches.clear()
 
     # --- billing -------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .messages import explain, fail, footer, turn_failures
+from .messages import PREFIX, explain, fail, footer, turn_failures
 
 
 class FixCommand:
@@ -47,7 +47,7 @@ class FixCommand:
             import sys
 
             last = getattr(sys, "last_value", None)
-            if last is not None and str(last).startswith("grok:"):
+            if last is not None and str(last).startswith(PREFIX):
                 print(
                     "The last error was a %grok message (it says what to change); "
                     "%grok fix explains the errors your code raises."

@@ -7,6 +7,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..notebook.transcript import sources_markdown
 from .messages import fail, one_line
 
 if TYPE_CHECKING:
@@ -98,20 +99,6 @@ def build_tools(args: Namespace) -> list[dict[str, Any]]:
     return tools
 
 
-def _escape(text: str) -> str:
-    return text.replace("[", "\\[").replace("]", "\\]")
-
-
 def citations_markdown(citations: list[Citation]) -> str:
     """Numbered sources under the answer; a URL that is not a valid link is shown as text."""
-    if not citations:
-        return ""
-    lines = ["", "", "**Sources**", ""]
-    for c in citations:
-        title = _escape(c.title or c.url)
-        if c.is_link:
-            lines.append(f"{c.index}. [{title}](<{c.url}>)")
-        else:
-            # Still shown (the model cited it), but never as a clickable link.
-            lines.append(f"{c.index}. {title} (`{c.url.replace('`', '')}`)")
-    return "\n".join(lines)
+    return "\n\n" + sources_markdown(citations) if citations else ""

@@ -139,13 +139,3 @@ def describe_array(arr: Any, *, budget_tokens: int = 800) -> str:
         preview = np.array2string(arr, threshold=20, edgeitems=3, precision=4)
         parts.append(f"values:\n{preview}")
     return _fit(parts, budget_tokens)
-
-
-def __getattr__(name: str) -> Any:
-    # "Add variable" lives in interpolate.py (it needs the field lookup, which imports this
-    # module); reachable from here too, lazily, so neither import is circular.
-    if name in ("describe_variable", "variable_names", "UnknownVariableError"):
-        from . import interpolate
-
-        return getattr(interpolate, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

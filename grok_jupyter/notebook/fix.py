@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .secrets import redact
+from .transcript import fence
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _FENCE = re.compile(
@@ -114,12 +115,6 @@ def fix_request(shell: Any) -> FixRequest | None:
     return FixRequest(error, text, source, count, build_prompt(text, source, count))
 
 
-def _fenced(text: str, lang: str = "") -> str:
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{lang}\n{text}\n{ticks}"
-
-
 def build_prompt(traceback_text: str, source: str, count: int | None = None) -> str:
     """The fix prompt: what went wrong, and the corrected cell as one code block."""
     where = f"In[{count}]" if count is not None else "the cell"
@@ -130,10 +125,10 @@ def build_prompt(traceback_text: str, source: str, count: int | None = None) -> 
         "",
     ]
     if source.strip():
-        parts += ["The cell:", _fenced(source, "python"), ""]
+        parts += ["The cell:", fence(source, "python"), ""]
     else:
         parts += ["(The cell's source is not available.)", ""]
-    parts += ["The error:", _fenced(traceback_text)]
+    parts += ["The error:", fence(traceback_text)]
     return "\n".join(parts)
 
 

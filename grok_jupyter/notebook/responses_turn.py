@@ -134,7 +134,7 @@ class _McpLines:
             )
 
 
-def _history_items(conversation: Conversation | None, system: str | None) -> list[dict[str, Any]]:
+def _history_items(conversation: Conversation | None) -> list[dict[str, Any]]:
     """Earlier turns as Responses input messages (text only; tool plumbing left out)."""
     if conversation is None:
         return []
@@ -189,29 +189,14 @@ def run_responses_turn(
     instructions = system if system is not None else (conversation.system if conversation else None)
 
     def send(chain: bool) -> Any:
-        if chain:
-            # The server holds the history: only the new message goes.
-            return _one(
-                client,
-                [_user_item(user)],
-                model,
-                instructions,
-                previous,
-                kwargs,
-                stream,
-                observer,
-                result,
-                started,
-                source,
-                cancel,
-            )
-        items = [*_history_items(conversation, None), _user_item(user)]
+        # Chained, the server holds the history: only the new message goes.
+        items = [_user_item(user)] if chain else [*_history_items(conversation), _user_item(user)]
         return _one(
             client,
             items,
             model,
             instructions,
-            None,
+            previous if chain else None,
             kwargs,
             stream,
             observer,

@@ -28,7 +28,7 @@ from ..client._errors import GrokError, InvalidRequestError
 from ..client._usage import UsageLedger, UsageRecord
 from .table_errors import MapBudgetError, MapInputError, MapRowError, dollars
 from .table_estimate import Estimate
-from .table_map import MapReport
+from .table_map import MapReport, close_client, driver_client, worker_copy
 from .table_plan import template_fields
 
 __all__ = ["map_dask"]
@@ -54,11 +54,9 @@ class _Job:
     options: dict[str, Any] = field(default_factory=dict)
 
     def worker_client(self, ledger: UsageLedger) -> Any:
-        # A private copy per partition (its own pool and ledger), even when two
-        # partitions run on the same worker at once and share the deserialized job.
-        client = pickle.loads(pickle.dumps(self.client))
-        client.ledger = ledger
-        return client
+        # A private copy per partition, even when two partitions run on the same
+        # worker at once and share the deserialized job.
+        return worker_copy(self.client, ledger)
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -110,7 +108,7 @@ def _run_partition(pdf: Any, job: _Job, budget_usd: float | None) -> _Partition:
         return _Partition(partial, ledger.records, None, _portable(exc),
                           time.perf_counter() - started)  # fmt: skip
     finally:
-        _close(client)
+        close_client(client)
     return _Partition(out, ledger.records, out.attrs.get("grok_map"), None,
                       time.perf_counter() - started)  # fmt: skip
 
@@ -149,17 +147,6 @@ def _map_keywords() -> dict[str, Any]:
     }
 
 
-def _close(client: Any) -> None:
-    import asyncio
-
-    from ..client import AsyncGrokClient
-
-    if isinstance(client, AsyncGrokClient):
-        asyncio.run(client.aclose())
-    else:
-        client.close()
-
-
 def _scheduler() -> Any:
     """The active ``dask.distributed`` client, or None (then Dask's local scheduler runs it)."""
     try:
@@ -170,18 +157,6 @@ def _scheduler() -> Any:
         return default_client()
     except ValueError:
         return None
-
-
-def _driver_client(client: Any) -> Any:
-    from ..client import AsyncGrokClient, GrokClient, get_async_client
-
-    if client is None:
-        return get_async_client()
-    if isinstance(client, (GrokClient, AsyncGrokClient)):
-        return client
-    raise MapInputError(
-        f"client must be an AsyncGrokClient or a GrokClient, not {type(client).__name__}."
-    )
 
 
 def map_dask(
@@ -234,7 +209,7 @@ def map_dask(
             f"{'is not a column' if len(missing) == 1 else 'are not columns'} of the Dask "
             f"DataFrame (its columns: {', '.join(columns)})."
         )
-    driver = _driver_client(client)
+    driver = driver_client(client)
     options["progress"] = False  # a worker has no one to show a bar to
     job = _Job(template, driver, options)
 

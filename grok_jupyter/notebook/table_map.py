@@ -17,6 +17,7 @@ the map and returns what is done. ``amap_rows`` is the same for a coroutine.
 from __future__ import annotations
 
 import asyncio
+import pickle
 import sys
 import threading
 import time
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..client._errors import ContextWindowExceededError, GrokError, InvalidRequestError
+from .table_accessor import register as register_accessor
 from .table_cache import MapCache, open_cache
 from .table_errors import MapBudgetError, MapInputError, MapRowError, dollars
 from .table_estimate import Estimate, estimate
@@ -299,31 +301,8 @@ def map_rows(
 
     Returns a DataFrame for a DataFrame or Series; else a list of dicts (``MapRows``).
     """
-    if _is_dask(data):
-        from . import table_dask  # the Dask engine (its own module)
-
-        return table_dask.map_dask(
-            data,
-            template,
-            schema=schema,
-            model=model,
-            system=system,
-            client=client,
-            concurrency=concurrency,
-            budget_usd=budget_usd,
-            on_error=on_error,
-            cache=cache,
-            mode=mode,
-            resume=resume,
-            progress=progress,
-            source=source,
-            on_row=on_row,
-            poll_interval=poll_interval,
-            **params,
-        )
-    run = _prepare(
-        data,
-        template,
+    # The same keywords go to the Dask engine and to the planning step.
+    named = dict(
         schema=schema,
         model=model,
         system=system,
@@ -338,8 +317,12 @@ def map_rows(
         source=source,
         on_row=on_row,
         poll_interval=poll_interval,
-        params=params,
     )
+    if _is_dask(data):
+        from . import table_dask  # the Dask engine (its own module)
+
+        return table_dask.map_dask(data, template, **named, **params)
+    run = _prepare(data, template, params=params, **named)
     if run.todo or run.report.mode == "batch":
         # The bar is made here, in the caller's thread: a notebook widget displayed from
         # the worker thread could land in another cell's output. The worker only updates it.
@@ -405,15 +388,46 @@ def _is_dask(data: Any) -> bool:
     return (type(data).__module__ or "").startswith("dask")
 
 
-def async_client_for(client: Any) -> Any:
-    """An AsyncGrokClient for ``client``: itself, a twin of a GrokClient (same settings,
-    key, ledger and catalogue), or the shared default."""
+def driver_client(client: Any) -> Any:
+    """``client`` once checked to be a GrokClient or AsyncGrokClient, or the shared default."""
     from ..client import AsyncGrokClient, GrokClient, get_async_client
 
     if client is None:
         return get_async_client()
-    if isinstance(client, AsyncGrokClient):
+    if isinstance(client, (GrokClient, AsyncGrokClient)):
         return client
+    raise MapInputError(
+        f"client must be an AsyncGrokClient or a GrokClient, not {type(client).__name__}."
+    )
+
+
+def worker_copy(client: Any, ledger: Any) -> Any:
+    """A private copy of ``client`` recording into ``ledger``, for one partition or batch.
+
+    Pickling carries the settings (the key only if explicit), never a connection, so
+    each copy has its own pool even when two run in one worker process at once.
+    """
+    copy = pickle.loads(pickle.dumps(client))
+    copy.ledger = ledger
+    return copy
+
+
+def close_client(client: Any) -> None:
+    """Close a GrokClient or, on a fresh event loop, an AsyncGrokClient."""
+    from ..client import AsyncGrokClient
+
+    if isinstance(client, AsyncGrokClient):
+        asyncio.run(client.aclose())
+    else:
+        client.close()
+
+
+def async_client_for(client: Any) -> Any:
+    """An AsyncGrokClient for ``client``: itself, a twin of a GrokClient (same settings,
+    key, ledger and catalogue), or the shared default."""
+    from ..client import AsyncGrokClient, GrokClient
+
+    client = driver_client(client)
     if isinstance(client, GrokClient):
         twin = AsyncGrokClient.__new__(AsyncGrokClient)
         twin._configure(
@@ -428,9 +442,7 @@ def async_client_for(client: Any) -> Any:
             validate=client.validate,
         )
         return twin
-    raise MapInputError(
-        f"client must be an AsyncGrokClient or a GrokClient, not {type(client).__name__}."
-    )
+    return client
 
 
 def _check_options(on_error: str, mode: str, concurrency: Any, budget_usd: Any) -> None:
@@ -704,13 +716,5 @@ def _build(
     return rows
 
 
-def _register_accessor() -> None:
-    # Importing map_rows registers df.grok / series.grok (pandas imported only if installed).
-    try:
-        from .table_accessor import register
-    except ImportError:  # pragma: no cover
-        return
-    register(import_pandas=True)
-
-
-_register_accessor()
+# Importing map_rows registers df.grok / series.grok (pandas imported only if installed).
+register_accessor(import_pandas=True)

@@ -4,19 +4,19 @@ tool results, citations and a footer line; images as placeholders."""
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..client._responses_types import Citation
     from ..client._types import Message
     from .conversation import Conversation, Turn
 
 
-def _fence(text: str, lang: str = "") -> str:
+def fence(text: str, lang: str = "") -> str:
+    """``text`` as a fenced code block (export, fix prompt)."""
     # A fence longer than any backtick run inside, so the content cannot close it.
-    longest, run = 0, 0
-    for ch in text:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{lang}\n{text}\n{ticks}"
 
@@ -43,10 +43,31 @@ def _content(message: Message, counter: list[int]) -> str:
             extra: dict[str, Any] = getattr(part, "model_extra", None) or {}
             file = getattr(part, "file", None) or extra.get("file") or {}
             file = file if isinstance(file, dict) else {}
-            name = (file.get("filename") or extra.get("filename") or file.get("file_id")
-                    or extra.get("file_id") or kind)
+            name = (
+                file.get("filename")
+                or extra.get("filename")
+                or file.get("file_id")
+                or extra.get("file_id")
+                or kind
+            )
             parts.append(f"[file: {name}]")
     return "\n\n".join(p for p in parts if p)
+
+
+def sources_markdown(citations: list[Citation]) -> str:
+    """Numbered sources (the magic's answer and the export); a URL that is not a valid
+    link is shown as text, never as a clickable link."""
+    if not citations:
+        return ""
+    lines = ["**Sources**", ""]
+    for c in citations:
+        title = (c.title or c.url).replace("[", "\\[").replace("]", "\\]")
+        if c.is_link:
+            lines.append(f"{c.index}. [{title}](<{c.url}>)")
+        else:
+            # Still shown (the model cited it), but never as a clickable link.
+            lines.append(f"{c.index}. {title} (`{c.url.replace('`', '')}`)")
+    return "\n".join(lines)
 
 
 def _arguments(raw: str) -> str:
@@ -89,19 +110,17 @@ def turn_markdown(turn: Turn, counter: list[int] | None = None) -> str:
             lines += [
                 f"**Tool call** `{name}`",
                 "",
-                _fence(_arguments(call.function.arguments), "json"),
+                fence(_arguments(call.function.arguments), "json"),
                 "",
             ]
             if call.id in results:
-                lines += [f"**Tool result** `{name}`", "", _fence(results[call.id]), ""]
+                lines += [f"**Tool result** `{name}`", "", fence(results[call.id]), ""]
     if not answered and turn.replies == ():
         lines += ["### Grok", "", "*(no answer)*", ""]
     if turn.citations:
-        lines += ["**Sources**", ""]
-        for c in turn.citations:
-            title = (c.get("title") or c.get("url") or "").replace("]", "\\]")
-            lines.append(f"{c.get('index')}. [{title}](<{c.get('url')}>)")
-        lines.append("")
+        from ..client._responses_types import Citation
+
+        lines += [sources_markdown([Citation.model_validate(c) for c in turn.citations]), ""]
     lines += [f"*{_footer(turn)}*", ""]
     return "\n".join(lines)
 

@@ -54,16 +54,6 @@ class Pending:
         return {"id": self.id, "kind": self.kind, "name": self.name, "thumb": thumb}
 
 
-def _attach_files() -> Any:
-    try:
-        from ..notebook import attach_files
-    except ImportError:  # pragma: no cover - the module ships with the package
-        raise AttachmentRefusedError(
-            "documents cannot be attached: grok_jupyter.notebook.attach_files is missing."
-        ) from None
-    return attach_files
-
-
 def classify(name: str, data: bytes) -> Pending:
     """An image or a document, checked now (type, size): a refused file names what to do."""
     from ..client._images import sniff_format
@@ -71,7 +61,8 @@ def classify(name: str, data: bytes) -> Pending:
     fmt = sniff_format(data)
     if fmt in IMAGE_FORMATS:
         return Pending("image", name, data=data, id=next(_ids))
-    attach_files = _attach_files()
+    from ..notebook import attach_files
+
     if fmt is not None or attach_files.is_image(name):
         raise AttachmentRefusedError(
             f"Only JPEG and PNG images can be sent; not {name} ({fmt or 'unknown'} image). "
@@ -142,6 +133,7 @@ class PanelAttachments:
         if not others:
             return Message.user(text)
         from ..client._images import image_part
+        from ..notebook import attach_files
 
         parts: list[Any] = [TextPart(text=text)] if text.strip() else []
         for item in others:
@@ -150,7 +142,6 @@ class PanelAttachments:
             elif item.kind == "image":
                 parts.append(image_part(item.data))
             else:
-                attach_files = _attach_files()
                 part = attach_files.input_file_part(self.client, item.data, filename=item.name)
                 parts.append(attach_files.message_part(part, item.name))
         return Message.user(parts)

@@ -3,7 +3,7 @@ Edit and resend, Regenerate, Export, "Fix last error" and "Add variable".
 
 A mixin of ``ChatPanel``. The operations themselves live in the notebook layer
 (``notebook/conversation.py`` turn operations, ``notebook/chat_store.py``,
-``notebook/fix.py``, ``notebook/describe.py``), shared with the magic; this
+``notebook/fix.py``, ``notebook/interpolate.py``), shared with the magic; this
 module only calls them and shows the outcome.
 """
 
@@ -24,10 +24,6 @@ if TYPE_CHECKING:
     from ..notebook.conversation import Conversation
 
 
-class NotAvailableError(InvalidRequestError):
-    """An operation this installation's notebook layer does not offer (yet)."""
-
-
 def _shell() -> Any:
     try:
         from IPython import get_ipython
@@ -38,10 +34,8 @@ def _shell() -> Any:
 
 def chat_names(current: str) -> list[str]:
     """Saved and open conversations, for the chat list (the current one always in it)."""
-    try:
-        from ..notebook.chat_store import chat_names as names
-    except ImportError:
-        from ..notebook.conversation import conversation_names as names
+    from ..notebook.chat_store import chat_names as names
+
     found = list(names())
     if current not in found:
         found.append(current)
@@ -173,10 +167,8 @@ class PanelChats:
         """Send the last exception's traceback and its cell, asking for an explanation and a
         corrected cell (``notebook/fix.py``, as ``%grok fix``). False if there is no error."""
         self._not_busy()
-        try:
-            from ..notebook.fix import fix_request
-        except ImportError:
-            raise NotAvailableError("Fix last error is not available in this version.") from None
+        from ..notebook.fix import fix_request
+
         request = fix_request(_shell())
         if request is None:
             self._show_error(
@@ -193,16 +185,8 @@ class PanelChats:
         shell = _shell()
         if shell is None:
             return []
-        try:
-            from ..notebook.describe import variable_names
-        except ImportError:
-            return sorted(
-                k
-                for k, v in shell.user_ns.items()
-                if not k.startswith("_")
-                and k not in ("In", "Out", "exit", "quit", "get_ipython")
-                and type(v).__name__ not in ("module", "function", "type")
-            )
+        from ..notebook.interpolate import variable_names
+
         return list(variable_names(shell))
 
     def add_variable(self, name: str) -> None:
@@ -216,18 +200,9 @@ class PanelChats:
         shell = _shell()
         if shell is None:
             raise InvalidRequestError("Add variable needs an IPython kernel.")
-        try:
-            from ..notebook.describe import describe_variable
-        except ImportError:
-            from ..notebook.interpolate import is_missing, render_value, resolve_field
+        from ..notebook.interpolate import describe_variable
 
-            value = resolve_field(name, shell.user_ns)
-            if is_missing(value):
-                raise InvalidRequestError(f"no variable {name!r} in the kernel.") from None
-            text = render_value(value, budget_tokens=800)
-        else:
-            text = describe_variable(shell, name)
-        self._add_pending(Pending("variable", name, text=text))
+        self._add_pending(Pending("variable", name, text=describe_variable(shell, name)))
 
     # --- browser messages --------------------------------------------------------------
 

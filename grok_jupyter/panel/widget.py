@@ -44,6 +44,7 @@ from ..client._catalog import get_catalog
 from ..client._errors import GrokError, InvalidRequestError, StreamInterruptedError
 from ..client._types import Message
 from ..notebook.conversation import Conversation, get_conversation
+from ..notebook.table_errors import dollars
 from ..notebook.tools import KernelTools
 from ..notebook.turn import StopSignal, TurnResult, run_turn
 from . import render
@@ -606,10 +607,10 @@ class ChatPanel(PanelChats, PanelAttachments, anywidget.AnyWidget):
                 tokens += " estimated"
             parts.append(tokens)
             if result.interrupted:
-                parts.append(f"turn {_usd(result.cost_usd)}")
+                parts.append(f"turn {dollars(result.cost_usd)}")
             if usage.cached:
                 parts.append(_cache_note(result.model or self.model, usage))
-        parts.append(f"conversation {_usd(self.conversation.cost_usd)}")
+        parts.append(f"conversation {dollars(self.conversation.cost_usd)}")
         if result is not None and result.ttft_s is not None:
             parts.append(f"TTFT {result.ttft_s:.2f} s")
         if result is not None and result.interrupted:
@@ -644,13 +645,9 @@ class _NotSent(Exception):
         self.error = error
 
 
-def _usd(cost: float) -> str:
-    return f"${cost:.4f}" if cost >= 0.0001 or not cost else f"${cost:.6f}"
-
-
 def _usage_note(usage: Any, cost: float, estimated: bool) -> str:
     approx = "~" if estimated else ""
-    return f"{approx}{usage.total_tokens:,} tokens, {_usd(cost)}" + (
+    return f"{approx}{usage.total_tokens:,} tokens, {dollars(cost)}" + (
         " (estimated)" if estimated else ""
     )
 
@@ -663,4 +660,4 @@ def _cache_note(model: str | None, usage: Any) -> str:
     note = f"{usage.cached:,} cached"
     if saved is None:
         return note
-    return note + (f", saved ${saved:.4f}" if saved >= 0.0001 else f", saved ${saved:.6f}")
+    return f"{note}, saved {dollars(saved)}"

@@ -44,6 +44,19 @@ def test_admin_calls_are_not_recorded_and_reset_forgets(emu, http, chat):
     assert emu.requests == []
 
 
+def test_reset_over_http_forgets_files_and_added_posts_as_emu_reset_does(emu, http):
+    root = emu.base_url.removesuffix("/v1")
+    uploaded = http.post("/files", files={"file": ("n.txt", b"hello", "text/plain")}).json()
+    url = emu.add_post("resetcheck", "a post about zebras", "2026-11-01")
+    def search() -> str:
+        return str(http.post("/responses", json={
+            "model": "grok-4.3", "input": "zebras", "tools": [{"type": "x_search"}]}).json())
+
+    assert http.get(f"/files/{uploaded['id']}").status_code == 200 and url in search()
+    httpx.post(f"{root}/_emulator/reset")
+    assert http.get(f"/files/{uploaded['id']}").status_code == 404 and url not in search()
+
+
 def test_nothing_sent_means_nothing_recorded(emu):
     assert emu.requests == []
 

@@ -17,8 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import _errors as errors
-from .._errors import EmulatorError
-from .._file_store import DEFAULT_PAGE, MAX_PAGE, FileStore, StoredFile
+from .._file_store import DEFAULT_PAGE, MAX_PAGE, FileStore, StoredFile, file_not_found
 from .._state import EmulatorState
 from .pipeline import Call
 
@@ -33,11 +32,6 @@ def upload_limit(state: EmulatorState) -> int:
 
 def _store(call: Call) -> FileStore:
     return call.state.files
-
-
-def file_not_found(file_id: str) -> EmulatorError:
-    # The real text is [U]; the code is tonic's NOT_FOUND, as on every xAI 404.
-    return EmulatorError(404, f"File with id '{file_id}' not found.", errors.NOT_FOUND)
 
 
 def stored_file(call: Call, file_id: str) -> StoredFile:
