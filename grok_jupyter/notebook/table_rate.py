@@ -22,6 +22,8 @@ import re
 import time
 from typing import Any
 
+from ..client._errors import parse_retry_after
+
 START = 16
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
@@ -108,7 +110,8 @@ class AdaptiveLimiter:
         now = time.monotonic()
         if status == 429:
             self.rate_limited += 1
-            retry = parse_duration(headers.get("retry-after")) or 1.0
+            # The client waits by the same reading (retry-after-ms, seconds or a date).
+            retry = parse_retry_after(headers) or 1.0
             self.paused_until = max(self.paused_until, now + retry)
             self._cut(now)
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from grok_jupyter import map_rows
 from grok_jupyter.client import GrokClient
 from grok_jupyter.emulator import serve
@@ -77,3 +79,11 @@ def test_window_grows_and_halves():
     assert limiter.allowed == 7  # additive now: about one more per window of answers
     capped = AdaptiveLimiter(cap=3)
     assert capped.allowed == 3
+
+
+def test_a_429_pauses_as_long_as_the_client_will_wait():
+    # retry-after-ms (and an HTTP date) are read as the client's retry loop reads them.
+    limiter = AdaptiveLimiter(cap=10)
+    before = time.monotonic()
+    limiter.observe(429, {"retry-after-ms": "2500", "retry-after": "1"})
+    assert 2.4 < limiter.paused_until - before < 2.6
