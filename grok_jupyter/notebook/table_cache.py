@@ -63,6 +63,29 @@ class BatchEntry:
     created: float
 
 
+_BUSY_TIMEOUT = 30.0  # seconds a connection waits for another process's write
+
+
+def _set_up(conn: sqlite3.Connection) -> None:
+    """WAL mode and the tables, once per cache object.
+
+    Several processes opening a new cache file at once (Dask workers, Ray tasks) make
+    SQLite answer "database is locked" straight away while one of them switches the
+    journal mode: that step takes the file alone and does not wait on the busy
+    timeout. So it is retried here, for as long as any other write would wait.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class MapCache:
     """Row answers by key, and remembered batches, in one SQLite file."""
 
@@ -80,11 +103,10 @@ class MapCache:
             with self._lock:
                 if not self._ready:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
+        conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT)
         try:
             if not self._ready:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
+                _set_up(conn)
                 self._ready = True
             with conn:  # one transaction
                 yield conn

@@ -63,3 +63,34 @@ def test_the_api_key_is_never_stored(emu, gclient, df, cache_dir):
     dump = "\n".join(conn.iterdump())
     conn.close()
     assert TEST_API_KEY not in dump and emu.base_url not in dump
+
+
+def _store_one(path, barrier, i, errors):
+    from grok_jupyter.notebook.table_cache import MapCache
+
+    barrier.wait()  # every process opens the new file at the same moment
+    try:
+        MapCache(path).put_many([(f"row-{i}", "grok-4.3", {"answer": i}, 0.001)])
+    except Exception as exc:  # reported to the parent, which asserts on it
+        errors.put(repr(exc))
+
+
+def test_worker_processes_opening_a_new_cache_at_once_all_store_their_rows(tmp_path):
+    # Dask workers and Ray tasks each open the shared cache file; before the set-up was
+    # retried, about half of such starts failed with "database is locked".
+    import multiprocessing
+
+    from grok_jupyter.notebook.table_cache import MapCache
+
+    for trial in range(30):
+        path = tmp_path / f"cache-{trial}.sqlite"
+        barrier, errors = multiprocessing.Barrier(6), multiprocessing.Queue()
+        procs = [multiprocessing.Process(target=_store_one, args=(path, barrier, i, errors))
+                 for i in range(6)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        failures = [errors.get() for _ in range(errors.qsize())]
+        assert failures == []
+        assert len(MapCache(path)) == 6
