@@ -31,20 +31,19 @@ from traitlets import (
     validate,
 )
 
+from .ask import AskCell
 from .chat_command import ChatCommands
-from .effort import REASONING_EFFORTS, checked_effort
+from .effort import REASONING_EFFORTS
 from .fix_command import FixCommand
-from .formats import FORMAT_HINTS, FORMATS, extract_code, load_json, validate_answer
+from .formats import FORMATS
 from .inputs import CellInputs
-from .messages import explain, fail, footer, notes, stream_cut, turn_failures
-from .shell import UserNamespace, cell_key, clean_warnings
-from .subcommands import SUBCOMMANDS, GrokSubcommands, check_var_name
+from .messages import fail
+from .shell import UserNamespace, clean_warnings
+from .subcommands import SUBCOMMANDS, GrokSubcommands
 from .table_commands import TableCommands
 
 if TYPE_CHECKING:
-    from argparse import Namespace
 
-    from ..notebook.conversation import Conversation
     from ..notebook.display import AnswerSink
 
 _DOC = """Ask Grok. The cell body is the prompt; ``%grok SUBCOMMAND`` does the rest.
@@ -87,7 +86,9 @@ def is_kernel(shell: Any) -> bool:
 
 
 @magics_class
-class GrokMagics(TableCommands, FixCommand, ChatCommands, GrokSubcommands, CellInputs, Magics):
+class GrokMagics(
+    AskCell, TableCommands, FixCommand, ChatCommands, GrokSubcommands, CellInputs, Magics
+):
     """The ``%%grok`` and ``%grok`` magics. Settings: ``%config GrokMagics``."""
 
     model = Unicode(
@@ -150,11 +151,18 @@ class GrokMagics(TableCommands, FixCommand, ChatCommands, GrokSubcommands, CellI
         True, help="Show the one-line footer (model, tokens, cost, time) under each answer."
     ).tag(config=True)
     api = CaselessStrEnum(
-        ("chat", "responses"),
-        default_value="chat",
-        help="API for turns without server-side tools: 'chat' (/v1/chat/completions) or "
-        "'responses' (/v1/responses). --search, --code and --mcp always use responses.",
+        ("auto", "chat", "responses"),
+        default_value="auto",
+        help="API for turns: 'auto' (the Responses API for models that take it, else chat), "
+        "'chat' (/v1/chat/completions) or 'responses' (/v1/responses). --search, --code, "
+        "--mcp and --file always use responses. The chat panel follows this setting.",
     ).tag(config=True)
+
+    @observe("api")
+    def _api_changed(self, change: Any) -> None:
+        from ..notebook.turn.routing import set_default_api
+
+        set_default_api(change["new"])
 
     # Settings are checked when made (``%config GrokMagics.x = ...``), with the same rules
     # as the cell options, so a typo fails there rather than at the next cell.
@@ -282,151 +290,6 @@ class GrokMagics(TableCommands, FixCommand, ChatCommands, GrokSubcommands, CellI
     def _ns(self) -> MutableMapping[str, Any]:
         # The user's variables; In[N] and _iN give cells as typed (shell.UserNamespace).
         return UserNamespace(self.shell)
-
-    def _ask(self, args: Namespace, cell: str) -> None:
-        from ..client import Message, TextPart, get_client
-        from ..notebook.conversation import get_conversation
-        from ..notebook.turn import run_turn
-
-        # Everything a user can get wrong is checked here, before anything is sent.
-        fmt = args.format or self.default_format
-        check_var_name(args.output, "-o/--output")
-        model = self._model(args.model or self.model or None)
-        prompt = cell.rstrip().lstrip("\n")  # IPython's trailing newline is not part of it
-        if self.interpolate:
-            from ..notebook.interpolate import interpolate
-
-            prompt = interpolate(prompt, self._ns, budget_tokens=self.context_budget)
-        images = [self._image(src) for src in args.image]
-        documents, file_images = self._documents(args)  # checked now, uploaded before sending
-        images += file_images
-        if not prompt.strip() and not images and not documents:
-            raise fail("the cell is empty: write the prompt under %%grok.")
-        tools = self._tools(args.tools)
-        from .server_tools import build_tools, check_combination
-
-        server_tools = build_tools(args)  # bad dates etc. fail here, before sending
-        check_combination(args, server_tools)
-        schema_model, response_format = self._schema(args.schema)
-        if response_format is None and fmt == "json":
-            response_format = {"type": "json_object"}
-        max_steps = args.max_steps if args.max_steps is not None else self.max_steps
-        if max_steps < 1:
-            raise fail("--max-steps must be at least 1.")
-
-        params: dict[str, Any] = {}
-        temperature = args.temperature if args.temperature is not None else self.temperature
-        if temperature is not None:
-            if not 0 <= temperature <= 2:
-                raise fail(f"-t {temperature:g}: the temperature must be between 0 and 2.")
-            params["temperature"] = temperature
-        max_tokens = args.max_tokens if args.max_tokens is not None else self.max_tokens
-        if max_tokens is not None:
-            if max_tokens < 1:
-                raise fail("--max-tokens must be at least 1.")
-            params["max_tokens"] = max_tokens
-        if args.reasoning_effort:
-            params["reasoning_effort"] = checked_effort(model, args.reasoning_effort)
-        if response_format is not None:
-            params["response_format"] = response_format
-
-        conversation: Conversation | None = None
-        system = self._system_text(args.system)
-        if not args.no_history:
-            conversation = get_conversation(args.chat or self.default_chat)
-            if args.new:
-                conversation.reset()
-                conversation.system = None
-            if system is not None:
-                conversation.system = system  # -s sticks to the conversation
-            elif conversation.system is None and self.system:
-                system = self.system
-        elif system is None and self.system:
-            system = self.system
-        hint = FORMAT_HINTS.get(fmt)
-        if hint:
-            base = system if system is not None else (conversation.system if conversation else None)
-            system = f"{base}\n\n{hint}" if base else hint
-
-        content: Any = prompt
-        if images:
-            content = [TextPart(text=prompt), *images] if prompt.strip() else images
-        client = get_client()
-        if documents:
-            content = self._attach(client, documents, prompt, images)
-        user = Message.user(content)
-
-        # Files live on the Responses API: a turn that attaches one, or follows one, goes there.
-        files = bool(documents) or self._holds_files(conversation, tools, response_format)
-        if server_tools or files or (self.api == "responses" and tools is None
-                                     and response_format is None and not images):
-            from .responses_cell import ask_responses
-
-            ask_responses(self, args, cell, user=user, conversation=conversation, client=client,
-                          model=model, system=system, params=params, tools=server_tools or None,
-                          fmt=fmt, max_tokens=max_tokens)
-            return
-        if conversation is not None:
-            conversation.replace_turn_of(cell_key(self.shell, cell))  # a re-run replaces its turn
-        sink = self._sink(quiet_text=response_format is not None)
-        observer = sink.observer()
-
-        def stopped() -> str:  # asked after the turn: a conversation is falsy until it has one
-            where = f"conversation {conversation.name!r}" if conversation else "the display above"
-            return (
-                f"interrupted: what had arrived (answer text, finished tool results) is in "
-                f"{where}, marked [interrupted]."
-            )
-
-        with turn_failures(sink, "markdown" if fmt != "text" else "text", stopped):
-            result = run_turn(
-                user,
-                conversation=conversation,
-                client=client,
-                model=model,
-                system=system,
-                params=params,
-                tools=tools,
-                stream=self.stream and not args.no_stream,
-                max_steps=max_steps,
-                observer=observer,
-                source="magic",
-            )
-
-        for note in notes(result, max_steps=max_steps, max_tokens=max_tokens):
-            observer.on_text(f"\n\n{note}")  # a line of its own, footer or not
-        if conversation is not None:
-            conversation.mark_turn(cell_key(self.shell, cell))
-        sink.view.footer = footer(result) if self.show_footer else ""
-        if result.interrupted:
-            sink.view.interrupted = True
-        if result.error is not None:
-            sink.finish_failed("markdown" if fmt != "text" else "text")
-            from ..client._errors import StreamInterruptedError
-
-            if isinstance(result.error, StreamInterruptedError):
-                saved = f"conversation {conversation.name!r}" if conversation else None
-                raise fail(stream_cut(result.error, saved))
-            raise fail(explain(result.error))
-
-        value: Any = result.text
-        data: Any = None
-        structured = response_format is not None
-        if structured and fmt == "markdown":
-            fmt = "json"  # structured output reads best as pretty JSON
-        try:
-            if structured:
-                data = load_json(result.text, cut=result.cut, max_tokens=max_tokens)
-                value = validate_answer(data, schema_model, args.schema)
-            elif fmt == "code":
-                value = extract_code(result.text)
-        finally:
-            # Shown even when the answer does not parse: the user needs to see what came back.
-            sink.finish(fmt, parsed=data)
-        if fmt == "code" and value.strip():
-            self.shell.set_next_input(value, replace=False)
-        if args.output:
-            self._ns[args.output] = value
 
     # --- output ------------------------------------------------------------
 

@@ -79,11 +79,6 @@ class CellInputs:
         from ..client._errors import InvalidRequestError
         from ..notebook.attach_files import check_path, is_image
 
-        for flag, value in (("--tools", args.tools), ("--schema", args.schema)):
-            if value:
-                raise fail(f"--file cannot be combined with {flag} yet; drop one.")
-        if args.format == "json":
-            raise fail("--file cannot be combined with -f json yet; drop one.")
         documents: list[str] = []
         images: list[Any] = []
         for src in args.file:
@@ -126,15 +121,6 @@ class CellInputs:
                 raise fail(f"--file {path}: {explain(exc)}") from None
             parts.append(message_part(part, os.path.basename(path)))
         return parts
-
-    def _holds_files(self, conversation: Any, tools: Any, response_format: Any) -> bool:
-        # A follow-up in a conversation with attached files stays on the Responses API
-        # (where the files are read), unless it needs what only chat does here.
-        if conversation is None or tools is not None or response_format is not None:
-            return False
-        from ..notebook.attach_files import has_files
-
-        return any(m.role == "user" and has_files(m) for m in conversation.messages)
 
     def _tools(self, spec: str | None) -> Any:
         if not spec:

@@ -47,18 +47,6 @@ def _date(value: str | None, flag: str) -> str | None:
         raise fail(f"{flag} {value}: not an ISO date; {hint}.") from None
 
 
-def check_combination(args: Namespace, tools: list[dict[str, Any]]) -> None:
-    """What a Responses turn in the magic does not take yet, refused before sending."""
-    if not tools:
-        return
-    given = (("--tools", args.tools), ("--schema", args.schema), ("--image", args.image))
-    for flag, value in given:
-        if value:
-            raise fail(f"{flag} cannot be combined with --search/--code/--mcp yet; drop one.")
-    if args.format == "json":
-        raise fail("-f json cannot be combined with --search/--code/--mcp yet; drop one.")
-
-
 def build_tools(args: Namespace) -> list[dict[str, Any]]:
     """The ``tools`` list for the Responses API; every mistake is a one-line UsageError."""
     from ..client import code_interpreter, mcp, web_search, x_search

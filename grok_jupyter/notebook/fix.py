@@ -159,16 +159,10 @@ def take_fix_turn(
     offering the cell (``shell.set_next_input``) is the caller's, after it has shown the
     answer."""
     from ..client._types import Message
-    from .turn import run_turn
+    from .turn import TurnRequest, run_turn
 
+    turn = TurnRequest(Message.user(request.prompt), model=model, stream=stream, source=source)
     result = run_turn(
-        Message.user(request.prompt),
-        conversation=conversation,
-        client=client,
-        model=model,
-        observer=observer,
-        cancel=cancel,
-        stream=stream,
-        source=source,
+        turn, client=client, conversation=conversation, observer=observer, cancel=cancel
     )
     return result, (extract_fix(result.text) if result.ok else None)

@@ -9,19 +9,15 @@ everything shown (``render.py``: Markdown, Pygments, citations, tool lines)
 and pushes it as HTML traits; the script only places it and handles keys,
 copy buttons and downloads.
 
-The panel drives each turn through ``run_turn`` (or ``run_responses_turn``
-when Web, X, Code, an MCP server or a document is on) exactly as the magic
-does, on the shared conversation named ``conversation``, so a
+The panel drives each turn through the one turn engine (``notebook/turn``)
+exactly as the magic does, on the shared conversation named ``conversation``, so a
 ``%%grok --chat NAME`` turn appears here and a panel turn is part of the
 magic's history.
 
-Why a worker thread and not an asyncio task on the kernel loop: ``run_turn``,
-``KernelTools`` and ``StopSignal`` are synchronous; a thread keeps streaming
-while a long synchronous cell runs (a task on the kernel loop would stall for
-the whole cell); and it does not depend on how a given ipykernel schedules
-background tasks between cells (ipykernel#1510). Both were checked in a real
-ipykernel 7 (tests/panel/test_real_kernel.py). The thread only sets traits,
-which ipykernel sends through the comm on the IOPub thread.
+Each turn runs in a worker thread (``turns.py`` says why; checked in a real
+ipykernel 7, tests/panel/test_real_kernel.py). The thread only sets traits,
+which ipykernel sends through the comm on the IOPub thread. The static
+transcript a saved notebook shows is ``static_view.py``.
 
 Nothing secret is a widget trait: the client (and its key) is a plain
 attribute, so neither the widget state nor the saved notebook can hold it.
@@ -41,16 +37,17 @@ import ipywidgets
 from traitlets import Bool, Float, List, Unicode
 
 from ..client._catalog import get_catalog
-from ..client._errors import GrokError, InvalidRequestError, StreamInterruptedError
+from ..client._errors import GrokError, InvalidRequestError
 from ..client._types import Message
 from ..notebook.conversation import Conversation, get_conversation
-from ..notebook.table_errors import dollars
 from ..notebook.tools import KernelTools
-from ..notebook.turn import StopSignal, TurnResult, run_turn
+from ..notebook.turn import StopSignal, TurnResult
 from . import render
 from .attachments import PanelAttachments, Pending, classify
 from .chats import PanelChats
-from .observer import PanelObserver, describe_error, retry_can_fix
+from .observer import PanelObserver, describe_error
+from .static_view import StaticTranscript
+from .turns import PanelTurns, usage_note
 
 if TYPE_CHECKING:
     from ..client import GrokClient
@@ -59,7 +56,6 @@ __all__ = ["ChatPanel"]
 
 STATIC = Path(__file__).parent / "static"
 SEND_REFUSED = "refused"
-Draft = tuple[str, list[Pending], list[Pending]]  # text, kernel-side, browser attachments
 
 
 def _model_options(current: str | None) -> list[list[str]]:
@@ -74,7 +70,7 @@ def _model_options(current: str | None) -> list[list[str]]:
     return options
 
 
-class ChatPanel(PanelChats, PanelAttachments, anywidget.AnyWidget):
+class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anywidget.AnyWidget):
     """A chat with Grok in the notebook, sharing ``get_conversation(conversation)`` with ``%%grok``.
 
     ``ChatPanel(conversation="default", model=None, system=None, tools=None, client=None,
@@ -230,79 +226,6 @@ class ChatPanel(PanelChats, PanelAttachments, anywidget.AnyWidget):
 
         return get_client()
 
-    # --- a readable saved notebook -----------------------------------------------
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """The widget view; its plain text names the chat (what a viewer without widgets shows
-        in place of the view, above the static transcript)."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
-        if data is None:
-            return bundle
-        data = dict(data)
-        data["text/plain"] = f"Grok chat panel: {self.conversation.name}"
-        return data, meta
-
-    def _static_bundle(self) -> dict[str, str]:
-        """The static HTML transcript: an output of its own, text/html only."""
-        return {
-            "text/html": render.static_html(
-                self.conversation.messages,
-                self.conversation.name,
-                self._turn_citations(),
-                panel_id=self.panel_id,
-            )
-        }
-
-    def _ipython_display_(self) -> None:
-        """The widget view, then the static transcript as an output of its own (with a
-        display id, so it follows the chat).
-
-        Why two outputs: JupyterLab and Notebook 7 render a bundle's widget view even when its
-        model is gone (after a kernel restart and a reload) and show "Error displaying widget:
-        model not found", never the text/html beside it (jupyter-widgets/ipywidgets#3773).
-        A live view hides the static output (static/chat.js); without one, it shows."""
-        from IPython.display import display
-
-        bundle = self._repr_mimebundle_()
-        data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
-        display(data, metadata=meta, raw=True)
-        self._display_id = self._display_id or f"grok-chat-{uuid.uuid4().hex}"
-        display(self._static_bundle(), raw=True, display_id=self._display_id)
-        # ipykernel keeps the request a message answers in a context variable; an update
-        # sent later from the worker thread must name the cell that displayed the panel, or
-        # the front end (which routes outputs by request) would not find the output.
-        self._display_context = contextvars.copy_context()
-        from IPython import get_ipython
-
-        self._shell = get_ipython()
-
-    def _update_static(self) -> None:
-        """Refresh the static transcript output (what a saved notebook shows without the view)."""
-        if self._display_id is None or self._display_context is None:
-            return
-        from IPython.display import update_display
-
-        data = self._static_bundle()
-
-        def update() -> None:
-            update_display(data, raw=True, display_id=self._display_id)
-
-        def request_id() -> Any:
-            pub = getattr(getattr(self, "_shell", None), "display_pub", None)
-            header = getattr(pub, "parent_header", None) or {}
-            return header.get("header", {}).get("msg_id") or header.get("msg_id")
-
-        try:
-            # JupyterLab finds the output through the request that displayed it; nbclient
-            # (and anything that runs a notebook top to bottom) through the one running now.
-            displayed = self._display_context.copy()
-            if displayed.run(request_id) != request_id():
-                update()
-            displayed.run(update)
-        except Exception:  # no kernel any more (closed shell): the live view still works
-            self._display_context = None
-
     # --- messages from the browser -------------------------------------------------
 
     def _on_frontend_msg(self, _widget: Any, content: Any, buffers: Sequence[Any]) -> None:
@@ -363,210 +286,12 @@ class ChatPanel(PanelChats, PanelAttachments, anywidget.AnyWidget):
             {"type": SEND_REFUSED, "id": send_id, "text": text, "files": names, "error": self.error}
         )
 
-    # --- a turn ---------------------------------------------------------------
-
-    def _submit(
-        self, text: str, items: list[Pending], *, send_id: Any = None, files: Sequence[Any] = ()
-    ) -> bool:
-        if self.busy:
-            self._refuse(
-                send_id,
-                text,
-                files,
-                InvalidRequestError(
-                    "Grok is still answering: wait, or press Stop, then send again."
-                ),
-            )
-            return False
-        kept = list(self._pending)  # kernel-side attachments go back here if refused
-        if not text.strip() and not kept and not items:
-            return False
-        try:
-            server_tools = self._server_tools()
-        except GrokError as exc:
-            self._refuse(send_id, text, files, exc)
-            return False
-        self._pending = []
-        self._sync_pending()
-        self._start(
-            None, draft=(text, kept, items), server_tools=server_tools, send_id=send_id, files=files
-        )
-        return True
-
-    def _server_tools(self) -> list[dict[str, Any]]:
-        """The Responses tools the toggles ask for; a bad MCP URL is refused before sending."""
-        from ..client import code_interpreter, mcp, web_search, x_search
-
-        tools: list[dict[str, Any]] = []
-        if self.web_search:
-            tools.append(web_search())
-        if self.x_search:
-            tools.append(x_search())
-        if self.code_execution:
-            tools.append(code_interpreter())
-        if self.mcp_url.strip():
-            tools.append(mcp(self.mcp_url.strip()))
-        return tools
-
-    def _sync_effort(self) -> None:
-        """Offer the selected model's reasoning levels; "" (its default) sends none."""
-        catalog = get_catalog()
-        efforts = catalog.accepted_efforts(self.model)
-        default = catalog.default_effort(self.model)
-        options = [[f"default ({default or 'model'})", ""]] + [[e, e] for e in efforts]
-        self.effort_options = options if efforts else []
-        self.effort = ""
-
-    def _on_model_pick(self, change: dict[str, Any]) -> None:
-        self._sync_effort()
-        if not self.busy:
-            self._show_summary()  # the status line follows the picker
-
-    def _params(self, responses: bool) -> dict[str, Any]:
-        params: dict[str, Any] = {}
-        if self.effort:
-            params["reasoning" if responses else "reasoning_effort"] = (
-                {"effort": self.effort} if responses else self.effort
-            )
-        info = get_catalog().resolve(self.model)
-        if info is not None and "temperature" in info.rejected_parameters:
-            return params
-        return {**params, "temperature": float(self.temperature)}
-
-    def _start(
-        self,
-        user: Message | None,
-        *,
-        draft: Draft | None = None,
-        server_tools: list[dict[str, Any]] | None = None,
-        send_id: Any = None,
-        files: Sequence[Any] = (),
-    ) -> None:
-        self._hide_error()
-        self._failed_user = None
-        self._stop = StopSignal()
-        self._observer = PanelObserver(self, self.update_interval, self._stop)
-        if server_tools is None:
-            server_tools = self._server_tools()
-        with self.hold_sync():
-            preview = user or Message.user(draft[0] if draft else "")
-            self.set_trait("live_user_html", render.user_html(preview))
-            self.live_html = ""
-            self.live_reasoning = ""
-            self._set_busy(True)
-        # Read the controls here, on the kernel's thread, not in the worker.
-        job = dict(
-            model=self.model or None,
-            tools=server_tools,
-            send_id=send_id,
-            files=list(files),
-            draft=draft,
-        )
-        self._worker = threading.Thread(
-            target=self._run, args=(user, job), name="grok-chat-panel", daemon=True
-        )
-        self._worker.start()
-
-    def _run(self, user: Message | None, job: dict[str, Any]) -> None:
-        observer = self._observer
-        result: TurnResult | None = None
-        error: BaseException | None = None
-        refused = False
-        try:
-            if user is None:
-                text, kept, items = job["draft"]
-                try:
-                    user = self._user_message(text, [*kept, *items])  # uploads documents
-                except Exception as exc:
-                    # Nothing was asked yet (a refused file, a failed upload): the prompt and
-                    # its files go back to the input.
-                    raise _NotSent(exc) from exc
-                self.set_trait("live_user_html", render.user_html(user))
-            result = self._take_turn(user, job)
-            error = result.error
-        except _NotSent as exc:
-            error, refused = exc.error, True
-        except InvalidRequestError as exc:  # refused before sending: the prompt goes back
-            error, refused = exc, True
-        except Exception as exc:  # a bug or a failed upload: shown, never a traceback
-            error = exc
-        finally:
-            if observer is not None:
-                observer.active = False
-        self.last_result = result
-        committed = result is not None and (result.interrupted or result.error is None)
-        with self.hold_sync():
-            if not committed:
-                # Nothing was committed: the user's turn stays on screen, ready to retry.
-                self.live_html = ""
-                self.live_reasoning = ""
-            if refused:
-                self.set_trait("live_user_html", "")
-            self._set_busy(False)
-            if refused and job.get("draft") is not None:
-                text, kept, _ = job["draft"]
-                self._pending = kept + self._pending  # the browser restores its own files
-                self._sync_pending()
-                self._refuse(job["send_id"], text, job["files"], error)
-            elif error is not None:
-                if isinstance(error, StreamInterruptedError):
-                    self._show_error(
-                        f"{describe_error(error)}\nThe partial answer is kept.", retry=False
-                    )
-                else:
-                    retry = not committed and user is not None and retry_can_fix(error)
-                    self._failed_user = user if retry else None
-                    self._show_error(error, retry=retry)
-            self._show_summary(result)
-        if self._clear_when_done:
-            self._clear_when_done = False
-            self.conversation.reset()
-        self._turn_done(result)
-        self._update_static()
-
-    def _take_turn(self, user: Message, job: dict[str, Any]) -> TurnResult:
-        from ..notebook.attach_files import has_files
-
-        tools = job["tools"]
-        if not tools and not has_files(user):
-            return run_turn(
-                user,
-                conversation=self.conversation,
-                client=self.client,
-                model=job["model"],
-                params=self._params(False),
-                tools=self._tools,
-                observer=self._observer,
-                cancel=self._stop,
-                source="panel",
-            )
-        return self._responses_turn(user, job)
-
-    def _responses_turn(self, user: Message, job: dict[str, Any]) -> TurnResult:
-        """Web / X / Code / MCP or a document: a Responses-API turn, as the magic's --search.
-
-        Stop works as for a chat turn: the ``StopSignal`` closes the stream and
-        ``run_responses_turn`` commits the partial answer, marked, with estimated usage."""
-        from ..notebook.responses_turn import run_responses_turn
-
-        return run_responses_turn(
-            user,
-            conversation=self.conversation,
-            client=self.client,
-            model=job["model"],
-            tools=job["tools"] or None,
-            params=self._params(True),
-            observer=self._observer,
-            cancel=self._stop,
-            source="panel",
-        )
-
     # --- views ------------------------------------------------------------------
 
     def _render_history(self) -> None:
         conversation = self.conversation
         notes = {
-            turn.index: _usage_note(turn.usage, turn.cost_usd, turn.usage_estimated)
+            turn.index: usage_note(turn.usage, turn.cost_usd, turn.usage_estimated)
             for turn in conversation.turns
             if turn.interrupted and turn.usage is not None
         }
@@ -594,31 +319,6 @@ class ChatPanel(PanelChats, PanelAttachments, anywidget.AnyWidget):
     def _show_progress(self, text: str) -> None:
         self._set_status(f"{self.model} · {text}")
 
-    def _show_summary(self, result: TurnResult | None = None) -> None:
-        parts = [result.model if result is not None and result.model else self.model]
-        if result is not None and result.usage is not None:
-            usage = result.usage
-            approx = "~" if result.usage_estimated else ""
-            tokens = (
-                f"{approx}{usage.total_tokens:,} tokens ({usage.prompt_tokens:,} in, "
-                f"{usage.completion_tokens:,} out)"
-            )
-            if result.usage_estimated:
-                tokens += " estimated"
-            parts.append(tokens)
-            if result.interrupted:
-                parts.append(f"turn {dollars(result.cost_usd)}")
-            if usage.cached:
-                parts.append(_cache_note(result.model or self.model, usage))
-        parts.append(f"conversation {dollars(self.conversation.cost_usd)}")
-        if result is not None and result.ttft_s is not None:
-            parts.append(f"TTFT {result.ttft_s:.2f} s")
-        if result is not None and result.interrupted:
-            parts.append("stopped")
-        elif result is not None and result.error is not None:
-            parts.append("failed")
-        self._set_status(" · ".join(parts))
-
     def _show_error(self, error: BaseException | str, *, retry: bool) -> None:
         text = error if isinstance(error, str) else describe_error(error)
         with self.hold_sync():
@@ -635,29 +335,3 @@ class ChatPanel(PanelChats, PanelAttachments, anywidget.AnyWidget):
         return {
             turn.index: list(turn.citations) for turn in self.conversation.turns if turn.citations
         }
-
-
-class _NotSent(Exception):
-    """Building the prompt failed before any turn began; ``error`` says why."""
-
-    def __init__(self, error: BaseException) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-def _usage_note(usage: Any, cost: float, estimated: bool) -> str:
-    approx = "~" if estimated else ""
-    return f"{approx}{usage.total_tokens:,} tokens, {dollars(cost)}" + (
-        " (estimated)" if estimated else ""
-    )
-
-
-def _cache_note(model: str | None, usage: Any) -> str:
-    """'N cached, saved $X': prompt tokens the cache served and what that saved."""
-    from ..client._usage import cache_savings_usd
-
-    saved = cache_savings_usd(model or "", usage, get_catalog())
-    note = f"{usage.cached:,} cached"
-    if saved is None:
-        return note
-    return f"{note}, saved {dollars(saved)}"

@@ -40,15 +40,17 @@ def test_x_search_streams_answer_with_numbered_citation_links(ip, emu, post_url)
     (request,) = _responses(emu)
     assert request.body["stream"] is True
     (tool,) = request.body["tools"]
-    assert tool == {"type": "x_search", "allowed_x_handles": ["zorbcorp"],
-                    "from_date": "2026-11-01"}
+    assert tool == {
+        "type": "x_search",
+        "allowed_x_handles": ["zorbcorp"],
+        "from_date": "2026-11-01",
+    }
     assert not emu.chat_requests
 
 
 def test_status_line_says_searching_x(ip, emu, post_url):
     from grok_jupyter.client import Message, get_client, x_search
-    from grok_jupyter.notebook.responses_turn import run_responses_turn
-    from grok_jupyter.notebook.turn import TurnObserver
+    from grok_jupyter.notebook.turn import TurnObserver, TurnRequest, run_turn
 
     statuses: list[str] = []
 
@@ -56,9 +58,15 @@ def test_status_line_says_searching_x(ip, emu, post_url):
         def on_status(self, text: str) -> None:
             statuses.append(text)
 
-    result = run_responses_turn(
-        Message.user("zorblax kettle"), conversation=None, client=get_client(),
-        tools=[x_search(allowed_x_handles=["zorbcorp"])], observer=Obs(),
+    result = run_turn(
+        TurnRequest(
+            Message.user("zorblax kettle"),
+            server_tools=[x_search(allowed_x_handles=["zorbcorp"])],
+            api="responses",
+        ),
+        conversation=None,
+        client=get_client(),
+        observer=Obs(),
     )
     assert any(s.startswith("searching X for") and "zorblax" in s for s in statuses), statuses
     assert post_url in [c.url for c in result.citations]
@@ -155,8 +163,12 @@ def test_broken_citation_url_shown_as_text():
     from grok_jupyter.client._responses_types import Citation
     from grok_jupyter.magic.server_tools import citations_markdown
 
-    md = citations_markdown([Citation(index=1, url="not a url", title="Odd"),
-                             Citation(index=2, url="https://ok.example/a", title="Fine")])
+    md = citations_markdown(
+        [
+            Citation(index=1, url="not a url", title="Odd"),
+            Citation(index=2, url="https://ok.example/a", title="Fine"),
+        ]
+    )
     assert "1. Odd (`not a url`)" in md
     assert "2. [Fine](<https://ok.example/a>)" in md
 
@@ -173,8 +185,15 @@ def test_options_are_documented_in_their_own_group(ip):
 
     text = GrokMagics.grok.parser.format_help()
     group = text.split("Server-side tools (Responses API)")[1]
-    for flag in ("--search", "--x-handles", "--domains", "--from-date", "--to-date",
-                 "--code", "--mcp"):
+    for flag in (
+        "--search",
+        "--x-handles",
+        "--domains",
+        "--from-date",
+        "--to-date",
+        "--code",
+        "--mcp",
+    ):
         assert flag in group
 
 
@@ -194,7 +213,8 @@ def test_a_chat_turn_in_between_is_resent_not_chained(ip, emu, post_url):
 
 
 def test_no_stream_shows_citations_too(ip, emu, post_url):
-    ip.ok("%%grok --search x --x-handles zorbcorp --from-date 2026-11-01 --no-stream\n"
-          "zorblax kettle")
+    ip.ok(
+        "%%grok --search x --x-handles zorbcorp --from-date 2026-11-01 --no-stream\nzorblax kettle"
+    )
     assert "1. [" in ip.markdown() and f"(<{post_url}>)" in ip.markdown()
     assert _responses(emu)[0].body.get("stream") in (None, False)

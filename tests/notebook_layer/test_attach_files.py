@@ -17,8 +17,7 @@ from grok_jupyter.notebook.attach_files import (
     responses_content,
 )
 from grok_jupyter.notebook.conversation import Conversation
-from grok_jupyter.notebook.responses_turn import run_responses_turn
-from grok_jupyter.notebook.turn import TurnObserver
+from grok_jupyter.notebook.turn import TurnObserver, TurnRequest, run_turn
 from tests.documents import NOTE, make_pdf, uploads, write_note
 
 
@@ -145,8 +144,11 @@ def test_a_responses_turn_answers_from_the_attached_file(client, emu, note, stre
     part = input_file_part(client, note)
     user = Message.user([TextPart(text="How long does the kettle take?"), message_part(part)])
     observer = Statuses()
-    result = run_responses_turn(
-        user, conversation=None, client=client, stream=stream, observer=observer
+    result = run_turn(
+        TurnRequest(user, stream=stream, api="responses"),
+        conversation=None,
+        client=client,
+        observer=observer,
     )
     assert result.error is None
     assert NOTE in result.text  # quoted from the file's real content
@@ -166,7 +168,7 @@ def test_a_pdf_turn_quotes_the_pdf_text(client, emu):
     text = "Quarterly revenue rose by 17 percent in the Ganymede office."
     part = input_file_part(client, make_pdf(text), filename="q3.pdf")
     user = Message.user([TextPart(text="What happened to revenue?"), message_part(part)])
-    result = run_responses_turn(user, conversation=None, client=client)
+    result = run_turn(TurnRequest(user, api="responses"), conversation=None, client=client)
     assert text in result.text
 
 
@@ -174,10 +176,12 @@ def test_a_resent_history_sends_the_file_again(client, emu, note):
     conversation = Conversation("files")
     part = input_file_part(client, note)
     user = Message.user([TextPart(text="Read my notes."), message_part(part, "notes.txt")])
-    run_responses_turn(user, conversation=conversation, client=client)
+    run_turn(TurnRequest(user, api="responses"), conversation=conversation, client=client)
     conversation.response_id = None  # the stored chain is gone: the history is resent
-    result = run_responses_turn(
-        Message.user("How long does the kettle take?"), conversation=conversation, client=client
+    result = run_turn(
+        TurnRequest(Message.user("How long does the kettle take?"), api="responses"),
+        conversation=conversation,
+        client=client,
     )
     last = [r for r in emu.requests if r.path == "/v1/responses"][-1]
     assert last.body.get("previous_response_id") is None

@@ -25,7 +25,7 @@ from grok_jupyter.notebook.chat_store import (
     set_chat_dir,
 )
 from grok_jupyter.notebook.conversation import forget_conversation, get_conversation
-from grok_jupyter.notebook.turn import run_turn
+from grok_jupyter.notebook.turn import TurnRequest, run_turn
 from tests.conftest import TEST_API_KEY
 
 
@@ -62,7 +62,9 @@ def name() -> str:
 
 
 def _turn(conversation, client, text: str):
-    result = run_turn(Message.user(text), conversation=conversation, client=client)
+    result = run_turn(
+        TurnRequest(Message.user(text), api="chat"), conversation=conversation, client=client
+    )
     assert result.ok, result.error
     return result
 

@@ -11,8 +11,7 @@ import threading
 
 from grok_jupyter.client import Message
 from grok_jupyter.notebook.conversation import INTERRUPTED_MARKER, Conversation
-from grok_jupyter.notebook.responses_turn import run_responses_turn
-from grok_jupyter.notebook.turn import StopSignal, TurnObserver
+from grok_jupyter.notebook.turn import StopSignal, TurnObserver, TurnRequest, run_turn
 
 RESPONSES = "/v1/responses"
 LONG = "reply with 3000 words"
@@ -42,10 +41,13 @@ def _posts(emu) -> list:
 def _stopped_turn(client, emu, conversation: Conversation, stop: threading.Event):
     emu.inject("slow_chunks", delay=0.02)
     observer = StopAfter(stop)
-    result = run_responses_turn(
-        Message.user(LONG), conversation=conversation, client=client, observer=observer,
+    result = run_turn(
+        TurnRequest(Message.user(LONG), api="responses"),
+        conversation=conversation,
+        client=client,
+        observer=observer,
         cancel=stop,
-    )  # fmt: skip
+    )
     return result, observer
 
 
@@ -72,7 +74,11 @@ def test_stop_keeps_the_partial_answer_marked_and_estimates_its_cost(client, emu
     assert len(_posts(emu)) == 1  # one request: nothing retried after Stop
 
     # The next turn resends the history, the marked partial answer included.
-    after = run_responses_turn(Message.user("Say 'ok'"), conversation=conversation, client=client)
+    after = run_turn(
+        TurnRequest(Message.user("Say 'ok'"), api="responses"),
+        conversation=conversation,
+        client=client,
+    )
     assert after.ok, after.error
     body = _posts(emu)[-1].body
     assert "previous_response_id" not in body
@@ -87,7 +93,11 @@ def test_stop_keeps_the_partial_answer_marked_and_estimates_its_cost(client, emu
 
 def test_stop_on_a_chained_turn_breaks_the_chain(client, emu):
     conversation = Conversation("rc-chained")
-    first = run_responses_turn(Message.user("Say 'red'"), conversation=conversation, client=client)
+    first = run_turn(
+        TurnRequest(Message.user("Say 'red'"), api="responses"),
+        conversation=conversation,
+        client=client,
+    )
     assert first.ok, first.error
     stop = StopSignal()
     result, observer = _stopped_turn(client, emu, conversation, stop)
@@ -98,7 +108,11 @@ def test_stop_on_a_chained_turn_breaks_the_chain(client, emu):
     alone, _ = _stopped_turn(client, emu, only_prompt, StopSignal())
     assert result.usage.prompt_tokens > alone.usage.prompt_tokens
 
-    run_responses_turn(Message.user("Say 'blue'"), conversation=conversation, client=client)
+    run_turn(
+        TurnRequest(Message.user("Say 'blue'"), api="responses"),
+        conversation=conversation,
+        client=client,
+    )
     body = _posts(emu)[-1].body
     assert "previous_response_id" not in body
     roles = [i["role"] for i in body["input"]]
@@ -118,8 +132,12 @@ def test_stop_without_a_conversation_still_returns_the_partial_answer(client, em
     stop = StopSignal()
     emu.inject("slow_chunks", delay=0.02)
     observer = StopAfter(stop)
-    result = run_responses_turn(
-        Message.user(LONG), conversation=None, client=client, observer=observer, cancel=stop
+    result = run_turn(
+        TurnRequest(Message.user(LONG), api="responses"),
+        conversation=None,
+        client=client,
+        observer=observer,
+        cancel=stop,
     )
     assert result.interrupted and result.usage_estimated and result.cost_usd > 0
     assert result.text and len(result.text.split()) < 3000

@@ -15,7 +15,14 @@ from grok_jupyter.client import (
 )
 from grok_jupyter.notebook.conversation import INTERRUPTED_MARKER, Conversation, get_conversation
 from grok_jupyter.notebook.tools import KernelTools
-from grok_jupyter.notebook.turn import STREAMING, WAITING, StopSignal, TurnObserver, run_turn
+from grok_jupyter.notebook.turn import (
+    STREAMING,
+    WAITING,
+    StopSignal,
+    TurnObserver,
+    TurnRequest,
+    run_turn,
+)
 
 
 class Recorder(TurnObserver):
@@ -58,8 +65,10 @@ def test_a_streamed_turn_reports_progress_and_is_committed(client):
     conversation = Conversation("t1")
     observer = Recorder()
     result = run_turn(
-        Message.user("reply with 40 words"),
-        conversation=conversation, client=client, model="grok-4.3", observer=observer,
+        TurnRequest(Message.user("reply with 40 words"), model="grok-4.3", api="chat"),
+        conversation=conversation,
+        client=client,
+        observer=observer,
     )
     assert result.ok and result.error is None
     assert observer.events[0] == ("status", WAITING)
@@ -83,13 +92,26 @@ def test_reasoning_is_reported_before_the_answer_and_not_sent_back(client, emu):
 
     head = {"id": "s1", "object": "chat.completion.chunk", "created": 1, "model": "grok-4.3"}
     events = [
-        {**head, "choices": [{"index": 0, "delta": {"role": "assistant",
-                                                     "reasoning_content": "Light scatters."}}]},
-        {**head, "choices": [{"index": 0, "delta": {"content": "Rayleigh."},
-                              "finish_reason": "stop"}]},
-        {**head, "choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 1,
-                                           "total_tokens": 10,
-                                           "completion_tokens_details": {"reasoning_tokens": 4}}},
+        {
+            **head,
+            "choices": [
+                {"index": 0, "delta": {"role": "assistant", "reasoning_content": "Light scatters."}}
+            ],
+        },
+        {
+            **head,
+            "choices": [{"index": 0, "delta": {"content": "Rayleigh."}, "finish_reason": "stop"}],
+        },
+        {
+            **head,
+            "choices": [],
+            "usage": {
+                "prompt_tokens": 5,
+                "completion_tokens": 1,
+                "total_tokens": 10,
+                "completion_tokens_details": {"reasoning_tokens": 4},
+            },
+        },
     ]
     body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
     conversation = Conversation("t2")
@@ -97,14 +119,21 @@ def test_reasoning_is_reported_before_the_answer_and_not_sent_back(client, emu):
     sse = {"Content-Type": "text/event-stream"}
     with ScriptedServer([Reply(body=body + b"data: [DONE]\n\n", headers=sse)]) as server:
         with GrokClient(api_key=TEST_API_KEY, base_url=server.base_url) as scripted:
-            result = run_turn(Message.user("Why is the sky blue?"), conversation=conversation,
-                              client=scripted, model="grok-4.3", observer=observer)
+            result = run_turn(
+                TurnRequest(Message.user("Why is the sky blue?"), model="grok-4.3", api="chat"),
+                conversation=conversation,
+                client=scripted,
+                observer=observer,
+            )
     kinds = observer.kinds()
     assert "reasoning" in kinds and kinds.index("reasoning") < kinds.index("text")
     assert result.reasoning == "Light scatters."
     assert conversation.messages[1].reasoning_content == result.reasoning
-    run_turn(Message.user("And at sunset?"), conversation=conversation, client=client,
-             model="grok-4.3")
+    run_turn(
+        TurnRequest(Message.user("And at sunset?"), model="grok-4.3", api="chat"),
+        conversation=conversation,
+        client=client,
+    )
     sent = emu.chat_requests[-1].body["messages"]
     assert [m["role"] for m in sent] == ["user", "assistant", "user"]
     assert "reasoning_content" not in sent[1]
@@ -113,10 +142,24 @@ def test_reasoning_is_reported_before_the_answer_and_not_sent_back(client, emu):
 def test_the_conversation_and_system_prompt_are_sent_each_turn(client, emu):
     conversation = get_conversation("shared-by-name")
     conversation.reset()
-    run_turn(Message.user("My name is Ada."), conversation=conversation, client=client,
-             model="grok-4.3", system="Be brief.")
-    run_turn(Message.user("What is my name?"), conversation=get_conversation("shared-by-name"),
-             client=client, model="grok-4.3", system="Be brief.", stream=False)
+    run_turn(
+        TurnRequest(
+            Message.user("My name is Ada."), model="grok-4.3", system="Be brief.", api="chat"
+        ),
+        conversation=conversation,
+        client=client,
+    )
+    run_turn(
+        TurnRequest(
+            Message.user("What is my name?"),
+            model="grok-4.3",
+            system="Be brief.",
+            stream=False,
+            api="chat",
+        ),
+        conversation=get_conversation("shared-by-name"),
+        client=client,
+    )
     sent = emu.chat_requests[-1].body["messages"]
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
     assert sent[0]["content"] == "Be brief." and sent[1]["content"] == "My name is Ada."
@@ -127,9 +170,15 @@ def test_tool_calls_are_run_and_the_answer_uses_their_results(client, emu):
     conversation = Conversation("tools")
     observer = Recorder()
     result = run_turn(
-        Message.user("Use get_weather to check the weather in Oslo."),
-        conversation=conversation, client=client, model="grok-4-1-fast-non-reasoning",
-        tools=KernelTools([get_weather]), observer=observer,
+        TurnRequest(
+            Message.user("Use get_weather to check the weather in Oslo."),
+            model="grok-4-1-fast-non-reasoning",
+            tools=KernelTools([get_weather]),
+            api="chat",
+        ),
+        conversation=conversation,
+        client=client,
+        observer=observer,
     )
     assert result.ok
     weather = {"city": "Oslo", "sky": "sunny", "temp_c": 24}
@@ -144,9 +193,14 @@ def test_tool_calls_are_run_and_the_answer_uses_their_results(client, emu):
 
 def test_parallel_tool_calls_in_one_round(client):
     result = run_turn(
-        Message.user("Call get_weather and get_time for Lima."),
-        conversation=None, client=client, model="grok-4-1-fast-non-reasoning",
-        tools=KernelTools([get_weather, get_time]),
+        TurnRequest(
+            Message.user("Call get_weather and get_time for Lima."),
+            model="grok-4-1-fast-non-reasoning",
+            tools=KernelTools([get_weather, get_time]),
+            api="chat",
+        ),
+        conversation=None,
+        client=client,
     )
     assert sorted(r.call.function.name for r in result.tool_results) == ["get_time", "get_weather"]
     assert result.steps == 2 and result.ok
@@ -154,9 +208,15 @@ def test_parallel_tool_calls_in_one_round(client):
 
 def test_a_turn_within_the_step_limit_answers_normally(client, emu):
     result = run_turn(
-        Message.user("Use get_weather for Rome."),
-        conversation=None, client=client, model="grok-3",
-        tools=KernelTools([get_weather]), max_steps=2,
+        TurnRequest(
+            Message.user("Use get_weather for Rome."),
+            model="grok-3",
+            tools=KernelTools([get_weather]),
+            max_steps=2,
+            api="chat",
+        ),
+        conversation=None,
+        client=client,
     )
     assert result.steps == 2 and not result.step_limit_reached
     assert "tool_choice" not in emu.chat_requests[-1].body
@@ -178,8 +238,11 @@ def test_stop_closes_the_stream_at_once_and_keeps_the_partial_answer(client, emu
     emu.inject("slow_chunks", delay=0.02)  # so the stream is still running when Stop comes
     threading.Thread(target=lambda: seen.wait(10) and stop.stop(), daemon=True).start()
     result = run_turn(
-        Message.user("reply with 20000 words"), conversation=conversation, client=client,
-        model="grok-3", observer=observer, cancel=stop,
+        TurnRequest(Message.user("reply with 20000 words"), model="grok-3", api="chat"),
+        conversation=conversation,
+        client=client,
+        observer=observer,
+        cancel=stop,
     )
     assert result.interrupted and result.error is None
     assert 0 < len(result.text.split()) < 20000
@@ -190,12 +253,18 @@ def test_stop_closes_the_stream_at_once_and_keeps_the_partial_answer(client, emu
 def test_a_failed_turn_commits_nothing_and_can_be_retried(client, emu):
     conversation = Conversation("retry")
     emu.inject("unavailable", times=3)  # the client's 2 retries are used up
-    result = run_turn(Message.user("Hello"), conversation=conversation, client=client,
-                      model="grok-3")
+    result = run_turn(
+        TurnRequest(Message.user("Hello"), model="grok-3", api="chat"),
+        conversation=conversation,
+        client=client,
+    )
     assert isinstance(result.error, ServiceUnavailableError)
     assert len(conversation) == 0 and len(emu.chat_requests) == 3
-    again = run_turn(Message.user("Hello"), conversation=conversation, client=client,
-                     model="grok-3")
+    again = run_turn(
+        TurnRequest(Message.user("Hello"), model="grok-3", api="chat"),
+        conversation=conversation,
+        client=client,
+    )
     assert again.ok and [m.role for m in conversation.messages] == ["user", "assistant"]
 
 
@@ -203,8 +272,12 @@ def test_a_cut_stream_keeps_what_arrived(client, emu):
     conversation = Conversation("cut")
     emu.inject("cut", after_chunks=6)
     observer = Recorder()
-    result = run_turn(Message.user("reply with 300 words"), conversation=conversation,
-                      client=client, model="grok-3", observer=observer)
+    result = run_turn(
+        TurnRequest(Message.user("reply with 300 words"), model="grok-3", api="chat"),
+        conversation=conversation,
+        client=client,
+        observer=observer,
+    )
     assert isinstance(result.error, StreamInterruptedError) and result.interrupted
     assert result.text and result.text == observer.texts()
     assert conversation.messages[-1].text == result.text + INTERRUPTED_MARKER
@@ -214,15 +287,23 @@ def test_a_cut_stream_keeps_what_arrived(client, emu):
 def test_a_parameter_the_model_rejects_is_raised_before_anything_is_sent(client, emu):
     conversation = Conversation("bad")
     with pytest.raises(UnsupportedParameterError):
-        run_turn(Message.user("hi"), conversation=conversation, client=client,
-                 model="grok-4.5", params={"presence_penalty": 0.5})  # [V] rejection
+        run_turn(
+            TurnRequest(
+                Message.user("hi"), model="grok-4.5", params={"presence_penalty": 0.5}, api="chat"
+            ),
+            conversation=conversation,
+            client=client,
+        )  # [V] rejection
     assert emu.requests == [] and len(conversation) == 0
 
 
 def test_each_turn_lands_in_the_shared_ledger_with_its_source(client):
     before = len(get_ledger().records)
-    run_turn(Message.user("hi"), conversation=None, client=client, model="grok-3",
-             source="panel")
+    run_turn(
+        TurnRequest(Message.user("hi"), model="grok-3", source="panel", api="chat"),
+        conversation=None,
+        client=client,
+    )
     records = get_ledger().records[before:]
     assert [r.source for r in records] == ["panel"]
 
@@ -234,24 +315,42 @@ def test_ctrl_c_while_a_tool_runs_keeps_a_valid_conversation(client, emu):
 
     conversation = Conversation("ctrl-c-tools")
     with pytest.raises(KeyboardInterrupt):
-        run_turn(Message.user("Use slow_lookup for Paris."), conversation=conversation,
-                 client=client, model="grok-3", tools=KernelTools([slow_lookup]))
+        run_turn(
+            TurnRequest(
+                Message.user("Use slow_lookup for Paris."),
+                model="grok-3",
+                tools=KernelTools([slow_lookup]),
+                api="chat",
+            ),
+            conversation=conversation,
+            client=client,
+        )
     roles = [m.role for m in conversation.messages]
     # The call is kept, answered as interrupted: no tool call is left without its result.
     assert roles == ["user", "assistant", "tool", "assistant"]
     assert conversation.messages[2].text == "[interrupted before this tool finished]"
     assert conversation.messages[-1].text.endswith(INTERRUPTED_MARKER)
     assert not conversation.messages[-1].tool_calls
-    again = run_turn(Message.user("Never mind."), conversation=conversation, client=client,
-                     model="grok-3")
+    again = run_turn(
+        TurnRequest(Message.user("Never mind."), model="grok-3", api="chat"),
+        conversation=conversation,
+        client=client,
+    )
     assert again.ok and len(conversation) == 6
 
 
 def test_the_conversation_keeps_the_cost_of_its_turns(client):
     conversation = Conversation("costs")
-    first = run_turn(Message.user("hi"), conversation=conversation, client=client, model="grok-3")
-    second = run_turn(Message.user("again"), conversation=conversation, client=client,
-                      model="grok-3", source="panel")
+    first = run_turn(
+        TurnRequest(Message.user("hi"), model="grok-3", api="chat"),
+        conversation=conversation,
+        client=client,
+    )
+    second = run_turn(
+        TurnRequest(Message.user("again"), model="grok-3", source="panel", api="chat"),
+        conversation=conversation,
+        client=client,
+    )
     assert first.cost_usd > 0 and second.cost_usd > 0
     assert conversation.cost_usd == pytest.approx(first.cost_usd + second.cost_usd)
     conversation.reset()

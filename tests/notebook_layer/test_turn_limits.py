@@ -12,7 +12,7 @@ import pytest
 from grok_jupyter.client import Message, StreamInterruptedError, get_ledger
 from grok_jupyter.notebook.conversation import INTERRUPTED_MARKER, Conversation
 from grok_jupyter.notebook.tools import INTERRUPTED_OUTPUT, KernelTools
-from grok_jupyter.notebook.turn import run_turn
+from grok_jupyter.notebook.turn import TurnRequest, run_turn
 
 
 def get_weather(city: str) -> str:
@@ -23,8 +23,15 @@ def get_weather(city: str) -> str:
 def test_reaching_max_steps_asks_once_more_with_tools_off(client, emu):
     conversation = Conversation("limit")
     result = run_turn(
-        Message.user("Use get_weather for Rome."), conversation=conversation, client=client,
-        model="grok-3", tools=KernelTools([get_weather]), max_steps=1,
+        TurnRequest(
+            Message.user("Use get_weather for Rome."),
+            model="grok-3",
+            tools=KernelTools([get_weather]),
+            max_steps=1,
+            api="chat",
+        ),
+        conversation=conversation,
+        client=client,
     )
     assert result.step_limit_reached and result.ok
     assert "sunny in Rome" in result.text  # an answer, not an empty string
@@ -35,19 +42,33 @@ def test_reaching_max_steps_asks_once_more_with_tools_off(client, emu):
 
 
 def test_an_answer_cut_by_max_tokens_is_marked_cut(client):
-    result = run_turn(Message.user("Write 200 words about rivers."), conversation=None,
-                      client=client, model="grok-3", params={"max_tokens": 5})
+    result = run_turn(
+        TurnRequest(
+            Message.user("Write 200 words about rivers."),
+            model="grok-3",
+            params={"max_tokens": 5},
+            api="chat",
+        ),
+        conversation=None,
+        client=client,
+    )
     assert result.cut and result.ok
-    whole = run_turn(Message.user("Write 20 words about rivers."), conversation=None,
-                     client=client, model="grok-3")
+    whole = run_turn(
+        TurnRequest(Message.user("Write 20 words about rivers."), model="grok-3", api="chat"),
+        conversation=None,
+        client=client,
+    )
     assert not whole.cut
 
 
 def test_tokens_of_a_cut_stream_are_estimated_in_the_ledger(client, emu):
     get_ledger().clear()
     emu.inject("cut", after_chunks=6)
-    result = run_turn(Message.user("Write 300 words about rivers."), conversation=None,
-                      client=client, model="grok-3")
+    result = run_turn(
+        TurnRequest(Message.user("Write 300 words about rivers."), model="grok-3", api="chat"),
+        conversation=None,
+        client=client,
+    )
     assert isinstance(result.error, StreamInterruptedError)
     assert result.usage_estimated and result.usage.completion_tokens > 0
     assert result.usage.prompt_tokens > 0 and result.cost_usd > 0
@@ -74,9 +95,16 @@ def test_ctrl_c_during_parallel_tools_returns_at_once_and_answers_every_call(cli
     started = time.monotonic()
     try:
         with pytest.raises(KeyboardInterrupt):
-            run_turn(Message.user("Call quick_lookup and slow_lookup for Lima."),
-                     conversation=conversation, client=client, model="grok-3",
-                     tools=KernelTools([quick_lookup, slow_lookup]))
+            run_turn(
+                TurnRequest(
+                    Message.user("Call quick_lookup and slow_lookup for Lima."),
+                    model="grok-3",
+                    tools=KernelTools([quick_lookup, slow_lookup]),
+                    api="chat",
+                ),
+                conversation=conversation,
+                client=client,
+            )
         assert time.monotonic() - started < 5  # not the slow tool's 10 s
     finally:
         release.set()
@@ -86,6 +114,9 @@ def test_ctrl_c_during_parallel_tools_returns_at_once_and_answers_every_call(cli
     answers = {ids[m.tool_call_id]: m.text for m in messages[2:4]}
     assert answers == {"quick_lookup": "quick answer for Lima", "slow_lookup": INTERRUPTED_OUTPUT}
     assert messages[-1].text.endswith(INTERRUPTED_MARKER)
-    again = run_turn(Message.user("Never mind."), conversation=conversation, client=client,
-                     model="grok-3")
+    again = run_turn(
+        TurnRequest(Message.user("Never mind."), model="grok-3", api="chat"),
+        conversation=conversation,
+        client=client,
+    )
     assert again.ok  # the API takes the history: every tool_call id has its answer

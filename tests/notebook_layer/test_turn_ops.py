@@ -8,9 +8,8 @@ import pytest
 from grok_jupyter.client import Message, TextPart, x_search
 from grok_jupyter.client._types import ImagePart, ImageURL
 from grok_jupyter.notebook.conversation import Conversation
-from grok_jupyter.notebook.responses_turn import run_responses_turn
 from grok_jupyter.notebook.tools import KernelTools
-from grok_jupyter.notebook.turn import run_turn
+from grok_jupyter.notebook.turn import TurnRequest, run_turn
 
 RESPONSES = "/v1/responses"
 PNG_1PX = (
@@ -25,7 +24,9 @@ def get_weather(city: str) -> dict:
 
 
 def _turn(conversation: Conversation, client, text: str, **kw):
-    result = run_turn(Message.user(text), conversation=conversation, client=client, **kw)
+    result = run_turn(
+        TurnRequest(Message.user(text), api="chat", **kw), conversation=conversation, client=client
+    )
     assert result.ok, result.error
     return result
 
@@ -173,11 +174,14 @@ def test_markdown_export_lists_a_search_turns_citations(client, emu):
         "zorbcorp", "Zorblax kettle launched, boils water in negative time", "2026-11-12"
     )
     conversation = Conversation("ops-cite")
-    result = run_responses_turn(
-        Message.user("zorblax kettle"),
+    result = run_turn(
+        TurnRequest(
+            Message.user("zorblax kettle"),
+            server_tools=[x_search(allowed_x_handles=["zorbcorp"])],
+            api="responses",
+        ),
         conversation=conversation,
         client=client,
-        tools=[x_search(allowed_x_handles=["zorbcorp"])],
     )
     assert result.error is None, result.error
     (turn,) = conversation.turns
@@ -188,14 +192,20 @@ def test_markdown_export_lists_a_search_turns_citations(client, emu):
 def test_an_edit_breaks_the_responses_chain_so_history_is_resent(client, emu):
     conversation = Conversation("ops-chain")
     for word in ("red", "green"):
-        result = run_responses_turn(
-            Message.user(f"Say '{word}'"), conversation=conversation, client=client
+        result = run_turn(
+            TurnRequest(Message.user(f"Say '{word}'"), api="responses"),
+            conversation=conversation,
+            client=client,
         )
         assert result.error is None, result.error
     requests = [r for r in emu.requests if r.path == RESPONSES and r.method == "POST"]
     assert requests[-1].body.get("previous_response_id")  # unedited: chained
     conversation.delete_turn(0)
-    run_responses_turn(Message.user("Say 'blue'"), conversation=conversation, client=client)
+    run_turn(
+        TurnRequest(Message.user("Say 'blue'"), api="responses"),
+        conversation=conversation,
+        client=client,
+    )
     last = [r for r in emu.requests if r.path == RESPONSES and r.method == "POST"][-1]
     assert "previous_response_id" not in last.body
     sent = [(i["role"], i["content"]) for i in last.body["input"]]
@@ -205,7 +215,11 @@ def test_an_edit_breaks_the_responses_chain_so_history_is_resent(client, emu):
     # The next turn chains again, on the answer stored after the edit.
     stored = conversation.response_id
     assert stored
-    run_responses_turn(Message.user("Say 'pink'"), conversation=conversation, client=client)
+    run_turn(
+        TurnRequest(Message.user("Say 'pink'"), api="responses"),
+        conversation=conversation,
+        client=client,
+    )
     last = [r for r in emu.requests if r.path == RESPONSES and r.method == "POST"][-1]
     assert last.body.get("previous_response_id") == stored
 
@@ -214,7 +228,11 @@ def test_a_failed_request_leaves_the_earlier_turns_usage_alone(client, emu):
     conversation = Conversation("ops-failed")
     first = _turn(conversation, client, "Say 'kept'")
     emu.inject("unavailable", times=3)  # the client's 2 retries are used up
-    failed = run_turn(Message.user("Say 'lost'"), conversation=conversation, client=client)
+    failed = run_turn(
+        TurnRequest(Message.user("Say 'lost'"), api="chat"),
+        conversation=conversation,
+        client=client,
+    )
     assert failed.error is not None
     (turn,) = conversation.turns  # nothing committed for the failed request
     assert turn.usage == first.usage and turn.model == first.model
@@ -235,7 +253,7 @@ def test_a_stopped_turn_keeps_its_estimated_usage(client, emu):
 
     emu.inject("slow_chunks", delay=0.02)
     result = run_turn(
-        Message.user("Write 300 words"),
+        TurnRequest(Message.user("Write 300 words"), api="chat"),
         conversation=conversation,
         client=client,
         observer=StopAfterText(),
@@ -252,7 +270,9 @@ def test_a_failed_send_after_clear_keeps_undo(client, emu):
     _turn(conversation, client, "Say 'precious'")
     conversation.reset()
     emu.inject("unavailable", times=3)
-    failed = run_turn(Message.user("Say 'x'"), conversation=conversation, client=client)
+    failed = run_turn(
+        TurnRequest(Message.user("Say 'x'"), api="chat"), conversation=conversation, client=client
+    )
     assert failed.error is not None
     assert conversation.undo() is True
     assert [t.answer_text for t in conversation.turns] == ["precious"]
@@ -265,6 +285,8 @@ def test_the_markdown_export_names_an_attached_document():
 
     chat = Conversation("export-file")
     part = message_part({"type": "input_file", "file_id": "file_1"}, "report.pdf")
-    chat.append(Message(role="user", content=[TextPart(type="text", text="Total?"), part]),
-                Message.assistant("42"))
+    chat.append(
+        Message(role="user", content=[TextPart(type="text", text="Total?"), part]),
+        Message.assistant("42"),
+    )
     assert "[file: report.pdf]" in chat.to_markdown()

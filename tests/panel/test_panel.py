@@ -9,7 +9,7 @@ import pytest
 from grok_jupyter.client import GrokClient
 from grok_jupyter.client._types import Message
 from grok_jupyter.notebook.conversation import INTERRUPTED_MARKER, get_conversation
-from grok_jupyter.notebook.turn import run_turn
+from grok_jupyter.notebook.turn import TurnRequest, run_turn
 from tests.panel.panel_helpers import (
     all_widgets,
     ask,
@@ -251,10 +251,9 @@ def test_the_conversation_is_shared_with_the_magic(emu, client, panels):
 
     # A turn taken the way %%grok --chat shared takes it appears in the panel.
     run_turn(
-        Message.user("From the magic: hello"),
+        TurnRequest(Message.user("From the magic: hello"), source="magic", api="chat"),
         conversation=get_conversation("shared"),
         client=client,
-        source="magic",
     )
     assert "From the magic: hello" in panel.history_html
 
@@ -262,10 +261,9 @@ def test_the_conversation_is_shared_with_the_magic(emu, client, panels):
     ask(panel, "From the panel: hello")
     assert "From the panel: hello" in other.history_html
     run_turn(
-        Message.user("magic again"),
+        TurnRequest(Message.user("magic again"), source="magic", api="chat"),
         conversation=get_conversation("shared"),
         client=client,
-        source="magic",
     )
     sent = [m.get("content") for m in emu.chat_requests[-1].body["messages"]]
     assert "From the magic: hello" in sent and "From the panel: hello" in sent

@@ -1,0 +1,59 @@
+"""A turn's tokens and money: rounds added up, priced, or estimated when cut."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...client._catalog import USD_TICKS_PER_USD, get_catalog
+from ...client._types import CompletionTokensDetails, PromptTokensDetails, Usage
+
+if TYPE_CHECKING:
+    from ...client._types import Message
+
+
+def add_usage(total: Usage | None, usage: Usage | None) -> Usage | None:
+    """Two rounds' usage as one (server ticks are summed only while every round has them)."""
+    if usage is None:
+        return total
+    if total is None:
+        return usage.model_copy(deep=True)
+    ticks = None
+    if total.cost_in_usd_ticks is not None and usage.cost_in_usd_ticks is not None:
+        ticks = total.cost_in_usd_ticks + usage.cost_in_usd_ticks
+    return Usage(
+        prompt_tokens=total.prompt_tokens + usage.prompt_tokens,
+        completion_tokens=total.completion_tokens + usage.completion_tokens,
+        total_tokens=total.total_tokens + usage.total_tokens,
+        prompt_tokens_details=PromptTokensDetails(
+            cached_tokens=total.cached + usage.cached, image_tokens=total.image + usage.image
+        ),
+        completion_tokens_details=CompletionTokensDetails(
+            reasoning_tokens=total.reasoning + usage.reasoning
+        ),
+        num_sources_used=(total.num_sources_used or 0) + (usage.num_sources_used or 0) or None,
+        cost_in_usd_ticks=ticks,
+    )
+
+
+def cost_usd(model: str | None, usage: Usage | None) -> float:
+    """One request's USD: the server's ticks when it sent them, else catalogue prices
+    (each request priced alone, so a long-context tier applies per request)."""
+    if usage is None:
+        return 0.0
+    if usage.cost_in_usd_ticks is not None:
+        return usage.cost_in_usd_ticks / USD_TICKS_PER_USD
+    info = get_catalog().resolve(model or "")
+    return info.cost_usd(usage) if info else 0.0
+
+
+def estimate_round(
+    messages: list[Message], tools: list[Any], text: str, reasoning: str
+) -> Usage:
+    """What a round that never sent its usage cost, by the shared tokenizer: the whole
+    context it sent (a chained Responses turn is billed for the stored turns too,
+    xai-api-2026.md section 8.7) and what had arrived."""
+    from ...client._usage import estimate_usage
+
+    wire_tools = [t.to_wire() if hasattr(t, "to_wire") else t for t in tools]
+    body = {"messages": [m.to_wire() for m in messages], "tools": wire_tools or None}
+    return estimate_usage(body, text, reasoning)

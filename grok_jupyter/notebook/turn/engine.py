@@ -1,0 +1,182 @@
+"""The one turn engine: every front end's turn runs here.
+
+One loop owns what a turn means whatever the API: the kernel tools and the
+step limit, Stop and Ctrl-C, committing (a partial answer too, marked, with an
+estimated cost), the cost and the conversation. Below it a small per-API round
+adapter (``ChatRounds``, ``ResponsesRounds``) sends one request and fills a
+neutral ``RoundOutcome``. See docs/architecture.md for what is committed when.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from ...client._errors import GrokError, InvalidRequestError, StreamInterruptedError
+from ...client._responses_request import chat_usage
+from ...client._types import Message
+from ..conversation import INTERRUPTED_MARKER
+from ..tools import ToolsInterrupted
+from .accounting import add_usage, cost_usd, estimate_round
+from .chat_rounds import ChatRounds
+from .responses_rounds import ResponsesRounds
+from .routing import choose_api
+from .types import RUNNING_TOOLS, WAITING, RoundOutcome, TurnObserver, TurnRequest, TurnResult
+
+if TYPE_CHECKING:
+    from ...client import GrokClient
+    from ..conversation import Conversation
+
+
+def _rounds(
+    client: GrokClient, request: TurnRequest, conversation: Conversation | None
+) -> ChatRounds | ResponsesRounds:
+    api = choose_api(request, client.catalog, conversation)
+    if api == "chat":
+        if conversation is not None:
+            history = conversation.request_messages(request.system)
+        else:
+            history = [Message.system(request.system)] if request.system else []
+        conv_id = conversation.conv_id if conversation is not None else None
+        return ChatRounds(client, request, history, conv_id)
+    instructions = request.system
+    if instructions is None and conversation is not None:
+        instructions = conversation.system
+    return ResponsesRounds(client, request, conversation, instructions)
+
+
+def run_turn(
+    request: TurnRequest,
+    *,
+    client: GrokClient,
+    conversation: Conversation | None = None,
+    observer: TurnObserver | None = None,
+    cancel: threading.Event | None = None,
+) -> TurnResult:
+    """Take one turn and commit it to ``conversation`` (when given).
+
+    ``cancel``: setting it stops a streamed turn (a ``StopSignal`` also closes the
+    connection at once); what had arrived is committed marked ``INTERRUPTED_MARKER``
+    and counted (the server's usage, else an estimate: ``usage_estimated``).
+    Ctrl-C does the same and re-raises. A failed request commits nothing, so the
+    turn can be retried as it was; an invalid one raises before anything is sent.
+    """
+    observer = observer or TurnObserver()
+    rounds = _rounds(client, request, conversation)
+    tools = request.tools
+    result = TurnResult(model=request.model, api=rounds.api)
+    started = time.perf_counter()
+    pending: list[Message] = [request.user]
+
+    def commit(final: Message | None) -> None:
+        if final is not None:
+            pending.append(final)
+        if conversation is not None:
+            if result.model:
+                conversation.model = result.model
+            conversation.append(*pending)
+
+    def take(outcome: RoundOutcome, sent: list[Message], *, estimate: bool) -> None:
+        """Add a round's text, usage and cost (estimated when the server sent none)."""
+        result.text += outcome.text
+        result.reasoning += outcome.reasoning
+        result.citations.extend(outcome.citations)
+        result.model = outcome.model or result.model
+        if outcome.first_token_at is not None and result.ttft_s is None:
+            result.ttft_s = outcome.first_token_at - started
+        usage = outcome.usage
+        if usage is None and estimate:
+            usage = estimate_round(sent, rounds.tool_specs, outcome.text, outcome.reasoning)
+            result.usage_estimated = True
+        result.usage = add_usage(result.usage, usage)
+        result.cost_usd += cost_usd(result.model or client.catalog.default_chat_model, usage)
+
+    def cut_short(outcome: RoundOutcome, sent: list[Message]) -> None:
+        take(outcome, sent, estimate=True)
+        result.interrupted = True
+        commit(Message.assistant(outcome.text + INTERRUPTED_MARKER))
+
+    def finish() -> None:
+        result.latency_s = time.perf_counter() - started
+        if conversation is not None:
+            conversation.add_cost(result.cost_usd)
+            conversation.end_turn(result)  # the turn's usage, model and citations, kept
+
+    limit = max(1, request.max_steps)
+    step = 0
+    while True:
+        step += 1
+        result.steps = step
+        answer_round = step > limit  # the step limit was reached: tools off, answer now
+        observer.on_status(WAITING)
+        outcome = RoundOutcome()
+        sent = rounds.context(pending)
+        try:
+            rounds.run(outcome, pending, answer_round=answer_round, observer=observer,
+                       cancel=cancel)
+        except KeyboardInterrupt:
+            cut_short(outcome, sent)
+            finish()
+            raise
+        except StreamInterruptedError as exc:
+            result.error = exc
+            partial = exc.partial
+            if outcome.usage is None and getattr(partial, "usage", None) is not None:
+                usage = partial.usage
+                outcome.usage = usage if rounds.api == "chat" else chat_usage(usage)
+            outcome.model = outcome.model or getattr(partial, "model", None) or None
+            cut_short(outcome, sent)
+            break
+        except InvalidRequestError:
+            raise
+        except GrokError as exc:
+            result.error = exc  # nothing committed: the turn can be retried as it was
+            result.text += outcome.text  # shown, not committed
+            break
+        observer.on_step(outcome)
+        if outcome.stopped:
+            cut_short(outcome, sent)
+            break
+        take(outcome, sent, estimate=False)
+        calls = outcome.tool_calls
+        if calls and tools is not None and not answer_round:
+            pending.append(Message.assistant(outcome.text, tool_calls=calls,
+                                             reasoning_content=outcome.reasoning or None))
+            for call in calls:
+                observer.on_tool_call(call)
+            observer.on_status(RUNNING_TOOLS)
+            try:
+                results = tools.run(calls)
+            except ToolsInterrupted as stop:
+                # Every call gets an answer (finished, or marked interrupted), so the
+                # conversation stays one the API accepts.
+                for tool_result in stop.results:
+                    observer.on_tool_result(tool_result)
+                result.tool_results.extend(stop.results)
+                pending.extend(tools.messages(stop.results))
+                result.interrupted = True
+                commit(Message.assistant(outcome.text + INTERRUPTED_MARKER))
+                finish()
+                raise
+            for tool_result in results:
+                observer.on_tool_result(tool_result)
+            result.tool_results.extend(results)
+            pending.extend(tools.messages(results))
+            if step >= limit:
+                result.step_limit_reached = True
+            continue
+        result.cut = outcome.cut
+        result.response_id = outcome.response_id
+        # In the answer round a model that still asks for tools gets none run: text only.
+        kept_calls = None if answer_round else (calls or None)
+        commit(Message.assistant(outcome.text, tool_calls=kept_calls,
+                                 reasoning_content=outcome.reasoning or None))
+        if conversation is not None and rounds.api == "responses" and outcome.response_id:
+            conversation.response_id = outcome.response_id
+            conversation.response_turns = len(conversation)
+        break
+
+    finish()
+    return result
+

@@ -1,0 +1,261 @@
+"""The Responses round: one ``/v1/responses`` request of a turn.
+
+It owns what only this API has: ``previous_response_id`` chaining (the server
+holds the turns, so only what is new goes) with the fallback to resending the
+history when the stored response is gone (404), the translation of the neutral
+messages into input items, and server-side tool activity, which it shows but
+never runs. Kernel tools travel as ``function_call`` / ``function_call_output``
+items, so they mix with server-side tools in one turn.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from ...client._errors import GrokError, NotFoundError
+from ...client._responses_request import chat_usage
+from ...client._types import FunctionCall, ToolCall
+from ..attach_files import responses_content
+from .server_activity import McpLines, describe_call
+from .types import STREAMING, RoundOutcome, TurnObserver
+
+if TYPE_CHECKING:
+    from ...client import GrokClient
+    from ...client._types import Message
+    from ..conversation import Conversation
+    from .types import TurnRequest
+
+
+def input_items(messages: list[Message]) -> list[dict[str, Any]]:
+    """Neutral messages as Responses input items (system prompts go as ``instructions``)."""
+    items: list[dict[str, Any]] = []
+    for message in messages:
+        if message.role == "user":
+            items.append({"role": "user", "content": responses_content(message)})
+        elif message.role == "assistant":
+            if message.text:
+                items.append({"role": "assistant", "content": message.text})
+            for call in message.tool_calls or ():
+                items.append({
+                    "type": "function_call",
+                    "call_id": call.id,
+                    "name": call.function.name,
+                    "arguments": call.function.arguments or "{}",
+                })
+        elif message.role == "tool":
+            items.append({
+                "type": "function_call_output",
+                "call_id": message.tool_call_id or "",
+                "output": message.text,
+            })
+    return items
+
+
+def responses_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Chat-style options in Responses names (``max_tokens`` -> ``max_output_tokens``,
+    ``response_format`` -> ``text.format``)."""
+    out = dict(params)
+    if "max_tokens" in out:
+        out["max_output_tokens"] = out.pop("max_tokens")
+    fmt = out.pop("response_format", None)
+    if isinstance(fmt, dict):
+        if fmt.get("type") == "json_schema":
+            spec = dict(fmt.get("json_schema") or {})
+            out["text"] = {"format": {"type": "json_schema", **spec}}
+        else:
+            out["text"] = {"format": {"type": fmt.get("type", "text")}}
+    return out
+
+
+def flat_tool(tool: Any) -> dict[str, Any]:
+    """A chat-shaped function tool in the Responses API's flat shape."""
+    wire = tool.to_wire() if hasattr(tool, "to_wire") else dict(tool)
+    function = wire.get("function")
+    if wire.get("type") == "function" and isinstance(function, dict):
+        return {"type": "function", **function}
+    return wire
+
+
+class ResponsesRounds:
+    """Sends a turn's rounds over the Responses API, chained where the server can."""
+
+    api = "responses"
+
+    def __init__(
+        self,
+        client: GrokClient,
+        request: TurnRequest,
+        conversation: Conversation | None,
+        instructions: str | None,
+    ) -> None:
+        self.client = client
+        self.request = request
+        self.instructions = instructions
+        self.history = conversation.request_messages(None) if conversation is not None else []
+        self.previous: str | None = None
+        # Chain on the conversation's stored answer only while every turn since it went
+        # there: a chat turn (or an edit) since then is not in the stored chain.
+        if conversation is not None and conversation.response_id:
+            if conversation.response_turns == len(conversation):
+                self.previous = conversation.response_id
+        self.chained_upto = 0  # pending[:chained_upto] is already in the stored chain
+        self.params = responses_params(request.params)
+        tools = [dict(t) for t in request.server_tools]
+        if request.tools is not None and request.tools.names:
+            tools += [flat_tool(t) for t in request.tools.tools]
+        if tools:
+            self.params["tools"] = tools
+
+    def context(self, pending: list[Message]) -> list[Message]:
+        from ...client._types import Message
+
+        system = [Message.system(self.instructions)] if self.instructions else []
+        return system + self.history + pending
+
+    @property
+    def tool_specs(self) -> list[Any]:
+        return list(self.params.get("tools") or ())
+
+    def run(
+        self,
+        outcome: RoundOutcome,
+        pending: list[Message],
+        *,
+        answer_round: bool,
+        observer: TurnObserver,
+        cancel: threading.Event | None,
+    ) -> None:
+        params = dict(self.params)
+        if answer_round:
+            params["tool_choice"] = "none"
+        try:
+            if self.previous is not None:
+                self._send(outcome, input_items(pending[self.chained_upto:]), self.previous,
+                           params, observer, cancel)
+            else:
+                self._send(outcome, input_items(self.history + pending), None, params,
+                           observer, cancel)
+        except NotFoundError:
+            if self.previous is None:
+                raise
+            # The stored response is gone (deleted, expired, another server): resend all.
+            self.previous = None
+            outcome.text = outcome.reasoning = ""
+            self._send(outcome, input_items(self.history + pending), None, params,
+                       observer, cancel)
+        if outcome.response_id and not outcome.stopped:
+            self.previous = outcome.response_id
+            self.chained_upto = len(pending) + 1  # the loop appends this round's message
+
+    def _send(
+        self,
+        outcome: RoundOutcome,
+        items: list[dict[str, Any]],
+        previous: str | None,
+        params: dict[str, Any],
+        observer: TurnObserver,
+        cancel: threading.Event | None,
+    ) -> None:
+        common: dict[str, Any] = dict(
+            model=self.request.model,
+            instructions=self.instructions,
+            previous_response_id=previous,
+            source=self.request.source,
+            **params,
+        )
+        responses = self.client.responses
+        if not self.request.stream:
+            response = responses.create(items, **common)
+            lines = McpLines(observer)
+            for n, call in enumerate(response.server_tool_calls):
+                observer.on_status(describe_call(call))
+                lines.update(call.id or f"#{n}", call, last=True)
+            outcome.first_token_at = time.perf_counter()
+            if response.reasoning_text:
+                outcome.reasoning = response.reasoning_text
+                observer.on_reasoning(response.reasoning_text)
+            outcome.text = response.output_text
+            if outcome.text:
+                observer.on_text(outcome.text)
+            self._finish(outcome, response, list(response.citations))
+            return
+        events = responses.stream(items, **common)
+        attach = getattr(cancel, "attach", None)
+        if attach is not None:
+            attach(events)  # a StopSignal closes this connection the moment Stop is pressed
+        try:
+            with events:
+                acc = events.accumulator
+                self._read(events, acc, outcome, observer, cancel)
+                if outcome.stopped:
+                    outcome.usage = chat_usage(acc.usage) if acc.usage is not None else None
+                    outcome.model = acc.model
+                    return
+                response = acc.to_response()
+                lines = McpLines(observer)
+                for key, call in acc.server_tool_calls.items():
+                    lines.update(key, call, last=True)
+                self._finish(outcome, response, list(acc.citations) or list(response.citations))
+        finally:
+            detach = getattr(cancel, "detach", None)
+            if detach is not None:
+                detach()
+
+    @staticmethod
+    def _read(
+        events: Any,
+        acc: Any,
+        outcome: RoundOutcome,
+        observer: TurnObserver,
+        cancel: threading.Event | None,
+    ) -> None:
+        shown: dict[str, str] = {}
+        lines = McpLines(observer)
+        streaming = False
+        try:
+            for event in events:
+                if cancel is not None and cancel.is_set():
+                    break
+                kind = event.type
+                delta = getattr(event, "delta", None)
+                if kind == "response.output_text.delta" and delta:
+                    if not streaming:
+                        streaming = True
+                        outcome.first_token_at = outcome.first_token_at or time.perf_counter()
+                        observer.on_status(STREAMING)
+                    outcome.text += delta
+                    observer.on_text(delta)
+                elif kind.startswith("response.reasoning") and kind.endswith(".delta"):
+                    if delta:
+                        outcome.first_token_at = outcome.first_token_at or time.perf_counter()
+                        outcome.reasoning += delta
+                        observer.on_reasoning(delta)
+                elif acc.server_tool_calls:
+                    for key, call in acc.server_tool_calls.items():
+                        line = describe_call(call)
+                        if shown.get(key) != line:
+                            shown[key] = line
+                            observer.on_status(line)
+                        lines.update(key, call)
+        except GrokError:
+            if cancel is None or not cancel.is_set():
+                raise  # the loop keeps what had arrived (outcome.text)
+        # Closing the stream between events ends the loop quietly; an answer that
+        # completed before Stop was seen is kept whole.
+        if cancel is not None and cancel.is_set() and not acc.finished:
+            outcome.stopped = True
+
+    @staticmethod
+    def _finish(outcome: RoundOutcome, response: Any, citations: list[Any]) -> None:
+        outcome.usage = chat_usage(response.usage) if response.usage is not None else None
+        outcome.model = response.model or None
+        outcome.response_id = response.id or None
+        outcome.cut = response.status == "incomplete"
+        outcome.citations = citations
+        outcome.tool_calls = [
+            ToolCall(id=call.call_id or call.id or f"call_{n}",
+                     function=FunctionCall(name=call.name, arguments=call.arguments or "{}"))
+            for n, call in enumerate(response.function_calls)
+        ]

@@ -1,0 +1,251 @@
+"""The panel's side of a turn: from Send to the engine, in a worker thread, and back.
+
+Why a worker thread and not an asyncio task on the kernel loop: the turn engine,
+``KernelTools`` and ``StopSignal`` are synchronous; a thread keeps streaming
+while a long synchronous cell runs (a task on the kernel loop would stall for
+the whole cell); and it does not depend on how a given ipykernel schedules
+background tasks between cells (ipykernel#1510).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from ..client._catalog import get_catalog
+from ..client._errors import GrokError, InvalidRequestError, StreamInterruptedError
+from ..client._types import Message
+from ..notebook.table_errors import dollars
+from ..notebook.turn import StopSignal, TurnRequest, TurnResult, run_turn
+from . import render
+from .attachments import Pending
+from .observer import PanelObserver, describe_error, retry_can_fix
+
+Draft = tuple[str, list[Pending], list[Pending]]  # text, kernel-side, browser attachments
+
+
+class PanelTurns:
+    """Mixin of ``ChatPanel``: submit, run a turn in a worker, show its outcome."""
+
+    def _submit(
+        self, text: str, items: list[Pending], *, send_id: Any = None, files: Sequence[Any] = ()
+    ) -> bool:
+        if self.busy:
+            self._refuse(
+                send_id,
+                text,
+                files,
+                InvalidRequestError(
+                    "Grok is still answering: wait, or press Stop, then send again."
+                ),
+            )
+            return False
+        kept = list(self._pending)  # kernel-side attachments go back here if refused
+        if not text.strip() and not kept and not items:
+            return False
+        try:
+            server_tools = self._server_tools()
+        except GrokError as exc:
+            self._refuse(send_id, text, files, exc)
+            return False
+        self._pending = []
+        self._sync_pending()
+        self._start(
+            None, draft=(text, kept, items), server_tools=server_tools, send_id=send_id, files=files
+        )
+        return True
+
+    def _server_tools(self) -> list[dict[str, Any]]:
+        """The Responses tools the toggles ask for; a bad MCP URL is refused before sending."""
+        from ..client import code_interpreter, mcp, web_search, x_search
+
+        tools: list[dict[str, Any]] = []
+        if self.web_search:
+            tools.append(web_search())
+        if self.x_search:
+            tools.append(x_search())
+        if self.code_execution:
+            tools.append(code_interpreter())
+        if self.mcp_url.strip():
+            tools.append(mcp(self.mcp_url.strip()))
+        return tools
+
+    def _sync_effort(self) -> None:
+        """Offer the selected model's reasoning levels; "" (its default) sends none."""
+        catalog = get_catalog()
+        efforts = catalog.accepted_efforts(self.model)
+        default = catalog.default_effort(self.model)
+        options = [[f"default ({default or 'model'})", ""]] + [[e, e] for e in efforts]
+        self.effort_options = options if efforts else []
+        self.effort = ""
+
+    def _on_model_pick(self, change: dict[str, Any]) -> None:
+        self._sync_effort()
+        if not self.busy:
+            self._show_summary()  # the status line follows the picker
+
+    def _params(self) -> dict[str, Any]:
+        """The controls as chat-style options; the turn engine translates them per API."""
+        params: dict[str, Any] = {}
+        if self.effort:
+            params["reasoning_effort"] = self.effort
+        info = get_catalog().resolve(self.model)
+        if info is not None and "temperature" in info.rejected_parameters:
+            return params
+        return {**params, "temperature": float(self.temperature)}
+
+    def _start(
+        self,
+        user: Message | None,
+        *,
+        draft: Draft | None = None,
+        server_tools: list[dict[str, Any]] | None = None,
+        send_id: Any = None,
+        files: Sequence[Any] = (),
+    ) -> None:
+        self._hide_error()
+        self._failed_user = None
+        self._stop = StopSignal()
+        self._observer = PanelObserver(self, self.update_interval, self._stop)
+        if server_tools is None:
+            server_tools = self._server_tools()
+        with self.hold_sync():
+            preview = user or Message.user(draft[0] if draft else "")
+            self.set_trait("live_user_html", render.user_html(preview))
+            self.live_html = ""
+            self.live_reasoning = ""
+            self._set_busy(True)
+        # Read the controls here, on the kernel's thread, not in the worker.
+        job = dict(
+            model=self.model or None,
+            tools=server_tools,
+            send_id=send_id,
+            files=list(files),
+            draft=draft,
+        )
+        self._worker = threading.Thread(
+            target=self._run, args=(user, job), name="grok-chat-panel", daemon=True
+        )
+        self._worker.start()
+
+    def _run(self, user: Message | None, job: dict[str, Any]) -> None:
+        observer = self._observer
+        result: TurnResult | None = None
+        error: BaseException | None = None
+        refused = False
+        try:
+            if user is None:
+                text, kept, items = job["draft"]
+                try:
+                    user = self._user_message(text, [*kept, *items])  # uploads documents
+                except Exception as exc:
+                    # Nothing was asked yet (a refused file, a failed upload): the prompt and
+                    # its files go back to the input.
+                    raise _NotSent(exc) from exc
+                self.set_trait("live_user_html", render.user_html(user))
+            result = self._take_turn(user, job)
+            error = result.error
+        except _NotSent as exc:
+            error, refused = exc.error, True
+        except InvalidRequestError as exc:  # refused before sending: the prompt goes back
+            error, refused = exc, True
+        except Exception as exc:  # a bug or a failed upload: shown, never a traceback
+            error = exc
+        finally:
+            if observer is not None:
+                observer.active = False
+        self.last_result = result
+        committed = result is not None and (result.interrupted or result.error is None)
+        with self.hold_sync():
+            if not committed:
+                # Nothing was committed: the user's turn stays on screen, ready to retry.
+                self.live_html = ""
+                self.live_reasoning = ""
+            if refused:
+                self.set_trait("live_user_html", "")
+            self._set_busy(False)
+            if refused and job.get("draft") is not None:
+                text, kept, _ = job["draft"]
+                self._pending = kept + self._pending  # the browser restores its own files
+                self._sync_pending()
+                self._refuse(job["send_id"], text, job["files"], error)
+            elif error is not None:
+                if isinstance(error, StreamInterruptedError):
+                    self._show_error(
+                        f"{describe_error(error)}\nThe partial answer is kept.", retry=False
+                    )
+                else:
+                    retry = not committed and user is not None and retry_can_fix(error)
+                    self._failed_user = user if retry else None
+                    self._show_error(error, retry=retry)
+            self._show_summary(result)
+        if self._clear_when_done:
+            self._clear_when_done = False
+            self.conversation.reset()
+        self._turn_done(result)
+        self._update_static()
+
+    def _take_turn(self, user: Message, job: dict[str, Any]) -> TurnResult:
+        """One turn in the engine, as the magic's: the API is the engine's choice."""
+        request = TurnRequest(
+            user,
+            model=job["model"],
+            params=self._params(),
+            tools=self._tools,
+            server_tools=job["tools"] or [],
+            source="panel",
+        )
+        return run_turn(request, client=self.client, conversation=self.conversation,
+                        observer=self._observer, cancel=self._stop)
+
+    def _show_summary(self, result: TurnResult | None = None) -> None:
+        parts = [result.model if result is not None and result.model else self.model]
+        if result is not None and result.usage is not None:
+            usage = result.usage
+            approx = "~" if result.usage_estimated else ""
+            tokens = (
+                f"{approx}{usage.total_tokens:,} tokens ({usage.prompt_tokens:,} in, "
+                f"{usage.completion_tokens:,} out)"
+            )
+            if result.usage_estimated:
+                tokens += " estimated"
+            parts.append(tokens)
+            if result.interrupted:
+                parts.append(f"turn {dollars(result.cost_usd)}")
+            if usage.cached:
+                parts.append(_cache_note(result.model or self.model, usage))
+        parts.append(f"conversation {dollars(self.conversation.cost_usd)}")
+        if result is not None and result.ttft_s is not None:
+            parts.append(f"TTFT {result.ttft_s:.2f} s")
+        if result is not None and result.interrupted:
+            parts.append("stopped")
+        elif result is not None and result.error is not None:
+            parts.append("failed")
+        self._set_status(" · ".join(parts))
+
+
+class _NotSent(Exception):
+    """Building the prompt failed before any turn began; ``error`` says why."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def usage_note(usage: Any, cost: float, estimated: bool) -> str:
+    approx = "~" if estimated else ""
+    return f"{approx}{usage.total_tokens:,} tokens, {dollars(cost)}" + (
+        " (estimated)" if estimated else ""
+    )
+
+
+def _cache_note(model: str | None, usage: Any) -> str:
+    """'N cached, saved $X': prompt tokens the cache served and what that saved."""
+    from ..client._usage import cache_savings_usd
+
+    saved = cache_savings_usd(model or "", usage, get_catalog())
+    note = f"{usage.cached:,} cached"
+    if saved is None:
+        return note
+    return f"{note}, saved {dollars(saved)}"
