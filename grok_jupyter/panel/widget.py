@@ -44,9 +44,9 @@ from ..client._catalog import get_catalog
 from ..client._errors import GrokError, InvalidRequestError, StreamInterruptedError
 from ..client._types import Message
 from ..notebook.conversation import Conversation, get_conversation
-from ..notebook.table_errors import dollars
 from ..notebook.tools import KernelTools
 from ..notebook.turn import StopSignal, TurnResult, run_turn
+from ..table.errors import dollars
 from . import render
 from .attachments import PanelAttachments, Pending, classify
 from .chats import PanelChats
