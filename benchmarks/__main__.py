@@ -23,11 +23,11 @@ from . import (
     emulator,
     imports,
     latency,
+    map_rows,
     memory,
     notebook,
     responses,
     streaming,
-    table_map,
 )
 from ._harness import PACKAGES, ROOT, Config, Row, log, machine, versions
 from ._sse_server import SSEServer
@@ -44,7 +44,7 @@ GROUPS: dict[str, tuple[Callable[..., list[Row]], bool, list[str]]] = {
     "emulator": (emulator.run, True, emulator.KEYS),
     "caching": (caching.run, False, caching.KEYS),
     "cluster": (cluster.run, False, cluster.KEYS),
-    "map": (table_map.run, False, table_map.KEYS),
+    "map": (map_rows.run, False, map_rows.KEYS),
 }
 ALL_KEYS = [k for _, _, keys in GROUPS.values() for k in keys]
 

@@ -73,7 +73,7 @@ def _main(rows: int) -> None:
 
     from grok_jupyter.client import GrokClient, UsageLedger
     from grok_jupyter.client._catalog import USD_TICKS_PER_USD
-    from grok_jupyter.notebook.table_map import map_rows
+    from grok_jupyter.table.map import map_rows
 
     emu = subprocess.Popen(
         [sys.executable, "-m", "grok_jupyter.emulator", "--port", "0"],

@@ -19,8 +19,8 @@ _LAZY = {
     "GrokClient": "grok_jupyter.client",
     "GrokError": "grok_jupyter.client",
     "KernelTools": "grok_jupyter.notebook.tools",
-    "MapReport": "grok_jupyter.notebook.table_map",
-    "amap_rows": "grok_jupyter.notebook.table_map",
+    "MapReport": "grok_jupyter.table",
+    "amap_rows": "grok_jupyter.table",
     "Message": "grok_jupyter.client",
     "catalog": "grok_jupyter.client",
     "get_async_client": "grok_jupyter.client",
@@ -28,7 +28,7 @@ _LAZY = {
     "get_conversation": "grok_jupyter.notebook.conversation",
     "get_ledger": "grok_jupyter.client",
     "image_part": "grok_jupyter.client",
-    "map_rows": "grok_jupyter.notebook.table_map",
+    "map_rows": "grok_jupyter.table",
     "set_async_client": "grok_jupyter.client",
     "set_client": "grok_jupyter.client",
 }
@@ -50,9 +50,9 @@ if TYPE_CHECKING:  # for type checkers and editors; the names load lazily above
         set_client,
     )
     from .notebook.conversation import Conversation, get_conversation  # noqa: F401
-    from .notebook.table_map import MapReport, amap_rows, map_rows  # noqa: F401
     from .notebook.tools import KernelTools  # noqa: F401
     from .panel.widget import ChatPanel  # noqa: F401
+    from .table import MapReport, amap_rows, map_rows  # noqa: F401
 
 
 def _register_pandas_accessor() -> None:
@@ -60,7 +60,7 @@ def _register_pandas_accessor() -> None:
     import sys
 
     if "pandas" in sys.modules:
-        from .notebook.table_accessor import register
+        from .table.accessor import register
 
         register()
 

@@ -1,7 +1,7 @@
 """``%grok map`` (a table map from a cell) and ``%grok batches`` (the batches it submitted).
 
 A mixin of :class:`~grok_jupyter.magic.cell.GrokMagics`; the work is
-``notebook/table_map.py``'s ``map_rows``, so the magic and Python calls
+``grok_jupyter.table``'s ``map_rows``, so the magic and Python calls
 share the cache, the progress bar and the budget.
 """
 
@@ -76,7 +76,7 @@ class TableCommands:
         check_var_name(args.output, "-o")
         table = self._table_var(args.table, "DF")
         schema = self._table_var(args.schema, "--schema") if args.schema else None
-        from ..notebook.table_map import map_rows
+        from ..table.map import map_rows
 
         try:
             result = map_rows(
@@ -119,8 +119,8 @@ class TableCommands:
 
         parse("batches", rest)
         from ..client import get_client
-        from ..notebook.table_batch import describe_batches
-        from ..notebook.table_cache import MapCache
+        from ..table.batch import describe_batches
+        from ..table.cache import MapCache
 
         try:
             rows = describe_batches(MapCache(), get_client())
@@ -133,7 +133,7 @@ class TableCommands:
 
 
 def _register_accessor() -> None:
-    from ..notebook.table_accessor import register
+    from ..table.accessor import register
 
     register()
 

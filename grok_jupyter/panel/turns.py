@@ -16,8 +16,8 @@ from typing import Any
 from ..client._catalog import get_catalog
 from ..client._errors import GrokError, InvalidRequestError, StreamInterruptedError
 from ..client._types import Message
-from ..notebook.table_errors import dollars
 from ..notebook.turn import StopSignal, TurnRequest, TurnResult, run_turn
+from ..table.errors import dollars
 from . import render
 from .attachments import Pending
 from .observer import PanelObserver, describe_error, retry_can_fix

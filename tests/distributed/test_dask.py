@@ -17,8 +17,8 @@ import pytest
 from pydantic import BaseModel
 
 from grok_jupyter.client import GrokClient, UsageLedger, get_ledger, set_async_client
-from grok_jupyter.notebook.table_errors import MapBudgetError, MapInputError
-from grok_jupyter.notebook.table_map import map_rows
+from grok_jupyter.table.errors import MapBudgetError, MapInputError
+from grok_jupyter.table.map import map_rows
 from tests.conftest import TEST_API_KEY
 from tests.distributed.conftest import ledger_ticks
 

@@ -16,8 +16,8 @@ import pytest
 import ray  # the dev extra installs ray[data]
 
 from grok_jupyter.client import GrokClient, UsageLedger
-from grok_jupyter.notebook.table_errors import MapInputError
 from grok_jupyter.ray import LEDGER_COLUMN, GrokMapper
+from grok_jupyter.table.errors import MapInputError
 from tests.conftest import TEST_API_KEY
 from tests.distributed.conftest import ledger_ticks
 

@@ -41,7 +41,7 @@ def test_import_grok_jupyter_does_not_import_pandas():
     out = _python(
         """
         import sys, grok_jupyter
-        print("pandas" in sys.modules, "grok_jupyter.notebook.table_map" in sys.modules)
+        print("pandas" in sys.modules, "grok_jupyter.table.map" in sys.modules)
         """
     )
     assert out == "False False"

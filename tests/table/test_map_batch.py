@@ -9,7 +9,7 @@ import pytest
 from grok_jupyter import amap_rows, map_rows
 from grok_jupyter.client import GrokClient, NotFoundError, UsageLedger
 from grok_jupyter.emulator import serve
-from grok_jupyter.notebook.table_cache import MapCache
+from grok_jupyter.table.cache import MapCache
 from tests.conftest import TEST_API_KEY
 
 from .conftest import TEMPLATE, Sentiment

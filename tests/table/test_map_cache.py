@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from grok_jupyter import map_rows
-from grok_jupyter.notebook.table_cache import FILE_NAME, MapCache
+from grok_jupyter.table.cache import FILE_NAME, MapCache
 from tests.conftest import TEST_API_KEY
 
 from .conftest import TEMPLATE, Sentiment
@@ -66,7 +66,7 @@ def test_the_api_key_is_never_stored(emu, gclient, df, cache_dir):
 
 
 def _store_one(path, barrier, i, errors):
-    from grok_jupyter.notebook.table_cache import MapCache
+    from grok_jupyter.table.cache import MapCache
 
     barrier.wait()  # every process opens the new file at the same moment
     try:
@@ -80,7 +80,7 @@ def test_worker_processes_opening_a_new_cache_at_once_all_store_their_rows(tmp_p
     # retried, about half of such starts failed with "database is locked".
     import multiprocessing
 
-    from grok_jupyter.notebook.table_cache import MapCache
+    from grok_jupyter.table.cache import MapCache
 
     for trial in range(30):
         path = tmp_path / f"cache-{trial}.sqlite"

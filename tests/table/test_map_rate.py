@@ -7,7 +7,7 @@ import time
 from grok_jupyter import map_rows
 from grok_jupyter.client import GrokClient
 from grok_jupyter.emulator import serve
-from grok_jupyter.notebook.table_rate import AdaptiveLimiter, parse_duration
+from grok_jupyter.table.rate import AdaptiveLimiter, parse_duration
 from tests.conftest import TEST_API_KEY
 
 

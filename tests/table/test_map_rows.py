@@ -15,7 +15,7 @@ from grok_jupyter.client import (
     InvalidRequestError,
     UsageLedger,
 )
-from grok_jupyter.notebook.table_errors import MapBudgetError, MapInputError, MapRowError
+from grok_jupyter.table.errors import MapBudgetError, MapInputError, MapRowError
 from tests.conftest import TEST_API_KEY
 
 from .conftest import REVIEWS, TEMPLATE, Sentiment, chat_bodies

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .table_errors import MapInputError
+from .errors import MapInputError
 
 TEXT = "text"  # the field a string row (or an unnamed Series) fills
 ANSWER = "answer"  # the result column without a schema

@@ -1,9 +1,11 @@
 """``df.grok.map(...)`` and ``series.grok.map(...)``: ``map_rows`` as a pandas accessor.
 
 Registered by ``import grok_jupyter`` when pandas is already imported, by
-``%load_ext grok_jupyter``, and by importing ``map_rows``. Registering never
-imports pandas unless asked to (``import_pandas=True``: importing map_rows),
-so ``import grok_jupyter`` stays cheap.
+``%load_ext grok_jupyter``, and by importing ``map_rows`` or ``amap_rows``
+from ``grok_jupyter`` or ``grok_jupyter.table`` (the package's ``__getattr__``).
+Registering never imports pandas unless asked to (``import_pandas=True``:
+importing map_rows), so ``import grok_jupyter`` stays cheap. The map itself is
+imported only when ``.grok.map`` is first called, for the same reason.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ class GrokAccessor:
     def map(self, template: str, **kwargs: Any) -> Any:
         """``map_rows(self, template, **kwargs)``: one Grok request per row, answers as
         new columns (see ``help(grok_jupyter.map_rows)``)."""
-        from .table_map import map_rows
+        from .map import map_rows
 
         return map_rows(self._obj, template, **kwargs)
 

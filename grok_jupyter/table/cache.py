@@ -2,7 +2,7 @@
 
 It lives in ``$GROK_JUPYTER_CACHE_DIR`` or ``platformdirs.user_cache_dir("grok-jupyter")``
 (the same folder as the catalogue cache), file ``table_map.sqlite``. A row's key is
-a sha256 of its model, messages and parameters (``table_plan.cache_key``), so a
+a sha256 of its model, messages and parameters (``plan.cache_key``), so a
 re-run of the same map finds every finished row, whatever the input's kind. Only
 answers, costs and the batch bookkeeping are stored: never the API key, headers or
 the base URL. Each call opens its own connection (SQLite connections do not cross
@@ -209,6 +209,6 @@ def open_cache(cache: Any) -> MapCache | None:
         return cache
     if isinstance(cache, (str, os.PathLike)):
         return MapCache(cache)
-    from .table_errors import MapInputError
+    from .errors import MapInputError
 
     raise MapInputError(f"cache must be True, False or a file path, not {cache!r}.")

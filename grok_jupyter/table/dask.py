@@ -1,9 +1,9 @@
 """``map_rows`` over a Dask DataFrame: each partition is mapped on the cluster.
 
-``map_rows(ddf, ...)`` lands here (``table_map`` dispatches on the input's
-type, so Dask is imported only when the input already is a Dask object). Each
-partition runs the ordinary pandas ``map_rows`` on a worker with a client of
-its own: the driver's client is pickled, which carries its settings (base URL,
+``map_rows(ddf, ...)`` lands here (``map`` dispatches on the input's type,
+so Dask is imported only when the input already is a Dask object). Each
+partition runs the ordinary pandas map (``local.map_local``) on a worker with
+a client of its own: the driver's client is pickled, which carries its settings (base URL,
 timeouts, retries; the key only if it was passed explicitly, otherwise the
 worker reads its own ``XAI_API_KEY``), never a connection. The worker's client
 records into a ledger of the partition's own, whose records come back with the
@@ -26,10 +26,13 @@ from typing import Any
 
 from ..client._errors import GrokError, InvalidRequestError
 from ..client._usage import UsageLedger, UsageRecord
-from .table_errors import MapBudgetError, MapInputError, MapRowError, dollars
-from .table_estimate import Estimate
-from .table_map import MapReport, close_client, driver_client, worker_copy
-from .table_plan import template_fields
+from .clients import close_client, driver_client, worker_copy
+from .errors import MapBudgetError, MapInputError, MapRowError, dollars
+from .estimate import Estimate
+from .local import map_local
+from .plan import template_fields
+from .prepare import prepare, split_options
+from .report import MapReport
 
 __all__ = ["map_dask"]
 
@@ -94,15 +97,13 @@ def _rebuild(text: str, kind: str, extra: dict[str, Any]) -> _Rebuilt:
 
 def _run_partition(pdf: Any, job: _Job, budget_usd: float | None) -> _Partition:
     """On a worker: map one pandas partition with a client and ledger of its own."""
-    from .table_map import map_rows
-
     started = time.perf_counter()
     ledger = UsageLedger()
     if len(pdf) == 0:  # filtering leaves empty partitions; map_rows refuses empty tables
         return _Partition(pdf, [])
     client = job.worker_client(ledger)
     try:
-        out = map_rows(pdf, job.template, client=client, budget_usd=budget_usd, **job.options)
+        out = map_local(pdf, job.template, client=client, budget_usd=budget_usd, **job.options)
     except BaseException as exc:  # the ledger must come back, whatever happened
         partial = getattr(exc, "result", None)
         return _Partition(partial, ledger.records, None, _portable(exc),
@@ -116,35 +117,17 @@ def _run_partition(pdf: Any, job: _Job, budget_usd: float | None) -> _Partition:
 def _estimate_partition(pdf: Any, job: _Job) -> float:
     """On a worker: what mapping this partition would cost now (cache hits are free).
 
-    Runs ``map_rows``' own planning step (every check, the cache, the estimate)
+    Runs ``map_rows``' own preparing step (every check, the cache, the estimate)
     without sending anything.
     """
-    from .table_map import _prepare
-
     if len(pdf) == 0:
         return 0.0
-    named = _map_keywords()
-    params = {k: v for k, v in job.options.items() if k not in named}
-    named.update({k: v for k, v in job.options.items() if k in named})
+    named, params = split_options(job.options)
     named.update(progress=False, budget_usd=None, on_row=None)
-    named.pop("client", None)
-    run = _prepare(pdf, job.template, client=job.worker_client(UsageLedger()), params=params,
-                   **named)  # fmt: skip
+    named["client"] = job.worker_client(UsageLedger())
+    run = prepare(pdf, job.template, params=params, **named)
     est = run.report.estimate
     return float(est.cost_usd or 0.0) if est is not None else 0.0
-
-
-def _map_keywords() -> dict[str, Any]:
-    """``map_rows``' own keywords with their defaults; any other option is a request field."""
-    import inspect
-
-    from .table_map import map_rows
-
-    return {
-        name: p.default
-        for name, p in inspect.signature(map_rows).parameters.items()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY
-    }
 
 
 def _scheduler() -> Any:

@@ -14,19 +14,17 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..client._errors import GrokError
-from .table_cache import BatchEntry
-
-if TYPE_CHECKING:
-    from .table_map import _Run
+from .cache import BatchEntry
+from .run import MapRun
 
 ADD_CHUNK = 500  # requests per add-requests call
 SUBMITTED, DONE, CANCELLED = "submitted", "done", "cancelled"
 
 
-def _find_remembered(run: _Run) -> BatchEntry | None:
+def _find_remembered(run: MapRun) -> BatchEntry | None:
     """A batch submitted earlier (here or before a restart) that holds every row to do."""
     if run.cache is None:
         return None
@@ -37,7 +35,7 @@ def _find_remembered(run: _Run) -> BatchEntry | None:
     return None
 
 
-async def _submit(run: _Run) -> str:
+async def _submit(run: MapRun) -> str:
     batches = run.client.batches
     plan = run.plan
     messages = dict(zip(plan.keys, plan.messages, strict=True))
@@ -66,7 +64,7 @@ async def _submit(run: _Run) -> str:
     return batch_id
 
 
-async def send_batch(run: _Run) -> None:
+async def send_batch(run: MapRun) -> None:
     """Submit (or pick up) the batch, wait for it with the bar, and settle every row."""
     from ..client._usage import cost_usd
 
