@@ -1,426 +1,33 @@
-"""Named conversations, shared by the ``%%grok`` magic and the ``ChatPanel``.
+"""Named conversations, shared by the ``%%grok`` magic and the ``ChatPanel``:
+``get_conversation(name)`` is the one in memory, else the one saved in the chat
+store, else a new one; it is saved after every change.
 
-A turn taken in either is seen by the other because both look conversations
-up here by name. Subscribers (the panel) hear about every change, whichever
-side made it.
-
-A conversation is a flat list of wire messages; a *turn* is a user message
-with the assistant and tool messages that answered it. Turn operations
-(delete, edit-and-resend, regenerate, clear) can be undone once, and every
-conversation obtained from :func:`get_conversation` is saved by the chat store
-(``chat_store.py``) after each change, so it survives a kernel restart.
+The pieces live below this module, so none of them imports it back:
+``chat_history.py`` (the ``Conversation`` object and its turns),
+``chat_registry.py`` (the conversations in memory) and ``chat_store.py`` (the
+saved ones). Their public names are re-exported here, where callers have always
+imported them.
 """
 
 from __future__ import annotations
 
-import threading
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..client._types import Message, ToolCall, Usage
+from . import chat_store
+from .chat_history import INTERRUPTED_MARKER, Conversation, Listener, Turn, TurnMeta
+from .chat_registry import conversation_names, forget_conversation, get_or_add
 
-INTERRUPTED_MARKER = "\n\n[interrupted]"
-
-Listener = Callable[["Conversation"], None]
-
-
-@dataclass
-class TurnMeta:
-    """What a turn cost and cited; kept beside the messages, one per turn."""
-
-    usage: Usage | None = None
-    cost_usd: float = 0.0
-    model: str | None = None
-    citations: list[dict[str, Any]] = field(default_factory=list)  # {index, url, title}
-    usage_estimated: bool = False
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One turn: the prompt, the messages that answered it, and what it cost."""
-
-    index: int
-    user: Message | None  # None only for replies stored before any user message
-    replies: tuple[Message, ...]
-    usage: Usage | None
-    cost_usd: float
-    model: str | None
-    citations: tuple[dict[str, Any], ...]
-    usage_estimated: bool
-
-    @property
-    def prompt_text(self) -> str:
-        return self.user.text if self.user is not None else ""
-
-    @property
-    def answer_text(self) -> str:
-        """The text of the last assistant message (the answer after any tool rounds)."""
-        for message in reversed(self.replies):
-            if message.role == "assistant":
-                return message.text
-        return ""
-
-    @property
-    def interrupted(self) -> bool:
-        return self.answer_text.endswith(INTERRUPTED_MARKER)
-
-    @property
-    def tool_calls(self) -> tuple[ToolCall, ...]:
-        return tuple(c for m in self.replies if m.role == "assistant" for c in m.tool_calls or ())
-
-    @property
-    def images(self) -> int:
-        return len(self.user.images) if self.user is not None else 0
-
-
-@dataclass
-class _Snapshot:
-    """The state before a destructive edit, for ``undo``."""
-
-    messages: list[Message]
-    meta: list[TurnMeta]
-    cost_usd: float
-    response_id: str | None
-    response_turns: int
-    version: int = 0  # the conversation's version right after the edit
-
-
-def _turn_starts(messages: list[Message]) -> list[int]:
-    """Index of the first message of each turn."""
-    starts = [i for i, m in enumerate(messages) if m.role == "user"]
-    if messages and (not starts or starts[0] != 0):
-        starts.insert(0, 0)  # replies before any prompt form a turn of their own
-    return starts
-
-
-class Conversation:
-    """The turns of one named chat, without its system prompt.
-
-    The system prompt is kept beside the turns (``system``) rather than as the
-    first message so that the magic's ``-s`` and the panel's field can change
-    it between turns without rewriting history.
-    """
-
-    def __init__(self, name: str = "default", *, system: str | None = None) -> None:
-        self.name = name
-        self.system = system
-        self.model: str | None = None
-        # Sent as x-grok-conv-id: one stable id per conversation so follow-up turns
-        # share a cached prompt prefix. reset() keeps it (a fresh prefix just misses).
-        self.conv_id = f"grok-jupyter-{uuid.uuid4()}"
-        self.cost_usd = 0.0  # what its turns cost, whichever side (magic, panel) took them
-        # The last stored Responses-API answer, chained with previous_response_id.
-        self.response_id: str | None = None
-        self.response_turns = 0  # len(messages) when it was stored: chain only if unchanged
-        self._messages: list[Message] = []
-        self._meta: list[TurnMeta] = []
-        self._lock = threading.RLock()
-        self._listeners: list[Listener] = []
-        # (key, length after it) of the last turn a notebook cell took, so re-running that
-        # cell replaces its turn instead of stacking a duplicate (see ``replace_turn_of``).
-        self._last_source: tuple[str, int] | None = None
-        self._version = 0  # bumped by every change; undo is valid only at the version it saw
-        self._undo: _Snapshot | None = None
-        # Set by get_conversation: called after every change to save the conversation.
-        self._saver: Callable[[Conversation], None] | None = None
-
-    def __repr__(self) -> str:
-        return f"Conversation(name={self.name!r}, turns={len(self._messages)})"
-
-    def __len__(self) -> int:
-        return len(self._messages)
-
-    @property
-    def messages(self) -> list[Message]:
-        """A copy of the turns, oldest first."""
-        with self._lock:
-            return list(self._messages)
-
-    def append(self, *messages: Message) -> None:
-        with self._lock:
-            self._messages.extend(messages)
-            self._sync_meta()
-            self._version += 1
-        self._changed()
-
-    def mark_turn(self, key: str) -> None:
-        """The turn just committed came from ``key`` (a notebook cell)."""
-        with self._lock:
-            self._last_source = (key, len(self._messages))
-
-    def replace_turn_of(self, key: str) -> bool:
-        """If the latest turn came from ``key`` and nothing was added since, drop it
-        (from its user message on), so the turn about to be taken replaces it."""
-        with self._lock:
-            if self._last_source != (key, len(self._messages)):
-                return False
-            start = next(
-                (
-                    i
-                    for i in range(len(self._messages) - 1, -1, -1)
-                    if self._messages[i].role == "user"
-                ),
-                None,
-            )
-            self._last_source = None
-            if start is None:
-                return False
-            del self._messages[start:]
-            self._sync_meta()
-            self._edited()
-        self._changed()
-        return True
-
-    def reset(self) -> None:
-        """Clear the conversation; ``undo()`` brings the cleared turns back."""
-        with self._lock:
-            snapshot = self._snapshot() if self._messages else None
-            self._last_source = None
-            self._messages.clear()
-            self._meta.clear()
-            self.cost_usd = 0.0
-            self._edited(snapshot)
-        self._changed()
-
-    def add_cost(self, usd: float) -> None:
-        if not usd:
-            return  # a failed request costs nothing, and must not end an undo
-        with self._lock:
-            self.cost_usd += usd
-            if self._meta:
-                self._meta[-1].cost_usd += usd  # run_turn adds a turn's cost right after it
-            self._version += 1
-        self._save()
-
-    def end_turn(self, result: Any) -> None:
-        """Record the finished turn's usage, model and citations on the latest turn.
-
-        Called by ``run_turn`` / ``run_responses_turn`` after they commit; ``result``
-        is their ``TurnResult`` (read by attribute, so any object with those fields works).
-        """
-        citations = [
-            {
-                "index": getattr(c, "index", i),
-                "url": getattr(c, "url", ""),
-                "title": getattr(c, "title", None),
-            }
-            for i, c in enumerate(getattr(result, "citations", None) or (), 1)
-        ]
-        if getattr(result, "error", None) is not None and not getattr(result, "interrupted", False):
-            return  # a failed request commits nothing: the latest turn is an older one
-        with self._lock:
-            if not self._meta:
-                return
-            meta = self._meta[-1]
-            meta.usage = getattr(result, "usage", None)
-            meta.model = getattr(result, "model", None) or meta.model
-            meta.citations = citations
-            meta.usage_estimated = bool(getattr(result, "usage_estimated", False))
-            self._version += 1
-        self._changed()
-
-    def request_messages(self, system: str | None = None) -> list[Message]:
-        """What to send: the system prompt (``system`` or the stored one), then the turns."""
-        prompt = system if system is not None else self.system
-        with self._lock:
-            turns = list(self._messages)
-        return ([Message.system(prompt)] if prompt else []) + turns
-
-    # --- turns -------------------------------------------------------------
-
-    @property
-    def turns(self) -> list[Turn]:
-        """Every turn, oldest first (a snapshot)."""
-        with self._lock:
-            messages = list(self._messages)
-            meta = [replace(m, citations=list(m.citations)) for m in self._meta]
-        starts = _turn_starts(messages)
-        out = []
-        for i, start in enumerate(starts):
-            end = starts[i + 1] if i + 1 < len(starts) else len(messages)
-            first = messages[start]
-            user = first if first.role == "user" else None
-            replies = tuple(messages[start + (user is not None) : end])
-            info = meta[i] if i < len(meta) else TurnMeta()
-            out.append(
-                Turn(
-                    i,
-                    user,
-                    replies,
-                    info.usage,
-                    info.cost_usd,
-                    info.model,
-                    tuple(info.citations),
-                    info.usage_estimated,
-                )
-            )
-        return out
-
-    @property
-    def turn_count(self) -> int:
-        with self._lock:
-            return len(_turn_starts(self._messages))
-
-    def delete_turn(self, index: int) -> Turn:
-        """Remove turn ``index`` (negative counts from the end); ``undo()`` restores it."""
-        with self._lock:
-            turn = self.turns[self._turn_index(index)]
-            start, end = self._span(turn.index)
-            snapshot = self._snapshot()
-            del self._messages[start:end]
-            del self._meta[turn.index]  # cost_usd stays: the money was spent
-            self._sync_meta()
-            self._edited(snapshot)
-        self._changed()
-        return turn
-
-    def truncate_before(self, index: int) -> Message:
-        """Edit and resend: drop turn ``index`` and every later turn; returns turn
-        ``index``'s user message (text and images) to edit. ``undo()`` restores them."""
-        with self._lock:
-            turn = self.turns[self._turn_index(index)]
-            if turn.user is None:
-                raise ValueError(f"turn {index} has no prompt to edit")
-            start, _ = self._span(turn.index)
-            snapshot = self._snapshot()
-            del self._messages[start:]
-            del self._meta[turn.index :]  # cost_usd stays: the money was spent
-            self._sync_meta()
-            self._edited(snapshot)
-        self._changed()
-        return turn.user
-
-    def regenerate(self) -> Message:
-        """Drop the last turn and return its prompt, to send again (``run_turn`` appends
-        the prompt and the new answer). ``undo()`` restores the old answer."""
-        if not self.turn_count:
-            raise ValueError(f"conversation {self.name!r} has no turn to regenerate")
-        return self.truncate_before(-1)
-
-    @property
-    def can_undo(self) -> bool:
-        """True while nothing has changed since the last clear, delete, edit or regenerate."""
-        with self._lock:
-            return self._undo is not None and self._undo.version == self._version
-
-    def undo(self) -> bool:
-        """Restore the state before the last clear, delete, edit or regenerate."""
-        with self._lock:
-            if not self.can_undo:
-                return False
-            snap = self._undo
-            assert snap is not None
-            self._messages = list(snap.messages)
-            self._meta = list(snap.meta)
-            self.cost_usd = snap.cost_usd
-            self._undo = None
-            self._last_source = None
-            # The stored chain may still match (nothing else happened), but resending is safe.
-            self.response_id = None
-            self._version += 1
-        self._changed()
-        return True
-
-    def to_markdown(self) -> str:
-        """Every turn as Markdown: prompts, answers, tool calls, citations, a footer line."""
-        from .transcript import conversation_markdown
-
-        return conversation_markdown(self)
-
-    # --- internals ---------------------------------------------------------
-
-    def _turn_index(self, index: int) -> int:
-        count = len(_turn_starts(self._messages))
-        if not -count <= index < count:
-            raise IndexError(
-                f"conversation {self.name!r} has {count} turn{'s' * (count != 1)}; "
-                f"there is no turn {index}"
-            )
-        return index % count
-
-    def _span(self, index: int) -> tuple[int, int]:
-        starts = _turn_starts(self._messages)
-        end = starts[index + 1] if index + 1 < len(starts) else len(self._messages)
-        return starts[index], end
-
-    def _sync_meta(self) -> None:
-        # One TurnMeta per turn: new turns get an empty one, dropped tail turns lose theirs.
-        count = len(_turn_starts(self._messages))
-        del self._meta[count:]
-        self._meta.extend(TurnMeta() for _ in range(count - len(self._meta)))
-
-    def _snapshot(self) -> _Snapshot:
-        return _Snapshot(
-            list(self._messages),
-            [replace(m) for m in self._meta],
-            self.cost_usd,
-            self.response_id,
-            self.response_turns,
-        )
-
-    def _edited(self, snapshot: _Snapshot | None = None) -> None:
-        # History changed under the stored Responses chain: the next turn resends it all.
-        # And a re-run cell no longer owns "the latest turn" (its length could match again).
-        self._last_source = None
-        self.response_id = None
-        self.response_turns = 0
-        self._version += 1
-        if snapshot is not None:
-            snapshot.version = self._version
-            self._undo = snapshot
-
-    def _export_state(self) -> tuple[list[Message], list[TurnMeta], _Snapshot | None]:
-        """For the chat store: the messages, the turn metadata and the live undo state."""
-        with self._lock:
-            undo = self._undo if self.can_undo else None
-            return list(self._messages), [replace(m) for m in self._meta], undo
-
-    def _import_state(
-        self, messages: list[Message], meta: list[TurnMeta], undo: _Snapshot | None
-    ) -> None:
-        """For the chat store: the state of a saved conversation (no listeners run)."""
-        with self._lock:
-            self._messages = list(messages)
-            self._meta = list(meta)
-            self._sync_meta()
-            self._version += 1
-            if undo is not None:
-                undo.version = self._version
-            self._undo = undo
-
-    def subscribe(self, callback: Listener) -> Callable[[], None]:
-        """Call ``callback(self)`` after every change; returns the unsubscribe function."""
-        with self._lock:
-            self._listeners.append(callback)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if callback in self._listeners:
-                    self._listeners.remove(callback)
-
-        return unsubscribe
-
-    def _changed(self) -> None:
-        self._notify()
-        self._save()
-
-    def _save(self) -> None:
-        saver = self._saver
-        if saver is not None:
-            saver(self)
-
-    def _notify(self) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for callback in listeners:
-            callback(self)
-
-
-_registry: dict[str, Conversation] = {}
-_registry_lock = threading.Lock()
-
+__all__ = [
+    "INTERRUPTED_MARKER",
+    "SCRATCH",
+    "Conversation",
+    "Listener",
+    "Turn",
+    "TurnMeta",
+    "conversation_names",
+    "forget_conversation",
+    "get_conversation",
+]
 
 SCRATCH = "default"  # the conversation of cells without --chat: never saved
 
@@ -435,40 +42,22 @@ def get_conversation(name: str = SCRATCH, *, chat_dir: Any = None) -> Conversati
     ``GrokMagics.chat_dir``, ``$GROK_JUPYTER_CHAT_DIR``, or ``.grok/chats/`` in the
     kernel's working directory (the notebook's folder in Jupyter).
     """
-    from . import chat_store
-
-    with _registry_lock:
-        conversation = _registry.get(name)
-        if conversation is None and name == SCRATCH and chat_dir is None:
-            # The unnamed conversation (a cell with no --chat) belongs to this kernel
-            # session: restoring it from the folder's store would hand one notebook's
-            # turns to every other notebook started there. Named chats are kept.
-            conversation = _registry[name] = Conversation(name)
-        elif conversation is None:
-            store = chat_store.store_for(chat_dir) if chat_dir is not None else None
-            # Not `or`: an empty conversation is falsy (len 0) but may hold an undo.
-            conversation = chat_store.load_default(name, store=store)
-            if conversation is None:
-                conversation = Conversation(name)
-            conversation._saver = chat_store.saver(store)
-            _registry[name] = conversation
-        elif chat_dir is not None:
-            conversation._saver = chat_store.saver(chat_store.store_for(chat_dir))
-        return conversation
+    conversation, created = get_or_add(name, lambda: _open(name, chat_dir))
+    if not created and chat_dir is not None:
+        conversation._saver = chat_store.saver(chat_store.store_for(chat_dir))
+    return conversation
 
 
-def conversation_names() -> list[str]:
-    """The conversations in memory (``chat_store.chat_names()`` adds the saved ones)."""
-    with _registry_lock:
-        return sorted(_registry)
-
-
-def forget_conversation(name: str) -> bool:
-    """Drop ``name`` from memory (not from the store): the next ``get_conversation``
-    loads it again. True if it was in memory."""
-    with _registry_lock:
-        conversation = _registry.pop(name, None)
+def _open(name: str, chat_dir: Any) -> Conversation:
+    if name == SCRATCH and chat_dir is None:
+        # The unnamed conversation (a cell with no --chat) belongs to this kernel
+        # session: restoring it from the folder's store would hand one notebook's
+        # turns to every other notebook started there. Named chats are kept.
+        return Conversation(name)
+    store = chat_store.store_for(chat_dir) if chat_dir is not None else None
+    # Not `or`: an empty conversation is falsy (len 0) but may hold an undo.
+    conversation = chat_store.load_default(name, store=store)
     if conversation is None:
-        return False
-    conversation._saver = None  # a panel still showing it must not write the file back
-    return True
+        conversation = Conversation(name)
+    conversation._saver = chat_store.saver(store)
+    return conversation

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..client._responses_types import Citation
     from ..client._types import Message
-    from .conversation import Conversation, Turn
+    from .chat_history import Conversation, Turn
 
 
 def fence(text: str, lang: str = "") -> str:

@@ -1,17 +1,10 @@
-"""HTML for the ChatPanel transcript, rendered in the kernel from Markdown.
+"""HTML for the ChatPanel transcript: prompts with their thumbnails and files, answers
+with reasoning, tool lines and citations, the per-turn buttons, and the static copy
+for viewers without the panel's script.
 
-Markdown becomes HTML here, with markdown-it-py (CommonMark plus tables, the
-dialect JupyterLab renders), and fenced code is highlighted by Pygments with
-CSS classes (``gk-`` prefix; the colours are in ``static/chat.css``, taken from
-JupyterLab's editor variables so they follow the theme). Raw HTML in the text
-is *escaped*, never passed through: the panel inserts this HTML into the page,
-and model output (or a prompt injection in it) must not run script in the
-user's notebook. markdown-it also refuses ``javascript:``/``vbscript:``/
-``file:`` links.
-
-While a reply streams, ``IncrementalMarkdown`` re-renders only the text after
-the last finished block, so the cost of an update does not grow with the
-length of the answer.
+Markdown becomes HTML in ``markdown.py`` (raw HTML escaped, code highlighted;
+``IncrementalMarkdown`` while a reply streams); the static copy's inline look is
+``static_styles.py``.
 """
 
 from __future__ import annotations
@@ -20,19 +13,18 @@ import base64
 import html
 import io
 import json
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from markdown_it import MarkdownIt
-
 from ..client._types import ImagePart, Message, ToolCall
 from ..notebook.conversation import INTERRUPTED_MARKER
+from .markdown import IncrementalMarkdown as IncrementalMarkdown  # the panel reads it here
+from .markdown import markdown_html
+from .static_styles import inline_styles
 
 THUMB_SIDE = 160  # px: thumbnails are re-encoded small so widget state stays light
 _CUT = 300  # tool arguments and results are cut in the transcript, never in what Grok gets
-CLASS_PREFIX = "gk-"  # Pygments token classes, scoped so they never meet JupyterLab's own
 
 # Icons are inline SVG (an emoji needs an emoji font, which many systems lack).
 TOOL_ICON = (
@@ -45,132 +37,6 @@ SEARCH_ICON = (
     '<circle cx="6.5" cy="6.5" r="4.5" fill="none" stroke="currentColor" stroke-width="2"/>'
     '<path d="M10 10l4.5 4.5" stroke="currentColor" stroke-width="2"/></svg>'
 )
-
-
-@lru_cache(maxsize=64)
-def _lexer(lang: str) -> Any:
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
-
-    try:
-        return get_lexer_by_name(lang)
-    except ClassNotFound:
-        return None
-
-
-@lru_cache(maxsize=1)
-def _formatter() -> Any:
-    from pygments.formatters import HtmlFormatter
-
-    return HtmlFormatter(nowrap=True, classprefix=CLASS_PREFIX)
-
-
-def highlight(code: str, lang: str) -> str:
-    """``code`` as HTML spans with Pygments token classes; escaped text for an unknown language."""
-    lexer = _lexer(lang.lower()) if lang else None
-    if lexer is None:
-        return html.escape(code)
-    from pygments import highlight as _highlight
-
-    return _highlight(code, lexer, _formatter())
-
-
-def code_block_html(code: str, lang: str = "") -> str:
-    """A code block with a copy button (the panel's script copies the ``<pre>``'s text)."""
-    lang = lang.split()[0] if lang.strip() else ""
-    cls = f' class="language-{html.escape(lang, quote=True)}"' if lang else ""
-    label = f"Copy {lang} code" if lang else "Copy code"
-    return (
-        '<div class="grok-code">'
-        f'<button type="button" class="grok-copy" data-testid="grok-copy" aria-label="{label}"'
-        f' title="{label}">Copy</button>'
-        f'<pre class="grok-highlight"><code{cls}>{highlight(code, lang)}</code></pre></div>\n'
-    )
-
-
-def _fence(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
-    token = tokens[idx]
-    return code_block_html(token.content, token.info.strip())
-
-
-_md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-_md.add_render_rule("fence", _fence)
-_md.add_render_rule("code_block", _fence)
-
-# The static transcript carries its own styles, inline on each element: a viewer without the
-# panel's script and style sheet (nbviewer, GitHub, nbconvert, JupyterLab after a restart) shows
-# the conversation readably, and a viewer that strips <style> blocks never shows CSS as text.
-# Colours: JupyterLab's variables where they exist, else greys that read on light and dark
-# pages alike (translucent backgrounds, the text colour is inherited).
-_MUTED_BG = "rgba(127, 127, 127, 0.12)"
-_RULE = "rgba(127, 127, 127, 0.5)"
-STATIC_STYLES = {
-    '<div class="grok-static"': (
-        "font-family: var(--jp-ui-font-family, system-ui, sans-serif); line-height: 1.45;"
-    ),
-    '<div class="grok-turn grok-user"': (
-        f"padding: 4px 8px; margin: 4px 0; border-radius: 6px; background: {_MUTED_BG};"
-        " border-left: 3px solid var(--jp-brand-color1, #1976d2);"
-    ),
-    '<div class="grok-turn grok-assistant"': "padding: 4px 8px; margin: 4px 0;",
-    '<div class="grok-role"': "font-weight: 600; font-size: 0.85em;",
-    '<pre class="grok-highlight"': (
-        f"background: {_MUTED_BG}; padding: 6px; border-radius: 4px; overflow-x: auto;"
-    ),
-    "<pre": f"background: {_MUTED_BG}; padding: 6px; border-radius: 4px; white-space: pre-wrap;",
-    "<table": "border-collapse: collapse; margin: 4px 0;",
-    "<th": f"border: 1px solid {_RULE}; padding: 2px 6px; text-align: left;",
-    "<td": f"border: 1px solid {_RULE}; padding: 2px 6px; text-align: left;",
-    '<div class="grok-interrupted"': (
-        "font-size: 0.9em; padding-left: 6px;"
-        " border-left: 3px solid var(--jp-warn-color1, #e65100);"
-    ),
-    '<img class="grok-thumb"': "max-width: 160px; max-height: 160px; margin: 4px 4px 0 0;",
-    '<span class="grok-file"': f"border: 1px solid {_RULE}; border-radius: 3px; padding: 0 6px;",
-    '<svg class="grok-icon"': "vertical-align: -1px;",
-}
-# Our renderer writes every tag (text and code are escaped), so an opening tag is found by its
-# exact start; markdown-it's own ``style="text-align:…"`` on a table cell is merged, not doubled.
-_STATIC_TAG = re.compile(
-    "(" + "|".join(re.escape(tag) for tag in sorted(STATIC_STYLES, key=len, reverse=True)) + ")"
-    r'(?=[\s>/])( style="([^"]*)")?'
-)
-_COPY_BUTTON = re.compile(r'<button type="button" class="grok-copy"[^>]*>Copy</button>')
-# Pygments token classes -> the editor's colours (fallbacks as in static/chat.css).
-_TOKEN_COLOURS = {
-    "k": "var(--jp-mirror-editor-keyword-color, #008000)",
-    "s": "var(--jp-mirror-editor-string-color, #ba2121)",
-    "c": "var(--jp-mirror-editor-comment-color, #408080)",
-    "m": "var(--jp-mirror-editor-number-color, #080)",
-}
-_TOKEN = re.compile(r'<span class="gk-([a-z0-9]+)">')
-
-
-def _inline_style(match: re.Match[str]) -> str:
-    tag, _, own = match.groups()
-    style = STATIC_STYLES[tag]
-    return f'{tag} style="{html.escape(style + (" " + own if own else ""), quote=True)}"'
-
-
-def _token_style(match: re.Match[str]) -> str:
-    colour = _TOKEN_COLOURS.get(match.group(1)[0])
-    return f'<span style="color: {colour}">' if colour else "<span>"
-
-
-def inline_styles(fragment: str) -> str:
-    """``fragment`` (this module's HTML) with its look inline and without Copy buttons."""
-    fragment = _COPY_BUTTON.sub("", fragment)
-    fragment = _TOKEN.sub(_token_style, fragment)
-    return _STATIC_TAG.sub(_inline_style, fragment)
-
-
-@lru_cache(maxsize=256)
-def markdown_html(text: str) -> str:
-    """Markdown -> HTML, with any HTML in ``text`` shown as text.
-
-    Cached: the transcript is rendered again on every change (and once more for the saved
-    output's static copy), and earlier turns' text does not change."""
-    return _md.render(text)
 
 
 def _cut(text: str, limit: int = _CUT) -> str:
@@ -411,47 +277,3 @@ def _tool_error(output: str) -> str | None:
         if isinstance(value, dict) and set(value) == {"error"}:
             return str(value["error"])
     return None
-
-
-class IncrementalMarkdown:
-    """Renders a growing Markdown text; finished blocks are rendered once and kept.
-
-    A block is finished at a blank line outside a fenced code block. Splitting
-    there can differ from a whole-text render only for constructs that span
-    blank lines (loose lists, link references), and only until the final
-    render of the committed turn, which renders the whole text.
-    """
-
-    def __init__(self) -> None:
-        self._frozen_html: list[str] = []
-        self._frozen_to = 0  # text[:_frozen_to] is rendered into _frozen_html
-        self._scan_from = 0  # where the next scan for a boundary starts (a line start)
-        self._in_fence: str | None = None
-
-    def render(self, text: str) -> str:
-        boundary = self._advance(text)
-        if boundary > self._frozen_to:
-            self._frozen_html.append(markdown_html(text[self._frozen_to : boundary]))
-            self._frozen_to = boundary
-        # The growing tail is rendered uncached: it changes on every update.
-        return "".join(self._frozen_html) + _md.render(text[self._frozen_to :])
-
-    def _advance(self, text: str) -> int:
-        """Scan whole new lines; return the end of the last blank line outside a fence."""
-        boundary = self._frozen_to
-        pos = self._scan_from
-        while True:
-            end = text.find("\n", pos)
-            if end < 0:
-                break
-            line = text[pos:end].strip()
-            if self._in_fence is not None:
-                if line.startswith(self._in_fence):
-                    self._in_fence = None
-            elif line.startswith(("```", "~~~")):
-                self._in_fence = line[:3]
-            elif not line:
-                boundary = end + 1
-            pos = end + 1
-        self._scan_from = pos
-        return boundary

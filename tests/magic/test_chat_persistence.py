@@ -118,9 +118,11 @@ def test_grok_chat_name_restores_the_panel_from_the_store(ip, emu, chats):
     ip.ok(f"%%grok --chat {name}\nSay 'from before the restart'")
     forget_conversation(name)  # what a restart leaves: only the file
     ip.ok(f"%grok chat {name}")
-    from grok_jupyter.notebook.conversation import _registry
+    from grok_jupyter.notebook.chat_registry import lookup
 
-    assert [t.answer_text for t in _registry[name].turns] == ["from before the restart"]
+    restored = lookup(name)
+    assert restored is not None
+    assert [t.answer_text for t in restored.turns] == ["from before the restart"]
 
 
 def test_export_has_every_turn_and_no_file_holds_the_key(ip, emu, chats, tmp_path, capsys):

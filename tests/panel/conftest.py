@@ -63,8 +63,8 @@ def panels(comms) -> Iterator[Callable[..., Any]]:
 
 @pytest.fixture(autouse=True)
 def fresh_conversations() -> Iterator[None]:
-    from grok_jupyter.notebook import conversation
+    from grok_jupyter.notebook import chat_registry
 
-    conversation._registry.clear()
+    chat_registry._conversations.clear()
     yield
-    conversation._registry.clear()
+    chat_registry._conversations.clear()
