@@ -16,7 +16,6 @@ The typed results, bodies, paths and paging live here; ``client.responses``
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
@@ -176,7 +175,7 @@ class InputItemsPage(WireModel):
 
 
 def input_items_of(response: httpx.Response) -> InputItemsPage:
-    return InputItemsPage.model_validate(json.loads(response.content))
+    return InputItemsPage.model_validate_json(response.content)
 
 
 def input_items_path(

@@ -174,6 +174,28 @@ def test_a_priority_call_is_billed_twice_the_price_when_the_server_sends_no_cost
     assert records[3].cost_usd == pytest.approx(7 / 1e10)
 
 
+def _sse(*events: dict) -> bytes:
+    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + (
+        b"data: [DONE]\n\n")
+
+
+def test_a_streamed_priority_call_is_billed_twice_too():
+    chunk = {"id": "s1", "object": "chat.completion.chunk", "created": 1, "model": "grok-4.3"}
+    body = _sse(
+        {**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "ok"},
+                               "finish_reason": "stop"}]},
+        {**chunk, "choices": [], "usage": {"prompt_tokens": 100_000,
+                                           "completion_tokens": 10_000, "total_tokens": 110_000}},
+    )  # fmt: skip
+    reply = Reply(body=body, headers={"Content-Type": "text/event-stream"})
+    with ScriptedServer([reply]) as server, GrokClient(
+        api_key=TEST_API_KEY, base_url=server.base_url, ledger=UsageLedger()
+    ) as client:
+        assert client.stream("hi", service_tier="priority").final().text == "ok"
+        [record] = client.ledger.records
+    assert record.cost_usd == pytest.approx(2 * STANDARD) and record.service_tier == "priority"
+
+
 def test_the_emulator_bills_the_tier_and_the_ledger_matches_its_ticks(client):
     # The emulator prices from the same catalogue: its ticks are the tier price too.
     prompt = "word " * 205_000
