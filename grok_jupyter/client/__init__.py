@@ -112,6 +112,14 @@ _NAMES: dict[str, str] = {
     "FileTooLargeError": "_errors",  # Files and Batch APIs
     "UnsupportedFileTypeError": "_errors",  # Files and Batch APIs
     "MAX_FILE_BYTES": "_files",  # Files and Batch APIs
+    "BatchSupportUnknownWarning": "_errors",  # September-2026 API
+    "Compaction": "_responses_context",  # September-2026 API
+    "CompactionItem": "_responses_types",  # September-2026 API
+    "CompactionUsage": "_responses_context",  # September-2026 API
+    "CostEstimate": "_estimate",  # September-2026 API
+    "InputItemsPage": "_responses_context",  # September-2026 API
+    "ModelNotBatchableError": "_errors",  # September-2026 API
+    "estimate_cost": "_estimate",  # September-2026 API
 }
 
 __all__ = [
@@ -130,13 +138,18 @@ __all__ = [
     "BatchResult",
     "BatchResultPage",
     "BatchState",
+    "BatchSupportUnknownWarning",
     "Catalog",
     "ChatCompletion",
     "ChatCompletionChunk",
     "ChatRequest",
     "ChatStream",
     "Citation",
+    "Compaction",
+    "CompactionItem",
+    "CompactionUsage",
     "ContextWindowExceededError",
+    "CostEstimate",
     "DeadlineExceededError",
     "DeletedResponse",
     "FileDeleted",
@@ -159,6 +172,7 @@ __all__ = [
     "ImagePart",
     "InputFile",
     "InputImage",
+    "InputItemsPage",
     "InputMessage",
     "InputText",
     "InsecureBaseURLError",
@@ -171,6 +185,7 @@ __all__ = [
     "MissingAPIKeyError",
     "Model",
     "ModelInfo",
+    "ModelNotBatchableError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -203,6 +218,7 @@ __all__ = [
     "UsageSummary",
     "catalog",
     "code_interpreter",
+    "estimate_cost",
     "get_async_client",
     "get_catalog",
     "get_client",
@@ -228,6 +244,7 @@ if TYPE_CHECKING:
         APITimeoutError,
         AuthenticationError,
         BadRequestError,
+        BatchSupportUnknownWarning,
         ContextWindowExceededError,
         DeadlineExceededError,
         FileTooLargeError,
@@ -241,6 +258,7 @@ if TYPE_CHECKING:
         InvalidRequestError,
         InvalidValueError,
         MissingAPIKeyError,
+        ModelNotBatchableError,
         NotFoundError,
         PermissionDeniedError,
         RateLimitError,
@@ -253,9 +271,12 @@ if TYPE_CHECKING:
         UnsupportedFileTypeError,
         UnsupportedParameterError,
     )
+    from ._estimate import CostEstimate, estimate_cost
     from ._files import MAX_FILE_BYTES as MAX_FILE_BYTES  # not in __all__ (a constant)
     from ._files import FileDeleted, FileObject, FilePage
     from ._images import image_part
+    from ._responses_context import Compaction, CompactionUsage, InputItemsPage
+    from ._responses_types import CompactionItem
     from ._settings import Settings, resolve_settings
     from ._streaming import AsyncChatStream, ChatStream
     from ._types import (

@@ -339,6 +339,7 @@ class BaseGrokClient:
         ttft_s: float | None = None,
         request_id: str | None = None,
         estimated: bool = False,
+        service_tier: str | None = None,
     ) -> UsageRecord:
         return self.ledger.record(
             record_from_usage(
@@ -350,6 +351,7 @@ class BaseGrokClient:
                 request_id=request_id,
                 catalog=self.catalog,
                 estimated=estimated,
+                service_tier=service_tier,
             )
         )
 
@@ -362,6 +364,8 @@ class BaseGrokClient:
             source=source,
             latency_s=now() - started,
             request_id=completion.id,
+            # The echo says what ran (xAI echoes it, 2026 §4.2); else what was asked for.
+            service_tier=getattr(completion, "service_tier", None) or body.get("service_tier"),
         )
 
     def _stream_recorder(
@@ -382,6 +386,7 @@ class BaseGrokClient:
                 ttft_s=ttft_s,
                 request_id=acc.id,
                 estimated=estimated,
+                service_tier=body.get("service_tier") if body is not None else None,
             )
 
         return on_finish

@@ -29,6 +29,7 @@ from ._http import httpx
 from ._resource import AsyncResource, SyncResource, afollow_pages, follow_pages, list_path, path_id
 from ._types import ChatCompletion, WireModel
 from ._usage import record_from_usage
+from ._validation import external_stacklevel
 
 if TYPE_CHECKING:
     from ._base import BaseGrokClient
@@ -150,6 +151,20 @@ def _create_body(name: str, input_file_id: str | None) -> dict[str, Any]:
     return body
 
 
+def _refuse_unbatchable(client: BaseGrokClient, requests: Sequence[dict[str, Any]]) -> None:
+    """Refuse requests for a model that takes no batches before any is queued. Only a
+    ``False`` refuses here: ``chat_request`` already warned about unknown support."""
+    if not client.validate:
+        return
+    catalog = client.catalog
+    for item in requests:
+        for body in item["batch_request"].values():
+            model = body.get("model") if isinstance(body, dict) else None
+            info = catalog.effective_model(model) if isinstance(model, str) else None
+            if info is not None and info.batch is False:
+                catalog.check_batchable(model)
+
+
 def _requests_body(requests: Sequence[dict[str, Any]]) -> dict[str, Any]:
     if isinstance(requests, (str, bytes, dict)) or not isinstance(requests, Sequence):
         raise InvalidRequestError(
@@ -186,6 +201,8 @@ def _chat_request(
             f"batch_request_id must be a non-empty string, not {batch_request_id!r}."
         )
     body = client._chat_body(messages, model, params)
+    if client.validate:
+        client.catalog.check_batchable(body["model"], stacklevel=external_stacklevel())
     return {"batch_request_id": batch_request_id, "batch_request": {"chat_get_completion": body}}
 
 
@@ -234,15 +251,20 @@ class Batches(SyncResource):
 
     def add_requests(self, batch_id: str, requests: Sequence[dict[str, Any]]) -> None:
         """Queue requests: each ``{"batch_request_id": ..., "batch_request":
-        {"chat_get_completion": {...}}}`` (``chat_request`` builds one)."""
+        {"chat_get_completion": {...}}}`` (``chat_request`` builds one). A request for a
+        model that takes no batches (``ModelNotBatchableError``) queues none of them."""
         path = f"{PATH}/{_id(batch_id)}/requests"
-        self._send("POST", path, _nothing, body=_requests_body(requests))
+        body = _requests_body(requests)
+        _refuse_unbatchable(self._client, requests)
+        self._send("POST", path, _nothing, body=body)
 
     def chat_request(
         self, batch_request_id: str, messages: Messages, *, model: str | None = None, **params: Any
     ) -> dict[str, Any]:
         """One batch request for a chat completion, validated like ``client.chat`` (the
-        catalogue's default model when ``model`` is None). Sends nothing."""
+        catalogue's default model when ``model`` is None). Sends nothing. A model that takes
+        no batches is refused (``ModelNotBatchableError``, naming the ones that do); one
+        whose support is unknown gets a ``BatchSupportUnknownWarning``."""
         return _chat_request(self._client, batch_request_id, messages, model, params)
 
     def get(self, batch_id: str) -> Batch:
@@ -311,7 +333,9 @@ class AsyncBatches(AsyncResource):
 
     async def add_requests(self, batch_id: str, requests: Sequence[dict[str, Any]]) -> None:
         path = f"{PATH}/{_id(batch_id)}/requests"
-        await self._send("POST", path, _nothing, body=_requests_body(requests))
+        body = _requests_body(requests)
+        _refuse_unbatchable(self._client, requests)
+        await self._send("POST", path, _nothing, body=body)
 
     def chat_request(
         self, batch_request_id: str, messages: Messages, *, model: str | None = None, **params: Any

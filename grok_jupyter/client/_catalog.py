@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from ._errors import BatchSupportUnknownWarning, ModelNotBatchableError
 from ._model_info import LONG_CONTEXT_FROM, ModelInfo, Prices, PriceTier, Retirement
 
 if TYPE_CHECKING:
@@ -208,6 +209,44 @@ class Catalog:
     @property
     def batch_discount(self) -> float:
         return float(self._defaults.get("batch_discount", 0.0))
+
+    def service_tier_multiplier(self, service_tier: str | None) -> float:
+        """The token price factor of a ``service_tier`` (``"priority"``: 2.0); 1.0 otherwise."""
+        factors = self._defaults.get("service_tier_multipliers", {})
+        return float(factors.get(service_tier, 1.0)) if service_tier else 1.0
+
+    # --- the Batch API -------------------------------------------------------
+
+    def batchable_models(self) -> list[str]:
+        """Current chat models a source says take Batch API requests."""
+        return [m.id for m in self.current_models("chat") if m.batch is True]
+
+    def check_batchable(self, name: str, *, stacklevel: int = 2) -> None:
+        """Refuse a Batch API request for a model that takes none; warn when unknown.
+
+        ``ModelNotBatchableError`` (an ``InvalidRequestError``) when the answering
+        model's ``batch`` is False (grok-4.5, grok-4.6: xai-api-2026-09.md §5 [DOC]);
+        one ``BatchSupportUnknownWarning`` when it is None ([U]: sent anyway, the
+        server decides). A model the catalogue does not know passes silently here.
+        """
+        info = self.effective_model(name)
+        if info is None or info.batch is True:
+            return
+        if info.batch is False:
+            takers = tuple(self.batchable_models())
+            called = name if name == info.id else f"{name} ({info.id})"
+            raise ModelNotBatchableError(
+                f"{called} does not take Batch API requests. Models that do: "
+                f"{', '.join(takers) or 'none known'}; or send these requests one by one.",
+                model=info.id,
+                batchable=takers,
+            )
+        warnings.warn(
+            f"Whether {info.id} takes Batch API requests is unknown (no source says); "
+            "sending it anyway: the batch results will show the server's answer.",
+            BatchSupportUnknownWarning,
+            stacklevel=stacklevel + 1,
+        )
 
     # --- defaults ------------------------------------------------------------
 

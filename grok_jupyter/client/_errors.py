@@ -9,7 +9,8 @@
     │   ├── InvalidValueError          NaN/inf, a lone surrogate, a value out of the API's bounds
     │   ├── InsecureBaseURLError       plain http:// to a host that is not this machine
     │   ├── FileTooLargeError          a file over the Files API's size limit (.limit)
-    │   └── UnsupportedFileTypeError   a file of a type the Files API does not read
+    │   ├── UnsupportedFileTypeError   a file of a type the Files API does not read
+    │   └── ModelNotBatchableError     a Batch API request for a model that takes none
     ├── APIConnectionError             no usable answer reached us
     │   ├── APITimeoutError
     │   │   └── DeadlineExceededError  the call's ``deadline`` passed (.partial for streams)
@@ -27,7 +28,7 @@
         └── ServiceUnavailableError    503
 
     UnknownModelWarning, UnknownParameterWarning, ImageDownscaledWarning,
-    ImageConvertedWarning: UserWarning
+    ImageConvertedWarning, BatchSupportUnknownWarning: UserWarning
 
 Every error carries ``status_code``, ``code`` (the server's gRPC status text),
 ``message`` and ``request_id`` (None where they do not apply). Messages are
@@ -133,6 +134,15 @@ class UnsupportedFileTypeError(InvalidRequestError):
     def __init__(self, message: str, *, readable: tuple[str, ...]) -> None:
         super().__init__(message)
         self.readable = readable
+
+
+class ModelNotBatchableError(InvalidRequestError):
+    """The model does not take Batch API requests; ``batchable`` names models that do."""
+
+    def __init__(self, message: str, *, model: str, batchable: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.model = model
+        self.batchable = batchable
 
 
 # --- transport --------------------------------------------------------------
@@ -250,6 +260,10 @@ class UnknownParameterWarning(UserWarning):
 
 class ImageDownscaledWarning(UserWarning):
     """An image was made smaller to fit the API's size limits."""
+
+
+class BatchSupportUnknownWarning(UserWarning):
+    """No source says whether the model takes Batch API requests; it is sent anyway."""
 
 
 class ImageConvertedWarning(UserWarning):

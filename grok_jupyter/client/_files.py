@@ -5,7 +5,9 @@ with a ``file`` field (``purpose`` optional, stored as ``""``), xAI's own
 paging (``{"data": [...], "pagination_token": ...}``, not OpenAI's
 ``has_more``), raw bytes from ``/content`` and ``{"id", "deleted"}`` from
 delete. A file's size and type are checked before anything is sent, so a
-file the API would refuse costs no upload.
+file the API would refuse costs no upload. ``expires_after`` (seconds, in
+[3600, 2592000], else the API answers 400: xai-api-2026-09.md §4 [DOC]) goes
+as a multipart field before ``file`` and sets the stored file's ``expires_at``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from typing import IO, TYPE_CHECKING
 
 from pydantic import Field
 
-from ._errors import FileTooLargeError, InvalidRequestError, UnsupportedFileTypeError
+from ._errors import (
+    FileTooLargeError,
+    InvalidRequestError,
+    InvalidValueError,
+    UnsupportedFileTypeError,
+)
 from ._http import httpx
 from ._resource import AsyncResource, SyncResource, afollow_pages, follow_pages, list_path, path_id
 from ._types import WireModel
@@ -31,6 +38,10 @@ PATH = "/files"
 # 50 MB per the OAS (413 over it) [U for today's limit; a 2025 announcement said 48 MB].
 # Read as MiB, the larger reading: the client must not refuse what the API takes.
 MAX_FILE_BYTES = 50 * 1024 * 1024
+
+# ``expires_after`` bounds in seconds: one hour to 30 days (xai-api-2026-09.md §4 [DOC]).
+MIN_EXPIRES_AFTER = 3600
+MAX_EXPIRES_AFTER = 2_592_000
 
 # What the API reads, by best evidence: the files guide and its announcement list
 # "plain text, markdown, Python, JavaScript, CSV, JSON, PDF, and more" [U beyond those];
@@ -61,7 +72,8 @@ FileInput = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 
 
 class FileObject(WireModel):
-    """One stored file (section 5): ``object``, ``status`` and ``expires_at`` may be null."""
+    """One stored file (section 5): ``object``, ``status`` and ``expires_at`` may be null;
+    ``public_url`` is set once a public link was made (``POST /v1/files/{id}/public-url``)."""
 
     id: str
     object: str | None = None
@@ -70,7 +82,9 @@ class FileObject(WireModel):
     filename: str = ""
     purpose: str | None = None
     status: str | None = None
-    expires_at: int | str | None = None
+    expires_at: int | str | None = None  # set by upload(expires_after=...)
+    public_url: str | None = None
+    public_url_expires_at: int | str | None = None
 
 
 class FilePage(WireModel):
@@ -193,18 +207,46 @@ def file_type(data: bytes, filename: str) -> tuple[str, str]:
     )
 
 
+def check_expires_after(seconds: object) -> int | None:
+    """``expires_after`` as sent, or ``InvalidValueError`` naming the range the API takes."""
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not (
+        MIN_EXPIRES_AFTER <= seconds <= MAX_EXPIRES_AFTER
+    ):
+        raise InvalidValueError(
+            f"expires_after must be a whole number of seconds from {MIN_EXPIRES_AFTER:,} "
+            f"(1 hour) to {MAX_EXPIRES_AFTER:,} (30 days), not {seconds!r}; the API answers "
+            "400 outside that range.",
+            parameter="expires_after",
+        )
+    return seconds
+
+
 def _multipart(
-    client: BaseGrokClient, file: FileInput, filename: str | None, purpose: str | None
+    client: BaseGrokClient,
+    file: FileInput,
+    filename: str | None,
+    purpose: str | None,
+    expires_after: int | None = None,
 ) -> tuple[bytes, httpx.Headers]:
     """The checked file as a multipart body (httpx2 encodes it) plus the request headers."""
     if purpose is not None and not isinstance(purpose, str):
         raise InvalidRequestError(f"purpose must be a string, not {type(purpose).__name__}.")
+    expires_after = check_expires_after(expires_after)  # before the file is read
     name, data = read_upload(file, filename)
     media_type, ext = file_type(data, name)
     name = name or f"upload{ext}"
-    fields = {"purpose": purpose} if purpose is not None else None
+    # httpx2 writes the data fields before the files: expires_after precedes ``file``,
+    # as the API wants it (§4).
+    fields: dict[str, str] = {}
+    if purpose is not None:
+        fields["purpose"] = purpose
+    if expires_after is not None:
+        fields["expires_after"] = str(expires_after)
     encoded = httpx.Request(
-        "POST", "http://upload.invalid/", data=fields, files={"file": (name, data, media_type)}
+        "POST", "http://upload.invalid/", data=fields or None,
+        files={"file": (name, data, media_type)},
     )
     body = encoded.read()
     _, headers = client._prepare(None, {"Content-Type": encoded.headers["Content-Type"]})
@@ -243,13 +285,16 @@ class Files(SyncResource):
         *,
         filename: str | None = None,
         purpose: str | None = None,
+        expires_after: int | None = None,
     ) -> FileObject:
         """Upload a path, bytes or a binary file object; returns the stored ``FileObject``.
 
-        Refused before sending: over ``MAX_FILE_BYTES`` (``FileTooLargeError``) or not a
-        type the API reads (``UnsupportedFileTypeError``). ``filename`` defaults to the
-        path's or file object's name; ``purpose`` is sent only when given."""
-        prepared = _multipart(self._client, file, filename, purpose)
+        Refused before sending: over ``MAX_FILE_BYTES`` (``FileTooLargeError``), not a
+        type the API reads (``UnsupportedFileTypeError``), or ``expires_after`` outside
+        3600..2592000 seconds (``InvalidValueError``). ``filename`` defaults to the
+        path's or file object's name; ``purpose`` is sent only when given;
+        ``expires_after`` (seconds) makes the API delete the file then (``expires_at``)."""
+        prepared = _multipart(self._client, file, filename, purpose, expires_after)
         return self._send("POST", PATH, _file_of, prepared=prepared)
 
     def list(self, *, limit: int | None = None, pagination_token: str | None = None) -> FilePage:
@@ -283,11 +328,15 @@ class AsyncFiles(AsyncResource):
         *,
         filename: str | None = None,
         purpose: str | None = None,
+        expires_after: int | None = None,
     ) -> FileObject:
         """As ``Files.upload``; the file is read and checked in a worker thread."""
         import asyncio
 
-        prepared = await asyncio.to_thread(_multipart, self._client, file, filename, purpose)
+        check_expires_after(expires_after)  # refused here, before the thread starts
+        prepared = await asyncio.to_thread(
+            _multipart, self._client, file, filename, purpose, expires_after
+        )
         return await self._send("POST", PATH, _file_of, prepared=prepared)
 
     async def list(

@@ -48,10 +48,17 @@ class Prices(PriceTier):
     long_context: PriceTier | None = None
     long_context_from: int | None = None  # prompt tokens at which long_context applies
 
+    @property
+    def long_context_threshold(self) -> int | None:
+        """Prompt tokens from which ``long_context`` prices the whole request; None: no tier."""
+        if self.long_context is None:
+            return None
+        return self.long_context_from or LONG_CONTEXT_FROM
+
     def tier_for(self, prompt_tokens: int) -> PriceTier:
         """The tier that prices every token of a request with ``prompt_tokens`` in its prompt."""
-        start = self.long_context_from or LONG_CONTEXT_FROM
-        if self.long_context is not None and prompt_tokens >= start:
+        start = self.long_context_threshold
+        if self.long_context is not None and start is not None and prompt_tokens >= start:
             return self.long_context
         return self
 
@@ -100,7 +107,10 @@ class ModelInfo(BaseModel):
     parameter_defaults: dict[str, str] = Field(default_factory=dict)
     ignored_parameters: frozenset[str] = frozenset()  # accepted but without effect (logprobs)
     apis: tuple[str, ...] | None = None  # "chat", "responses"; None: not recorded
-    batch: bool | None = None  # None: unknown
+    batch: bool | None = None  # takes Batch API requests; None: unknown
+    released: str | None = None  # ISO date the model reached the API
+    # Multi-agent models: reasoning.effort -> how many agents run (grok-4.20-multi-agent).
+    agents_by_effort: dict[str, int] = Field(default_factory=dict)
     retired: Retirement | None = None
     unverified: tuple[str, ...] = ()  # field names (dotted) the sources do not verify
     source: Literal["bundled", "live"] = "bundled"
@@ -119,6 +129,10 @@ class ModelInfo(BaseModel):
         parts = field.split(".")
         return not any(".".join(parts[: i + 1]) in self.unverified for i in range(len(parts)))
 
+    def agents_for(self, effort: str | None) -> int | None:
+        """Agents a multi-agent model runs at ``effort``; None if not recorded."""
+        return self.agents_by_effort.get(effort) if effort is not None else None
+
     def must_refuse(self, parameter: str, value: object = None) -> bool:
         """True only if a source verifies that the API refuses ``parameter`` (=``value``)."""
         if parameter in self.verified_rejected_parameters:
@@ -128,20 +142,37 @@ class ModelInfo(BaseModel):
     # --- prices ------------------------------------------------------------
 
     def cost_usd(self, usage: Usage) -> float:
-        """The cost of ``usage`` at catalogue prices (when the server sends no cost).
+        """The cost of ``usage`` at catalogue prices (when the server sends no cost)."""
+        return self.token_cost_usd(
+            prompt_tokens=usage.prompt_tokens,
+            cached_tokens=usage.cached,
+            image_tokens=usage.image,
+            output_tokens=usage.completion_tokens + usage.reasoning,
+        )
 
-        Cached prompt tokens are billed at the cached rate; a prompt past the
-        long-context threshold bills every token at the higher tier.
+    def token_cost_usd(
+        self,
+        *,
+        prompt_tokens: int,
+        cached_tokens: int = 0,
+        image_tokens: int = 0,
+        output_tokens: int = 0,
+        tier: PriceTier | None = None,
+    ) -> float:
+        """The one price formula: the ledger, the estimator and the emulator all use it.
+
+        ``prompt_tokens`` includes the cached and image ones; ``output_tokens``
+        includes reasoning. Cached tokens are billed at the cached rate, and a
+        prompt at or past the long-context threshold bills every token of the
+        request at the higher tier (``tier`` forces one, for comparisons).
         """
-        tier = self.price_per_million.tier_for(usage.prompt_tokens)
-        cached = usage.cached
-        image = usage.image
-        text = max(usage.prompt_tokens - cached - image, 0)
+        tier = tier or self.price_per_million.tier_for(prompt_tokens)
+        text = max(prompt_tokens - cached_tokens - image_tokens, 0)
         total = (
             text * tier.input
-            + cached * tier.cached_rate
-            + image * tier.image_rate
-            + (usage.completion_tokens + usage.reasoning) * tier.output
+            + cached_tokens * tier.cached_rate
+            + image_tokens * tier.image_rate
+            + output_tokens * tier.output
         )
         return total / 1_000_000
 

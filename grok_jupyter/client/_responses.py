@@ -2,19 +2,34 @@
 
 ``create`` returns a typed ``Response``; ``stream`` a ``ResponseStream`` of
 typed events with an ``accumulator``; ``retrieve`` and ``delete`` reach stored
-responses. Same transport, retries, typed errors and ledger as chat: a POST
-is retried only where chat's would be, and a stream never after its first
-event reached the caller. One ledger record per finished call.
+responses; ``compact`` and ``input_items`` / ``iter_input_items`` manage the
+context kept on the server (``_responses_context.py``). Same transport,
+retries, typed errors and ledger as chat: a POST is retried only where chat's
+would be, and a stream never after its first event reached the caller. One
+ledger record per finished call, compaction included (it is billed by usage).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from ._base import now
 from ._http import httpx
 from ._resource import AsyncResource, SyncResource, path_id
 from ._responses_accumulator import ResponseAccumulator
+from ._responses_context import (
+    COMPACT_PATH,
+    Compaction,
+    InputItemsPage,
+    afollow_input_items,
+    compact_body,
+    compaction_of,
+    follow_input_items,
+    input_items_of,
+    input_items_path,
+    record_compaction,
+)
 from ._responses_request import build_body, response_record
 from ._responses_stream import AsyncResponseStream, ResponseStream
 from ._responses_stream import _ResponseStreamState as _State
@@ -67,19 +82,21 @@ def _fields(
     }
 
 
-def _recorder(client: Any, model: str, source: str) -> Any:
+def _recorder(client: Any, body: dict[str, Any], source: str) -> Any:
     def on_finish(acc: ResponseAccumulator, latency_s: float, ttft_s: float | None) -> None:
         output = acc.response.output if acc.finished and acc.response is not None else []
         output = output or [*acc.server_tool_calls.values(), *acc.function_calls.values()]
+        echoed = acc.response.service_tier if acc.response is not None else None
         response_record(
             client,
-            acc.model or model,
+            acc.model or body["model"],
             acc.usage,
             output,
             source=source,
             latency_s=latency_s,
             ttft_s=ttft_s,
             request_id=acc.id,
+            service_tier=echoed or body.get("service_tier"),
         )
 
     return on_finish
@@ -133,6 +150,7 @@ class Responses(SyncResource):
             source=source,
             latency_s=now() - started,
             request_id=result.id,
+            service_tier=result.service_tier or body.get("service_tier"),
         )
         return result
 
@@ -176,7 +194,7 @@ class Responses(SyncResource):
                 response,
                 started=started,
                 api_key=client.settings.api_key,
-                on_finish=_recorder(client, body["model"], source),
+                on_finish=_recorder(client, body, source),
                 clock=clock,
             )
         )
@@ -190,6 +208,53 @@ class Responses(SyncResource):
         clock = self._client._clock(deadline)
         path = _item_path(response_id)
         return self._send("DELETE", path, deleted_of, idempotent=True, clock=clock)
+
+    def compact(
+        self,
+        input: Any,
+        *,
+        model: str | None = None,
+        source: str = "client",
+        headers: dict[str, str] | None = None,
+        deadline: float | None = None,
+        **extra: Any,
+    ) -> Compaction:
+        """Compact a conversation (``input``: as for ``create``) into a ``Compaction``;
+        send ``compaction.next_input("...")`` as the next turn's input. Billed by usage:
+        recorded in the ledger. Retried and refused as ``create`` is."""
+        client = self._client
+        clock = client._clock(deadline)
+        body = compact_body(client, input, model, extra)
+        started = now()
+        result: Compaction = self._send(
+            "POST", COMPACT_PATH, compaction_of, body=body, headers=headers, clock=clock
+        )
+        record_compaction(client, body, result, source=source, latency_s=now() - started)
+        return result
+
+    def input_items(
+        self,
+        response_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        after: str | None = None,
+        deadline: float | None = None,
+    ) -> InputItemsPage:
+        """One page of the items a stored response was given (``order``: "asc"/"desc";
+        ``after``: the previous page's ``last_id``)."""
+        clock = self._client._clock(deadline)
+        path = input_items_path(_item_path(response_id), limit, order, after)
+        return self._send("GET", path, input_items_of, idempotent=True, clock=clock)
+
+    def iter_input_items(
+        self, response_id: str, *, limit: int | None = None, order: str | None = None
+    ) -> Iterator[Any]:
+        """Every input item of a stored response, over all pages (``limit``: page size)."""
+        return follow_input_items(
+            lambda after: self.input_items(response_id, limit=limit, order=order, after=after),
+            limit,
+        )
 
 
 class AsyncResponses(AsyncResource):
@@ -236,6 +301,7 @@ class AsyncResponses(AsyncResource):
             source=source,
             latency_s=now() - started,
             request_id=result.id,
+            service_tier=result.service_tier or body.get("service_tier"),
         )
         return result
 
@@ -281,7 +347,7 @@ class AsyncResponses(AsyncResource):
                 response,
                 started=started,
                 api_key=client.settings.api_key,
-                on_finish=_recorder(client, body["model"], source),
+                on_finish=_recorder(client, body, source),
                 clock=clock,
             )
 
@@ -296,3 +362,45 @@ class AsyncResponses(AsyncResource):
         clock = self._client._clock(deadline)
         path = _item_path(response_id)
         return await self._send("DELETE", path, deleted_of, idempotent=True, clock=clock)
+
+    async def compact(
+        self,
+        input: Any,
+        *,
+        model: str | None = None,
+        source: str = "client",
+        headers: dict[str, str] | None = None,
+        deadline: float | None = None,
+        **extra: Any,
+    ) -> Compaction:
+        client = self._client
+        clock = client._clock(deadline)
+        body = compact_body(client, input, model, extra)
+        started = now()
+        result: Compaction = await self._send(
+            "POST", COMPACT_PATH, compaction_of, body=body, headers=headers, clock=clock
+        )
+        record_compaction(client, body, result, source=source, latency_s=now() - started)
+        return result
+
+    async def input_items(
+        self,
+        response_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        after: str | None = None,
+        deadline: float | None = None,
+    ) -> InputItemsPage:
+        clock = self._client._clock(deadline)
+        path = input_items_path(_item_path(response_id), limit, order, after)
+        return await self._send("GET", path, input_items_of, idempotent=True, clock=clock)
+
+    def iter_input_items(
+        self, response_id: str, *, limit: int | None = None, order: str | None = None
+    ) -> AsyncIterator[Any]:
+        """``async for item in client.responses.iter_input_items(id)``."""
+        return afollow_input_items(
+            lambda after: self.input_items(response_id, limit=limit, order=order, after=after),
+            limit,
+        )

@@ -245,9 +245,11 @@ def response_record(
     latency_s: float,
     ttft_s: float | None = None,
     request_id: str | None = None,
+    service_tier: str | None = None,
 ) -> UsageRecord:
-    """One ledger record: tokens at the model's rates, server-side tool calls apart
-    (``tool_calls`` / ``tool_cost_usd``, at the catalogue's §3.3 prices)."""
+    """One ledger record: tokens at the model's rates (x2 for ``service_tier="priority"``
+    when the server sends no cost), server-side tool calls apart (``tool_calls`` /
+    ``tool_cost_usd``, at the catalogue's §3.3 prices)."""
     return client.ledger.record(
         record_from_usage(
             model,
@@ -258,5 +260,6 @@ def response_record(
             request_id=request_id,
             catalog=client.catalog,
             tool_call_counts=tool_calls_of(usage, output),
+            service_tier=service_tier,
         )
     )

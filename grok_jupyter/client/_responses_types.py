@@ -181,6 +181,15 @@ class ServerToolCall(WireModel):
     server_label: str | None = None
 
 
+class CompactionItem(WireModel):
+    """The conversation so far, compacted and encrypted (``POST /v1/responses/compact``,
+    xai-api-2026-09.md §2). Send it back unchanged, first in the next request's input."""
+
+    type: Literal["compaction"] = "compaction"
+    id: str | None = None
+    encrypted_content: str = ""
+
+
 class OtherItem(WireModel):
     """An output item type this client does not know yet (kept as is)."""
 
@@ -191,7 +200,7 @@ class OtherItem(WireModel):
 
 def _item_tag(value: Any) -> str:
     kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    if kind in ("message", "reasoning", "function_call"):
+    if kind in ("message", "reasoning", "function_call", "compaction"):
         return kind
     return "server_tool" if kind in SERVER_TOOL_ITEM_TYPES else "other"
 
@@ -205,6 +214,7 @@ def _discriminated() -> Any:
         Annotated[OutputMessage, Tag("message")]
         | Annotated[ReasoningItem, Tag("reasoning")]
         | Annotated[FunctionCallItem, Tag("function_call")]
+        | Annotated[CompactionItem, Tag("compaction")]
         | Annotated[ServerToolCall, Tag("server_tool")]
         | Annotated[OtherItem, Tag("other")],
         Discriminator(_item_tag),

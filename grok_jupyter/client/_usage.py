@@ -7,7 +7,8 @@ server's ``cost_in_usd_ticks`` when it sends one, else the catalogue's price;
 
 Catalogue prices follow the bill: cached prompt tokens at the cached rate, a
 long prompt at the long-context tier, a retired id at its redirect target's
-rates (``priced_as``). ``cache_savings_usd`` is what the cache saved against
+rates (``priced_as``), a ``service_tier="priority"`` call at the catalogue's
+multiplier (2x). ``cache_savings_usd`` is what the cache saved against
 the full input price. Server-side tool calls (Responses) are priced apart, in
 ``tool_cost_usd``; a summary's ``cost_usd`` is tokens and tools together.
 """
@@ -56,6 +57,7 @@ class UsageRecord:
     # arrives: ``UsageLedger.merge`` skips ids it holds already. A batch result's is its
     # request_id, so fetching the results again bills nothing twice (_batches.py).
     record_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    service_tier: str | None = None  # "priority" is billed at a multiple (catalogue)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,13 +127,19 @@ class UsageSummary:
             self.batch_cost_usd += (r.cost_usd or 0.0) + r.tool_cost_usd
 
 
-def cost_usd(model: str, usage: Usage | None, catalog: Catalog | None) -> float | None:
-    """The cost of a call: the server's own figure first, else catalogue prices."""
+def cost_usd(
+    model: str, usage: Usage | None, catalog: Catalog | None, service_tier: str | None = None
+) -> float | None:
+    """The cost of a call: the server's own figure first, else catalogue prices (times the
+    ``service_tier``'s multiplier: a priority call costs 2x)."""
     if usage is None:
         return None
     if usage.cost_in_usd_ticks is not None:
         return usage.cost_in_usd_ticks / USD_TICKS_PER_USD
-    return catalog.cost_usd(model, usage) if catalog is not None else None
+    if catalog is None:
+        return None
+    cost = catalog.cost_usd(model, usage)
+    return None if cost is None else cost * catalog.service_tier_multiplier(service_tier)
 
 
 def cache_savings_usd(model: str, usage: Usage | None, catalog: Catalog | None) -> float | None:
@@ -180,11 +188,12 @@ def record_from_usage(
     catalog: Catalog | None = None,
     estimated: bool = False,
     tool_call_counts: dict[str, int] | None = None,
+    service_tier: str | None = None,
 ) -> UsageRecord:
     u = usage
     counts = {k: v for k, v in (tool_call_counts or {}).items() if v}
     tools = (tool_cost_usd(counts, catalog) or 0.0) if counts else 0.0
-    cost = cost_usd(model, u, catalog)
+    cost = cost_usd(model, u, catalog, service_tier)
     if cost is not None and counts and u is not None and u.cost_in_usd_ticks is not None:
         cost = max(cost - tools, 0.0)  # the server's figure covers the tools too: split it
     priced = catalog.price_model(model) if catalog is not None else None
@@ -206,6 +215,7 @@ def record_from_usage(
         tool_cost_usd=tools,
         tool_calls=sum(counts.values()),
         tool_call_counts=counts,
+        service_tier=service_tier,
     )
 
 

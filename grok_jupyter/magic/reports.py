@@ -31,44 +31,141 @@ def _usd(value: float | None) -> str:
     return f"{value:.4f}" if value >= 0.01 or value == 0 else f"{value:.6f}"
 
 
+WIDTH = 100  # the plain listing fits a 100-column terminal
+
+
+def _rates(tier: Any) -> str:
+    text = f"${tier.input:g} in"
+    if tier.cached_input is not None:
+        text += f" / ${tier.cached_input:g} cached"
+    text += f" / ${tier.output:g} out"
+    if tier.image_input is not None and tier.image_input != tier.input:
+        text += f" / ${tier.image_input:g} image"
+    return text
+
+
+def _price(m: Any) -> str:
+    p = m.price_per_million
+    if m.kind == "image":
+        return f"${m.image_price_usd:g}/image" if m.image_price_usd is not None else "?"
+    if m.kind == "video" or (not p.input and not p.output):
+        return "?"
+    return _rates(p)
+
+
+def _tier(m: Any, joint: str = ":") -> str:
+    """The long-context tier: it bills every token of a request whose prompt reaches it."""
+    p = m.price_per_million
+    if p.long_context is None or m.kind != "chat" or m.retired is not None:
+        return "—"
+    return f"from {p.long_context_threshold:,} prompt tokens{joint} {_rates(p.long_context)}"
+
+
+def _efforts(m: Any) -> str:
+    if not m.reasoning_efforts:
+        return "not configurable"
+    return ", ".join(
+        f"{e} (default)" if e == m.default_reasoning_effort else e for e in m.reasoning_efforts
+    )
+
+
+def _batch(m: Any) -> str:
+    return {True: "yes", False: "no"}.get(m.batch, "?")
+
+
+def _agents(m: Any) -> str:
+    """grok-4.20-multi-agent's effort -> agents rule, as 'low/medium: 4 agents, ...'."""
+    by_count: dict[int, list[str]] = {}
+    for effort, n in m.agents_by_effort.items():
+        by_count.setdefault(n, []).append(effort)
+    return ", ".join(f"{'/'.join(es)}: {n}" for n, es in sorted(by_count.items())) + " agents"
+
+
+def _apis(m: Any) -> str:
+    if m.apis is None or m.kind != "chat":
+        return "—"
+    return "Responses API only" if tuple(m.apis) == ("responses",) else ", ".join(m.apis)
+
+
+def _status(m: Any) -> str:
+    if m.retired is None:
+        return "current"
+    target = m.retired.redirect_to
+    effort = f" ({m.retired.implied_effort})" if m.retired.implied_effort else ""
+    status = f"retired {m.retired.date or ''}".rstrip()
+    return status + (f" → {target}{effort}" if target else ", gone")
+
+
+def _wrap(text: str, indent: str = "    ") -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False)
+
+
+def _plain_entry(m: Any) -> list[str]:
+    """A model as a few lines of at most ``WIDTH`` characters."""
+    head = [m.id]
+    if m.retired is not None:
+        head.append(_status(m))
+    else:
+        if m.released:
+            head.append(f"released {m.released}")
+        if m.context_window:
+            head.append(f"context {m.context_window:,}")
+        head.append(", ".join(m.input_modalities) + " → " + ", ".join(m.output_modalities))
+        if m.kind != "chat":
+            head.append(_price(m).replace("?", "price unknown"))
+    lines = _wrap(" · ".join(head), indent="")
+    if m.retired is None and m.kind == "chat":
+        lines += _wrap(f"USD per 1M tokens: {_price(m)}")
+        if _tier(m) != "—":
+            lines += _wrap(_tier(m, joint=", every token:"))
+        lines += _wrap(f"efforts: {_efforts(m)} · batch: {_batch(m)} · APIs: {_apis(m)}")
+        if m.agents_by_effort:
+            lines += _wrap(f"reasoning.effort sets the agents: {_agents(m)}")
+    if m.aliases:
+        lines += _wrap("aliases: " + ", ".join(m.aliases))
+    return lines
+
+
 def models_table(catalog: Any) -> tuple[str, str]:
-    """Current models first; retired ids after them, each saying what answers for it now."""
-    rows = []
-    models = list(catalog)
-    for m in sorted(models, key=lambda m: m.retired is not None):  # stable: catalogue order
-        p = m.price_per_million
-        if m.kind == "image":
-            price = f"${m.image_price_usd:g}/image" if m.image_price_usd is not None else "?"
-        elif m.kind == "video" or (not p.input and not p.output):
-            price = "?"
-        else:
-            price = f"${p.input:g} in / ${p.output:g} out"
-            if p.cached_input is not None:
-                price += f" / ${p.cached_input:g} cached"
-            if p.image_input is not None and p.image_input != p.input:
-                price += f" / ${p.image_input:g} image"
-        status = "current"
-        if m.retired is not None:
-            target = m.retired.redirect_to
-            effort = f" ({m.retired.implied_effort})" if m.retired.implied_effort else ""
-            status = f"retired {m.retired.date or ''}".rstrip()
-            status += f" → {target}{effort}" if target else ", gone"
-        rows.append((
+    """Current models first; retired ids after them, each saying what answers for it now.
+
+    The Markdown is a table; the plain text (what a terminal shows) is a few lines per
+    model, none over ``WIDTH`` characters.
+    """
+    models = sorted(catalog, key=lambda m: m.retired is not None)  # stable: catalogue order
+    rows = [
+        (
             m.id,
-            status,
+            _status(m),
             f"{m.context_window:,}" if m.context_window else "—",
-            ", ".join(m.input_modalities) + " → " + ", ".join(m.output_modalities),
-            price,
+            _price(m) if m.retired is None else "—",
+            _tier(m),
+            (_efforts(m) + (f"; {_agents(m)}" if m.agents_by_effort else ""))
+            if m.retired is None and m.kind == "chat" else "—",
+            _batch(m) if m.kind == "chat" and m.retired is None else "—",
+            _apis(m) if m.retired is None else "—",
             ", ".join(m.aliases) or "—",
-        ))
-    headers = ("model", "status", "context", "modalities", "USD per 1M tokens", "aliases")
-    md, plain = _table(headers, rows)
+        )
+        for m in models
+    ]
+    headers = ("model", "status", "context", "USD per 1M tokens", "long-context tier (all tokens)",
+               "efforts", "batch", "APIs", "aliases")
+    md, _ = _table(headers, rows)
+    plain: list[str] = []
+    for m in models:
+        plain += _plain_entry(m)
     note = (
-        f"Default chat model: {catalog.default_chat_model}. A retired id still works: the "
+        f"Default chat model: {catalog.default_chat_model}. Once a prompt reaches a model's "
+        "long-context threshold, every token of the request is billed at the tier price. "
+        "batch: yes / no / ? (unknown: sent with a warning). A retired id still works: the "
         "model after the arrow answers it, at that model's prices. "
         "`%grok models --refresh` asks the server."
     )
-    return md + "\n\n" + note, plain + "\n\n" + note.replace("`", "")
+    plain_note = "\n".join(_wrap(note.replace("`", ""), indent=""))
+    return md + "\n\n" + note, "\n".join(plain) + "\n\n" + plain_note
 
 
 def usage_table(ledger: Any) -> tuple[str, str]:

@@ -2,8 +2,8 @@
 
 Each request gets the next ``Reply`` (the last one repeats). A reply can
 declare a longer body than it sends and then close the connection, which is
-how a 200 whose body breaks mid-way looks on the wire. Every request's head
-is recorded, so a test can count what was sent.
+how a 200 whose body breaks mid-way looks on the wire. Every request's line
+and body are recorded, so a test can count and read what was sent.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ class Reply:
     cut_after: int | None = None  # send only this many body bytes, then drop the connection
 
     def head(self) -> bytes:
-        reason = {200: "OK", 429: "Too Many Requests", 503: "Service Unavailable"}.get(
+        reason = {200: "OK", 400: "Bad Request", 429: "Too Many Requests",
+                  503: "Service Unavailable"}.get(
             self.status, "Status"
         )
         lines = [f"HTTP/1.1 {self.status} {reason}", f"Content-Length: {len(self.body)}"]
@@ -56,6 +57,7 @@ class ScriptedServer:
     def __init__(self, replies: list[Reply]) -> None:
         self.replies = list(replies)
         self.requests: list[str] = []  # request lines, e.g. "POST /v1/chat/completions HTTP/1.1"
+        self.bodies: list[bytes] = []  # the request bodies, in the same order
         server = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -89,6 +91,7 @@ class ScriptedServer:
             if not more:
                 break
             rest += more
+        self.bodies.append(rest[:length])
         self.requests.append(lines[0])
         reply = self.replies[min(len(self.requests) - 1, len(self.replies) - 1)]
         body = reply.body if reply.cut_after is None else reply.body[: reply.cut_after]

@@ -77,11 +77,16 @@ def test_figures_from_the_reference(cat):
 
 
 def test_unverified_figures_are_marked(cat):
-    g43 = cat["grok-4.3"]
-    assert not g43.is_verified("default_reasoning_effort")  # docs say low, a 3P says medium
-    assert not g43.is_verified("price_per_million.long_context")
+    g43, g47 = cat["grok-4.3"], cat["grok-4.7"]
+    # The 2026-09 reference settles grok-4.3's default effort and long-context tier [DOC].
+    assert g43.is_verified("default_reasoning_effort") and g43.default_reasoning_effort == "low"
+    assert g43.is_verified("price_per_million.long_context")
+    assert not g43.is_verified("released")  # a third-party date
     assert g43.is_verified("context_window") and g43.is_verified("price_per_million.input")
-    assert not cat["grok-4.7"].is_verified("price_per_million.output")  # parent marked [U]
+    assert g47.is_verified("price_per_million.output")  # [DOC] since 2026-09
+    assert not g47.is_verified("default_reasoning_effort") and not g47.is_verified("batch")
+    multi = cat["grok-4.20-multi-agent"]
+    assert not multi.is_verified("price_per_million.long_context")  # parent marked [U]
 
 
 def test_defaults_are_current_models(cat):

@@ -54,6 +54,12 @@ EXPECTED_ALL = sorted([
     "BatchState", "FileDeleted", "FileObject", "FilePage", "FileTooLargeError",
     "UnsupportedFileTypeError",
 ])  # fmt: skip
+# The September-2026 API (issue 20): the estimator, batch support, compaction, input items.
+EXPECTED_ALL = sorted([
+    *EXPECTED_ALL, "BatchSupportUnknownWarning", "Compaction", "CompactionItem",
+    "CompactionUsage", "CostEstimate", "InputItemsPage", "ModelNotBatchableError",
+    "estimate_cost",
+])  # fmt: skip
 
 
 def test_all_is_sorted_locked_and_importable():

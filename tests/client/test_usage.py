@@ -99,7 +99,10 @@ def test_cost_from_the_catalogue_when_the_server_sends_none():
         completion_tokens=1_000_000,
         prompt_tokens_details={"cached_tokens": 0, "text_tokens": 1_000_000},
     )
-    assert cost_usd("grok-4.5", usage, get_catalog()) == pytest.approx(2.0 + 6.0)
+    # A 1M-token prompt is past grok-4.5's 200k threshold: every token at 4.00 / 12.00.
+    assert cost_usd("grok-4.5", usage, get_catalog()) == pytest.approx(4.0 + 12.0)
+    under = Usage(prompt_tokens=100_000, completion_tokens=100_000)
+    assert cost_usd("grok-4.5", under, get_catalog()) == pytest.approx(0.2 + 0.6)
     # grok-3 is retired: the API answers with grok-4.3 and bills its rates (§1.3).
     short = Usage(prompt_tokens=100_000, completion_tokens=100_000)
     assert cost_usd("grok-3", short, get_catalog()) == pytest.approx(0.125 + 0.25)

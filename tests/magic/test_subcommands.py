@@ -31,8 +31,10 @@ def test_cell_help_documents_every_option(ip) -> None:
 def test_models_shows_the_catalogue_without_a_request(ip, emu) -> None:
     ip.ok("%grok models")
     md = ip.markdown()
-    assert ("| grok-4.3 | current | 1,000,000 | text, image → text | "
-            "$1.25 in / $2.5 out / $0.2 cached |") in md
+    assert ("| grok-4.3 | current | 1,000,000 | $1.25 in / $0.2 cached / $2.5 out | "
+            "from 200,000 prompt tokens: $2.5 in / $0.4 cached / $5 out | "
+            "none, low (default), medium, high | yes | responses, chat |") in md
+    assert "| grok-4.6 | current | 500,000 |" in md and "| no | responses, chat |" in md
     assert "| grok-imagine-image | current |" in md and "$0.02/image" in md
     # Retired ids come after the current ones and say what answers them (issue 12).
     assert "| grok-4-1-fast-non-reasoning | retired 2026-05-15 → grok-4.3 (none) |" in md
@@ -41,6 +43,27 @@ def test_models_shows_the_catalogue_without_a_request(ip, emu) -> None:
     ip.ok("%grok models --refresh")
     assert sorted(r.path for r in emu.requests) == [
         "/v1/image-generation-models", "/v1/language-models"]
+
+
+def test_models_fits_a_100_column_terminal_and_says_what_each_model_takes(ip) -> None:
+    ip.ok("%grok models")
+    plain = ip.plain()
+    assert max(len(line) for line in plain.splitlines()) <= 100
+    entries: dict[str, str] = {}  # model id -> its lines (an entry starts in column 0)
+    for line in plain.split("\n\n")[0].splitlines():
+        if not line.startswith(" "):
+            model = line.split(" ", 1)[0]
+        entries[model] = entries.get(model, "") + line + "\n"
+    g46 = entries["grok-4.6"]
+    assert "efforts: low, medium, high (default), xhigh · batch: no" in g46
+    assert "from 200,000 prompt tokens, every token: $4 in / $1 cached / $12 out" in g46
+    assert "batch: yes" in entries["grok-4.3"] and "batch: ?" in entries["grok-4.7"]
+    multi = entries["grok-4.20-multi-agent-0309"]
+    assert "APIs: Responses API only" in multi
+    assert "reasoning.effort sets the agents: low/medium: 4, high/xhigh: 16 agents" in multi
+    assert "grok-4.20-experimental-beta-reasoning-latest" in entries["grok-4.20-0309-reasoning"]
+    assert "retired 2026-05-15 → grok-4.3 (none)" in entries["grok-4-1-fast-non-reasoning"]
+    assert "every token of the request is billed at the tier price" in " ".join(plain.split())
 
 
 def test_usage_adds_up_the_magics_calls(ip, emu) -> None:
