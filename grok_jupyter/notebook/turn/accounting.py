@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...client._catalog import USD_TICKS_PER_USD, get_catalog
+from ...client._catalog import get_catalog
 from ...client._types import CompletionTokensDetails, PromptTokensDetails, Usage
 
 if TYPE_CHECKING:
@@ -35,15 +35,15 @@ def add_usage(total: Usage | None, usage: Usage | None) -> Usage | None:
     )
 
 
-def cost_usd(model: str | None, usage: Usage | None) -> float:
-    """One request's USD: the server's ticks when it sent them, else catalogue prices
-    (each request priced alone, so a long-context tier applies per request)."""
-    if usage is None:
-        return 0.0
-    if usage.cost_in_usd_ticks is not None:
-        return usage.cost_in_usd_ticks / USD_TICKS_PER_USD
-    info = get_catalog().resolve(model or "")
-    return info.cost_usd(usage) if info else 0.0
+def cost_usd(model: str | None, usage: Usage | None, service_tier: str | None = None) -> float:
+    """One request's USD: the server's ticks when it sent them, else catalogue prices at
+    the rates of the model that answers (a retired id's target), with the long-context
+    tier of this request and the service tier's multiplier."""
+    from ...client._usage import cost_usd as priced
+
+    catalog = get_catalog()
+    cost = priced(model or catalog.default_chat_model, usage, catalog, service_tier)
+    return cost or 0.0
 
 
 def estimate_round(

@@ -90,7 +90,7 @@ def run_turn(
             usage = estimate_round(sent, rounds.tool_specs, outcome.text, outcome.reasoning)
             result.usage_estimated = True
         result.usage = add_usage(result.usage, usage)
-        result.cost_usd += cost_usd(result.model or client.catalog.default_chat_model, usage)
+        result.cost_usd += cost_usd(result.model, usage, request.params.get("service_tier"))
 
     def cut_short(outcome: RoundOutcome, sent: list[Message]) -> None:
         take(outcome, sent, estimate=True)
