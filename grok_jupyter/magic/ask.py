@@ -33,10 +33,12 @@ class AskCell:
         check_var_name(args.output, "-o/--output")
         model = self._model(args.model or self.model or None)
         prompt = cell.rstrip().lstrip("\n")  # IPython's trailing newline is not part of it
+        value_notes: list[str] = []  # values cut or summarised: said under the cell
         if self.interpolate:
             from ..notebook.interpolate import interpolate
 
-            prompt = interpolate(prompt, self._ns, budget_tokens=self.context_budget)
+            prompt = interpolate(prompt, self._ns, budget_tokens=self.context_budget,
+                                 notes=value_notes, max_string_chars=self.max_value_chars)
         images = [self._image(src) for src in args.image]
         documents, file_images = self._documents(args)  # checked now, uploaded before sending
         images += file_images
@@ -71,6 +73,7 @@ class AskCell:
             stream=self.stream and not args.no_stream,
             max_steps=max_steps,
             source="magic",
+            confirm_over_usd=None if args.yes else self.confirm_over_usd,
         )
         if conversation is not None:
             conversation.replace_turn_of(cell_key(self.shell, cell))  # a re-run replaces its turn
@@ -89,7 +92,8 @@ class AskCell:
             result = run_turn(request, client=client, conversation=conversation,
                               observer=observer)
 
-        for note in notes(result, max_steps=max_steps, max_tokens=max_tokens):
+        for note in [*value_notes, *result.notices,
+                     *notes(result, max_steps=max_steps, max_tokens=max_tokens)]:
             observer.on_text(f"\n\n{note}")  # a line of its own, footer or not
         if result.citations:
             from .server_tools import citations_markdown

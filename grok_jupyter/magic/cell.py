@@ -147,6 +147,16 @@ class GrokMagics(
         help="Where answers go: 'display' (rich, updated in place), 'stdout' (plain text "
         "as it streams), or 'auto' (display in a kernel, stdout in a terminal IPython).",
     ).tag(config=True)
+    confirm_over_usd = Float(
+        0.50,
+        help="Cost guard: a cell, panel send or %grok fix estimated above this many USD stops "
+        "before sending, with the estimate; --yes sends it anyway.",
+    ).tag(config=True)
+    max_value_chars = Integer(
+        20_000,
+        help="A string longer than this filled into a prompt by {name} is cut to it "
+        "(a line under the cell says so).",
+    ).tag(config=True)
     show_footer = Bool(
         True, help="Show the one-line footer (model, tokens, cost, time) under each answer."
     ).tag(config=True)
@@ -186,7 +196,19 @@ class GrokMagics(
             )
         return value
 
-    @validate("max_tokens", "context_budget")
+    @observe("confirm_over_usd")
+    def _confirm_changed(self, change: Any) -> None:
+        from ..notebook.turn.guard import set_default_threshold
+
+        set_default_threshold(change["new"])
+
+    @validate("confirm_over_usd")
+    def _check_threshold(self, proposal: Any) -> float:
+        if proposal["value"] < 0:
+            raise TraitError("GrokMagics.confirm_over_usd must be 0 or more (USD).")
+        return proposal["value"]
+
+    @validate("max_tokens", "context_budget", "max_value_chars")
     def _check_positive(self, proposal: Any) -> int | None:
         value, name = proposal["value"], proposal["trait"].name
         if value is not None and value < 1:
@@ -237,6 +259,10 @@ class GrokMagics(
         help="A pydantic model class or a JSON-schema dict: structured output, parsed into -o.",
     )
     @argument("--no-stream", action="store_true", help="Wait for the whole answer.")
+    @argument(
+        "--yes", action="store_true",
+        help="Send even when the estimate is over GrokMagics.confirm_over_usd (the cost guard).",
+    )
     @argument_group("Context")
     @argument(
         "--image", action="append", metavar="SRC", default=[],

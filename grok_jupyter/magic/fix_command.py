@@ -19,6 +19,7 @@ class FixCommand:
     shell: Any
     model: str
     stream: bool
+    confirm_over_usd: float
     show_footer: bool
     _model: Any
     _sink: Any
@@ -39,10 +40,16 @@ class FixCommand:
                 },
             ),
             ("--no-stream", {"action": "store_true", "help": "wait for the whole answer"}),
+            ("--yes", {"action": "store_true",
+                       "help": "send even when the estimate is over GrokMagics.confirm_over_usd"}),
         )
         from ..notebook.fix import fix_request, take_fix_turn
 
         request = fix_request(self.shell)
+        if request is None and args.yes:
+            # The guard's own refusal is now the last error: fix the one it stopped.
+            request = getattr(self, "_guarded_fix", None)
+        self._guarded_fix = None
         if request is None:
             import sys
 
@@ -65,7 +72,9 @@ class FixCommand:
             conversation = get_conversation(args.chat)
         sink = self._sink()
         observer = sink.observer()
-        with turn_failures(sink, "markdown", lambda: "interrupted: no corrected cell was offered."):
+        self._guarded_fix = request  # kept while the guard refuses, for %grok fix --yes
+        with turn_failures(sink, "markdown", lambda: "interrupted: no corrected cell was offered.",
+                           guard_hint="run %grok fix --yes"):
             result, code = take_fix_turn(
                 request,
                 client=get_client(),
@@ -74,7 +83,9 @@ class FixCommand:
                 observer=observer,
                 stream=self.stream and not args.no_stream,
                 source="magic",
+                confirm_over_usd=None if args.yes else self.confirm_over_usd,
             )
+        self._guarded_fix = None
         if result.ok:
             note = (
                 "The corrected cell is ready below this one: check it, then run it."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
@@ -33,7 +33,12 @@ def missing_key() -> UsageError:
 
 
 @contextmanager
-def turn_failures(sink: AnswerSink, kind: str, interrupted: Callable[[], str]) -> Iterator[None]:
+def turn_failures(
+    sink: AnswerSink,
+    kind: str,
+    interrupted: Callable[[], str],
+    guard_hint: str = "add --yes to this cell",
+) -> Iterator[None]:
     """Around a turn's call: what it raises becomes the one-line error a cell shows.
 
     Ctrl-C keeps what had arrived in the display (finished as ``kind``, marked interrupted)
@@ -42,6 +47,7 @@ def turn_failures(sink: AnswerSink, kind: str, interrupted: Callable[[], str]) -
     anything was sent) drops the still-empty display.
     """
     from ..client._errors import InvalidRequestError, MissingAPIKeyError
+    from ..notebook.turn.guard import CostGuardError
 
     try:
         yield
@@ -52,9 +58,20 @@ def turn_failures(sink: AnswerSink, kind: str, interrupted: Callable[[], str]) -
     except MissingAPIKeyError:
         sink.abandon()
         raise missing_key() from None
+    except CostGuardError as exc:
+        sink.abandon()
+        raise fail(cost_guard(exc, guard_hint)) from None
     except InvalidRequestError as exc:
         sink.abandon()
         raise fail(explain(exc)) from None
+
+
+def cost_guard(exc: Any, again: str = "add --yes to this cell") -> str:
+    """The cost guard's stop, with the two ways on."""
+    return (
+        f"{exc} To send it: {again}, or raise the threshold, e.g. "
+        f"%config GrokMagics.confirm_over_usd = {max(1.0, 2 * (exc.estimate.usd or 0)):.2f}"
+    )
 
 
 def explain(exc: BaseException) -> str:

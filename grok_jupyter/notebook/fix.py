@@ -153,6 +153,7 @@ def take_fix_turn(
     cancel: Any = None,
     stream: bool = True,
     source: str = "panel",
+    confirm_over_usd: float | None = None,
 ) -> tuple[Any, str | None]:
     """Send ``request.prompt`` as one turn (in ``conversation``, or a one-off when None);
     returns ``(TurnResult, corrected cell or None)``. The magic and the panel both use it;
@@ -161,7 +162,8 @@ def take_fix_turn(
     from ..client._types import Message
     from .turn import TurnRequest, run_turn
 
-    turn = TurnRequest(Message.user(request.prompt), model=model, stream=stream, source=source)
+    turn = TurnRequest(Message.user(request.prompt), model=model, stream=stream, source=source,
+                       confirm_over_usd=confirm_over_usd)
     result = run_turn(
         turn, client=client, conversation=conversation, observer=observer, cancel=cancel
     )

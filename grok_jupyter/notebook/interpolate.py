@@ -35,6 +35,9 @@ _ROOT = re.compile(r"[A-Za-z_]\w*")
 # a 10 MB list should not be pasted into a prompt by accident.
 _CHARS_PER_TOKEN = 4
 
+# A string longer than this is cut: a 3 MB log pasted by ``{log}`` would cost dollars.
+MAX_STRING_CHARS = 20_000
+
 _MISSING = object()
 
 # Fenced code blocks (a fence line of 3+ backticks or tildes, closed by a line with the
@@ -79,38 +82,85 @@ def _key(raw: str) -> Any:
         return raw  # a bare word is a string key, as in str.format
 
 
-def render_value(value: Any, *, budget_tokens: int) -> str:
-    """How an interpolated object reads in a prompt."""
+def _size(text: str) -> str:
+    size = len(text.encode("utf-8", "surrogatepass"))
+    for unit, scale in (("MB", 2**20), ("KB", 2**10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def render_value(
+    value: Any,
+    *,
+    budget_tokens: int,
+    field: str | None = None,
+    notes: list[str] | None = None,
+    max_string_chars: int = MAX_STRING_CHARS,
+) -> str:
+    """How an interpolated object reads in a prompt. When the value is cut or summarised,
+    one line saying what was sent is added to ``notes`` (named by ``field``)."""
+    name = f"`{{{field}}}`" if field else "a value"
     if isinstance(value, str):
-        return value
+        if len(value) <= max_string_chars:
+            return value
+        if notes is not None:
+            notes.append(f"{name}: {_size(value)} string, first {max_string_chars:,} "
+                         "characters sent")
+        more = len(value) - max_string_chars
+        return f"{value[:max_string_chars]}… [cut: {more:,} more characters]"
     described = describe(value, budget_tokens=budget_tokens)
     if described is not None:
+        if notes is not None and "left out" in described:
+            shape = getattr(value, "shape", None)
+            dims = " × ".join(f"{d:,}" for d in shape) if shape else ""
+            kind = type(value).__name__
+            notes.append(f"{name}: {kind} {dims}, summarised (first and last rows and a "
+                         f"summary, within {budget_tokens:,} tokens)".replace("  ", " "))
         return described
     text = str(value)
     limit = budget_tokens * _CHARS_PER_TOKEN
     if len(text) > limit:
+        if notes is not None:
+            notes.append(f"{name}: {type(value).__name__} of {len(text):,} characters as text, "
+                         f"first {limit:,} sent")
         text = f"{text[:limit]}… [cut: {len(text) - limit:,} more characters]"
     return text
 
 
-def interpolate(prompt: str, namespace: Mapping[str, Any], *, budget_tokens: int = 800) -> str:
+def interpolate(
+    prompt: str,
+    namespace: Mapping[str, Any],
+    *,
+    budget_tokens: int = 800,
+    notes: list[str] | None = None,
+    max_string_chars: int = MAX_STRING_CHARS,
+) -> str:
     """Fill the fields of ``prompt`` that name objects in ``namespace``; leave the rest
-    (and all code blocks and code spans) exactly as written."""
+    (and all code blocks and code spans) exactly as written. Each value that was cut or
+    summarised adds one line to ``notes``, saying what was sent."""
     if "{" not in prompt and "}" not in prompt:
         return prompt
     if "`" not in prompt and "~~~" not in prompt:
-        return _fill(prompt, namespace, budget_tokens)
+        return _fill(prompt, namespace, budget_tokens, notes, max_string_chars)
     out: list[str] = []
     at = 0
     for code in _CODE.finditer(prompt):
-        out.append(_fill(prompt[at:code.start()], namespace, budget_tokens))
+        out.append(_fill(prompt[at:code.start()], namespace, budget_tokens, notes,
+                         max_string_chars))
         out.append(code.group())  # code as typed
         at = code.end()
-    out.append(_fill(prompt[at:], namespace, budget_tokens))
+    out.append(_fill(prompt[at:], namespace, budget_tokens, notes, max_string_chars))
     return "".join(out)
 
 
-def _fill(prompt: str, namespace: Mapping[str, Any], budget_tokens: int) -> str:
+def _fill(
+    prompt: str,
+    namespace: Mapping[str, Any],
+    budget_tokens: int,
+    notes: list[str] | None = None,
+    max_string_chars: int = MAX_STRING_CHARS,
+) -> str:
     if "{" not in prompt and "}" not in prompt:
         return prompt
     out: list[str] = []
@@ -132,7 +182,9 @@ def _fill(prompt: str, namespace: Mapping[str, Any], budget_tokens: int) -> str:
                 if value is _MISSING:
                     out.append(match.group())
                 else:
-                    out.append(render_value(value, budget_tokens=budget_tokens))
+                    out.append(render_value(value, budget_tokens=budget_tokens,
+                                            field=match.group("field"), notes=notes,
+                                            max_string_chars=max_string_chars))
                 i = match.end()
                 continue
             out.append("{")

@@ -16,7 +16,8 @@ from typing import Any
 from ..client._catalog import get_catalog
 from ..client._errors import GrokError, InvalidRequestError, StreamInterruptedError
 from ..client._types import Message
-from ..notebook.turn import StopSignal, TurnRequest, TurnResult, run_turn
+from ..notebook.turn import CostGuardError, StopSignal, TurnRequest, TurnResult, run_turn
+from ..notebook.turn.guard import default_threshold
 from ..table.errors import dollars
 from . import render
 from .attachments import Pending
@@ -27,6 +28,12 @@ Draft = tuple[str, list[Pending], list[Pending]]  # text, kernel-side, browser a
 
 class PanelTurns:
     """Mixin of ``ChatPanel``: submit, run a turn in a worker, show its outcome."""
+
+    # The cost guard (``notebook/turn/guard.py``): a send estimated above this many USD
+    # stops with the estimate, and the same prompt sent again goes. None: follow
+    # ``GrokMagics.confirm_over_usd`` (default $0.50).
+    confirm_over_usd: float | None = None
+    _confirmed_text: str | None = None
 
     def _submit(
         self, text: str, items: list[Pending], *, send_id: Any = None, files: Sequence[Any] = ()
@@ -148,6 +155,12 @@ class PanelTurns:
             error = result.error
         except _NotSent as exc:
             error, refused = exc.error, True
+        except CostGuardError as exc:  # over the threshold: Send again to go on
+            error, refused = exc, True
+            self._confirmed_text = job["draft"][0] if job.get("draft") is not None else None
+            error = InvalidRequestError(
+                f"{exc} Send again to go on, or raise panel.confirm_over_usd."
+            )
         except InvalidRequestError as exc:  # refused before sending: the prompt goes back
             error, refused = exc, True
         except Exception as exc:  # a bug or a failed upload: shown, never a traceback
@@ -188,6 +201,9 @@ class PanelTurns:
 
     def _take_turn(self, user: Message, job: dict[str, Any]) -> TurnResult:
         """One turn in the engine, as the magic's: the API is the engine's choice."""
+        confirmed = job.get("draft") is not None and job["draft"][0] == self._confirmed_text
+        self._confirmed_text = None
+        threshold = self.confirm_over_usd
         request = TurnRequest(
             user,
             model=job["model"],
@@ -195,6 +211,9 @@ class PanelTurns:
             tools=self._tools,
             server_tools=job["tools"] or [],
             source="panel",
+            confirm_over_usd=None if confirmed else (
+                default_threshold() if threshold is None else threshold
+            ),
         )
         return run_turn(request, client=self.client, conversation=self.conversation,
                         observer=self._observer, cancel=self._stop)

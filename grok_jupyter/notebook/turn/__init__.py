@@ -6,6 +6,7 @@ their ``TurnObserver``. The engine picks the API (``routing.choose_api``).
 """
 
 from .engine import run_turn
+from .guard import CostGuardError
 from .routing import choose_api, default_api, set_default_api
 from .server_activity import describe_call
 from .types import (
@@ -23,6 +24,7 @@ __all__ = [
     "RUNNING_TOOLS",
     "STREAMING",
     "WAITING",
+    "CostGuardError",
     "RoundOutcome",
     "StopSignal",
     "TurnObserver",

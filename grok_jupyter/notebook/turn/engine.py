@@ -20,6 +20,7 @@ from ..conversation import INTERRUPTED_MARKER
 from ..tools import ToolsInterrupted
 from .accounting import add_usage, cost_usd, estimate_round
 from .chat_rounds import ChatRounds
+from .guard import check_cost, tier_note
 from .responses_rounds import ResponsesRounds
 from .routing import choose_api
 from .types import RUNNING_TOOLS, WAITING, RoundOutcome, TurnObserver, TurnRequest, TurnResult
@@ -65,7 +66,15 @@ def run_turn(
     observer = observer or TurnObserver()
     rounds = _rounds(client, request, conversation)
     tools = request.tools
+    # Before anything is sent: a turn over the threshold raises CostGuardError here.
+    estimate = check_cost(request, rounds.context([request.user]), rounds.tool_specs,
+                          client.catalog)
     result = TurnResult(model=request.model, api=rounds.api)
+    if estimate is not None:
+        result.estimate_usd = estimate.usd
+        note = tier_note(estimate)
+        if note:
+            result.notices.append(note)
     started = time.perf_counter()
     pending: list[Message] = [request.user]
 

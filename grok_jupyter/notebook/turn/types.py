@@ -47,6 +47,9 @@ class TurnRequest:
     stream: bool = True
     max_steps: int = 5
     source: str = "magic"
+    # The cost guard: a turn estimated above this many USD is refused before sending
+    # (``guard.CostGuardError``); None turns the guard off (``--yes``).
+    confirm_over_usd: float | None = None
 
 
 class TurnObserver:
@@ -130,7 +133,8 @@ class TurnResult:
     usage_estimated: bool = False  # some tokens counted locally (a cut or stopped stream)
     citations: list[Citation] = field(default_factory=list)
     response_id: str | None = None  # the stored Responses answer, when there is one
-    server_tool_calls: int = 0  # xAI-side tool calls seen (search, code, MCP)
+    estimate_usd: float | None = None  # the guard's estimate before sending
+    notices: list[str] = field(default_factory=list)  # said under the answer (tier crossed)
 
     @property
     def ok(self) -> bool:
