@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     )
     from langchain_core.messages import BaseMessage
 
-    from grok_jupyter.client._responses_types import Response
+    from grok_jupyter.client import Response
     from langchain_grok.chat_models import ChatGrok
 
 SOURCE = "langchain"
@@ -63,14 +63,13 @@ def _request(
 
 def _pricer(client: Any) -> Any:
     def price(response: Response) -> float | None:
-        from grok_jupyter.client._responses_request import chat_usage
-        from grok_jupyter.client._usage import USD_TICKS_PER_USD, cost_usd
+        from grok_jupyter.client import chat_usage, cost_usd
 
         usage = response.usage
         if usage is None:
             return None
-        if usage.cost_in_usd_ticks is not None:  # the server's own figure, tools included
-            return usage.cost_in_usd_ticks / USD_TICKS_PER_USD
+        # cost_usd takes the server's own figure (cost_in_usd_ticks, tools
+        # included) first, and catalogue prices only when it is absent.
         return cost_usd(response.model, chat_usage(usage), client.catalog)
 
     return price

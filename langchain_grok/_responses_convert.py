@@ -19,15 +19,13 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from grok_jupyter.client._responses_events import (
+from grok_jupyter.client import (
     DeltaEvent,
+    FunctionCallItem,
     OutputItemEvent,
+    Response,
     ResponseEvent,
     ResponseLifecycleEvent,
-)
-from grok_jupyter.client._responses_types import (
-    FunctionCallItem,
-    Response,
     ResponseUsage,
     ServerToolCall,
 )

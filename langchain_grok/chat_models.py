@@ -29,8 +29,7 @@ from langchain_grok._clients import OwnClients
 from langchain_grok._request import REQUEST_FIELDS, Request, build_request
 
 if TYPE_CHECKING:
-    from grok_jupyter.client import AsyncGrokClient, GrokClient
-    from grok_jupyter.client._types import Usage
+    from grok_jupyter.client import AsyncGrokClient, GrokClient, Usage
 
 SOURCE = "langchain"  # the ledger tag of everything ChatGrok spends
 _CLIENT_SETTINGS = ("api_key", "base_url", "timeout", "max_retries")
@@ -44,7 +43,7 @@ _FROM_ENV = {
 
 
 def _default_model() -> str:
-    from grok_jupyter.client._catalog import get_catalog
+    from grok_jupyter.client import get_catalog
 
     return get_catalog().default_chat_model
 
@@ -271,7 +270,7 @@ class ChatGrok(BaseChatModel):
 
     @staticmethod
     def _pricer(client: Any) -> Callable[[str, Usage | None], float | None]:
-        from grok_jupyter.client._usage import cost_usd
+        from grok_jupyter.client import cost_usd
 
         return lambda model, usage: cost_usd(model, usage, client.catalog)
 
