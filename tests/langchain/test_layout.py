@@ -1,4 +1,5 @@
-"""langchain_grok's modules import one another without a circle (issue 10)."""
+"""langchain_grok's layout: no import circle (issue 10), no module over 450 lines, and only
+public grok_jupyter names imported (issue 19)."""
 
 from __future__ import annotations
 
