@@ -153,7 +153,10 @@ def chat_grok(stack: ExitStack, base: str) -> Any:
     mod = need("langchain_grok", "langchain_grok.ChatGrok")
     if not hasattr(mod, "ChatGrok"):
         raise Unavailable("langchain_grok.ChatGrok not written yet")
-    return mod.ChatGrok(model=MODEL, api_key=API_KEY, base_url=base, max_retries=0)
+    # Chat completions, like ChatXAI and ChatOpenAI here (responses.py compares the other API).
+    return mod.ChatGrok(
+        model=MODEL, api_key=API_KEY, base_url=base, max_retries=0, use_responses_api=False
+    )
 
 
 def chat_xai(stack: ExitStack, base: str) -> Any:

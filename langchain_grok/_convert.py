@@ -26,7 +26,7 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from grok_jupyter.client._types import (
+from grok_jupyter.client import (
     ChatCompletion,
     ChatCompletionChunk,
     Choice,

@@ -1,6 +1,6 @@
 """Token counts for ``get_num_tokens*``: grok-jupyter's own tokenizer, offline.
 
-xAI's tokenizer is private. The shared one in ``grok_jupyter.client._tokens``
+xAI's tokenizer is private. The shared one (``grok_jupyter.client.count_tokens`` and kin)
 is what the emulator bills with and what the client's context-window check
 uses, so these counts need no network and no ``transformers``, and they land
 in the real tokenizer's range (about four characters a token of English).
@@ -16,13 +16,13 @@ from langchain_core.messages import BaseMessage
 
 
 def count_text(text: str) -> int:
-    from grok_jupyter.client._tokens import count_tokens
+    from grok_jupyter.client import count_tokens
 
     return count_tokens(text)
 
 
 def token_ids(text: str) -> list[int]:
-    from grok_jupyter.client._tokens import split_tokens, token_id
+    from grok_jupyter.client import split_tokens, token_id
 
     return [token_id(t) for t in split_tokens(text)]
 
@@ -32,7 +32,7 @@ def count_messages(messages: Sequence[BaseMessage], tools: Sequence[Any] | None 
 
     Images whose size is unknown here count as a 1024 px square.
     """
-    from grok_jupyter.client._tokens import count_prompt_tokens
+    from grok_jupyter.client import count_prompt_tokens
     from langchain_grok._convert import to_wire_messages
     from langchain_grok._tools import format_tools
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from grok_jupyter.client._errors import InvalidRequestError
+from grok_jupyter.client import InvalidRequestError
 
 
 def is_file_block(block: Any) -> bool:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
 
-    from grok_jupyter.client._types import Message
+    from grok_jupyter.client import Message
 
 # ChatGrok fields sent as request fields when set.
 REQUEST_FIELDS = (

@@ -1,10 +1,15 @@
-"""ChatGrok over ``/v1/responses``: invoke and stream, sync and async.
+"""ChatGrok over ``/v1/responses``: which calls go there, and invoke and stream them.
 
-Used when ``use_responses_api`` is True, or when it is None and a server-side
-tool (web_search, x_search, code_interpreter, mcp) is bound or a message carries
-a ``file`` block (inline bytes are uploaded through ``client.files`` first). The calls go
-through ``client.responses`` so retries, typed errors and the ledger (tool
-calls priced apart) are the client's.
+``use_responses_api=True`` sends every call here and ``False`` none. ``None``
+(the default) picks per call, in ``wants_responses``: xAI calls Chat Completions
+legacy and current models misbehave there (grok-4.6 put its answer into
+``reasoning_content`` and looped: xai-api-2026-09.md §3), so a model whose
+catalogue entry lists the Responses API (``apis``) is sent here, unless the call
+asks for what only chat has (``CHAT_ONLY``); a model the catalogue does not
+know, a retired id, or one that takes only chat goes to chat. A server-side tool
+or a ``file`` block needs this API and always comes here. The calls go through
+``client.responses`` so retries, typed errors and the ledger (tool calls priced
+apart) are the client's; inline file bytes are uploaded through ``client.files``.
 """
 
 from __future__ import annotations
@@ -32,19 +37,50 @@ if TYPE_CHECKING:
     )
     from langchain_core.messages import BaseMessage
 
-    from grok_jupyter.client._responses_types import Response
+    from grok_jupyter.client import Response
     from langchain_grok.chat_models import ChatGrok
 
 SOURCE = "langchain"
 
 
+# What a call can ask for that the Responses API has no place for, so that the
+# automatic choice keeps the call on chat: stop sequences (none there [V]) and
+# several choices (no ``n`` field), both xai-api-2026.md §2.1; logprobs (every
+# ``output_text`` part carries ``logprobs: []``: §2.7 item 3); and the penalties
+# (Vercel's xAI provider calls them unsupported there and never sends them: §2.1).
+CHAT_ONLY = ("stop", "n", "logprobs", "top_logprobs", "frequency_penalty", "presence_penalty")
+
+
+def chat_only_fields(params: dict[str, Any], stop: list[str] | None) -> list[str]:
+    """The ``CHAT_ONLY`` fields a call sets to something the Responses API cannot do."""
+    asked = {**params, "stop": stop or params.get("stop")}
+    n = asked.pop("n", None)
+    asked["n"] = isinstance(n, int) and n > 1  # one choice is what Responses gives
+    return [name for name in CHAT_ONLY if asked.get(name)]  # None, 0, False, []: not asked
+
+
+def takes_responses(catalog: Any, model: str) -> bool:
+    """The catalogue lists the Responses API for ``model`` (an id or alias, not retired)."""
+    info = catalog.resolve(model)
+    return info is not None and not info.is_retired and "responses" in (info.apis or ())
+
+
 def wants_responses(
-    llm: ChatGrok, kwargs: dict[str, Any], messages: Sequence[BaseMessage] = ()
+    llm: ChatGrok,
+    messages: Sequence[BaseMessage],
+    stop: list[str] | None,
+    kwargs: dict[str, Any],
+    client: Any,
 ) -> bool:
+    """Whether this call goes to ``/v1/responses`` (True) or chat completions (False)."""
     if llm.use_responses_api is not None:
         return llm.use_responses_api
     # Server-side tools and file blocks (input_file parts) exist only on /v1/responses.
-    return has_server_tool(kwargs.get("tools")) or has_file_block(messages)
+    if has_server_tool(kwargs.get("tools")) or has_file_block(messages):
+        return True
+    if chat_only_fields({**llm._default_params, **kwargs}, stop):
+        return False
+    return takes_responses(client.catalog, kwargs.get("model") or llm.model)
 
 
 def _request(
@@ -63,14 +99,13 @@ def _request(
 
 def _pricer(client: Any) -> Any:
     def price(response: Response) -> float | None:
-        from grok_jupyter.client._responses_request import chat_usage
-        from grok_jupyter.client._usage import USD_TICKS_PER_USD, cost_usd
+        from grok_jupyter.client import chat_usage, cost_usd
 
         usage = response.usage
         if usage is None:
             return None
-        if usage.cost_in_usd_ticks is not None:  # the server's own figure, tools included
-            return usage.cost_in_usd_ticks / USD_TICKS_PER_USD
+        # cost_usd takes the server's own figure (cost_in_usd_ticks, tools
+        # included) first, and catalogue prices only when it is absent.
         return cost_usd(response.model, chat_usage(usage), client.catalog)
 
     return price

@@ -19,15 +19,13 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from grok_jupyter.client._responses_events import (
+from grok_jupyter.client import (
     DeltaEvent,
+    FunctionCallItem,
     OutputItemEvent,
+    Response,
     ResponseEvent,
     ResponseLifecycleEvent,
-)
-from grok_jupyter.client._responses_types import (
-    FunctionCallItem,
-    Response,
     ResponseUsage,
     ServerToolCall,
 )
@@ -114,6 +112,13 @@ def _tool_calls(calls: list[FunctionCallItem]) -> tuple[list[Any], list[Any]]:
     return good, bad
 
 
+def _finish_reason(response: Response) -> str | None:
+    """Chat's ``finish_reason`` for a Responses answer, so code reading it works on both."""
+    if response.status != "completed":
+        return response.status  # "incomplete", "failed"
+    return "tool_calls" if response.function_calls else "stop"
+
+
 def response_metadata(response: Response, cost: float | None) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "id": response.id,
@@ -121,12 +126,16 @@ def response_metadata(response: Response, cost: float | None) -> dict[str, Any]:
         "model_name": response.model,
         "model_provider": PROVIDER,
         "status": response.status,
-        "finish_reason": "stop" if response.status == "completed" else response.status,
+        "finish_reason": _finish_reason(response),
         "cost_usd": cost,
         "citations": citation_urls(response),
     }
     if response.usage is not None:
         meta["num_server_side_tools_used"] = response.usage.num_server_side_tools_used
+    # Chat has it at the top; the Responses body keeps it in metadata (xai-api-2026-09.md §2).
+    fingerprint = (response.metadata or {}).get("system_fingerprint")
+    if fingerprint:
+        meta["system_fingerprint"] = fingerprint
     return meta
 
 

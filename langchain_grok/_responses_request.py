@@ -74,7 +74,9 @@ class ResponsesRequest:
     def kwargs(self) -> dict[str, Any]:
         out = {"model": self.model, **self.params}
         if self.conv_id is not None:
-            # Same routing header as chat; the Responses API reads it too [U].
+            # prompt_cache_key is this API's own routing key for cache hits [V]
+            # (xai-api-2026.md §2.1, §2.7 item 10); chat's header goes along [U].
+            out.setdefault("prompt_cache_key", self.conv_id)
             out["headers"] = {"x-grok-conv-id": self.conv_id}
         return out
 
@@ -90,6 +92,14 @@ def build_responses_request(
     use_previous_response_id: bool,
 ) -> ResponsesRequest:
     params = {**defaults, **kwargs}
+    if stop or params.get("stop"):  # the call's stop= or ChatGrok(stop=...)
+        from grok_jupyter.client import InvalidRequestError
+
+        raise InvalidRequestError(
+            "The Responses API takes no stop sequences: drop stop, or send the call over "
+            "chat completions with use_responses_api=False (server-side tools and file "
+            "blocks need the Responses API, so they cannot be combined with stop)."
+        )
     for key in (*NOT_SENT, *_CHAT_ONLY, "stream_usage"):
         params.pop(key, None)
     for old, new in _RENAMED.items():
@@ -101,12 +111,6 @@ def build_responses_request(
         params["text"] = {"format": _text_format(params.pop("response_format"))}
     if "tool_choice" in params:
         params["tool_choice"] = responses_tool_choice(params["tool_choice"])
-    if stop:
-        from grok_jupyter.client import InvalidRequestError
-
-        raise InvalidRequestError(
-            "The Responses API takes no stop sequences; drop stop= or use_responses_api=False."
-        )
     messages = list(messages)
     if use_previous_response_id and "previous_response_id" not in params:
         previous, messages = _after_last_response(messages)
@@ -149,8 +153,13 @@ def _items(message: BaseMessage) -> list[dict[str, Any]]:
         output = message.content
         text = output if isinstance(output, str) else _join_text(output)
         return [{"type": "function_call_output", "call_id": message.tool_call_id, "output": text}]
-    if isinstance(message, ChatMessage) and message.role in ("system", "developer", "user"):
-        return [{"role": message.role, "content": _text_only(message.content, message.role)}]
+    if isinstance(message, ChatMessage):
+        # The roles chat completions takes from a ChatMessage, with LangChain's spellings.
+        role = {"human": "user", "ai": "assistant"}.get(message.role, message.role)
+        if role == "user":
+            return [{"role": "user", "content": _user_content(message.content)}]
+        if role in ("system", "developer", "assistant"):
+            return [{"role": role, "content": _text_only(message.content, role)}]
     raise ValueError(f"the Responses API takes no {type(message).__name__}")
 
 

@@ -1,8 +1,8 @@
 """``ChatGrok``: a LangChain chat model on grok-jupyter's shared client.
 
-Every request goes through ``GrokClient.chat`` / ``.stream`` (or the async
-twins), so validation, retries, typed errors and the usage ledger are the
-same as for the ``%%grok`` magic and the chat panel. The client package
+Every request goes through ``GrokClient.responses`` or ``.chat`` / ``.stream``
+(see ``use_responses_api``), so validation, retries, typed errors and the usage
+ledger are the same as for the ``%%grok`` magic and the chat panel. The client package
 (and httpx under it) is imported on first use, not at import time, to keep
 ``import langchain_grok`` cheap.
 """
@@ -13,10 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_core.callbacks import (
-    AsyncCallbackManagerForLLMRun,
-    CallbackManagerForLLMRun,
-)
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel, LangSmithParams
 from langchain_core.messages import AIMessage, BaseMessage
@@ -29,8 +26,7 @@ from langchain_grok._clients import OwnClients
 from langchain_grok._request import REQUEST_FIELDS, Request, build_request
 
 if TYPE_CHECKING:
-    from grok_jupyter.client import AsyncGrokClient, GrokClient
-    from grok_jupyter.client._types import Usage
+    from grok_jupyter.client import AsyncGrokClient, GrokClient, Usage
 
 SOURCE = "langchain"  # the ledger tag of everything ChatGrok spends
 _CLIENT_SETTINGS = ("api_key", "base_url", "timeout", "max_retries")
@@ -44,7 +40,7 @@ _FROM_ENV = {
 
 
 def _default_model() -> str:
-    from grok_jupyter.client._catalog import get_catalog
+    from grok_jupyter.client import get_catalog
 
     return get_catalog().default_chat_model
 
@@ -100,10 +96,10 @@ class ChatGrok(BaseChatModel):
     logprobs: bool | None = None
     top_logprobs: int | None = None
     conversation_id: str | None = None
-    """A stable id per conversation, sent as ``x-grok-conv-id`` on every request:
-    xAI then routes follow-ups to the server that cached the prompt's prefix, so
-    repeated prompt tokens are billed at the cached rate. A call's own
-    ``conversation_id=`` keyword overrides it."""
+    """A stable id per conversation, sent as ``x-grok-conv-id`` (and on /v1/responses as
+    ``prompt_cache_key``): xAI then routes follow-ups to the server that cached the
+    prompt's prefix, so repeated prompt tokens are billed at the cached rate. A call's
+    own ``conversation_id=`` keyword overrides it."""
     timeout: float | None = Field(default=None, alias="request_timeout")
     max_retries: int | None = None
     """Retries after a failed attempt (the client's default is 2). Retried: 429,
@@ -112,13 +108,15 @@ class ChatGrok(BaseChatModel):
     taken it and be generating (and billing) the answer, so a retry could pay
     and wait twice. Nothing is retried once an answer has started arriving."""
     stream_usage: bool = True
-    """Ask for usage on streams; it arrives on the last chunk."""
+    """Ask for usage on chat streams (a Responses stream always has it): on the last chunk."""
     streaming: bool = False
     """Stream under ``invoke`` too (callbacks then see each token)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other request fields sent as they are."""
     use_responses_api: bool | None = None
-    """Send through ``/v1/responses``; None: when a server-side tool is bound."""
+    """True: every call over ``/v1/responses``; False: over chat completions. None
+    (automatic): Responses for a model the catalogue lists it for (every current one),
+    chat for other models and for a call with stop, n > 1, logprobs or penalties."""
     use_previous_response_id: bool = False
     """Responses API: chain from the last answer's id, send only newer messages."""
     api_key: SecretStr | None = Field(default_factory=_FROM_ENV["api_key"], alias="xai_api_key")
@@ -271,7 +269,7 @@ class ChatGrok(BaseChatModel):
 
     @staticmethod
     def _pricer(client: Any) -> Callable[[str, Usage | None], float | None]:
-        from grok_jupyter.client._usage import cost_usd
+        from grok_jupyter.client import cost_usd
 
         return lambda model, usage: cost_usd(model, usage, client.catalog)
 
@@ -285,10 +283,10 @@ class ChatGrok(BaseChatModel):
         from langchain_grok import _responses
         from langchain_grok._convert import completion_to_result
 
-        if _responses.wants_responses(self, kwargs, messages):
+        client = self._get_client()
+        if _responses.wants_responses(self, messages, stop, kwargs, client):
             return _responses.generate(self, messages, stop, kwargs)
         request = self._request(messages, stop, kwargs)
-        client = self._get_client()
         completion = client.chat(request.messages, source=SOURCE, **request.chat_kwargs())
         cost = self._pricer(client)(completion.model, completion.usage)
         return completion_to_result(completion, cost)
@@ -303,10 +301,10 @@ class ChatGrok(BaseChatModel):
         from langchain_grok import _responses
         from langchain_grok._convert import completion_to_result
 
-        if _responses.wants_responses(self, kwargs, messages):
+        client = self._get_async_client()
+        if _responses.wants_responses(self, messages, stop, kwargs, client):
             return await _responses.agenerate(self, messages, stop, kwargs)
         request = self._request(messages, stop, kwargs)
-        client = self._get_async_client()
         completion = await client.chat(request.messages, source=SOURCE, **request.chat_kwargs())
         cost = self._pricer(client)(completion.model, completion.usage)
         return completion_to_result(completion, cost)
@@ -321,12 +319,12 @@ class ChatGrok(BaseChatModel):
         from langchain_grok import _responses
         from langchain_grok._convert import ChunkTranslator
 
-        if _responses.wants_responses(self, kwargs, messages):
+        client = self._get_client()
+        if _responses.wants_responses(self, messages, stop, kwargs, client):
             yield from _responses.stream(self, messages, stop, run_manager, kwargs)
             return
         request = self._request(messages, stop, kwargs)
         options = request.stream_kwargs()  # refuses n > 1 before anything is sent
-        client = self._get_client()
         translator = ChunkTranslator(self._pricer(client))
         # Leaving the ``with`` (a consumer that stops early, or an error)
         # closes the connection at once. A cut stream raises the client's
@@ -352,13 +350,13 @@ class ChatGrok(BaseChatModel):
         from langchain_grok import _responses
         from langchain_grok._convert import ChunkTranslator
 
-        if _responses.wants_responses(self, kwargs, messages):
+        client = self._get_async_client()
+        if _responses.wants_responses(self, messages, stop, kwargs, client):
             async for gen in _responses.astream(self, messages, stop, run_manager, kwargs):
                 yield gen
             return
         request = self._request(messages, stop, kwargs)
         options = request.stream_kwargs()
-        client = self._get_async_client()
         translator = ChunkTranslator(self._pricer(client))
         async with client.stream(request.messages, source=SOURCE, **options) as stream:
             async for chunk in stream:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# public name -> private module that defines it
+# public name -> private module that defines it. Every key is in ``__all__`` and
+# imported under TYPE_CHECKING below; tests/client/test_public_api.py locks all three.
+# Other packages (langchain_grok) import only these names, never a ``_module``.
 _NAMES: dict[str, str] = {
     "APIConnectionError": "_errors",
     "APIStatusError": "_errors",
@@ -120,12 +122,42 @@ _NAMES: dict[str, str] = {
     "InputItemsPage": "_responses_context",  # September-2026 API
     "ModelNotBatchableError": "_errors",  # September-2026 API
     "estimate_cost": "_estimate",  # September-2026 API
+    "Choice": "_types",  # Chat Completions wire types
+    "ChunkChoice": "_types",  # Chat Completions wire types
+    "ContentPart": "_types",  # Chat Completions wire types
+    "Delta": "_types",  # Chat Completions wire types
+    "FilePart": "_types",  # Chat Completions wire types
+    "ImageURL": "_types",  # Chat Completions wire types
+    "Annotation": "_responses_types",  # Responses API
+    "FunctionCallItem": "_responses_types",  # Responses API
+    "OutputMessage": "_responses_types",  # Responses API
+    "OutputText": "_responses_types",  # Responses API
+    "ReasoningItem": "_responses_types",  # Responses API
+    "AnnotationAddedEvent": "_responses_events",  # Responses API
+    "ContentPartEvent": "_responses_events",  # Responses API
+    "DeltaEvent": "_responses_events",  # Responses API
+    "DoneEvent": "_responses_events",  # Responses API
+    "ErrorEvent": "_responses_events",  # Responses API
+    "OutputItemEvent": "_responses_events",  # Responses API
+    "ResponseLifecycleEvent": "_responses_events",  # Responses API
+    "ToolCallProgressEvent": "_responses_events",  # Responses API
+    "chat_usage": "_responses_request",  # Responses API
+    "USD_TICKS_PER_USD": "_catalog",  # costs
+    "cost_usd": "_usage",  # costs
+    "count_prompt_tokens": "_tokens",  # offline token counts
+    "count_tokens": "_tokens",  # offline token counts
+    "split_tokens": "_tokens",  # offline token counts
+    "token_id": "_tokens",  # offline token counts
 }
 
 __all__ = [
+    "MAX_FILE_BYTES",
+    "USD_TICKS_PER_USD",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "Annotation",
+    "AnnotationAddedEvent",
     "ApiKeyInfo",
     "AsyncChatStream",
     "AsyncGrokClient",
@@ -144,21 +176,31 @@ __all__ = [
     "ChatCompletionChunk",
     "ChatRequest",
     "ChatStream",
+    "Choice",
+    "ChunkChoice",
     "Citation",
     "Compaction",
     "CompactionItem",
     "CompactionUsage",
+    "ContentPart",
+    "ContentPartEvent",
     "ContextWindowExceededError",
     "CostEstimate",
     "DeadlineExceededError",
     "DeletedResponse",
+    "Delta",
+    "DeltaEvent",
+    "DoneEvent",
+    "ErrorEvent",
     "FileDeleted",
     "FileObject",
     "FilePage",
+    "FilePart",
     "FileTooLargeError",
     "ForcedServerToolError",
     "FunctionCall",
     "FunctionCallInput",
+    "FunctionCallItem",
     "FunctionCallOutput",
     "FunctionDefinition",
     "GeneratedImage",
@@ -170,6 +212,7 @@ __all__ = [
     "ImageGenerationModel",
     "ImageInputError",
     "ImagePart",
+    "ImageURL",
     "InputFile",
     "InputImage",
     "InputItemsPage",
@@ -187,12 +230,17 @@ __all__ = [
     "ModelInfo",
     "ModelNotBatchableError",
     "NotFoundError",
+    "OutputItemEvent",
+    "OutputMessage",
+    "OutputText",
     "PermissionDeniedError",
     "RateLimitError",
+    "ReasoningItem",
     "Response",
     "ResponseAccumulator",
     "ResponseBodyInterruptedError",
     "ResponseEvent",
+    "ResponseLifecycleEvent",
     "ResponseStream",
     "ResponseUsage",
     "RetiredModelWarning",
@@ -206,6 +254,7 @@ __all__ = [
     "TokenInfo",
     "Tool",
     "ToolCall",
+    "ToolCallProgressEvent",
     "UnknownModelWarning",
     "UnknownParameterWarning",
     "UnknownToolTypeError",
@@ -217,7 +266,11 @@ __all__ = [
     "UsageRecord",
     "UsageSummary",
     "catalog",
+    "chat_usage",
     "code_interpreter",
+    "cost_usd",
+    "count_prompt_tokens",
+    "count_tokens",
     "estimate_cost",
     "get_async_client",
     "get_catalog",
@@ -228,6 +281,8 @@ __all__ = [
     "resolve_settings",
     "set_async_client",
     "set_client",
+    "split_tokens",
+    "token_id",
     "web_search",
     "x_search",
 ]
@@ -235,7 +290,13 @@ __all__ = [
 if TYPE_CHECKING:
     from ._accumulator import StreamAccumulator
     from ._batches import Batch, BatchError, BatchPage, BatchResult, BatchResultPage, BatchState
-    from ._catalog import Catalog, ModelInfo, RetiredModelWarning, get_catalog
+    from ._catalog import (
+        USD_TICKS_PER_USD,
+        Catalog,
+        ModelInfo,
+        RetiredModelWarning,
+        get_catalog,
+    )
     from ._client import AsyncGrokClient, GrokClient
     from ._default import get_async_client, get_client, set_async_client, set_client
     from ._errors import (
@@ -272,23 +333,71 @@ if TYPE_CHECKING:
         UnsupportedParameterError,
     )
     from ._estimate import CostEstimate, estimate_cost
-    from ._files import MAX_FILE_BYTES as MAX_FILE_BYTES  # not in __all__ (a constant)
-    from ._files import FileDeleted, FileObject, FilePage
+    from ._files import MAX_FILE_BYTES, FileDeleted, FileObject, FilePage
     from ._images import image_part
+    from ._responses_accumulator import ResponseAccumulator
     from ._responses_context import Compaction, CompactionUsage, InputItemsPage
-    from ._responses_types import CompactionItem
+    from ._responses_events import (
+        AnnotationAddedEvent,
+        ContentPartEvent,
+        DeltaEvent,
+        DoneEvent,
+        ErrorEvent,
+        OutputItemEvent,
+        ResponseEvent,
+        ResponseLifecycleEvent,
+        ToolCallProgressEvent,
+    )
+    from ._responses_request import chat_usage
+    from ._responses_stream import AsyncResponseStream, ResponseStream
+    from ._responses_types import (
+        Annotation,
+        Citation,
+        CompactionItem,
+        DeletedResponse,
+        FunctionCallInput,
+        FunctionCallItem,
+        FunctionCallOutput,
+        InputFile,
+        InputImage,
+        InputMessage,
+        InputText,
+        OutputMessage,
+        OutputText,
+        ReasoningItem,
+        Response,
+        ResponseUsage,
+        ServerToolCall,
+    )
+    from ._server_tools import (
+        ForcedServerToolError,
+        InvalidToolError,
+        ServerToolsNotSupportedError,
+        UnknownToolTypeError,
+        code_interpreter,
+        mcp,
+        web_search,
+        x_search,
+    )
     from ._settings import Settings, resolve_settings
     from ._streaming import AsyncChatStream, ChatStream
+    from ._tokens import count_prompt_tokens, count_tokens, split_tokens, token_id
     from ._types import (
         ApiKeyInfo,
         ChatCompletion,
         ChatCompletionChunk,
         ChatRequest,
+        Choice,
+        ChunkChoice,
+        ContentPart,
+        Delta,
+        FilePart,
         FunctionCall,
         FunctionDefinition,
         GeneratedImage,
         ImageGenerationModel,
         ImagePart,
+        ImageURL,
         LanguageModel,
         Message,
         Model,
@@ -298,7 +407,7 @@ if TYPE_CHECKING:
         ToolCall,
         Usage,
     )
-    from ._usage import UsageLedger, UsageRecord, UsageSummary, get_ledger
+    from ._usage import UsageLedger, UsageRecord, UsageSummary, cost_usd, get_ledger
 
     catalog: Catalog  # the shared catalogue: ``catalog.refresh(client)``
 

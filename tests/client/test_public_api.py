@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -62,11 +65,52 @@ EXPECTED_ALL = sorted([
 ])  # fmt: skip
 
 
-def test_all_is_sorted_locked_and_importable():
-    assert client_module.__all__ == sorted(client_module.__all__)
-    assert client_module.__all__ == EXPECTED_ALL
+# What an adapter on the client (langchain_grok) needs, so it imports no private
+# module (issue 19): wire types, Responses items and events, costs, token counts.
+EXPECTED_ALL = sorted([
+    *EXPECTED_ALL, "Annotation", "AnnotationAddedEvent", "Choice", "ChunkChoice", "ContentPart",
+    "ContentPartEvent", "Delta", "DeltaEvent", "DoneEvent", "ErrorEvent", "FilePart",
+    "FunctionCallItem", "ImageURL", "MAX_FILE_BYTES", "OutputItemEvent", "OutputMessage",
+    "OutputText", "ReasoningItem", "ResponseLifecycleEvent", "ToolCallProgressEvent",
+    "USD_TICKS_PER_USD", "chat_usage", "cost_usd", "count_prompt_tokens", "count_tokens",
+    "split_tokens", "token_id",
+])  # fmt: skip
+
+
+def test_all_is_locked_and_every_name_resolves():
+    # Adding or dropping a public name is a decision: this list changes with it.
+    assert sorted(client_module.__all__) == EXPECTED_ALL
+    assert len(set(client_module.__all__)) == len(client_module.__all__)
     for name in client_module.__all__:
-        assert getattr(client_module, name) is not None
+        assert getattr(client_module, name) is not None, name
+    # What ``import *`` and dir() show is what the package says it exports.
+    assert dir(client_module) == EXPECTED_ALL
+
+
+def test_lazy_table_matches_all_and_names_the_defining_module():
+    names = client_module._NAMES
+    assert set(names) | {"catalog"} == set(client_module.__all__)
+    for name, module in names.items():
+        defined = importlib.import_module(f"grok_jupyter.client.{module}")
+        assert getattr(defined, name) is getattr(client_module, name), name
+
+
+def test_type_checkers_see_every_public_name_from_its_module():
+    # ``if TYPE_CHECKING:`` imports give editors and mypy the real types behind
+    # the lazy ``__getattr__``; a name missing there would type as Any.
+    tree = ast.parse(Path(client_module.__file__).read_text())
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+    )
+    seen = {
+        alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert seen == client_module._NAMES  # relative imports: ``from ._types import X``
 
 
 def test_catalog_is_the_shared_instance():

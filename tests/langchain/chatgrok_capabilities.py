@@ -6,9 +6,10 @@ from typing import Any, Literal
 
 from langchain_grok import ChatGrok
 
-# The default model: current, text + image in, tools. The standard suite sends
-# ``stop``; whether grok-4.3 refuses it on the real API is [U] (xai-api-2026.md
-# §4.3), so it is sent and the emulator takes it.
+# The default model: current, text + image in, tools; the automatic choice sends
+# it over /v1/responses. The standard suite sends ``stop``, which keeps that call
+# on chat (the Responses API has none); whether grok-4.3 refuses it there on the
+# real API is [U] (xai-api-2026.md §4.3), so it is sent and the emulator takes it.
 MODEL = "grok-4.3"
 # A canonical id, so the reply's model_name shows the override took effect.
 OVERRIDE_MODEL = "grok-4.20-0309-non-reasoning"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.langchain.apis import USE_RESPONSES_API
+
 NOT_APPLICABLE = {
     "test_pdf_inputs": (
         "downloads its PDF from w3.org and this machine reaches no internet; ChatGrok's PDF"
@@ -30,3 +32,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture(params=sorted(USE_RESPONSES_API))
+def api(request: pytest.FixtureRequest) -> str:
+    """``"chat"`` or ``"responses"``: the API this run of the test sends ChatGrok's calls over."""
+    return request.param
+
+
+@pytest.fixture
+def use_responses_api(api: str) -> bool | None:
+    """The ``use_responses_api`` value that sends calls over ``api`` (None: automatic)."""
+    return USE_RESPONSES_API[api]

@@ -11,11 +11,13 @@ from langchain_core.tools import tool
 
 from grok_jupyter.client import InvalidRequestError, get_catalog, get_ledger
 from langchain_grok import ChatGrok
+from tests.langchain.apis import only_on
 
 pytestmark = pytest.mark.enable_socket
 
 
 def test_n_choices_all_come_back_from_generate(emu):
+    # n > 1 keeps the automatic choice on chat: the Responses API returns one answer.
     llm = ChatGrok(model="grok-4.3", n=3)
     result = llm.generate([[HumanMessage("Say 'hi'")]])
     generations = result.generations[0]
@@ -43,7 +45,7 @@ def test_n_above_one_is_refused_on_a_stream_before_sending(emu, how):
         else:
             llm.invoke("hi")
     assert isinstance(err.value, ValueError)
-    assert emu.chat_requests == []
+    assert emu.requests == []  # n > 1 keeps the automatic choice on chat, which refuses it
 
 
 def test_cost_in_usd_on_invoke_and_on_the_last_stream_chunk(emu):
@@ -84,26 +86,46 @@ def test_token_counts_need_no_transformers_and_match_the_bill(emu, monkeypatch):
     assert with_tools == billed > counted
 
 
-def test_conversation_id_is_sent_on_every_request(emu):
-    llm = ChatGrok(model="grok-4.3", conversation_id="notebook-42")
+def test_conversation_id_is_sent_on_every_request(emu, api, use_responses_api):
+    llm = ChatGrok(
+        model="grok-4.3", conversation_id="notebook-42", use_responses_api=use_responses_api
+    )
     llm.invoke("one")
     list(llm.stream("two"))
     asyncio.run(llm.ainvoke("three"))
     llm.invoke("four", conversation_id="other")  # a call may name its own
-    ids = [r.headers.get("x-grok-conv-id") for r in emu.chat_requests]
+    ids = [r.headers.get("x-grok-conv-id") for r in only_on(emu, api)]
     assert ids == ["notebook-42", "notebook-42", "notebook-42", "other"]
-    ChatGrok(model="grok-4.3").invoke("none")
-    assert "x-grok-conv-id" not in emu.chat_requests[-1].headers
-    assert "conversation_id" not in emu.chat_requests[-2].body
+    ChatGrok(model="grok-4.3", use_responses_api=use_responses_api).invoke("none")
+    sent = only_on(emu, api)
+    assert "x-grok-conv-id" not in sent[-1].headers
+    assert "conversation_id" not in sent[-2].body
+    if api == "responses":  # and as the Responses API's own routing key
+        keys = [r.body.get("prompt_cache_key") for r in sent]
+        assert keys == ["notebook-42", "notebook-42", "notebook-42", "other", None]
+
+
+def test_a_conversation_id_gets_cached_prompt_tokens(emu, api, use_responses_api):
+    llm = ChatGrok(conversation_id="notebook-7", use_responses_api=use_responses_api)
+    history = [HumanMessage("Here is a long shared preamble. " * 100 + "Say 'one'.")]
+    first = llm.invoke(history)
+    history += [first, HumanMessage("Say 'two'.")]
+    second = llm.invoke(history)
+    assert first.usage_metadata["input_token_details"]["cache_read"] == 0
+    cached = second.usage_metadata["input_token_details"]["cache_read"]
+    assert cached >= first.usage_metadata["input_tokens"] - 10
+    assert len(only_on(emu, api)) == 2
 
 
 @pytest.mark.parametrize("effort", ["none", "low", "medium", "high", "xhigh"])
-def test_every_reasoning_effort_reaches_the_wire(emu, effort):
+def test_every_reasoning_effort_reaches_the_wire(emu, api, use_responses_api, effort):
     catalog = get_catalog()
     model = next(
         m.id
         for m in catalog.chat_models()
         if not m.retired and effort in catalog.accepted_efforts(m.id)
     )
-    ChatGrok(model=model, reasoning_effort=effort).invoke("hi")
-    assert emu.chat_requests[-1].body["reasoning_effort"] == effort
+    ChatGrok(model=model, reasoning_effort=effort, use_responses_api=use_responses_api).invoke("hi")
+    body = only_on(emu, api)[-1].body
+    sent = body["reasoning"]["effort"] if api == "responses" else body["reasoning_effort"]
+    assert sent == effort

@@ -1,4 +1,9 @@
-"""ChatGrok end to end against the emulator: what a LangChain user sees."""
+"""ChatGrok end to end against the emulator: what a LangChain user sees.
+
+Tests that take the ``api`` fixture run twice: over /v1/responses (the
+automatic choice for current models) and over chat completions
+(``use_responses_api=False``); see tests/langchain/apis.py.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from grok_jupyter.client import (
     get_ledger,
 )
 from langchain_grok import ChatGrok
+from tests.langchain.apis import USE_RESPONSES_API, only_on
 
 pytestmark = pytest.mark.enable_socket
 
@@ -71,8 +77,8 @@ def run_agent(llm_with_tools: Any, question: str, tools: dict[str, Any]) -> tupl
     raise AssertionError("the agent did not finish")
 
 
-def test_agent_loop_with_parallel_calls(emu):
-    llm = ChatGrok().bind_tools([get_weather, add])
+def test_agent_loop_with_parallel_calls(emu, api, use_responses_api):
+    llm = ChatGrok(use_responses_api=use_responses_api).bind_tools([get_weather, add])
     answer, messages = run_agent(
         llm,
         "What is the weather in 'Paris' and 'London'? Use get_weather for each.",
@@ -82,16 +88,25 @@ def test_agent_loop_with_parallel_calls(emu):
     assert [tc["args"] for tc in first.tool_calls] == [{"city": "Paris"}, {"city": "London"}]
     assert [type(m) for m in messages[2:4]] == [ToolMessage, ToolMessage]
     assert "sunny, 21 C" in answer.content and "rain, 14 C" in answer.content
+    ids = [tc["id"] for tc in first.tool_calls]
+    if api == "responses":
+        # the tool-calling turn went back as function_call items, results as their outputs
+        sent = only_on(emu, api)[-1].body["input"]
+        assert [i["call_id"] for i in sent if i.get("type") == "function_call"] == ids
+        outputs = [i for i in sent if i.get("type") == "function_call_output"]
+        assert [i["call_id"] for i in outputs] == ids
+        assert [i["output"] for i in outputs] == ["sunny, 21 C", "rain, 14 C"]
+        return
     # the turn that only called tools went back as content "" (null makes xAI answer 400)
-    sent = emu.chat_requests[-1].body["messages"]
+    sent = only_on(emu, api)[-1].body["messages"]
     assert sent[1]["role"] == "assistant"
     assert sent[1]["content"] == ""
-    assert [c["id"] for c in sent[1]["tool_calls"]] == [tc["id"] for tc in first.tool_calls]
-    assert [m["tool_call_id"] for m in sent[2:4]] == [tc["id"] for tc in first.tool_calls]
+    assert [c["id"] for c in sent[1]["tool_calls"]] == ids
+    assert [m["tool_call_id"] for m in sent[2:4]] == ids
 
 
-def test_agent_loop_several_turns(emu):
-    llm = ChatGrok().bind_tools([add])
+def test_agent_loop_several_turns(emu, api, use_responses_api):
+    llm = ChatGrok(use_responses_api=use_responses_api).bind_tools([add])
     messages: list = [HumanMessage("Use the add tool: add(2, 3)")]
     for question in (None, "Now use the add tool: add(40, 2)"):
         if question:
@@ -102,26 +117,30 @@ def test_agent_loop_several_turns(emu):
         messages.append(llm.invoke(messages))
     results = [m.content for m in messages if isinstance(m, ToolMessage)]
     assert results == ["5", "42"]
-    assert len(emu.chat_requests) == 4
+    assert len(only_on(emu, api)) == 4
 
 
-def test_tool_choice_forces_a_named_tool(emu):
-    reply = ChatGrok().bind_tools([get_weather, add], tool_choice="add").invoke("Hello!")
+def test_tool_choice_forces_a_named_tool(emu, api, use_responses_api):
+    llm = ChatGrok(use_responses_api=use_responses_api)
+    reply = llm.bind_tools([get_weather, add], tool_choice="add").invoke("Hello!")
     assert [tc["name"] for tc in reply.tool_calls] == ["add"]
-    assert emu.chat_requests[-1].body["tool_choice"] == {
-        "type": "function",
-        "function": {"name": "add"},
-    }
+    assert only_on(emu, api)[-1].body["tool_choice"] == (
+        {"type": "function", "name": "add"}  # the Responses API's flat form
+        if api == "responses"
+        else {"type": "function", "function": {"name": "add"}}
+    )
 
 
-def test_parallel_tool_calls_false_limits_to_one(emu):
-    llm = ChatGrok().bind_tools([get_weather], parallel_tool_calls=False)
+def test_parallel_tool_calls_false_limits_to_one(emu, api, use_responses_api):
+    llm = ChatGrok(use_responses_api=use_responses_api)
+    llm = llm.bind_tools([get_weather], parallel_tool_calls=False)
     reply = llm.invoke("What is the weather in 'Paris' and 'London'? Use get_weather for each.")
     assert len(reply.tool_calls) == 1
+    assert only_on(emu, api)[-1].body["parallel_tool_calls"] is False
 
 
-def test_streamed_tool_calls_aggregate(emu):
-    llm = ChatGrok().bind_tools([get_weather])
+def test_streamed_tool_calls_aggregate(emu, api, use_responses_api):
+    llm = ChatGrok(use_responses_api=use_responses_api).bind_tools([get_weather])
     chunks = list(
         llm.stream("What is the weather in 'Paris' and 'London'? Use get_weather for each.")
     )
@@ -129,14 +148,15 @@ def test_streamed_tool_calls_aggregate(emu):
     assert indexed == [0, 1]
     full = sum(chunks[1:], chunks[0])
     assert [tc["args"]["city"] for tc in full.tool_calls] == ["Paris", "London"]
-    assert full.response_metadata["finish_reason"] == "tool_calls"
+    assert full.response_metadata["finish_reason"] == "tool_calls"  # on Responses too
+    assert only_on(emu, api)
 
 
-def test_lcel_chain_streams_tokens_with_callbacks(emu):
+def test_lcel_chain_streams_tokens_with_callbacks(emu, api, use_responses_api):
     prompt = ChatPromptTemplate.from_messages(
         [("system", "You are terse."), ("human", "Write {n} words about the sea.")]
     )
-    chain = prompt | ChatGrok() | StrOutputParser()
+    chain = prompt | ChatGrok(use_responses_api=use_responses_api) | StrOutputParser()
     counter = TokenCounter()
     pieces = list(chain.stream({"n": 12}, config={"callbacks": [counter]}))
     text = "".join(pieces)
@@ -144,10 +164,9 @@ def test_lcel_chain_streams_tokens_with_callbacks(emu):
     assert len(pieces) > 5  # token by token, not one block
     # one on_llm_new_token per streamed chunk, none doubled
     assert "".join(counter.tokens) == text
-    assert emu.chat_requests[-1].body["messages"][0] == {
-        "role": "system",
-        "content": "You are terse.",
-    }
+    body = only_on(emu, api)[-1].body
+    sent = body["input"] if api == "responses" else body["messages"]
+    assert sent[0] == {"role": "system", "content": "You are terse."}
 
 
 # Current models return reasoning text only over /v1/responses (xai-api-2026.md
@@ -182,17 +201,19 @@ def test_streamed_reasoning_summary_aggregates_before_the_text(emu):
 
 
 def test_stream_usage_off_sends_no_usage(emu):
-    chunks = list(ChatGrok(stream_usage=False).stream("Write 3 words."))
+    # Chat only: a chat stream carries usage only when asked (stream_options); a
+    # Responses stream always ends with the whole response, usage included.
+    chunks = list(ChatGrok(stream_usage=False, use_responses_api=False).stream("Write 3 words."))
     assert not any(c.usage_metadata for c in chunks)
     body = emu.chat_requests[-1].body
     assert body.get("stream_options", {}).get("include_usage", False) is False
 
 
-def test_invoke_metadata_resolves_aliases(emu):
-    msg = ChatGrok(model="grok-4.20").invoke("hi")
+def test_invoke_metadata_resolves_aliases(emu, api, use_responses_api):
+    msg = ChatGrok(model="grok-4.20", use_responses_api=use_responses_api).invoke("hi")
     assert msg.response_metadata["model_name"] == "grok-4.20-0309-reasoning"
     assert msg.response_metadata["system_fingerprint"].startswith("fp_")
-    assert emu.chat_requests[-1].body["model"] == "grok-4.20"
+    assert only_on(emu, api)[-1].body["model"] == "grok-4.20"
 
 
 def test_output_version_v1_gives_reasoning_blocks(emu):
@@ -202,17 +223,17 @@ def test_output_version_v1_gives_reasoning_blocks(emu):
     assert msg.content[0]["reasoning"].startswith("The user wrote")
 
 
-def test_batch_and_abatch_with_max_concurrency(emu):
-    llm = ChatGrok()
+def test_batch_and_abatch_with_max_concurrency(emu, api, use_responses_api):
+    llm = ChatGrok(use_responses_api=use_responses_api)
     prompts = [f"Say 'reply {i}'" for i in range(6)]
     results = llm.batch(prompts, config={"max_concurrency": 2})
     assert [r.content for r in results] == [f"reply {i}" for i in range(6)]
     results = asyncio.run(llm.abatch(prompts, config={"max_concurrency": 3}))
     assert [r.content for r in results] == [f"reply {i}" for i in range(6)]
-    assert len(emu.chat_requests) == 12
+    assert len(only_on(emu, api)) == 12
 
 
-async def test_async_stream_and_callbacks(emu):
+async def test_async_stream_and_callbacks(emu, api, use_responses_api):
     class Counter(AsyncCallbackHandler):
         def __init__(self) -> None:
             self.tokens: list[str] = []
@@ -221,23 +242,25 @@ async def test_async_stream_and_callbacks(emu):
             self.tokens.append(token)
 
     counter = Counter()
-    chunks = [
-        c async for c in ChatGrok().astream("Write 8 words.", config={"callbacks": [counter]})
-    ]
+    llm = ChatGrok(use_responses_api=use_responses_api)
+    chunks = [c async for c in llm.astream("Write 8 words.", config={"callbacks": [counter]})]
     text = "".join(c.content for c in chunks)
     assert len(text.split()) == 8
     assert "".join(counter.tokens) == text
+    assert only_on(emu, api)
 
 
-def test_chain_usage_lands_in_the_shared_ledger(emu):
+def test_chain_usage_lands_in_the_shared_ledger(emu, api, use_responses_api):
     ledger = get_ledger()
     before = len(ledger.records)
-    chain = ChatPromptTemplate.from_template("Write {n} words.") | ChatGrok() | StrOutputParser()
+    llm = ChatGrok(use_responses_api=use_responses_api)
+    chain = ChatPromptTemplate.from_template("Write {n} words.") | llm | StrOutputParser()
     chain.invoke({"n": 4})
     "".join(chain.stream({"n": 4}))
     mine = ledger.records[before:]
     assert [r.source for r in mine] == ["langchain", "langchain"]
     assert all(r.prompt_tokens > 0 and r.completion_tokens > 0 for r in mine)
+    assert len(only_on(emu, api)) == 2
 
 
 def test_client_validation_errors_reach_the_user_unchanged(emu):
@@ -246,16 +269,19 @@ def test_client_validation_errors_reach_the_user_unchanged(emu):
         llm.invoke("hi")
     with pytest.raises(UnsupportedParameterError):
         list(llm.stream("hi"))
-    assert emu.chat_requests == []  # refused before any money was spent
+    assert emu.requests == []  # refused before any money was spent, on either API
 
 
 @pytest.mark.parametrize("schema", [Person, PersonDict, Person.model_json_schema()])
 @pytest.mark.parametrize("method", ["function_calling", "json_schema"])
-def test_structured_output(emu, schema, method):
-    llm = ChatGrok().with_structured_output(schema, method=method)
-    result = llm.invoke("Ada Lovelace is 36 years old.")
+def test_structured_output(emu, api, use_responses_api, schema, method):
+    llm = ChatGrok(use_responses_api=use_responses_api)
+    result = llm.with_structured_output(schema, method=method).invoke(
+        "Ada Lovelace is 36 years old."
+    )
     as_dict = result.model_dump() if isinstance(result, BaseModel) else result
     assert as_dict == {"name": "Ada Lovelace", "age": 36}
+    assert only_on(emu, api)
 
 
 def test_structured_output_include_raw(emu):
@@ -272,7 +298,7 @@ def png_base64(size: tuple[int, int], colour: tuple[int, int, int]) -> str:
 
 
 @pytest.mark.parametrize("form", ["data_url", "base64_block", "v0_block"])
-def test_vision_with_images_we_make(emu, form):
+def test_vision_with_images_we_make(emu, api, use_responses_api, form):
     data = png_base64((64, 48), (30, 60, 210))
     block = {
         "data_url": {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{data}"}},
@@ -284,15 +310,18 @@ def test_vision_with_images_we_make(emu, form):
             "mime_type": "image/png",
         },
     }[form]
-    msg = ChatGrok().invoke(
+    msg = ChatGrok(use_responses_api=use_responses_api).invoke(
         [HumanMessage([{"type": "text", "text": "Describe this image."}, block])]
     )
     assert "PNG" in msg.content and "64 × 48" in msg.content and "blue" in msg.content
     assert msg.usage_metadata["input_tokens"] > 0
+    assert only_on(emu, api)
 
 
 def test_message_name_and_system_prompt_go_out_right(emu):
-    ChatGrok().invoke([SystemMessage("Be brief."), HumanMessage("hello", name="ada")])
+    # Chat only: xAI documents ``name`` on chat's user messages; Responses input has none.
+    llm = ChatGrok(use_responses_api=False)
+    llm.invoke([SystemMessage("Be brief."), HumanMessage("hello", name="ada")])
     sent = emu.chat_requests[-1].body["messages"]
     assert sent == [
         {"role": "system", "content": "Be brief."},
@@ -304,7 +333,9 @@ def test_request_fields_reach_the_wire(emu):
     llm = ChatGrok(
         model="grok-4.3", temperature=0.3, max_tokens=50, top_p=0.9, seed=7, stop=["END"]
     )
-    llm.invoke("hi", logprobs=True, top_logprobs=2)
+    llm.invoke(
+        "hi", logprobs=True, top_logprobs=2
+    )  # stop and logprobs: the automatic choice is chat
     body = emu.chat_requests[-1].body
     assert {
         k: body[k]
@@ -329,12 +360,12 @@ def test_shared_client_by_default_and_dedicated_when_settings_given(emu):
     assert own.invoke("Say 'ok'").content == "ok"
 
 
-def test_a_given_client_is_used_and_its_async_twin_shares_settings(emu, client):
-    llm = ChatGrok(client=client)
+def test_a_given_client_is_used_and_its_async_twin_shares_settings(emu, api, client):
+    llm = ChatGrok(client=client, use_responses_api=USE_RESPONSES_API[api])
     assert llm._get_client() is client
     assert llm.invoke("Say 'sync'").content == "sync"
     assert asyncio.run(llm.ainvoke("Say 'async'")).content == "async"
-    assert len(emu.chat_requests) == 2
+    assert len(only_on(emu, api)) == 2
 
 
 async def test_a_given_async_client_is_used(emu, aclient):

@@ -185,14 +185,6 @@ def test_use_previous_response_id_sends_only_new_messages(emu, post_url):
     assert body["input"] == [{"role": "user", "content": "And what about Voyager?"}]
 
 
-def test_use_responses_api_without_server_tools_and_automatic_choice(emu):
-    base = {"model": MODEL, "base_url": emu.base_url, "api_key": "xai-test-key-1234567890"}
-    ChatGrok(**base, use_responses_api=True).invoke("Hi")
-    assert _responses_requests(emu) and not emu.chat_requests
-    ChatGrok(**base).bind_tools([get_weather]).invoke("Hi")  # function tools only: chat
-    assert len(emu.chat_requests) == 1 and len(_responses_requests(emu)) == 1
-
-
 def test_agent_loop_mixing_python_tool_and_x_search_reaches_answer(emu, llm, post_url):
     # The tool-calling loop an agent runs, by hand (create_agent: the test below).
     bound = llm.bind_tools([get_weather, {"type": "x_search"}])

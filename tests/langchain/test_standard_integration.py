@@ -1,8 +1,13 @@
-"""LangChain's standard integration tests for ChatGrok, against the emulator.
+"""LangChain's standard integration tests for ChatGrok, against the emulator, on both APIs.
 
 Every request goes over real HTTP to the session's emulator on 127.0.0.1;
 the ``emu`` fixture points the shared client at it through
 ``XAI_API_KEY`` / ``XAI_BASE_URL``, as a user's environment would.
+
+The suite runs twice: ``TestChatGrokStandardIntegration`` with the default
+(automatic: /v1/responses for the default model) and
+``TestChatGrokStandardIntegrationChat`` with ``use_responses_api=False``
+(chat completions). After each test a check confirms the API it ran on.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_grok import ChatGrok
+from tests.langchain.apis import PATHS, sent
 from tests.langchain.chatgrok_capabilities import REASONING_MODEL, ChatGrokCapabilities
 
 # pytest-socket comes with langchain-tests; these tests need loopback even
@@ -28,10 +34,23 @@ NEEDS_INTERNET = (
 )
 
 
+# Standard tests whose calls the automatic choice keeps on chat, with the reason.
+ON_CHAT_WHEN_AUTOMATIC = {
+    "test_stop_sequence": "it passes stop, which only chat takes (the Responses API has none)",
+}
+
+
 class TestChatGrokStandardIntegration(ChatGrokCapabilities, ChatModelIntegrationTests):
+    api = "responses"  # where the automatic choice sends the default model's calls
+
     @pytest.fixture(autouse=True)
-    def _emulator(self, emu: Any) -> Iterator[Any]:
+    def _emulator(self, emu: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         yield emu
+        expected = self.api
+        if request.node.originalname in ON_CHAT_WHEN_AUTOMATIC and self.api == "responses":
+            expected = "chat"
+        other = next(name for name in PATHS if name != expected)
+        assert not sent(emu, other), f"this run is on {expected}, but a call went over {other}"
 
     @pytest.mark.xfail(reason=NEEDS_INTERNET, strict=True)
     def test_image_inputs(self, model: Any) -> None:
@@ -47,7 +66,8 @@ class TestChatGrokStandardIntegration(ChatGrokCapabilities, ChatModelIntegration
         return full
 
     def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:
-        llm = ChatGrok(model=REASONING_MODEL, reasoning_effort="high")
+        params = {**self.chat_model_params, "model": REASONING_MODEL}
+        llm = ChatGrok(**params, reasoning_effort="high")
         msg = self._invoke(llm, "Think it through: what is 17 * 23?", stream)
         assert msg.usage_metadata["output_token_details"]["reasoning"] > 0
         return msg
@@ -57,6 +77,16 @@ class TestChatGrokStandardIntegration(ChatGrokCapabilities, ChatModelIntegration
         long_prompt = "Here is a long shared preamble. " * 200 + "Now say 'ok'."
         llm.invoke(long_prompt)  # the first call fills the cache
         return self._invoke(llm, long_prompt, stream)
+
+
+class TestChatGrokStandardIntegrationChat(TestChatGrokStandardIntegration):
+    """The same suite over chat completions, which stays supported."""
+
+    api = "chat"
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {**super().chat_model_params, "use_responses_api": False}
 
 
 def test_reasoning_output_reaches_the_message(emu: Any) -> None:

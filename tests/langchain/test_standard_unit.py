@@ -1,4 +1,5 @@
-"""LangChain's standard unit tests for ChatGrok."""
+"""LangChain's standard unit tests for ChatGrok, with the default (automatic) API choice
+and with ``use_responses_api=False`` (chat completions)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,14 @@ class TestChatGrokStandardUnit(ChatGrokCapabilities, ChatModelUnitTests):
     )
     def test_serdes(self, model: Any, snapshot: Any) -> None:
         super().test_serdes(model, snapshot)
+
+
+class TestChatGrokStandardUnitChat(TestChatGrokStandardUnit):
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {**super().chat_model_params, "use_responses_api": False}
+
+    @property
+    def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+        env, params, expected = super().init_from_env_params
+        return env, {**params, "use_responses_api": False}, expected

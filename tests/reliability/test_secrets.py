@@ -246,7 +246,7 @@ def test_executed_notebooks_keep_no_trace_of_the_key(emu, monkeypatch, tmp_path)
     assert "Incorrect API key" in "".join(errors[0]["traceback"])
     assert "chat/completions" in saved  # the DEBUG log lines were saved too
     assert "application/vnd.jupyter.widget-view+json" in saved
-    assert len(emu.chat_requests) >= 5
+    assert len(emu.requests) >= 5  # chat, and /v1/responses for ChatGrok's cell
 
     saved += _execute(repo_notebook(), tmp_path, allow_errors=False)
     assert_nowhere(saved)
