@@ -113,10 +113,10 @@ class ChatRounds:
                     outcome.first_token_at = time.perf_counter()
                     observer.on_status(STREAMING)
                 if delta.reasoning_content:
-                    outcome.reasoning += delta.reasoning_content
+                    outcome.reasoning_parts.append(delta.reasoning_content)
                     observer.on_reasoning(delta.reasoning_content)
                 if delta.content:
-                    outcome.text += delta.content
+                    outcome.text_parts.append(delta.content)
                     observer.on_text(delta.content)
         except GrokError:
             if cancel is None or not cancel.is_set():

@@ -18,7 +18,7 @@ from ...client._errors import GrokError, NotFoundError
 from ...client._responses_request import chat_usage
 from ...client._types import FunctionCall, ToolCall
 from ..attach_files import responses_content
-from .server_activity import McpLines, describe_call
+from .server_activity import McpLines, describe_call, show_activity
 from .types import STREAMING, RoundOutcome, TurnObserver
 
 if TYPE_CHECKING:
@@ -220,25 +220,22 @@ class ResponsesRounds:
                     break
                 kind = event.type
                 delta = getattr(event, "delta", None)
-                if kind == "response.output_text.delta" and delta:
-                    if not streaming:
-                        streaming = True
-                        outcome.first_token_at = outcome.first_token_at or time.perf_counter()
-                        observer.on_status(STREAMING)
-                    outcome.text += delta
+                text = kind == "response.output_text.delta"
+                thought = kind.startswith("response.reasoning") and kind.endswith(".delta")
+                if not delta or not (text or thought):
+                    if acc.server_tool_calls:
+                        show_activity(acc.server_tool_calls, shown, lines, observer)
+                    continue
+                if not streaming:  # the first token, answer or reasoning, as on chat
+                    streaming = True
+                    outcome.first_token_at = time.perf_counter()
+                    observer.on_status(STREAMING)
+                if text:
+                    outcome.text_parts.append(delta)
                     observer.on_text(delta)
-                elif kind.startswith("response.reasoning") and kind.endswith(".delta"):
-                    if delta:
-                        outcome.first_token_at = outcome.first_token_at or time.perf_counter()
-                        outcome.reasoning += delta
-                        observer.on_reasoning(delta)
-                elif acc.server_tool_calls:
-                    for key, call in acc.server_tool_calls.items():
-                        line = describe_call(call)
-                        if shown.get(key) != line:
-                            shown[key] = line
-                            observer.on_status(line)
-                        lines.update(key, call)
+                else:
+                    outcome.reasoning_parts.append(delta)
+                    observer.on_reasoning(delta)
         except GrokError:
             if cancel is None or not cancel.is_set():
                 raise  # the loop keeps what had arrived (outcome.text)

@@ -87,3 +87,17 @@ class McpLines:
                 )
             )
 
+
+
+def show_activity(
+    calls: dict[str, ServerToolCall], shown: dict[str, str], lines: McpLines,
+    observer: TurnObserver,
+) -> None:
+    """Status lines for the server-side tool calls whose line changed (``shown`` keeps
+    the last line per item), and their MCP tool lines."""
+    for key, call in calls.items():
+        line = describe_call(call)
+        if shown.get(key) != line:
+            shown[key] = line
+            observer.on_status(line)
+        lines.update(key, call)

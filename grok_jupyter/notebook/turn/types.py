@@ -68,11 +68,10 @@ class RoundOutcome:
     """One request to Grok, in neither API's terms: what the loop needs to go on.
 
     Filled as the round streams, so a round cut by Stop, Ctrl-C or a broken stream
-    still says what had arrived.
+    still says what had arrived. Text and reasoning are kept as pieces and joined when
+    read: appending to a string attribute would recopy the answer at every token.
     """
 
-    text: str = ""
-    reasoning: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     usage: Usage | None = None  # the server's; None when it never came
     model: str | None = None
@@ -81,6 +80,28 @@ class RoundOutcome:
     response_id: str | None = None  # Responses only: the stored response
     stopped: bool = False  # Stop was pressed mid-round
     first_token_at: float | None = None  # perf_counter() of the first text or reasoning
+    text_parts: list[str] = field(default_factory=list, repr=False)
+    reasoning_parts: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def text(self) -> str:
+        if len(self.text_parts) > 1:
+            self.text_parts[:] = ["".join(self.text_parts)]
+        return self.text_parts[0] if self.text_parts else ""
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.text_parts[:] = [value] if value else []
+
+    @property
+    def reasoning(self) -> str:
+        if len(self.reasoning_parts) > 1:
+            self.reasoning_parts[:] = ["".join(self.reasoning_parts)]
+        return self.reasoning_parts[0] if self.reasoning_parts else ""
+
+    @reasoning.setter
+    def reasoning(self, value: str) -> None:
+        self.reasoning_parts[:] = [value] if value else []
 
 
 class StopSignal(threading.Event):
