@@ -25,6 +25,7 @@ from ._catalog import USD_TICKS_PER_USD
 from ._encode import encode_body, find_unsendable
 from ._errors import GrokError, InvalidRequestError, InvalidValueError, mask_key
 from ._http import httpx
+from ._key_registry import remember_key
 from ._retry import CallClock, backoff_delay
 from ._settings import (
     ENV_API_KEY,
@@ -148,6 +149,8 @@ class BaseGrokClient:
     ) -> None:
         """Everything ``__init__`` and unpickling share; opens no connection."""
         check_base_url(settings.base_url, allow_insecure_http=settings.allow_insecure_http)
+        # Known to the notebook layer, which keeps every key out of prompts (in memory only).
+        remember_key(settings.api_key)
         self.settings: Settings = settings
         self._explicit_key = explicit_key
         self._catalog = catalog

@@ -33,10 +33,7 @@ class AskCell:
         check_var_name(args.output, "-o/--output")
         model = self._model(args.model or self.model or None)
         prompt = cell.rstrip().lstrip("\n")  # IPython's trailing newline is not part of it
-        if self.interpolate:
-            from ..notebook.interpolate import interpolate
-
-            prompt = interpolate(prompt, self._ns, budget_tokens=self.context_budget)
+        prompt = self._filled(prompt)
         images = [self._image(src) for src in args.image]
         documents, file_images = self._documents(args)  # checked now, uploaded before sending
         images += file_images
