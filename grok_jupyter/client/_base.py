@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
+from ._arguments import check_headers, check_metadata, check_seconds
 from ._catalog import USD_TICKS_PER_USD
 from ._encode import encode_body, find_unsendable
-from ._errors import GrokError, InvalidRequestError, mask_key
+from ._errors import GrokError, InvalidRequestError, InvalidValueError, mask_key
 from ._http import httpx
+from ._key_registry import remember_key
 from ._retry import CallClock, backoff_delay
 from ._settings import (
     ENV_API_KEY,
@@ -92,6 +94,12 @@ class BaseGrokClient:
         deadline: float | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
+        if api_key is not None and not isinstance(api_key, str):
+            # The value itself is never shown: it may be a key in the wrong type.
+            raise InvalidValueError(
+                f"api_key must be a string (xai-...), not {type(api_key).__name__}.",
+                parameter="api_key",
+            )
         explicit_key = bool(api_key)
         key = SecretKey(api_key) if api_key else None
         del api_key  # tracebacks show locals: from here on only the masked form is one
@@ -120,9 +128,9 @@ class BaseGrokClient:
             catalog=catalog,
             ledger=ledger,
             http_client=http_client,
-            default_headers=dict(default_headers or {}),
-            retry_backoff=retry_backoff,
-            retry_backoff_max=retry_backoff_max,
+            default_headers=check_headers(default_headers, "default_headers") or {},
+            retry_backoff=check_seconds(retry_backoff, "retry_backoff"),
+            retry_backoff_max=check_seconds(retry_backoff_max, "retry_backoff_max"),
             validate=validate,
         )
 
@@ -141,6 +149,8 @@ class BaseGrokClient:
     ) -> None:
         """Everything ``__init__`` and unpickling share; opens no connection."""
         check_base_url(settings.base_url, allow_insecure_http=settings.allow_insecure_http)
+        # Known to the notebook layer, which keeps every key out of prompts (in memory only).
+        remember_key(settings.api_key)
         self.settings: Settings = settings
         self._explicit_key = explicit_key
         self._catalog = catalog
@@ -261,6 +271,11 @@ class BaseGrokClient:
             )
         except ValidationError as exc:
             raise InvalidRequestError(f"Invalid chat request: {exc}") from None
+        if not request.messages:
+            raise InvalidRequestError(
+                "messages is empty: a chat request needs at least one message, e.g. "
+                "[{'role': 'user', 'content': 'Hello'}] (or pass the prompt as one string)."
+            )
         body = request.to_wire()
         if stream:
             body["stream"] = True
@@ -299,9 +314,10 @@ class BaseGrokClient:
         self.settings.require_key()
         merged = httpx.Headers(self._headers)
         if headers:
-            merged.update(headers)
+            merged.update(check_headers(headers) or {})
         if body is None:
             return None, merged
+        check_metadata(body)  # Responses' ``metadata``: an object, never a string or a list
         content = encode_body(body)
         merged["Content-Type"] = "application/json"
         return content, merged

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from ._arguments import check_seconds
 from ._base import Messages
 from ._errors import APITimeoutError, InvalidRequestError
 from ._http import httpx
@@ -138,16 +139,19 @@ def _id(batch_id: str) -> str:
     return path_id(batch_id, "batch_id", " (batch_...)")
 
 
+def _poll_deadline(batch_id: str, poll_interval: float, timeout: float | None) -> float | None:
+    """When ``wait`` must give up (None: never); the arguments checked before any request."""
+    _id(batch_id)
+    check_seconds(poll_interval, "poll_interval")
+    return None if timeout is None else time.monotonic() + check_seconds(timeout, "timeout")
+
+
 def _create_body(name: str, input_file_id: str | None) -> dict[str, Any]:
     if not isinstance(name, str):
         raise InvalidRequestError(f"A batch's name must be a string, not {type(name).__name__}.")
     body: dict[str, Any] = {"name": name}
     if input_file_id is not None:
-        if not isinstance(input_file_id, str) or not input_file_id:
-            raise InvalidRequestError(
-                f"input_file_id must be a file id (file_...), not {input_file_id!r}."
-            )
-        body["input_file_id"] = input_file_id
+        body["input_file_id"] = path_id(input_file_id, "input_file_id", " (file_...)")
     return body
 
 
@@ -315,7 +319,7 @@ class Batches(SyncResource):
     ) -> Batch:
         """Poll until the batch is completed, cancelled or failed (``APITimeoutError``
         after ``timeout`` seconds, if given)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = _poll_deadline(batch_id, poll_interval, timeout)
         while True:
             batch = self.get(batch_id)
             if batch.status in FINISHED:
@@ -388,7 +392,7 @@ class AsyncBatches(AsyncResource):
     ) -> Batch:
         import asyncio
 
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = _poll_deadline(batch_id, poll_interval, timeout)
         while True:
             batch = await self.get(batch_id)
             if batch.status in FINISHED:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ._arguments import check_seconds
 from ._base import Messages, now
 from ._chat import PATH as CHAT_PATH
 from ._chat import completion_of
 from ._errors import APITimeoutError
 from ._http import httpx
-from ._resource import AsyncResource, SyncResource
+from ._resource import AsyncResource, SyncResource, path_id
 from ._types import ChatCompletion, DeferredRequest
 
 
@@ -22,6 +23,17 @@ def result_of(response: httpx.Response) -> ChatCompletion | None:
     if response.status_code == 202 or not response.content.strip():
         return None  # still being generated
     return completion_of(response)
+
+
+def _path(request_id: str) -> str:
+    return f"/chat/deferred-completion/{path_id(request_id, 'request_id')}"
+
+
+def _poll_deadline(request_id: str, poll_interval: float, timeout: float) -> float:
+    """When polling must give up; the arguments checked before the first request."""
+    path_id(request_id, "request_id")
+    check_seconds(poll_interval, "poll_interval")
+    return time.monotonic() + check_seconds(timeout, "timeout")
 
 
 def _not_ready(request_id: str, timeout: float) -> APITimeoutError:
@@ -43,7 +55,7 @@ class Deferred(SyncResource):
 
     def get(self, request_id: str, *, source: str = "client") -> ChatCompletion | None:
         started = now()
-        completion = self._send("GET", f"/chat/deferred-completion/{request_id}", result_of)
+        completion = self._send("GET", _path(request_id), result_of)
         if completion is not None:
             self._client._record(
                 completion.model,
@@ -62,7 +74,7 @@ class Deferred(SyncResource):
         timeout: float = 600.0,
         source: str = "client",
     ) -> ChatCompletion:
-        deadline = time.monotonic() + timeout
+        deadline = _poll_deadline(request_id, poll_interval, timeout)
         while True:
             completion = self.get(request_id, source=source)
             if completion is not None:
@@ -87,7 +99,7 @@ class AsyncDeferred(AsyncResource):
 
     async def get(self, request_id: str, *, source: str = "client") -> ChatCompletion | None:
         started = now()
-        completion = await self._send("GET", f"/chat/deferred-completion/{request_id}", result_of)
+        completion = await self._send("GET", _path(request_id), result_of)
         if completion is not None:
             self._client._record(
                 completion.model,
@@ -108,7 +120,7 @@ class AsyncDeferred(AsyncResource):
     ) -> ChatCompletion:
         import asyncio
 
-        deadline = time.monotonic() + timeout
+        deadline = _poll_deadline(request_id, poll_interval, timeout)
         while True:
             completion = await self.get(request_id, source=source)
             if completion is not None:

@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING
 
 from pydantic import Field
 
+from ._arguments import check_filename
 from ._errors import (
     FileTooLargeError,
     InvalidRequestError,
@@ -135,6 +136,8 @@ def _read_limited(stream: IO[bytes], name: str) -> bytes:
 
 def read_upload(file: FileInput, filename: str | None) -> tuple[str, bytes]:
     """The upload's filename and bytes; size checked before the file is read in full."""
+    if filename is not None:
+        check_filename(filename)
     if isinstance(file, (str, os.PathLike)):
         path = os.fspath(file)
         if not os.path.isfile(path):

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._arguments import check_count, check_text
 from ._base import now
+from ._errors import InvalidValueError
 from ._resource import AsyncResource, SyncResource, json_answer
 from ._types import GeneratedImage
 
 PATH = "/images/generations"
+MAX_IMAGES = 10  # n is 1-10 [V xai-api-2026.md section 7.1]
+RESPONSE_FORMATS = ("url", "b64_json")  # [V] the two values the API takes
 
 
 def _body(
@@ -16,6 +20,15 @@ def _body(
 ) -> dict[str, Any]:
     from ._validation import external_stacklevel
 
+    check_text(prompt, "prompt", example="'a red fox in snow'")
+    check_count(n, "n", low=1, high=MAX_IMAGES)
+    if response_format not in RESPONSE_FORMATS:
+        raise InvalidValueError(
+            f"response_format must be 'url' or 'b64_json', not {response_format!r}.",
+            parameter="response_format",
+        )
+    if model is not None:
+        check_text(model, "model", example="'grok-imagine-image'", allow_empty=False)
     client._ensure_live_catalog()
     model = model or client.catalog.default_image_model
     # A retired id (grok-2-image-1212) is answered by its target: say so once.

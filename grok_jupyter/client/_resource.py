@@ -12,11 +12,12 @@ families share, a checked id as a path segment and xAI's ``pagination_token`` pa
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from ._errors import InvalidRequestError
+from ._errors import InvalidRequestError, InvalidValueError
 from ._http import httpx
 from ._retry import CallClock
 
@@ -106,11 +107,23 @@ def list_of(key: str, cls: Any) -> Callable[[httpx.Response], list[Any]]:
     return parse
 
 
+# What an id the API hands out looks like: ``file_<uuid>``, ``batch_<uuid>``, a uuid.
+# Anything else ("..", "a/b", " x", "x:cancel") could reach another route once in a path.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,255}")
+
+
 def path_id(value: Any, name: str, hint: str = "") -> str:
-    """``value`` quoted as one URL path segment; refused unless a non-empty string."""
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError(f"{name} must be a non-empty string{hint}, not {value!r}.")
-    return quote(value, safe="")
+    """``value`` as one URL path segment; ``InvalidValueError`` unless a plain id token:
+    letters, digits, ``_``, ``-`` and ``.``, starting with a letter or digit. So ``.``,
+    ``..``, a ``/`` or a space never reach the URL, where they would name another route."""
+    if not isinstance(value, str) or _PLAIN_ID.fullmatch(value) is None:
+        raise InvalidValueError(
+            f"{name} must be an id as the API returns it{hint}: letters, digits, '_', '-' "
+            f"and '.', starting with a letter or digit; not {value!r}. Pass the .id of the "
+            "object the API gave back.",
+            parameter=name,
+        )
+    return value  # nothing in it needs quoting
 
 
 # --- xAI's paging (Files and Batch APIs: ``pagination_token``, not ``has_more``) ---
@@ -120,6 +133,11 @@ def list_path(path: str, limit: int | None, pagination_token: str | None) -> str
     """``path`` with xAI's paging query (``limit``, ``pagination_token``), checked."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise InvalidRequestError(f"limit must be a positive integer, not {limit!r}.")
+    if pagination_token is not None and not isinstance(pagination_token, str):
+        raise InvalidRequestError(
+            "pagination_token must be the string a page gave back (page.pagination_token), "
+            f"not {type(pagination_token).__name__}."
+        )
     query = {
         k: v for k, v in (("limit", limit), ("pagination_token", pagination_token)) if v is not None
     }

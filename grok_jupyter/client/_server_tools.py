@@ -68,11 +68,18 @@ class ServerToolsNotSupportedError(InvalidToolError):
 # --- builders ---------------------------------------------------------------
 
 
-def _domains(value: Iterable[str] | None, name: str, tool: str) -> list[str] | None:
+def _names(value: Iterable[str] | None, name: str, tool: str) -> list[str] | None:
+    """A list of names (domains, handles, tool names); one string is a list of one."""
     if value is None:
         return None
     if isinstance(value, str):
-        value = [value]  # one domain given as a string is meant as a list of one
+        value = [value]  # "add" is one name, never the letters a, d, d
+    if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InvalidToolError(
+            f"{tool}: {name} must be a string or a list of strings, not {type(value).__name__}.",
+            tool=tool,
+            parameter=name,
+        )
     out = list(value)
     for v in out:
         if not isinstance(v, str) or not v.strip():
@@ -99,8 +106,8 @@ def web_search(
     """``{"type": "web_search", ...}``: search the web; answers cite pages as ``url_citation``."""
     tool = _with(
         {"type": "web_search"},
-        allowed_domains=_domains(allowed_domains, "allowed_domains", "web_search"),
-        excluded_domains=_domains(excluded_domains, "excluded_domains", "web_search"),
+        allowed_domains=_names(allowed_domains, "allowed_domains", "web_search"),
+        excluded_domains=_names(excluded_domains, "excluded_domains", "web_search"),
         enable_image_understanding=enable_image_understanding,
         enable_image_search=enable_image_search,
     )
@@ -133,7 +140,7 @@ def x_search(
 
 
 def _handles(value: Iterable[str] | None, name: str) -> list[str] | None:
-    handles = _domains(value, name, "x_search")
+    handles = _names(value, name, "x_search")
     # "@xai" and "xai" mean the same account; the API's own echo has no "@".
     return [h.strip().lstrip("@") for h in handles] if handles is not None else None
 
@@ -155,14 +162,44 @@ def mcp(
     """``{"type": "mcp", "server_url": ...}``: a remote MCP server the API calls for the model."""
     tool = _with(
         {"type": "mcp", "server_url": server_url},
-        server_label=server_label,
-        server_description=server_description,
-        allowed_tools=list(allowed_tools) if allowed_tools is not None else None,
-        headers=dict(headers) if headers is not None else None,
-        authorization=authorization,
+        server_label=_text(server_label, "server_label"),
+        server_description=_text(server_description, "server_description"),
+        # One name given as a string is one tool, never its letters.
+        allowed_tools=_names(allowed_tools, "allowed_tools", "mcp"),
+        headers=_headers(headers),
+        authorization=_text(authorization, "authorization"),
     )
     check_tool(tool)
     return tool
+
+
+def _text(value: Any, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidToolError(
+            f"mcp: {name} must be a string, not {type(value).__name__}.", tool="mcp",
+            parameter=name,
+        )
+    return value
+
+
+def _headers(value: Mapping[str, str] | None) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidToolError(
+            f"mcp: headers must be a dict of header names to values, e.g. "
+            f"{{'X-Team': 'data'}}, not {type(value).__name__}.",
+            tool="mcp",
+            parameter="headers",
+        )
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise InvalidToolError(
+                f"mcp: headers: every name and value must be a string, not {key!r}: {item!r}.",
+                tool="mcp",
+                parameter="headers",
+            )
+    return dict(value)
 
 
 # --- checks -------------------------------------------------------------------

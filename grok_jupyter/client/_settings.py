@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._errors import InsecureBaseURLError, MissingAPIKeyError, mask_key
+from ._arguments import check_count, check_seconds
+from ._errors import (
+    InsecureBaseURLError,
+    InvalidValueError,
+    MissingAPIKeyError,
+    mask_key,
+)
 from ._http import httpx
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
@@ -95,6 +102,11 @@ def resolve_settings(
     key = _secret(api_key or os.environ.get(ENV_API_KEY))
     del api_key  # from here on only the masked form is a local (tracebacks show locals)
     url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+    if not isinstance(url, str):
+        raise InvalidValueError(
+            f"base_url must be a string such as {DEFAULT_BASE_URL!r}, not {type(url).__name__}.",
+            parameter="base_url",
+        )
     if timeout is None:
         resolved_timeout = default_timeout()
     elif isinstance(timeout, httpx.Timeout):
@@ -104,13 +116,13 @@ def resolve_settings(
         t: Any = timeout
         resolved_timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool)
     else:
-        resolved_timeout = httpx.Timeout(float(timeout))
-    retries = DEFAULT_MAX_RETRIES if max_retries is None else int(max_retries)
-    if retries < 0:
-        raise ValueError("max_retries must be >= 0")
-    wait = DEFAULT_MAX_RETRY_WAIT if max_retry_wait is None else float(max_retry_wait)
-    if not wait >= 0:
-        raise ValueError("max_retry_wait must be a number of seconds >= 0")
+        resolved_timeout = httpx.Timeout(check_seconds(timeout, "timeout", allow_zero=False))
+    retries = DEFAULT_MAX_RETRIES
+    if max_retries is not None:
+        retries = check_count(max_retries, "max_retries", low=0)
+    wait = DEFAULT_MAX_RETRY_WAIT
+    if max_retry_wait is not None:
+        wait = check_seconds(max_retry_wait, "max_retry_wait")
     return Settings(
         api_key=key,
         base_url=str(url).rstrip("/"),
@@ -128,40 +140,86 @@ def _secret(key: str | None) -> SecretKey | None:
 
 
 def check_deadline(deadline: float | None) -> float | None:
-    """``deadline`` as seconds > 0, or None; a TypeError/ValueError says what is wrong."""
+    """``deadline`` as seconds > 0, or None; an ``InvalidValueError`` says what is wrong."""
     if deadline is None:
         return None
     if isinstance(deadline, bool) or not isinstance(deadline, (int, float)):
-        raise TypeError(f"deadline must be a number of seconds or None, not {deadline!r}")
+        raise InvalidValueError(
+            f"deadline must be a number of seconds or None, not {deadline!r}.",
+            parameter="deadline",
+        )
     if not deadline > 0 or deadline != deadline or deadline == float("inf"):
-        raise ValueError(f"deadline must be a finite number of seconds > 0, not {deadline!r}")
+        raise InvalidValueError(
+            f"deadline must be a finite number of seconds > 0, not {deadline!r}.",
+            parameter="deadline",
+        )
     return float(deadline)
 
 
-def is_local_host(host: str) -> bool:
-    """Whether ``host`` is this machine: ``localhost``, a loopback address, or 0.0.0.0."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
+def _is_this_machine(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 is 127.0.0.1
+    if mapped is not None:
+        address = mapped
     # 0.0.0.0 / :: as a destination reach this machine (what a server bound to them prints).
     return address.is_loopback or address.is_unspecified
 
 
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is this machine, judged by its addresses, never by its name's text.
+
+    An IP literal is loopback when it is in 127.0.0.0/8 or is ::1 (or 0.0.0.0 / ::).
+    A name is resolved (``socket.getaddrinfo``) and counts only if EVERY address it
+    resolves to is loopback; a name that does not resolve is not loopback. So
+    ``evil.localhost`` is not trusted for saying "localhost", and ``127.0.0.2`` is.
+    """
+    host = (host or "").strip().strip("[]")
+    if not host:
+        return False
+    try:
+        return _is_this_machine(ipaddress.ip_address(host.split("%", 1)[0]))
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError, ValueError):
+        return False  # does not resolve: nothing says it is this machine
+    addresses = set()
+    for info in infos:
+        try:
+            addresses.add(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]))
+        except ValueError:
+            return False
+    return bool(addresses) and all(_is_this_machine(a) for a in addresses)
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url``'s host is this machine (``is_loopback_host``)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return is_loopback_host(host)
+
+
 def check_base_url(base_url: str, *, allow_insecure_http: bool) -> None:
-    """Refuse plain http:// to another machine: the key would cross the network in clear."""
+    """Refuse a base URL that is not http(s)://host, and plain http:// to another machine:
+    the key would cross the network in clear."""
     parts = urlsplit(base_url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InvalidValueError(
+            f"base_url must be an https:// URL such as {DEFAULT_BASE_URL!r} (or http:// to "
+            f"this machine, for the emulator), not {base_url!r}.",
+            parameter="base_url",
+        )
     if parts.scheme.lower() != "http" or allow_insecure_http:
         return
     host = parts.hostname or ""
-    if is_local_host(host):
+    if is_loopback_host(host):
         return
     raise InsecureBaseURLError(
-        f"Refusing base_url {base_url!r}: plain http:// to {host!r}, which is not this "
-        "machine, would send the API key and every prompt unencrypted. Use https://, "
+        f"Refusing base_url {base_url!r}: plain http:// to {host!r}, which does not resolve "
+        "only to this machine (127.0.0.0/8 or ::1), would send the API key and every prompt "
+        "unencrypted. Use https://, "
         "or pass allow_insecure_http=True if the network is trusted (a private proxy, "
         "a container network)."
     )

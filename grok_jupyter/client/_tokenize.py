@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._arguments import check_text
 from ._resource import AsyncResource, SyncResource, list_of
 from ._types import TokenInfo
 
@@ -11,6 +12,9 @@ _TOKENS = list_of("token_ids", TokenInfo)
 
 
 def _body(client: Any, text: str, model: str | None) -> dict[str, Any]:
+    check_text(text, "text", example="'Hello world!'")
+    if model is not None:
+        check_text(model, "model", example="'grok-4.3'", allow_empty=False)
     return {"text": text, "model": model or client.catalog.default_chat_model}
 
 

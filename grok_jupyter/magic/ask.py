@@ -34,11 +34,7 @@ class AskCell:
         model = self._model(args.model or self.model or None)
         prompt = cell.rstrip().lstrip("\n")  # IPython's trailing newline is not part of it
         value_notes: list[str] = []  # values cut or summarised: said under the cell
-        if self.interpolate:
-            from ..notebook.interpolate import interpolate
-
-            prompt = interpolate(prompt, self._ns, budget_tokens=self.context_budget,
-                                 notes=value_notes, max_string_chars=self.max_value_chars)
+        prompt = self._filled(prompt, notes=value_notes)
         images = [self._image(src) for src in args.image]
         documents, file_images = self._documents(args)  # checked now, uploaded before sending
         images += file_images

@@ -14,6 +14,23 @@ class CellInputs:
     """Resolves the names a cell's options give into what the request needs."""
 
     _ns: Any  # provided by GrokMagics
+    interpolate: bool
+    context_budget: int
+
+    def _filled(self, text: str, notes: list[str] | None = None) -> str:
+        """``text`` with its ``{name}`` fields filled (``GrokMagics.interpolate``); a field
+        that reads a private attribute is a one-line error, and nothing is sent. A value
+        cut or summarised adds a line to ``notes``."""
+        if not self.interpolate:
+            return text
+        from ..notebook.interpolate import interpolate
+        from ..notebook.template_safety import UnsafeTemplateFieldError
+
+        try:
+            return interpolate(text, self._ns, budget_tokens=self.context_budget, notes=notes,
+                               max_string_chars=self.max_value_chars)
+        except UnsafeTemplateFieldError as exc:
+            raise fail(str(exc)) from None
 
     def _model(self, name: str | None) -> str | None:
         if not name:
@@ -46,8 +63,12 @@ class CellInputs:
 
     def _lookup(self, expr: str) -> Any:
         from ..notebook.interpolate import is_missing, resolve_field
+        from ..notebook.template_safety import UnsafeTemplateFieldError
 
-        value = resolve_field(expr, self._ns)
+        try:
+            value = resolve_field(expr, self._ns)
+        except UnsafeTemplateFieldError as exc:
+            raise fail(str(exc)) from None
         return None if is_missing(value) else value
 
     def _image(self, src: str) -> Any:

@@ -47,12 +47,11 @@ class GrokSubcommands:
 
     # provided by GrokMagics
     default_chat: str
-    interpolate: bool
-    context_budget: int
     model: str
     _ns: dict[str, Any]
 
     _model: Any  # CellInputs._model: the model a name resolves to, checked
+    _filled: Any  # CellInputs._filled: a prompt with its {name} fields filled
 
     def _display_mode(self) -> str:  # pragma: no cover - GrokMagics's
         raise NotImplementedError
@@ -149,10 +148,7 @@ class GrokSubcommands:
             ("text", {"nargs": "+", "help": "the text to count"}),
         )
         text = " ".join(args.text)
-        if self.interpolate:
-            from ..notebook.interpolate import interpolate
-
-            text = interpolate(text, self._ns, budget_tokens=self.context_budget)
+        text = self._filled(text)
         model = self._model(args.model or self.model or None)
         from ..client import get_client
 
@@ -174,10 +170,7 @@ class GrokSubcommands:
         if not 1 <= args.n <= 10:
             raise fail("-n must be between 1 and 10.")
         prompt = " ".join(args.prompt)
-        if self.interpolate:
-            from ..notebook.interpolate import interpolate
-
-            prompt = interpolate(prompt, self._ns, budget_tokens=self.context_budget)
+        prompt = self._filled(prompt)
         import base64
 
         from IPython.display import Image, Markdown, display

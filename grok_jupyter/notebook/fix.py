@@ -10,7 +10,8 @@ A ``SyntaxError`` has no cell frame; its ``filename`` names the cell instead.
 
 The traceback is rendered without colour (ANSI codes removed in any case,
 since exception messages may carry them) and IPython's own frames are
-dropped. The API key is redacted from both the traceback and the source.
+dropped. Every API key the process knows (``secrets.known_keys``) is redacted
+from the traceback and the source before either is cut to length.
 """
 
 from __future__ import annotations
@@ -101,15 +102,17 @@ def fix_request(shell: Any) -> FixRequest | None:
         lines = traceback.format_exception_only(type(value), value)  # the parser's frames only
     else:
         lines = traceback.format_exception(type(value), value, start if start is not None else tb)
-    text = strip_ansi("".join(lines))
+    # Keys out first, then cut: a cut through a key would leave a piece that no longer
+    # matches it, and that piece would be sent.
+    text = redact(strip_ansi("".join(lines)))
     for name, number in files.items():  # a cell reads as In[5], not /tmp/ipykernel_1/29.py
         text = text.replace(f'File "{name}"', f"Cell In[{number}]")
     if len(text) > MAX_TRACEBACK_CHARS:
         text = "… [start of traceback cut]\n" + text[-MAX_TRACEBACK_CHARS:]
-    source = _cell_source(shell, cell_file, count).rstrip("\n")
+    text = text.rstrip("\n")
+    source = redact(_cell_source(shell, cell_file, count)).rstrip("\n")
     if len(source) > MAX_SOURCE_CHARS:
         source = source[:MAX_SOURCE_CHARS] + "\n# … [rest of the cell cut]"
-    text, source = redact(text.rstrip("\n")), redact(source)
     error = redact(strip_ansi("".join(traceback.format_exception_only(type(value), value))))
     error = error.strip().splitlines()[-1] if error.strip() else type(value).__name__
     return FixRequest(error, text, source, count, build_prompt(text, source, count))

@@ -13,7 +13,9 @@ as typed. An unclosed fence runs to the end of the prompt, as in Markdown.
 
 Field grammar: ``name`` then any of ``.attr``, ``[0]``, ``[-1]``, ``['key']``,
 ``["key"]`` or ``[key]``; ``{In[3]}`` and ``{Out[3]}`` work because ``In``
-and ``Out`` live in the namespace.
+and ``Out`` live in the namespace. A field that names something through an
+attribute starting with ``_`` (``{obj.__init__.__globals__}``) is refused, not
+filled: ``template_safety.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from ..client._errors import InvalidRequestError
 from .describe import describe
+from .template_safety import check_field
 
 _FIELD = re.compile(
     r"""\{(?P<field>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[(?:-?\d+|'[^'\]]*'|"[^"\]]*"|[A-Za-z_]\w*)\])*)\}"""
@@ -51,10 +54,13 @@ _CODE = re.compile(
 
 
 def resolve_field(field: str, namespace: Mapping[str, Any]) -> Any:
-    """The object a field names, or a sentinel (``is_missing``) when it names nothing."""
+    """The object a field names, or a sentinel (``is_missing``) when it names nothing.
+    ``UnsafeTemplateFieldError`` when it names something through an attribute that
+    starts with ``_`` (or a frame attribute): refused, never filled."""
     root = _ROOT.match(field)
     if root is None or root.group() not in namespace:
         return _MISSING
+    check_field(field)  # never a private, dunder or frame attribute (template_safety.py)
     value = namespace[root.group()]
     for part in _PART.finditer(field, root.end()):
         try:

@@ -16,6 +16,7 @@ from typing import Any
 from ..client._catalog import get_catalog
 from ..client._errors import GrokError, InvalidRequestError, StreamInterruptedError
 from ..client._types import Message
+from ..notebook.secrets import redact_message
 from ..notebook.turn import CostGuardError, StopSignal, TurnRequest, TurnResult, run_turn
 from ..notebook.turn.guard import default_threshold
 from ..table.errors import dollars
@@ -119,7 +120,9 @@ class PanelTurns:
             server_tools = self._server_tools()
         with self.hold_sync():
             preview = user or Message.user(draft[0] if draft else "")
-            self.set_trait("live_user_html", render.user_html(preview))
+            # Shown as it will be sent: a key typed into the prompt never reaches the
+            # widget state (saved in the notebook) nor the engine's request.
+            self.set_trait("live_user_html", render.user_html(redact_message(preview)))
             self.live_html = ""
             self.live_reasoning = ""
             self._set_busy(True)
@@ -150,7 +153,7 @@ class PanelTurns:
                     # Nothing was asked yet (a refused file, a failed upload): the prompt and
                     # its files go back to the input.
                     raise _NotSent(exc) from exc
-                self.set_trait("live_user_html", render.user_html(user))
+                self.set_trait("live_user_html", render.user_html(redact_message(user)))
             result = self._take_turn(user, job)
             error = result.error
         except _NotSent as exc:

@@ -136,8 +136,10 @@ def test_not_found_for_a_retired_model(client):
 
 
 def test_unprocessable_and_bad_request_on_images(client):
-    with pytest.raises(UnprocessableEntityError, match="prompt") as err:
-        client.generate_images(None)  # type: ignore[arg-type]
+    # A field of the wrong JSON type, sent as given, gets the server's 422 (a missing
+    # prompt, the old trigger, is now refused before sending: test_bad_inputs.py).
+    with pytest.raises(UnprocessableEntityError, match="instructions") as err:
+        client.responses.create(input="hi", instructions=5)
     assert err.value.status_code == 422
     with pytest.raises(BadRequestError, match="size"):
         client.generate_images("a cat", size="1024x1024")

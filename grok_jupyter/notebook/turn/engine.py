@@ -2,9 +2,10 @@
 
 One loop owns what a turn means whatever the API: the kernel tools and the
 step limit, Stop and Ctrl-C, committing (a partial answer too, marked, with an
-estimated cost), the cost and the conversation. Below it a small per-API round
-adapter (``ChatRounds``, ``ResponsesRounds``) sends one request and fills a
-neutral ``RoundOutcome``. See docs/architecture.md for what is committed when.
+estimated cost), the cost and the conversation, and keeping every API key out of
+what it sends (``notebook/secrets.py``). Below it a small per-API round adapter
+(``ChatRounds``, ``ResponsesRounds``) sends one request and fills a neutral
+``RoundOutcome``. See docs/architecture.md for what is committed when.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ...client._errors import GrokError, InvalidRequestError, StreamInterruptedE
 from ...client._responses_request import chat_usage
 from ...client._types import Message
 from ..conversation import INTERRUPTED_MARKER
+from ..secrets import redact, redact_message, redact_messages, warn_key_in_prompt
 from ..tools import ToolsInterrupted
 from .accounting import add_usage, cost_usd, estimate_round
 from .chat_rounds import ChatRounds
@@ -28,6 +30,7 @@ from .types import RUNNING_TOOLS, WAITING, RoundOutcome, TurnObserver, TurnReque
 if TYPE_CHECKING:
     from ...client import GrokClient
     from ..conversation import Conversation
+    from ..tools import KernelTools, ToolResult
 
 
 def _rounds(
@@ -47,6 +50,25 @@ def _rounds(
     return ResponsesRounds(client, request, conversation, instructions)
 
 
+def _redact_what_is_sent(rounds: ChatRounds | ResponsesRounds) -> bool:
+    """Every known API key out of the history and system prompt a round resends; True if
+    one was there (a conversation from before keys were redacted, or a new key)."""
+    rounds.history, held = redact_messages(rounds.history)  # a chat system prompt is in it
+    if isinstance(rounds, ResponsesRounds) and rounds.instructions:
+        clean = redact(rounds.instructions)
+        held = held or clean != rounds.instructions
+        rounds.instructions = clean
+    return held
+
+
+def _tool_messages(tools: KernelTools, results: list[ToolResult]) -> list[Message]:
+    """The tool results as messages, keys redacted (a kernel function may return one)."""
+    messages, held = redact_messages(tools.messages(results))
+    if held:
+        warn_key_in_prompt("A tool's output")
+    return messages
+
+
 def run_turn(
     request: TurnRequest,
     *,
@@ -62,9 +84,16 @@ def run_turn(
     and counted (the server's usage, else an estimate: ``usage_estimated``).
     Ctrl-C does the same and re-raises. A failed request commits nothing, so the
     turn can be retried as it was; an invalid one raises before anything is sent.
+    Every API key the process knows is replaced in the prompt, the history, the
+    system prompt and kernel tool outputs before sending (``KeyInPromptWarning``),
+    and the turn is committed so redacted.
     """
     observer = observer or TurnObserver()
     rounds = _rounds(client, request, conversation)
+    held_key = _redact_what_is_sent(rounds)
+    user = redact_message(request.user)
+    if held_key or user is not request.user:
+        warn_key_in_prompt()
     tools = request.tools
     # Before anything is sent: a turn over the threshold raises CostGuardError here.
     estimate = check_cost(request, rounds.context([request.user]), rounds.tool_specs,
@@ -76,7 +105,9 @@ def run_turn(
         if note:
             result.notices.append(note)
     started = time.perf_counter()
-    pending: list[Message] = [request.user]
+    # Committed as sent: the conversation (and so the panel, the chat files and a later
+    # turn's history) never holds a key the prompt had.
+    pending: list[Message] = [user]
 
     def commit(final: Message | None) -> None:
         if final is not None:
@@ -163,7 +194,7 @@ def run_turn(
                 for tool_result in stop.results:
                     observer.on_tool_result(tool_result)
                 result.tool_results.extend(stop.results)
-                pending.extend(tools.messages(stop.results))
+                pending.extend(_tool_messages(tools, stop.results))
                 result.interrupted = True
                 commit(Message.assistant(outcome.text + INTERRUPTED_MARKER))
                 finish()
@@ -171,7 +202,7 @@ def run_turn(
             for tool_result in results:
                 observer.on_tool_result(tool_result)
             result.tool_results.extend(results)
-            pending.extend(tools.messages(results))
+            pending.extend(_tool_messages(tools, results))
             if step >= limit:
                 result.step_limit_reached = True
             continue
