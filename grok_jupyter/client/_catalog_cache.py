@@ -18,6 +18,7 @@ which serves the bundled list anyway, is skipped by default).
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ._settings import is_loopback_url
+
 if TYPE_CHECKING:
     from ._catalog import Catalog
 
@@ -37,7 +40,6 @@ CACHE_DIR_ENV = "GROK_JUPYTER_CACHE_DIR"
 LIVE_ENV = "GROK_JUPYTER_LIVE_CATALOG"
 CACHE_TTL_S = 24 * 3600
 _FORMAT = 1
-_LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "ip6-localhost"}
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +77,11 @@ def cache_path(base_url: str, directory: str | os.PathLike[str] | None = None) -
     return cache_dir(directory) / f"models-{digest}.json"
 
 
+@functools.lru_cache(maxsize=64)
 def is_loopback(base_url: str) -> bool:
-    host = (urlsplit(base_url).hostname or "").lower()
-    return host in _LOOPBACK or host.startswith("127.")
+    """This machine by resolved address, as the client decides it (``_settings``); cached
+    per URL, so a request never waits on a name lookup for this."""
+    return is_loopback_url(base_url)
 
 
 # --- the file -------------------------------------------------------------------

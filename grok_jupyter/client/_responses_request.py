@@ -112,6 +112,7 @@ def build_body(
     """The JSON body of a Responses request, checked unless ``client.validate`` is False."""
     fields = {k: v for k, v in fields.items() if v is not None}
     fields.pop("stream", None)
+    _check_types(model, fields)
     unknown = sorted(k for k in fields if k not in KNOWN_FIELDS)
     if unknown:
         from ._validation import external_stacklevel
@@ -141,6 +142,29 @@ def build_body(
     if client.validate:
         check_body(body, client.catalog)
     return body
+
+
+def _check_types(model: Any, fields: dict[str, Any]) -> None:
+    """Arguments of the wrong type or out of range, refused before anything is sent
+    (always, ``validate=False`` too: the server would answer 400/422 for each)."""
+    from ._errors import InvalidValueError
+
+    if model is not None and not isinstance(model, str):
+        raise InvalidValueError(
+            f"model must be a model id string (e.g. 'grok-4.3'), not {type(model).__name__}.",
+            parameter="model",
+        )
+    tools = fields.get("tools")
+    if tools is not None and not isinstance(tools, (list, tuple)):
+        raise InvalidValueError(
+            f"tools must be a list of tool dicts, not {type(tools).__name__}.", parameter="tools"
+        )
+    cap = fields.get("max_output_tokens")
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+        raise InvalidValueError(
+            f"max_output_tokens must be a whole number of at least 1, not {cap!r}.",
+            parameter="max_output_tokens",
+        )
 
 
 def check_body(body: dict[str, Any], catalog: Catalog) -> None:

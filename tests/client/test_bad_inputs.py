@@ -60,6 +60,13 @@ CASES = {
         lambda c: c.responses.create(input="hi", metadata=[1, 2]), ["metadata", "dict"]),
     "responses: metadata int keys": (
         lambda c: c.responses.create(input="hi", metadata={1: "a"}), ["metadata keys"]),
+    "responses: model not a string": (
+        lambda c: c.responses.create(input="hi", model=5), ["model", "string"]),
+    "responses: tools a dict": (
+        lambda c: c.responses.create(input="hi", tools={"type": "web_search"}),
+        ["tools", "list"]),
+    "responses: max_output_tokens 0": (
+        lambda c: c.responses.create(input="hi", max_output_tokens=0), ["max_output_tokens"]),
     "responses: stream metadata": (
         lambda c: c.responses.stream(input="hi", metadata="x"), ["metadata"]),
     "responses: empty input": (lambda c: c.responses.create(input=[]), ["input"]),
