@@ -15,7 +15,7 @@ from ._base import now
 from ._http import httpx
 from ._resource import AsyncResource, SyncResource, path_id
 from ._responses_accumulator import ResponseAccumulator
-from ._responses_request import build_body, response_record
+from ._responses_request import build_body, estimate_response_usage, response_record
 from ._responses_stream import AsyncResponseStream, ResponseStream
 from ._responses_stream import _ResponseStreamState as _State
 from ._responses_types import DeletedResponse, Response
@@ -67,19 +67,24 @@ def _fields(
     }
 
 
-def _recorder(client: Any, model: str, source: str) -> Any:
+def _recorder(client: Any, body: dict[str, Any], source: str) -> Any:
     def on_finish(acc: ResponseAccumulator, latency_s: float, ttft_s: float | None) -> None:
         output = acc.response.output if acc.finished and acc.response is not None else []
         output = output or [*acc.server_tool_calls.values(), *acc.function_calls.values()]
+        # Cut or stopped before its usage arrived: the tokens were still billed, so they
+        # are counted locally and marked estimated, as a chat stream's are.
+        estimate = estimate_response_usage(body, acc.text, acc.reasoning) if (
+            acc.usage is None) else None
         response_record(
             client,
-            acc.model or model,
+            acc.model or body["model"],
             acc.usage,
             output,
             source=source,
             latency_s=latency_s,
             ttft_s=ttft_s,
             request_id=acc.id,
+            estimate=estimate,
         )
 
     return on_finish
@@ -176,7 +181,7 @@ class Responses(SyncResource):
                 response,
                 started=started,
                 api_key=client.settings.api_key,
-                on_finish=_recorder(client, body["model"], source),
+                on_finish=_recorder(client, body, source),
                 clock=clock,
             )
         )
@@ -281,7 +286,7 @@ class AsyncResponses(AsyncResource):
                 response,
                 started=started,
                 api_key=client.settings.api_key,
-                on_finish=_recorder(client, body["model"], source),
+                on_finish=_recorder(client, body, source),
                 clock=clock,
             )
 
