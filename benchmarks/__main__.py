@@ -28,6 +28,7 @@ from . import (
     notebook,
     responses,
     streaming,
+    turn_overhead,
 )
 from ._harness import PACKAGES, ROOT, Config, Row, log, machine, versions
 from ._sse_server import SSEServer
@@ -40,6 +41,7 @@ GROUPS: dict[str, tuple[Callable[..., list[Row]], bool, list[str]]] = {
     "concurrency": (concurrency.run, True, concurrency.KEYS),
     "imports": (imports.run, False, imports.KEYS),
     "notebook": (notebook.run, True, notebook.KEYS),
+    "turn_overhead": (turn_overhead.run, False, turn_overhead.KEYS),
     "memory": (memory.run, True, memory.KEYS),
     "emulator": (emulator.run, True, emulator.KEYS),
     "caching": (caching.run, False, caching.KEYS),

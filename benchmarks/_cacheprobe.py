@@ -1,8 +1,10 @@
 """Child process for the caching figures: ``python -m benchmarks._cacheprobe TURNS WORDS``.
 
 Runs the same ``%%grok --chat`` conversation twice in an ``InteractiveShell``
-against an in-process emulator: once as a user gets it (the named
-conversation sends its ``x-grok-conv-id``) and once with the id removed.
+against an in-process emulator, on the API the magic picks by default: once as a
+user gets it (the named conversation sends its id: ``x-grok-conv-id`` on chat,
+``prompt_cache_key`` on the Responses API, where each turn also chains on the last
+stored answer) and once with the id removed and no chaining.
 Prints one JSON object: per run, the USD billed, the cached tokens, and the
 repeated prompt tokens (each request's prompt that the previous request of the
 same conversation had sent already).
@@ -35,6 +37,10 @@ def _conversation(shell: Any, name: str, turns: int, document: str, *, with_id: 
     cells = [head + "Read this and answer in 10 words: {document}"]
     cells += [head + f"Question {k}: answer in 10 words." for k in range(2, turns + 1)]
     for cell in cells:
+        if not with_id:
+            # Nor a stored answer to chain on (previous_response_id), which the Responses
+            # API also reads from cache: this run is a client that routes nothing.
+            conversation.response_id = None
         result = shell.run_cell(cell, store_history=True)
         if result.error_in_exec is not None or result.error_before_exec is not None:
             raise RuntimeError(f"cell failed: {result.error_in_exec or result.error_before_exec}")
@@ -73,7 +79,8 @@ def main() -> None:
             without = _conversation(shell, "bench-uncached", turns, document, with_id=False)
         finally:
             sys.stdout = real_stdout
-    print(json.dumps({"with_id": with_id, "without_id": without}))
+        paths = sorted({r.path for r in emu.requests})
+    print(json.dumps({"with_id": with_id, "without_id": without, "paths": paths}))
 
 
 if __name__ == "__main__":

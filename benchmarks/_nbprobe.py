@@ -5,7 +5,10 @@
 "fixed": messages of a 1-token turn, "error": str|None}}``. BASE_URL is the
 pre-encoded server's plain ``/v1`` URL; the probe sets the stream length.
 
-- ``GrokClient.stream``: the same answer streamed with no display (baseline).
+- ``bare stream``: the same answer streamed with no display (baseline), on the API
+  the magic's turn took (``GrokClient.responses.stream`` or ``GrokClient.stream``):
+  an untimed first turn of each front end says which, by the answer id the
+  pre-encoded server gives each API; ``"wires"`` in the output reports them.
 - ``%%grok``: the magic in an ``InteractiveShell`` with output forced to the
   display path and a display publisher that counts updates and serialises
   each bundle to JSON, as a kernel would before sending it.
@@ -36,6 +39,7 @@ from typing import Any
 from ._harness import API_KEY, MODEL, Unavailable, describe_error
 
 PROMPT = "Say hello."
+BARE = "bare stream"  # GrokClient.stream or GrokClient.responses.stream, as the magic's turn
 
 
 class _Meter:
@@ -51,18 +55,38 @@ class _Meter:
 METER = _Meter()
 
 
-def _baseline(base: str, n: int) -> Callable[[], None]:
+def _baseline(base: str, n: int, wire: str = "chat") -> Callable[[], None]:
+    """The same answer with no display, on the API the magic's turn used (``wire``)."""
     from grok_jupyter.client import GrokClient
 
     client = GrokClient(api_key=API_KEY, base_url=base, max_retries=0)
 
-    def run() -> None:
+    def chat() -> None:
         with client.stream([{"role": "user", "content": PROMPT}], model=MODEL) as stream:
             for chunk in stream:
                 if chunk.choices:
                     chunk.choices[0].delta.content  # noqa: B018  (what user code reads)
 
-    return run
+    def responses() -> None:
+        with client.responses.stream(PROMPT, model=MODEL) as stream:
+            for event in stream:
+                if event.type == "response.output_text.delta":
+                    event.delta  # noqa: B018  (what user code reads)
+
+    return responses if wire == "responses" else chat
+
+
+def _wire_of_last_turn(source: str) -> str | None:
+    """"responses" or "chat": which API the last turn of ``source`` ("magic", "panel")
+    reached, told by the id the pre-encoded server gives each API's answers."""
+    from grok_jupyter.client import get_ledger
+
+    from ._sse_server import CHUNK_ID, RESPONSE_ID
+
+    for record in reversed(get_ledger().records):
+        if record.source == source:
+            return {RESPONSE_ID: "responses", CHUNK_ID: "chat"}.get(record.request_id or "")
+    return None
 
 
 def _magic(base: str, n: int) -> Callable[[], None]:
@@ -212,15 +236,24 @@ def main() -> None:
     words = int(sys.argv[4]) if len(sys.argv) > 4 else 50_000
     _set_length(base, n)
     makers: dict[str, Callable[[str, int], Callable[[], None]]] = {
-        "GrokClient.stream": _baseline, "%%grok": _magic, "ChatPanel": _panel}
+        "%%grok": _magic, "ChatPanel": _panel}
     subjects: dict[str, Callable[[], None]] = {}
     out: dict[str, dict[str, Any]] = {}
     for name, make in makers.items():
         out[name] = {"cpu": [], "wall": [], "updates": [], "bytes": [], "error": None}
         try:
             subjects[name] = make(base, n)
+            subjects[name]()  # one untimed turn: which API it takes (the engine decides)
         except Exception as exc:
+            traceback.print_exc()
             out[name]["error"] = describe_error(exc)
+            subjects.pop(name, None)
+    # The baseline streams the same answer on the API the magic's turn took.
+    wires = {"%%grok": _wire_of_last_turn("magic"), "ChatPanel": _wire_of_last_turn("panel")}
+    wire = wires["%%grok"] or "chat"
+    out[BARE] = {"cpu": [], "wall": [], "updates": [], "bytes": [], "error": None}
+    subjects = {BARE: _baseline(base, n, wire), **subjects}
+    makers = {BARE: _baseline, **makers}
     live = list(subjects)
     for r in range(-1, repeat):  # round -1 warms up
         order = live[r % len(live):] + live[: r % len(live)] if live else []
@@ -260,6 +293,7 @@ def main() -> None:
         if out[name]["error"]:
             for k in ("cpu", "wall", "updates", "bytes"):
                 out[name][k] = []
+    out["wires"] = {**wires, BARE: wire}
     try:
         out["display_bytes"] = _display_bytes(words)
     except Exception as exc:

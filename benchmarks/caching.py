@@ -1,8 +1,10 @@
 """Prompt caching in the magic: a 10-turn ``%%grok --chat`` conversation against the emulator.
 
-With the conversation id (``x-grok-conv-id``, sent by every named conversation)
-the emulator reports the repeated prefix as ``cached_tokens`` and bills it at the
-cached rate; the baseline is the same 10 turns with the id removed. Both runs
+With the conversation id (``x-grok-conv-id`` on chat, ``prompt_cache_key`` on the
+Responses API, which the magic uses by default since issue 19; sent by every named
+conversation) the emulator reports the repeated prefix as ``cached_tokens`` and
+bills it at the cached rate; the baseline is the same 10 turns with the id removed
+(and, on the Responses API, no ``previous_response_id`` chaining, also a cache hit). Both runs
 are in one child process (``benchmarks._cacheprobe``), on one emulator, and are
 read off the shared ledger, exactly what ``%grok usage`` shows.
 """
@@ -48,7 +50,8 @@ def run(cfg: Config) -> list[Row]:
                 unit="tokens", target=">= 0.8",
                 subject_value=with_id["cached"], baseline_value=with_id["repeated"])
     share.ratio = with_id["cached"] / with_id["repeated"] if with_id["repeated"] else None
-    share.note = f"without the id: {without['cached']:,} cached"
+    via = " and ".join(data.get("paths", [])) or "?"
+    share.note = f"without the id: {without['cached']:,} cached; turns via {via}"
     usd = Row(key="caching.usd_ratio", group=GROUP,
               what=f"{turns} turns, a {words:,}-word document in turn 1",
               subject="billed USD with conv id", baseline="billed USD without it", unit="USD",

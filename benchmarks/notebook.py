@@ -1,7 +1,10 @@
 """Display cost of the ``%%grok`` magic and the ``ChatPanel`` for a long answer.
 
 Measured in a child process (``_nbprobe``) so the shell, display hooks and
-comms it installs stay out of the other figures.
+comms it installs stay out of the other figures. The magic and the panel run with
+their default settings, so their turns take the API the engine picks (the
+Responses API since issue 19); the bare-stream baseline streams the same answer
+on that same API, so the ratio is the display's cost, not one wire's against another.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import subprocess
 import sys
 
 from ._harness import ROOT, Config, Row, Series, fill, log
+from ._nbprobe import BARE
 from ._sse_server import SSEServer
 
 GROUP = "Notebook display cost (CPU per token, process_time; display/widget messages)"
@@ -90,21 +94,26 @@ def run(cfg: Config, server: SSEServer) -> list[Row]:
     log(cfg, f"[notebook] {n:,}-token answer: magic, panel, bare stream")
     data = _probe(cfg, server.url(), n)
     traffic = data.pop("display_bytes", None) or {"error": "not measured"}
+    wires = data.pop("wires", {})
     cpu = _series(data, "cpu")
     for s in cpu.values():  # s per token -> us per token
         s.values = [v * 1e6 for v in s.values]
     what = f"{n:,}-token answer"
+    api = {"responses": "Responses API", "chat": "chat"}
+    bare = ("GrokClient.responses.stream" if wires.get(BARE) == "responses"
+            else "GrokClient.stream") + ", no display"
+    magic = f"%%grok (display path, {api.get(wires.get('%%grok') or '', '?')})"
+    panel = f"ChatPanel ({api.get(wires.get('ChatPanel') or '', '?')})"
     rows = [
         fill(Row(key="notebook.magic_cpu", group=GROUP, what=f"CPU per token, {what}",
-                 subject="%%grok (display path)", baseline="GrokClient.stream, no display",
-                 unit="us/token", target="<= 1.2"), cpu, "%%grok", "GrokClient.stream"),
+                 subject=magic, baseline=bare, unit="us/token", target="<= 1.2"),
+             cpu, "%%grok", BARE),
         _bound_row("notebook.magic_updates", f"display updates, {what}", "%%grok", data, n),
         fill(Row(key="notebook.panel_cpu", group=GROUP, what=f"CPU per token, {what}",
-                 subject="ChatPanel", baseline="%%grok (display path)", unit="us/token",
+                 subject=panel, baseline=magic, unit="us/token",
                  target="<= 1.3"), cpu, "ChatPanel", "%%grok"),
         fill(Row(key="notebook.panel_vs_stream", group=GROUP, what=f"CPU per token, {what}",
-                 subject="ChatPanel", baseline="GrokClient.stream, no display",
-                 unit="us/token"), cpu, "ChatPanel", "GrokClient.stream"),
+                 subject=panel, baseline=bare, unit="us/token"), cpu, "ChatPanel", BARE),
         _bound_row("notebook.panel_messages", f"widget messages, {what}", "ChatPanel", data, n),
         _bytes_row(cfg, traffic),
     ]

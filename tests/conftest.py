@@ -44,6 +44,20 @@ def emu(emulator_session, monkeypatch):
     emulator_session.reset()
 
 
+@pytest.fixture(autouse=True)
+def default_api() -> Iterator[None]:
+    """Every test starts on the default API ("auto"), whatever the one before set.
+
+    ``%config GrokMagics.api`` (and ``set_default_api``) is process-wide and the chat
+    panel follows it, so a test's setting must not leak into the next test.
+    """
+    from grok_jupyter.notebook.turn.routing import set_default_api
+
+    set_default_api("auto")
+    yield
+    set_default_api("auto")
+
+
 @pytest.fixture
 def client(emu):
     from grok_jupyter.client import GrokClient

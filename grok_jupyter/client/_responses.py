@@ -30,7 +30,7 @@ from ._responses_context import (
     input_items_path,
     record_compaction,
 )
-from ._responses_request import build_body, response_record
+from ._responses_request import build_body, estimate_response_usage, response_record
 from ._responses_stream import AsyncResponseStream, ResponseStream
 from ._responses_stream import _ResponseStreamState as _State
 from ._responses_types import DeletedResponse, Response
@@ -87,6 +87,10 @@ def _recorder(client: Any, body: dict[str, Any], source: str) -> Any:
         output = acc.response.output if acc.finished and acc.response is not None else []
         output = output or [*acc.server_tool_calls.values(), *acc.function_calls.values()]
         echoed = acc.response.service_tier if acc.response is not None else None
+        # Cut or stopped before its usage arrived: the tokens were still billed, so they
+        # are counted locally and marked estimated, as a chat stream's are.
+        estimate = estimate_response_usage(body, acc.text, acc.reasoning) if (
+            acc.usage is None) else None
         response_record(
             client,
             acc.model or body["model"],
@@ -97,6 +101,7 @@ def _recorder(client: Any, body: dict[str, Any], source: str) -> Any:
             ttft_s=ttft_s,
             request_id=acc.id,
             service_tier=echoed or body.get("service_tier"),
+            estimate=estimate,
         )
 
     return on_finish

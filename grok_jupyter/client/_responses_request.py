@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from ._errors import InvalidRequestError, UnknownModelWarning, UnknownParameterWarning
 from ._server_tools import ServerToolsNotSupportedError, check_tools, server_tool_types
-from ._usage import UsageRecord, record_from_usage
+from ._usage import UsageRecord, estimate_usage, record_from_usage
 
 if TYPE_CHECKING:
     from ._base import BaseGrokClient
@@ -270,20 +270,44 @@ def response_record(
     ttft_s: float | None = None,
     request_id: str | None = None,
     service_tier: str | None = None,
+    estimate: Usage | None = None,
 ) -> UsageRecord:
     """One ledger record: tokens at the model's rates (x2 for ``service_tier="priority"``
     when the server sends no cost), server-side tool calls apart (``tool_calls`` /
-    ``tool_cost_usd``, at the catalogue's §3.3 prices)."""
+    ``tool_cost_usd``, at the catalogue's §3.3 prices). ``estimate``: locally counted
+    tokens for a call whose usage never came (recorded as estimated)."""
+    counted = chat_usage(usage) if usage is not None else estimate
     return client.ledger.record(
         record_from_usage(
             model,
-            chat_usage(usage) if usage is not None else None,
+            counted,
             source=source,
             latency_s=latency_s,
             ttft_s=ttft_s,
             request_id=request_id,
             catalog=client.catalog,
+            estimated=usage is None and estimate is not None,
             tool_call_counts=tool_calls_of(usage, output),
             service_tier=service_tier,
         )
     )
+
+
+def estimate_response_usage(body: dict[str, Any], text: str, reasoning: str) -> Usage:
+    """Usage counted with the shared tokenizer for a Responses call that sent none: its
+    instructions and input items read as chat messages (text only; what a chained call's
+    stored turns cost is not known here), and the answer that had arrived."""
+    messages: list[dict[str, Any]] = []
+    if body.get("instructions"):
+        messages.append({"role": "system", "content": str(body["instructions"])})
+    items = body.get("input")
+    for item in [{"role": "user", "content": items}] if isinstance(items, str) else items or []:
+        if not isinstance(item, dict):
+            continue
+        content = item.get("content")
+        if isinstance(content, list):
+            content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        elif content is None:  # function_call / function_call_output items
+            content = str(item.get("output") or item.get("arguments") or "")
+        messages.append({"role": item.get("role") or "user", "content": str(content)})
+    return estimate_usage({"messages": messages, "tools": body.get("tools")}, text, reasoning)

@@ -9,6 +9,7 @@ itself comes from the same responder as chat, through a chat plan.
 from __future__ import annotations
 
 import base64
+import json
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from ._code_interpreter import fenced_code, run_code
 from ._encode import cost_ticks, fingerprint
 from ._errors import EmulatorError
 from ._responder import Reply, respond
+from ._responder.structured import json_object
 from ._responses_request import parse_request
 from ._responses_store import ResponsesStore, StoredResponse
 from ._responses_stream import FAILED_ERROR, encode_events, stream_events
@@ -106,6 +108,18 @@ def _output(rid: str, plan: ChatPlan, reply: Reply, run: ToolRun | None) -> list
             }
         )
     return items
+
+
+def _answer_after_tools(run: ToolRun, reply: Reply, plan: ChatPlan, prompt: str) -> str:
+    """The answer after server-side tools ran: what they found, in the format asked. A
+    JSON format is kept ([U]: no recorded response pairs a search with one; the model is
+    taken to answer as asked): JSON mode carries what was found, a schema its instance."""
+    fmt = (plan.body.get("response_format") or {}).get("type")
+    if fmt == "json_schema":
+        return reply.content
+    if fmt == "json_object":
+        return json.dumps(json_object(plan.messages, prompt, run.answer), ensure_ascii=False)
+    return run.answer
 
 
 def _with_encrypted_reasoning(
@@ -250,7 +264,7 @@ async def create_response(request: Request, body: Any, call: _Call) -> Any:
                 add_code_run(run, code, await run_code(code), rid)
             await add_mcp_runs(run, req.server_tools, prompt, rid)  # async: never blocks the loop
             if run.items:
-                reply.content = run.answer
+                reply.content = _answer_after_tools(run, reply, plan, prompt)
             else:
                 run = None  # nothing to run: the model answers by itself
     if attached and not reply.tool_calls and not after_tools:

@@ -52,6 +52,41 @@ def test_smoke_run_writes_every_row(tmp_path: Path) -> None:
         if result == "n/a":
             assert "not available" in cells[8], cells  # always says why
         assert "group failed" not in cells[8], cells
+    _check_turn_overhead_rows(rows)
+
+
+def _before_commit_here() -> bool:
+    from benchmarks.turn_overhead import BEFORE
+
+    found = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{BEFORE}^{{commit}}"],
+                           capture_output=True)
+    return found.returncode == 0
+
+
+def _check_turn_overhead_rows(rows: list[list[str]]) -> None:
+    """Both versions really ran: this tree's plain turn went to the Responses API, the old
+    commit's (imported from its extracted copy) to chat; without the commit, it says so."""
+    overhead = [r for r in rows if r[0].startswith(("plain %%grok turn", "the same, events"))]
+    assert len(overhead) == 2, overhead
+    for cells in overhead:
+        if _before_commit_here():
+            assert cells[5] in ("PASS", "MISS", "info"), cells
+            assert "/v1/responses" in cells[1] and "/v1/chat/completions" in cells[2], cells
+            assert cells[6].endswith(" ms") and cells[7].endswith(" ms"), cells
+        else:
+            assert cells[5] == "n/a" and "not available" in cells[8], cells
+
+
+def test_turn_overhead_says_why_without_the_old_commit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import turn_overhead
+    from benchmarks._harness import Config
+
+    monkeypatch.setattr(turn_overhead, "BEFORE", "0" * 40)  # no such commit
+    rows = turn_overhead.run(Config.for_mode("smoke"))
+    assert [r.key for r in rows] == turn_overhead.KEYS
+    for row in rows:
+        assert row.status == "n/a" and row.ratio is None, row
+        assert row.note.startswith(f"not available: commit {'0' * 40} is not available"), row
 
 
 def test_rows_are_complete_even_when_a_group_crashes(monkeypatch: pytest.MonkeyPatch) -> None:

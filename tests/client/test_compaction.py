@@ -122,7 +122,7 @@ def test_bad_input_is_refused_before_sending():
             client.responses.compact([])
         with pytest.raises(InvalidRequestError, match="limit must be a positive integer"):
             client.responses.input_items("resp_1", limit=0)
-        with pytest.raises(InvalidRequestError, match="response_id must be an id as the API returns it"):
+        with pytest.raises(InvalidRequestError, match="response_id must be an id as"):
             client.responses.input_items("")
     assert server.requests == []
 

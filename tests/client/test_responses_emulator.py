@@ -82,6 +82,24 @@ def test_a_cut_stream_is_not_retried_and_keeps_the_partial(make_client, emu):
     assert len(client.ledger) == 1
 
 
+def test_a_cut_stream_is_recorded_estimated_never_as_free(make_client, emu):
+    # The tokens of a cut stream were billed; its usage never came, so they are counted
+    # locally and marked estimated, as a chat stream's are.
+    client = make_client(ledger=UsageLedger())
+    emu.inject("cut", after_chunks=40)  # past the opening events, into the answer
+    with pytest.raises(StreamInterruptedError) as info:
+        client.responses.stream(
+            "Tell me a long story about the sea.", model="grok-4.3", instructions="Be vivid."
+        ).final()
+    assert info.value.partial.text
+    (record,) = client.ledger.records
+    assert record.estimated and record.prompt_tokens > 0 and record.completion_tokens > 0
+    assert record.cost_usd and record.cost_usd > 0
+    done = make_client(ledger=UsageLedger())
+    done.responses.stream("Say hi", model="grok-4.3").final()
+    assert not done.ledger.records[0].estimated  # the server's usage, when it came
+
+
 async def test_async_responses_on_the_emulator(aclient, emu):
     r = await aclient.responses.create("Say hi", model="grok-4.3")
     assert r.output_text

@@ -79,6 +79,22 @@ def test_added_page_is_found_and_domain_filters_hold(emu, ask):
     assert cited(excluded) == ["https://blog.example.com/quokka"]
 
 
+def test_a_json_format_is_kept_after_a_search(ask):
+    tool = {"type": "web_search"}
+    mode = ask("Did Starship reach orbit?", tool, text={"format": {"type": "json_object"}})
+    assert mode["output"][0]["type"] == "web_search_call"  # the search still ran
+    assert "Starship flight 12 reached orbit" in json.loads(text_of(mode))["answer"]
+    schema = {
+        "type": "object",
+        "properties": {"reached": {"type": "boolean"}},
+        "required": ["reached"],
+    }
+    fmt = {"type": "json_schema", "name": "Orbit", "schema": schema}
+    shaped = ask("Did Starship reach orbit?", tool, text={"format": fmt})
+    assert set(json.loads(text_of(shaped))) == {"reached"}
+    assert cited(shaped)  # the sources are still cited
+
+
 def test_nothing_found_says_so_without_citations(ask):
     body = ask("zorblaxian flumphs", {"type": "web_search"})
     assert cited(body) == []

@@ -11,10 +11,11 @@ from grok_jupyter.notebook.interpolate import (
     describe_variable,
     variable_names,
 )
+from tests.wire import last_body, user_text
 
 
 def _sent_prompt(emu) -> str:
-    return emu.chat_requests[-1].body["messages"][-1]["content"]
+    return user_text(last_body(emu))  # whichever API carried the turn
 
 
 def test_a_dataframe_is_described_as_the_magic_sends_it(ip, emu):

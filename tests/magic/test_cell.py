@@ -6,16 +6,21 @@ import json
 
 import pytest
 
+from tests.wire import (
+    RESPONSES,
+    image_urls,
+    last_body,
+    responses_requests,
+    sent_items,
+    sent_roles,
+    system_prompt,
+    turn_requests,
+    user_content,
+    user_text,
+)
 
-def last_body(emu) -> dict:
-    return emu.chat_requests[-1].body
-
-
-def user_text(body: dict) -> str:
-    content = body["messages"][-1]["content"]
-    if isinstance(content, str):
-        return content
-    return "".join(p.get("text", "") for p in content if p.get("type") == "text")
+# A plain cell goes to the Responses API by default (GrokMagics.api = "auto"); the tests
+# read what was asked through tests/wire.py. Chat-path twins pin GrokMagics.api = "chat".
 
 
 def test_answer_streams_into_one_display_with_a_footer(ip, emu) -> None:
@@ -29,8 +34,9 @@ def test_answer_streams_into_one_display_with_a_footer(ip, emu) -> None:
     assert "grok-4.3" in final["text/markdown"]  # the default model
     assert " in · " in final["text/markdown"] and "$" in final["text/markdown"]
     assert ip.pub.updates, "the display is updated in place, not re-created"
-    body = last_body(emu)
-    assert body["stream"] is True
+    (request,) = turn_requests(emu)
+    assert request.path == RESPONSES  # the default API
+    assert request.body["stream"] is True
     from grok_jupyter.client import get_ledger
 
     assert [r.source for r in get_ledger().records] == ["magic"]
@@ -40,9 +46,12 @@ def test_conversation_memory_and_named_chats(ip, emu) -> None:
     ip.ok("%%grok\nHello, my name is Ada.")
     ip.ok("%%grok\nWhat is my name?")
     assert "Your name is Ada." in ip.markdown()
+    # The second turn chained on the first answer, stored on the server.
+    assert responses_requests(emu)[1].body["previous_response_id"]
     ip.ok("%%grok --chat other\nWhat is my name?")
     assert "Ada" not in ip.markdown()  # another conversation knows nothing of Ada
-    assert len(last_body(emu)["messages"]) == 1
+    assert len(sent_items(last_body(emu))) == 1
+    assert "previous_response_id" not in last_body(emu)
     ip.ok("%%grok --new\nWhat is my name?")
     assert "Ada" not in ip.markdown()
     from grok_jupyter.notebook.conversation import get_conversation
@@ -53,7 +62,9 @@ def test_conversation_memory_and_named_chats(ip, emu) -> None:
 def test_no_history_sends_and_keeps_nothing(ip, emu) -> None:
     ip.ok("%%grok\nMy name is Ada.")
     ip.ok("%%grok --no-history\nWhat is my name?")
-    assert [m["role"] for m in last_body(emu)["messages"]] == ["user"]
+    assert sent_roles(last_body(emu)) == ["user"]
+    assert "previous_response_id" not in last_body(emu)
+    assert "Ada" not in ip.markdown()
     from grok_jupyter.notebook.conversation import get_conversation
 
     assert len(get_conversation("default").messages) == 2
@@ -65,16 +76,35 @@ def test_model_system_and_parameters_reach_the_request(ip, emu) -> None:
           "Write 50 words about rivers.")
     body = last_body(emu)
     assert body["model"] == "grok-4.3"
-    assert body["messages"][0] == {"role": "system", "content": "You are a terse statistician."}
-    assert body["temperature"] == 0.25 and body["max_tokens"] == 7
-    assert body["reasoning_effort"] == "high"
+    # In the Responses API's names: instructions, max_output_tokens, reasoning.effort.
+    assert body["instructions"] == "You are a terse statistician."
+    assert body["temperature"] == 0.25 and body["max_output_tokens"] == 7
+    assert body["reasoning"] == {"effort": "high"}
     final = ip.outputs()[0]["text/markdown"]
     assert "7 out" in final  # the answer was cut at --max-tokens
     # -s sticks to the conversation; a literal -s works too.
     ip.ok("%%grok -m grok-4.3-latest\nAnd now?")
-    assert last_body(emu)["messages"][0]["content"] == "You are a terse statistician."
+    assert system_prompt(last_body(emu)) == "You are a terse statistician."
     ip.ok('%%grok -s "Answer in French."\nBonjour')
-    assert last_body(emu)["messages"][0]["content"] == "Answer in French."
+    assert system_prompt(last_body(emu)) == "Answer in French."
+
+
+def test_model_system_and_parameters_reach_a_chat_request(ip, emu) -> None:
+    # The chat twin: the same options in Chat Completions' names.
+    ip.ok('%config GrokMagics.api = "chat"')
+    ip.ns["persona"] = "You are a terse statistician."
+    ip.ok("%%grok -m grok-4.3 -s persona -t 0.25 --max-tokens 7 --reasoning-effort high\n"
+          "Write 50 words about rivers.")
+    (request,) = turn_requests(emu)
+    assert request.path == "/v1/chat/completions"
+    body = request.body
+    assert body["messages"][0] == {"role": "system", "content": "You are a terse statistician."}
+    assert body["temperature"] == 0.25 and body["max_tokens"] == 7
+    assert body["reasoning_effort"] == "high"
+    assert "7 out" in ip.outputs()[0]["text/markdown"]
+    ip.ok("%%grok\nAnd now?")  # history resent: system, the first turn, the new prompt
+    assert [m["role"] for m in last_body(emu)["messages"]] == [
+        "system", "user", "assistant", "user"]
 
 
 def test_output_variable_holds_the_text(ip) -> None:
@@ -93,7 +123,7 @@ def test_format_text_and_html(ip) -> None:
 
 def test_format_json_parses_and_displays(ip, emu) -> None:
     ip.ok("%%grok -f json -o data\nGive me a JSON object about rivers.")
-    assert last_body(emu)["response_format"] == {"type": "json_object"}
+    assert last_body(emu)["text"] == {"format": {"type": "json_object"}}
     assert isinstance(ip.ns["data"], dict) and "answer" in ip.ns["data"]
     final = ip.outputs()[0]
     assert final["application/json"] == ip.ns["data"]
@@ -115,9 +145,9 @@ def test_schema_from_a_pydantic_model(ip, emu) -> None:
         "    population: int\n"
     )
     ip.ok("%%grok --schema City -o city\nThe city 'Lyon' has population 522000.")
-    fmt = last_body(emu)["response_format"]
-    assert fmt["type"] == "json_schema" and fmt["json_schema"]["name"] == "City"
-    assert fmt["json_schema"]["schema"]["required"] == ["name", "population"]
+    fmt = last_body(emu)["text"]["format"]  # Responses: text.format, the schema inline
+    assert fmt["type"] == "json_schema" and fmt["name"] == "City"
+    assert fmt["schema"]["required"] == ["name", "population"]
     city = ip.ns["city"]
     assert type(city).__name__ == "City"
     assert city.name == "Lyon" and city.population == 522000
@@ -130,7 +160,21 @@ def test_schema_from_a_dict(ip, emu) -> None:
         "required": ["colour", "count"],
     }
     ip.ok("%%grok --schema spec -o got\nThere are 3 apples, colour 'red'.")
-    assert last_body(emu)["response_format"]["json_schema"]["schema"] == ip.ns["spec"]
+    assert last_body(emu)["text"]["format"]["schema"] == ip.ns["spec"]
+    assert ip.ns["got"] == {"colour": "red", "count": 3}
+
+
+def test_schema_on_a_chat_request(ip, emu) -> None:
+    # The chat twin: response_format with the schema under json_schema.
+    ip.ok('%config GrokMagics.api = "chat"')
+    ip.ns["spec"] = {
+        "type": "object",
+        "properties": {"colour": {"type": "string"}, "count": {"type": "integer"}},
+        "required": ["colour", "count"],
+    }
+    ip.ok("%%grok --schema spec -o got\nThere are 3 apples, colour 'red'.")
+    (request,) = emu.chat_requests
+    assert request.body["response_format"]["json_schema"]["schema"] == ip.ns["spec"]
     assert ip.ns["got"] == {"colour": "red", "count": 3}
 
 
@@ -179,10 +223,9 @@ def test_images_from_paths_and_variables(ip, emu, tmp_path) -> None:
     Image.new("RGB", (16, 16), "yellow").save(path)
     ip.ok(f"%%grok --image red --image blue_array --image fig --image green_bytes "
           f"--image frames[0] --image {path}\nWhat do these show?")
-    parts = last_body(emu)["messages"][-1]["content"]
-    images = [p for p in parts if p["type"] == "image_url"]
-    assert len(images) == 6
-    assert all(p["image_url"]["url"].startswith("data:image/") for p in images)
+    urls = image_urls(user_content(last_body(emu)))
+    assert len(urls) == 6
+    assert all(url.startswith("data:image/") for url in urls)
     answer = ip.outputs()[0]["text/markdown"]
     for colour in ("red", "blue", "green", "yellow"):
         assert f"dominant colour is {colour}" in answer
@@ -201,17 +244,38 @@ def test_tools_run_in_the_kernel_and_show(ip, emu) -> None:
     )
     ip.ok("%%grok --tools add,shout\nUse the add tool: add(a=2, b=3)")
     assert ip.ns["calls"] == [(2, 3)]
-    first, second = emu.chat_requests[-2:]
-    assert [t["function"]["name"] for t in first.body["tools"]] == ["add", "shout"]
-    assert first.body["tools"][0]["function"]["description"] == "Add two integers."
+    first, second = responses_requests(emu)
+    # Function tools in the Responses API's flat shape.
+    assert [t["name"] for t in first.body["tools"]] == ["add", "shout"]
+    assert first.body["tools"][0]["type"] == "function"
+    assert first.body["tools"][0]["description"] == "Add two integers."
+    # The second round chains on the first and sends only the tool's output.
+    assert second.body["previous_response_id"]
+    (output,) = second.body["input"]
+    assert output["type"] == "function_call_output" and output["output"] == "5"
+    final = ip.outputs()[0]["text/markdown"]
+    assert "🔧 `add(a=2, b=3)` → `5`" in final
+    assert "add returned 5" in final
+    assert "1 tool call" in final  # the footer counts them
+
+
+def test_tools_run_in_the_kernel_on_a_chat_request(ip, emu) -> None:
+    # The chat twin: nested function tools, the whole history and a "tool" message resent.
+    ip.ok('%config GrokMagics.api = "chat"')
+    ip.ok(
+        "def add(a: int, b: int) -> int:\n"
+        '    """Add two integers."""\n'
+        "    return a + b\n"
+    )
+    ip.ok("%%grok --tools add\nUse the add tool: add(a=2, b=3)")
+    first, second = emu.chat_requests
+    assert [t["function"]["name"] for t in first.body["tools"]] == ["add"]
     assert second.body["messages"][-1] == {
         "role": "tool", "tool_call_id": second.body["messages"][-2]["tool_calls"][0]["id"],
         "content": "5",
     }
     final = ip.outputs()[0]["text/markdown"]
-    assert "🔧 `add(a=2, b=3)` → `5`" in final
-    assert "add returned 5" in final
-    assert "1 tool call" in final  # the footer counts them
+    assert "🔧 `add(a=2, b=3)` → `5`" in final and "add returned 5" in final
 
 
 def test_parallel_tool_calls_and_max_steps(ip, emu) -> None:
@@ -224,8 +288,8 @@ def test_parallel_tool_calls_and_max_steps(ip, emu) -> None:
           "Call weather for 'Paris' and 'Oslo', each separately.")
     final = ip.outputs()[0]["text/markdown"]
     assert "sunny in Paris" in final and "sunny in Oslo" in final
-    assert len(emu.chat_requests) == 2  # tools, then the answer: within the limit
-    assert "tool_choice" not in emu.chat_requests[-1].body
+    assert len(responses_requests(emu)) == 2  # tools, then the answer: within the limit
+    assert "tool_choice" not in last_body(emu)
     assert "step limit" not in final
 
 
@@ -250,23 +314,16 @@ def test_config_rejects_bad_values(ip) -> None:
 def test_reasoning_is_shown_collapsed_above_the_answer(ip, emu) -> None:
     # Today's models return their reasoning text only on the Responses API (xai-api-2026.md
     # §2.5, §4.1): chat completions bill it but send none.
-    ip.magics.api = "responses"
-    try:
-        ip.ok("%%grok -m grok-4.3 --reasoning-effort high\nWrite 20 words about rivers.")
-    finally:
-        ip.magics.api = "chat"
-    assert emu.requests[-1].path == "/v1/responses"
+    ip.ok("%%grok -m grok-4.3 --reasoning-effort high\nWrite 20 words about rivers.")
+    assert emu.requests[-1].path == RESPONSES  # the default API
     final = ip.outputs()[-1]["text/markdown"]
     assert "<details><summary>Reasoning" in final
 
 
 def test_terminal_ipython_streams_to_stdout(ip, capsys) -> None:
     ip.magics.output = "stdout"
-    ip.magics.api = "responses"  # where today's models send reasoning text
-    try:
-        ip.ok('%%grok -m grok-4.3 --reasoning-effort high\nSay "in the terminal"')
-    finally:
-        ip.magics.api = "chat"
+    # The default API, where today's models send reasoning text.
+    ip.ok('%%grok -m grok-4.3 --reasoning-effort high\nSay "in the terminal"')
     out = capsys.readouterr().out
     assert "[reasoning] " in out and "in the terminal" in out and "-- grok-4.3" in out
     assert ip.outputs() == []  # no rich display at all

@@ -17,6 +17,7 @@ import pytest
 from grok_jupyter.notebook.chat_store import ChatStore, set_chat_dir
 from grok_jupyter.notebook.conversation import forget_conversation
 from tests.conftest import TEST_API_KEY
+from tests.wire import last_body, sent_items, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,9 +91,13 @@ def test_each_magic_turn_is_saved(ip, emu, chats):
 
 
 def test_a_new_process_continues_the_chat_with_its_history(ip, emu, chats):
+    from grok_jupyter.notebook.conversation import get_conversation
+
     folder, name = chats
     ip.ok(f"%%grok --chat {name}\nMy name is Ada.")
     ip.ok(f"%%grok --chat {name}\nSay 'noted'")
+    stored = get_conversation(name).response_id  # the last answer, kept on the server
+    assert stored
     out = _new_process(
         folder,
         emu.base_url,
@@ -102,15 +107,39 @@ def test_a_new_process_continues_the_chat_with_its_history(ip, emu, chats):
         ],
     )
     assert out["errors"] == []
-    assert "Your name is Ada." in out["markdown"]  # the saved history was sent
+    assert "Your name is Ada." in out["markdown"]  # the saved history was used
+    # The saved chat keeps its stored answer: the new process chains on it, sending only
+    # the new prompt (the server holds the earlier turns).
+    body = last_body(emu)
+    assert body["previous_response_id"] == stored
+    assert [text_of(m["content"]) for m in sent_items(body)] == ["What is my name?"]
+    assert "Say 'noted'" in out["markdown"]  # %grok history shows the earlier turns
+    assert len(_turns(folder, name)) == 6
+
+
+def test_a_new_process_resends_the_saved_history_on_chat(ip, emu, chats):
+    # Chat Completions holds nothing on the server: the saved turns are sent again.
+    folder, name = chats
+    ip.ok('%config GrokMagics.api = "chat"')
+    ip.ok(f"%%grok --chat {name}\nMy name is Ada.")
+    ip.ok(f"%%grok --chat {name}\nSay 'noted'")
+    out = _new_process(
+        folder,
+        emu.base_url,
+        [
+            '%config GrokMagics.api = "chat"',
+            f"%%grok --chat {name}\nWhat is my name?",
+            f"%grok history {name}",
+        ],
+    )
+    assert out["errors"] == []
+    assert "Your name is Ada." in out["markdown"]  # the history's last turn
     sent = emu.chat_requests[-1].body["messages"]
     assert [m["content"] for m in sent if m["role"] == "user"] == [
         "My name is Ada.",
         "Say 'noted'",
         "What is my name?",
     ]
-    assert "Say 'noted'" in out["markdown"]  # %grok history shows the earlier turns
-    assert len(_turns(folder, name)) == 6
 
 
 def test_grok_chat_name_restores_the_panel_from_the_store(ip, emu, chats):

@@ -1,24 +1,41 @@
-"""Named conversations send a stable x-grok-conv-id, so follow-up turns hit the cache."""
+"""Named conversations send a stable routing key, so follow-up turns hit the cache: the
+``prompt_cache_key`` on the Responses API (the default), ``x-grok-conv-id`` on chat."""
 
 from __future__ import annotations
+
+from tests.wire import responses_requests
+
+
+def _cache_keys(emu, count: int) -> list[str | None]:
+    return [r.body.get("prompt_cache_key") for r in responses_requests(emu)[-count:]]
 
 
 def _conv_ids(emu, count: int) -> list[str | None]:
     return [r.headers.get("x-grok-conv-id") for r in emu.chat_requests[-count:]]
 
 
-def test_two_turns_in_one_chat_share_the_conv_id(ip, emu):
+def test_two_turns_in_one_chat_share_the_cache_key(ip, emu):
     ip.ok("%%grok --chat alpha\nHello there")
     ip.ok("%%grok --chat alpha\nAnd a follow-up")
-    first, second = _conv_ids(emu, 2)
+    first, second = _cache_keys(emu, 2)
     assert first and first == second
 
 
-def test_a_different_chat_gets_a_different_conv_id(ip, emu):
+def test_a_different_chat_gets_a_different_cache_key(ip, emu):
     ip.ok("%%grok --chat alpha\nHello there")
     ip.ok("%%grok --chat beta\nHello there")
-    alpha, beta = _conv_ids(emu, 2)
+    alpha, beta = _cache_keys(emu, 2)
     assert alpha and beta and alpha != beta
+
+
+def test_on_chat_two_turns_share_the_conv_id_header(ip, emu):
+    # The chat wire's routing key is a header, not a body field.
+    ip.ok('%config GrokMagics.api = "chat"')
+    ip.ok("%%grok --chat alpha\nHello there")
+    ip.ok("%%grok --chat alpha\nAnd a follow-up")
+    ip.ok("%%grok --chat beta\nHello there")
+    first, second, other = _conv_ids(emu, 3)
+    assert first and first == second and other and other != first
 
 
 def test_usage_shows_cached_tokens_and_what_the_cache_saved(ip, emu):

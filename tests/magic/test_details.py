@@ -9,11 +9,11 @@ import warnings
 
 import pytest
 
+from tests import wire
+
 
 def user_text(emu) -> str:
-    body = emu.chat_requests[-1].body
-    content = body["messages"][-1]["content"]
-    return content if isinstance(content, str) else content[0]["text"]
+    return wire.user_text(wire.last_body(emu))  # whichever API carried the turn
 
 
 def test_in_n_gives_the_cell_as_typed(ip, emu) -> None:

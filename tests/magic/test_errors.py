@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.wire import last_body, sent_items, turn_requests
+
 
 @pytest.mark.parametrize(
     ("cell", "says"),
@@ -95,13 +97,30 @@ def test_the_server_refusing_a_parameter_is_one_line(ip, emu) -> None:
         "grok: the API refused the request: Invalid reasoning effort 'xhigh'; expected one of: "
         "none, low, medium, high. (HTTP 400, Client specified an invalid argument)"
     )
-    assert len(emu.chat_requests) == 1
+    assert len(turn_requests(emu)) == 1
+
+
+def test_a_conversation_too_long_for_the_window_is_refused_before_sending(ip, emu) -> None:
+    # Counted on the whole conversation, as chat counts it, though a Responses turn
+    # chained on a stored answer would send only the new prompt.
+    from grok_jupyter.client import Message
+    from grok_jupyter.notebook.conversation import get_conversation
+
+    get_conversation("long").append(
+        Message.user("Tell me about rivers."), Message.assistant("rivers " * 520_000)
+    )
+    message = ip.fails("%%grok --chat long -m grok-4.6\nAnd more?")
+    assert "context window is 500,000: shorten the prompt" in message and "--new" in message
+    assert emu.requests == []
+    assert len(get_conversation("long")) == 2  # nothing committed
 
 
 def test_a_cut_stream_keeps_the_partial_answer(ip, emu) -> None:
     from grok_jupyter.notebook.conversation import get_conversation
 
-    emu.inject("cut", after_chunks=5)
+    # A Responses stream opens with ~27 events (created, reasoning summary) before the
+    # answer's text: cut after some of the text arrived.
+    emu.inject("cut", after_chunks=40)
     message = ip.fails("%%grok\nWrite 200 words about rivers.")
     assert "the connection broke while the answer was streaming" in message
     assert "[interrupted]" in message and ".partial" not in message
@@ -130,7 +149,29 @@ def test_ctrl_c_stops_the_stream_and_keeps_the_partial_answer(ip, emu) -> None:
     # The conversation carries on from the partial answer.
     ip.pub.interrupt_on = None
     ip.ok('%%grok\nSay "carrying on"')
-    assert len(emu.chat_requests[-1].body["messages"]) == 3
+    # A stopped answer was never stored on the server: nothing to chain on, so the
+    # conversation (the partial answer included) is sent again.
+    body = last_body(emu)
+    assert "previous_response_id" not in body
+    sent = sent_items(body)
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[1]["content"].endswith("[interrupted]")
+
+
+def test_a_cut_chat_stream_keeps_the_partial_answer(ip, emu) -> None:
+    # The chat twin: chunks, not events, and the history resent with the partial answer.
+    from grok_jupyter.notebook.conversation import get_conversation
+
+    ip.ok('%config GrokMagics.api = "chat"')
+    emu.inject("cut", after_chunks=5)
+    message = ip.fails("%%grok\nWrite 200 words about rivers.")
+    assert "the connection broke while the answer was streaming" in message
+    last = get_conversation("default").messages[-1]
+    assert last.role == "assistant" and last.text.endswith("[interrupted]")
+    assert len(last.text) > len("[interrupted]") + 2
+    ip.ok('%%grok\nSay "carrying on"')
+    assert [m["role"] for m in emu.chat_requests[-1].body["messages"]] == [
+        "user", "assistant", "user"]
 
 
 def test_errors_show_no_traceback(ip, emu, capsys) -> None:
@@ -146,4 +187,8 @@ def test_json_that_does_not_parse_is_one_line_and_still_shown(ip, emu) -> None:
     assert message.startswith("grok: the answer was cut at --max-tokens 3")
     assert "raise --max-tokens" in message
     assert "never_stored" not in ip.ns
-    assert ip.outputs()[0]["text/markdown"].startswith('{"answer')  # what came back is shown
+    shown = ip.outputs()[0]["text/markdown"]
+    # What came back is shown, under the model's reasoning (collapsed; the Responses API
+    # sends reasoning text).
+    assert shown.startswith("<details><summary>Reasoning")
+    assert shown.split("</details>\n\n", 1)[1].startswith('{"answer')

@@ -121,11 +121,19 @@ def test_a_missing_path_is_refused_naming_it(ip, emu, tmp_path):
     assert emu.requests == []
 
 
-def test_file_with_tools_is_refused_before_sending(ip, emu, note):
-    ip.ns["f"] = lambda x: x
-    message = ip.fails(f"%%grok --file {note} --tools f\nHi")
-    assert "--file" in message and "--tools" in message
-    assert emu.requests == []
+def test_file_with_kernel_tools_in_one_responses_turn(ip, emu, note):
+    # Kernel tools travel as function_call items on the Responses API, so they combine
+    # with attached files (once refused, when kernel tools ran only on chat).
+    ip.ok("def add(a: int, b: int) -> int:\n    \"\"\"Add two integers.\"\"\"\n    return a + b\n")
+    ip.ok(f"%%grok --file {note} --tools add\nUse the add tool: add(a=2, b=3)")
+    first, second = responses_posts(emu)
+    assert len(_file_ids(first)) == 1
+    assert [(t["type"], t["name"]) for t in first.body["tools"]] == [("function", "add")]
+    assert second.body["previous_response_id"]
+    (output,) = second.body["input"]
+    assert output["type"] == "function_call_output" and output["output"] == "5"
+    assert "add returned 5" in ip.markdown()
+    assert not emu.chat_requests
 
 
 def test_an_image_path_goes_as_an_image(ip, emu, note, tmp_path):

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from tests.conftest import TEST_API_KEY
+from tests.wire import last_body, sent_items, user_text
 
 BROKEN = "totl = 3\nprint(total + 1)"
 FIXED = "totl = 3\nprint(totl + 1)"
@@ -23,8 +24,7 @@ def no_error(monkeypatch):
 
 
 def _fix_prompt(emu) -> str:
-    body = emu.chat_requests[-1].body
-    return body["messages"][-1]["content"]
+    return user_text(last_body(emu))  # whichever API carried the fix
 
 
 def test_no_error_yet_says_so_and_sends_nothing(ip, emu, no_error, capsys):
@@ -50,6 +50,17 @@ def test_a_failing_cell_is_explained_and_its_fix_offered_as_the_next_cell(ip, em
     # The offered cell really fixes it.
     again = ip.run(ip.shell.rl_next_input)
     assert again.error_in_exec is None
+
+
+def test_on_chat_the_fix_goes_to_chat_completions(ip, emu, no_error):
+    # The chat twin: GrokMagics.api = "chat" takes %grok fix there too.
+    ip.ok('%config GrokMagics.api = "chat"')
+    ip.run(BROKEN)
+    ip.shell.rl_next_input = None
+    ip.ok("%grok fix")
+    (request,) = emu.chat_requests
+    assert "NameError: name 'total' is not defined" in request.body["messages"][-1]["content"]
+    assert ip.shell.rl_next_input == FIXED
 
 
 def test_the_traceback_sent_has_no_colour_codes(ip, emu, no_error):
@@ -119,13 +130,14 @@ def test_chat_option_keeps_the_fix_in_a_conversation(ip, emu, no_error):
     assert get_conversation("default").turns == []  # without --chat: a one-off
     ip.ok("%grok fix")
     assert get_conversation("default").turns == []
-    assert len(emu.chat_requests[-1].body["messages"]) == 1
+    assert len(sent_items(last_body(emu))) == 1
+    assert "previous_response_id" not in last_body(emu)
 
 
 def test_model_option_and_bad_model(ip, emu, no_error):
     ip.run(BROKEN)
     ip.ok("%grok fix -m grok-4.3")
-    assert emu.chat_requests[-1].body["model"] == "grok-4.3"
+    assert last_body(emu)["model"] == "grok-4.3"
     emu.reset()
     message = ip.fails("%grok fix --model grok-nonexistent-9")
     assert "grok-nonexistent-9" in message
@@ -170,7 +182,7 @@ def test_fix_in_a_real_kernel_offers_the_next_cell(emulator_session):
         payloads = reply["content"]["payload"]
         expected = f'secret = "[redacted API key]"\n{FIXED}'
         assert {"source": "set_next_input", "text": expected, "replace": False} in payloads
-        prompt = emulator_session.chat_requests[-1].body["messages"][-1]["content"]
+        prompt = user_text(last_body(emulator_session))
         assert "\x1b" not in prompt and key not in prompt
         assert "NameError: name 'total' is not defined" in prompt
     finally:

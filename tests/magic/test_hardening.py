@@ -7,15 +7,15 @@ import signal
 import threading
 import time
 
+import pytest
+
 from grok_jupyter.client import get_ledger
 from grok_jupyter.notebook.conversation import get_conversation
+from tests import wire
 
 
 def user_text(emu) -> str:
-    content = emu.chat_requests[-1].body["messages"][-1]["content"]
-    if isinstance(content, str):
-        return content
-    return "".join(p.get("text", "") for p in content if p.get("type") == "text")
+    return wire.user_text(wire.last_body(emu))  # whichever API carried the turn
 
 
 # --- 8: DataFrames ------------------------------------------------------------
@@ -79,7 +79,7 @@ def test_reaching_max_steps_still_answers_and_says_so(ip, emu) -> None:
     final = ip.outputs()[0]["text/markdown"]
     assert "sunny in Oslo" in final.split("\n\n", 1)[1]  # the answer, not just the tool line
     assert "[step limit reached" in final and "--max-steps 1" in final
-    assert emu.chat_requests[-1].body["tool_choice"] == "none"
+    assert wire.last_body(emu)["tool_choice"] == "none"
     ip.magics.show_footer = False  # the note is a line of its own, not only in the footer
     ip.ok("%%grok --tools weather --max-steps 1 --no-history\nUse weather for Rome.")
     assert "[step limit reached" in ip.outputs()[0]["text/markdown"]
@@ -97,8 +97,15 @@ def test_an_answer_cut_by_max_tokens_is_marked(ip, emu) -> None:
     assert "[cut" not in ip.outputs()[0]["text/markdown"]
 
 
-def test_a_cut_stream_is_counted_estimated_never_unknown(ip, emu) -> None:
-    emu.inject("cut", after_chunks=6)
+# The default API and the chat twin: a Responses stream opens with ~27 events (created,
+# the reasoning summary) before the answer's text, a chat stream with one chunk.
+BOTH_APIS = pytest.mark.parametrize(("api", "after_chunks"), [("auto", 40), ("chat", 6)])
+
+
+@BOTH_APIS
+def test_a_cut_stream_is_counted_estimated_never_unknown(ip, emu, api, after_chunks) -> None:
+    ip.ok(f'%config GrokMagics.api = "{api}"')
+    emu.inject("cut", after_chunks=after_chunks)
     ip.fails("%%grok\nWrite 300 words about rivers.")
     footer = ip.outputs()[0]["text/markdown"].rsplit("<sub>", 1)[1]
     assert "?" not in footer and "~" in footer and " out" in footer
@@ -109,7 +116,9 @@ def test_a_cut_stream_is_counted_estimated_never_unknown(ip, emu) -> None:
     assert "~" in table and "+?" not in table and "estimated" in table
 
 
-def test_ctrl_c_mid_stream_is_counted_estimated(ip, emu) -> None:
+@pytest.mark.parametrize("api", ["auto", "chat"])
+def test_ctrl_c_mid_stream_is_counted_estimated(ip, emu, api) -> None:
+    ip.ok(f'%config GrokMagics.api = "{api}"')
     ip.magics.throttle_interval = 0
     ip.pub.interrupt_on = 5  # the recorder raises KeyboardInterrupt on its 5th update
     try:

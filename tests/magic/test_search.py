@@ -204,8 +204,12 @@ def test_mcp_url_must_be_http(ip, emu):
 
 
 def test_a_chat_turn_in_between_is_resent_not_chained(ip, emu, post_url):
+    # Pinned to chat: the scenario is a Chat Completions turn between two Responses turns
+    # (--search always goes to the Responses API).
+    ip.ok('%config GrokMagics.api = "chat"')
     ip.ok("%%grok --search x --chat mixed\nzorblax kettle")
     ip.ok("%%grok --chat mixed\nthanks, and in one word?")  # a chat-completions turn
+    assert len(emu.chat_requests) == 1
     ip.ok("%%grok --search x --chat mixed\nthe kettle again")
     last = _responses(emu)[-1]
     assert "previous_response_id" not in last.body

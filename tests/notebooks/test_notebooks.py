@@ -14,6 +14,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.wire import turn_requests
+
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 NAMES = [
     "01-quickstart.ipynb",
@@ -53,7 +55,7 @@ def test_notebook_runs_against_the_emulator(name: str, emu, tmp_path) -> None:
 
     text = json.dumps(nb.cells)
     assert os.environ["XAI_API_KEY"] not in text  # the emu fixture's recognisable key
-    assert emu.requests, "the notebook talked to the emulator"  # ChatGrok: /v1/responses
+    assert turn_requests(emu), "the notebook talked to the emulator"
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.source.startswith("%%grok"):
             shown = [o for o in cell.outputs if o.output_type == "display_data"]

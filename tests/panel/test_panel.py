@@ -9,7 +9,7 @@ import pytest
 from grok_jupyter.client import GrokClient
 from grok_jupyter.client._types import Message
 from grok_jupyter.notebook.conversation import INTERRUPTED_MARKER, get_conversation
-from grok_jupyter.notebook.turn import TurnRequest, run_turn
+from grok_jupyter.notebook.turn import TurnRequest, run_turn, set_default_api
 from tests.panel.panel_helpers import (
     all_widgets,
     ask,
@@ -20,6 +20,15 @@ from tests.panel.panel_helpers import (
     state_updates,
     to_browser,
     wait_until,
+)
+from tests.wire import (
+    RESPONSES,
+    image_urls,
+    last_body,
+    responses_requests,
+    sent_roles,
+    turn_requests,
+    user_content,
 )
 
 TEST_API_KEY = "xai-emulator-test-key-7Qk9"  # tests/conftest.py's key, which the emu fixture sets
@@ -46,7 +55,8 @@ def test_send_streams_the_reply_into_the_transcript(emu, client, panels, comms):
     assert f"{result.usage.total_tokens:,} tokens" in status
     assert "conversation $" in status and "TTFT" in status
     assert [m.role for m in get_conversation("t-send").messages] == ["user", "assistant"]
-    assert emu.chat_requests[-1].body["stream"] is True
+    (request,) = turn_requests(emu)
+    assert request.path == RESPONSES and request.body["stream"] is True  # the default API
     assert client.ledger.records[-1].source == "panel"
 
 
@@ -110,8 +120,8 @@ def test_clear_forgets_the_conversation(emu, client, panels):
     assert len(panel.conversation) == 0
     assert panel.history_html == ""
     ask(panel, "What did I ask you to remember?")
-    sent = [m["role"] for m in emu.chat_requests[-1].body["messages"]]
-    assert sent == ["user"]  # nothing from before the Clear was sent
+    assert sent_roles(last_body(emu)) == ["user"]  # nothing from before the Clear was sent
+    assert "previous_response_id" not in last_body(emu)  # nor chained on the old answer
 
 
 def test_model_dropdown_comes_from_the_catalogue_and_is_used(emu, client, panels):
@@ -122,13 +132,23 @@ def test_model_dropdown_comes_from_the_catalogue_and_is_used(emu, client, panels
     assert "grok-3-mini" not in labels.values()  # retired ids are not offered
     browser_sets(panel, model="grok-4.20-0309-non-reasoning")
     ask(panel, "What is 6 times 7?")
-    assert emu.chat_requests[-1].body["model"] == "grok-4.20-0309-non-reasoning"
+    assert last_body(emu)["model"] == "grok-4.20-0309-non-reasoning"
     assert panel.status.startswith("grok-4.20-0309-non-reasoning")
 
 
-def test_streamed_reasoning_is_shown_collapsed(panels):
-    # No current model streams reasoning_content on chat (grok-3-mini did; it now redirects to
-    # grok-4.3), so a scripted server on loopback plays a stream that has it.
+def test_streamed_reasoning_is_shown_collapsed(emu, client, panels):
+    # The default API streams today's models' reasoning (a summary) before the answer.
+    panel = panels("t-reasoning-responses", client=client, model="grok-4.3")
+    result = ask(panel, "Think about it: what is 6 times 7?")
+    assert result.ok and result.api == "responses"
+    assert result.reasoning.strip()
+    assert '<details class="grok-reasoning"><summary>Reasoning' in panel.history_html
+
+
+def test_streamed_reasoning_content_on_chat_is_shown_collapsed(panels):
+    # Pinned to chat: reasoning_content is the chat wire's field. No current model streams
+    # it (grok-3-mini did; it now redirects to grok-4.3), so a scripted server on loopback
+    # plays a stream that has it.
     import json
 
     from grok_jupyter.client import GrokClient
@@ -147,6 +167,7 @@ def test_streamed_reasoning_is_shown_collapsed(panels):
     ]
     body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
     sse = {"Content-Type": "text/event-stream"}
+    set_default_api("chat")  # the conftest puts "auto" back after the test
     with ScriptedServer([Reply(body=body + b"data: [DONE]\n\n", headers=sse)]) as server:
         with GrokClient(api_key=TEST_API_KEY, base_url=server.base_url) as scripted:
             panel = panels("t-reasoning", client=scripted)
@@ -159,8 +180,8 @@ def test_system_prompt_and_temperature_are_sent(emu, client, panels):
     panel = panels("t-system", client=client, system="You are terse.")
     browser_sets(panel, temperature=0.3)
     ask(panel, "Hi")
-    body = emu.chat_requests[-1].body
-    assert body["messages"][0] == {"role": "system", "content": "You are terse."}
+    body = last_body(emu)
+    assert body["instructions"] == "You are terse."  # the Responses API's system prompt
     assert body["temperature"] == pytest.approx(0.3)
     browser_sets(panel, system="You are verbose.")
     assert panel.conversation.system == "You are verbose."  # the magic's -s sees it too
@@ -170,9 +191,10 @@ def test_an_attached_image_is_sent_with_the_prompt_and_described(emu, client, pa
     panel = panels("t-image", client=client)
     result = ask(panel, "What colour is this image?", files=[("red.png", png_bytes("red"))])
     assert "red" in result.text.lower()
-    sent = emu.chat_requests[-1].body["messages"][-1]["content"]
-    assert [p["type"] for p in sent] == ["text", "image_url"]
-    assert sent[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    sent = user_content(last_body(emu))
+    assert [p["type"] for p in sent] == ["input_text", "input_image"]
+    (url,) = image_urls(sent)
+    assert url.startswith("data:image/png;base64,")
     assert 'class="grok-thumb"' in panel.history_html  # shown as a thumbnail
     assert panel.pending == []  # nothing waits for the next prompt
 
@@ -185,7 +207,7 @@ def test_an_attachment_can_be_removed_and_other_files_are_refused(emu, client, p
     from_browser(panel, {"type": "unpend", "id": chip["id"]})  # its Remove button
     assert panel.pending == []
     ask(panel, "Anything attached?")
-    assert isinstance(emu.chat_requests[-1].body["messages"][-1]["content"], str)
+    assert isinstance(user_content(last_body(emu)), str)
 
     sent = len(emu.requests)
     browser_send(panel, "And this one?", files=[("anim.gif", png_bytes("green", fmt="GIF"))])
@@ -242,7 +264,7 @@ def test_a_refused_request_is_explained_without_retry(emu, client, panels):
     ask(panel, "What colour is \ud800 this?")
     assert "surrogate" in panel.error
     assert not panel.can_retry
-    assert emu.chat_requests == []  # refused before anything was sent
+    assert emu.requests == []  # refused before anything was sent
 
 
 def test_the_conversation_is_shared_with_the_magic(emu, client, panels):
@@ -322,8 +344,9 @@ def test_status_line_shows_cached_tokens_and_savings(emu, client, panels):
     panel = panels("t-cache", client=client)
     ask(panel, "Tell me a long story about prompt caching, please.")
     result = ask(panel, "And a follow-up")
-    heads = [r.headers.get("x-grok-conv-id") for r in emu.chat_requests[-2:]]
-    assert heads[0] and heads[0] == heads[1]
+    # The conversation's routing key, so the follow-up reaches the same cache.
+    keys = [r.body.get("prompt_cache_key") for r in responses_requests(emu)]
+    assert keys[0] and keys == [keys[0]] * 2
     assert result.usage.cached > 0
     assert f"{result.usage.cached:,} cached, saved $" in panel.status
 
@@ -337,10 +360,10 @@ def test_reasoning_control_offers_the_models_levels(emu, client, panels):
     assert offered == list(catalog.accepted_efforts("grok-4.6")) and "xhigh" in offered
     browser_sets(panel, effort="xhigh")
     ask(panel, "Think hard.")
-    assert emu.chat_requests[-1].body["reasoning_effort"] == "xhigh"
+    assert last_body(emu)["reasoning"] == {"effort": "xhigh"}
     # A model that takes no reasoning effort: the control is hidden and nothing is sent.
     panel.model = "grok-4.20-0309-non-reasoning"
     assert catalog.accepted_efforts(panel.model) == ()
     assert panel.effort_options == []  # the control is hidden
     ask(panel, "Quick answer.")
-    assert "reasoning_effort" not in emu.chat_requests[-1].body
+    assert "reasoning" not in last_body(emu)

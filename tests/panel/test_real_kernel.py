@@ -14,6 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from tests.panel.panel_helpers import Kernel
+from tests.wire import turn_requests
 
 TEST_API_KEY = "xai-emulator-test-key-7Qk9"  # tests/conftest.py's key, which the emu fixture sets
 NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "04-chat-panel.ipynb"
@@ -83,7 +84,7 @@ def test_cells_run_while_the_panel_streams(emu, kernel):
     )
     assert out == "stopped True ['user', 'assistant']\n"
     assert kernel.index(_reply_of("cell 2: True")) < kernel.index(_reply_of("stopped True"))
-    assert len(emu.chat_requests) == 1
+    assert len(turn_requests(emu)) == 1  # one request, never retried
 
 
 def test_saved_notebook_has_the_transcript_but_no_key(emu, tmp_path):

@@ -34,6 +34,7 @@ from grok_jupyter.client import (
 )
 from grok_jupyter.client._catalog import get_catalog
 from grok_jupyter.notebook.tools import KernelTools, ToolSchemaError
+from tests.wire import turn_requests, user_text
 
 MiB = 1024 * 1024
 
@@ -268,9 +269,8 @@ def test_a_rejected_parameter_in_the_magic_says_what_to_drop(magic, capsys, emu)
 def test_a_missing_interpolation_variable_is_sent_as_written(magic, emu):
     magic.shell.user_ns.pop("no_such_variable", None)
     magic.cell("Explain {no_such_variable} in one line.")
-    sent = emu.chat_requests
-    assert len(sent) == 1
-    assert sent[0].body["messages"][-1]["content"] == "Explain {no_such_variable} in one line."
+    (sent,) = turn_requests(emu)
+    assert user_text(sent.body) == "Explain {no_such_variable} in one line."
 
 
 # --- tools ---------------------------------------------------------------------------------
@@ -329,11 +329,11 @@ def get_forecast(city: str) -> object:
 def test_a_tool_that_raises_sends_the_error_to_grok_and_the_turn_succeeds(magic, emu):
     magic.shell.user_ns["get_weather"] = get_weather
     magic.cell("Use get_weather to check the weather in Oslo.", "--tools get_weather")
-    sent = emu.chat_requests
+    sent = turn_requests(emu)
     assert len(sent) == 2  # the call, then the answer from the error text
-    tool_message = sent[1].body["messages"][-1]
-    assert tool_message["role"] == "tool"
-    assert "RuntimeError: the weather service for Oslo is down" in tool_message["content"]
+    (tool_output,) = sent[1].body["input"]  # chained: only the tool's output goes
+    assert tool_output["type"] == "function_call_output"
+    assert "RuntimeError: the weather service for Oslo is down" in tool_output["output"]
     roles = [m.role for m in magic.conversation.messages]
     assert roles == ["user", "assistant", "tool", "assistant"]
     assert magic.conversation.messages[-1].text  # Grok answered
@@ -345,9 +345,9 @@ def test_a_tool_result_that_is_not_json_is_sent_as_its_repr(magic, emu):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no warning leaks out of the turn either
         magic.cell("Use get_forecast for Lima.", "--tools get_forecast")
-    sent = emu.chat_requests
+    sent = turn_requests(emu)
     assert len(sent) == 2
-    output = json.loads(sent[1].body["messages"][-1]["content"])
+    output = json.loads(sent[1].body["input"][-1]["output"])  # the function_call_output
     assert output["note"] == "result was not JSON-serialisable"
     assert "'Lima'" in output["repr"] and "{1, 2, 3}" in output["repr"]
     assert magic.conversation.messages[-1].role == "assistant"

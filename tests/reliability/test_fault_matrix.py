@@ -28,6 +28,7 @@ from grok_jupyter.client import (
     StreamInterruptedError,
 )
 from grok_jupyter.notebook.conversation import INTERRUPTED_MARKER
+from grok_jupyter.notebook.turn import set_default_api
 from tests.reliability.reliability_helpers import (
     READ_TIMEOUT,
     SLOW_DELAY,
@@ -35,10 +36,11 @@ from tests.reliability.reliability_helpers import (
     assert_pool_settled,
     fault_client_settings,
 )
+from tests.wire import CHAT, RESPONSES, turn_requests
 
 PROMPT = "Reply with 12 words."
 WORDS = 12
-K = 3  # chunks delivered before a cut or a malformed event
+K = 3  # chunks (of the answer, for a Responses stream) delivered before a cut or a bad event
 
 ENTRY_POINTS = [
     "client.chat",
@@ -49,8 +51,19 @@ ENTRY_POINTS = [
     "ChatGrok.stream",
     "magic",
     "panel",
+    # The same front ends with GrokMagics.api = "chat": their turns on Chat Completions.
+    "magic (chat)",
+    "panel (chat)",
 ]
-STREAMING = {"client.stream", "async.stream", "ChatGrok.stream", "magic", "panel"}
+STREAMING = {"client.stream", "async.stream", "ChatGrok.stream", "magic", "panel",
+             "magic (chat)", "panel (chat)"}
+# These take a plain turn to the Responses API (the default, GrokMagics.api = "auto").
+RESPONSES_ENTRIES = {"magic", "panel"}
+
+
+def front(entry: str) -> str:
+    """The entry point without its API: "magic (chat)" is the magic."""
+    return entry.removesuffix(" (chat)")
 
 # fault -> (its parameters, the typed error once retries are exhausted, words in its message)
 RETRYABLE: dict[str, tuple[dict[str, Any], type[GrokError], str]] = {
@@ -83,8 +96,8 @@ class Ctx:
 @pytest.fixture
 def ctx(request, emu, fclient, panel_factory) -> Ctx:
     # The shell is only set up for the magic's cells (it swaps the shared client).
-    magic = request.getfixturevalue("magic") if request.node.callspec.params.get(
-        "entry") == "magic" else None
+    magic = request.getfixturevalue("magic") if front(request.node.callspec.params.get(
+        "entry", "")) == "magic" else None
     return Ctx(emu, fclient, magic, panel_factory)
 
 
@@ -99,6 +112,9 @@ def _delta(chunk: Any) -> str:
 def run(entry: str, ctx: Ctx) -> Outcome:
     """Ask PROMPT through ``entry``; what the user got."""
     client = ctx.client
+    if entry.endswith(" (chat)"):
+        set_default_api("chat")  # as %config GrokMagics.api = "chat"; the conftest resets it
+        entry = front(entry)
     if entry == "client.chat":
         try:
             return Outcome(text=client.chat(PROMPT).message.text)
@@ -189,7 +205,7 @@ def check_error(entry: str, outcome: Outcome, cls: type[GrokError], words: str) 
     """The user saw the right typed error: the class itself, or the magic's one-line message."""
     error = outcome.error
     assert error is not None, f"{entry} succeeded; expected {cls.__name__}"
-    if entry == "magic":
+    if front(entry) == "magic":
         assert isinstance(error, UsageError)
         message = str(error)
         assert message.startswith("grok: ") and "\n" not in message
@@ -207,16 +223,29 @@ ENTRY = pytest.mark.parametrize("entry", ENTRY_POINTS)
 
 
 @pytest.fixture(scope="module")
-def reference() -> dict[str, str]:
+def reference() -> dict[str, Any]:
     return {}
 
 
-def full_answer(ctx: Ctx, reference: dict[str, str]) -> str:
+def full_answer(ctx: Ctx, reference: dict[str, Any]) -> str:
     """The whole answer to PROMPT, fetched once with no fault."""
     if "text" not in reference:
         reference["text"] = ctx.client.chat(PROMPT).message.text
         ctx.emu.reset()
     return reference["text"]
+
+
+def chunks_before_the_fault(entry: str, ctx: Ctx, reference: dict[str, Any]) -> int:
+    """K chunks of answer. A Responses stream opens with events that carry none (created,
+    in progress, the reasoning summary): those are counted first, from one clean stream."""
+    if entry not in RESPONSES_ENTRIES:
+        return K
+    if "opening" not in reference:
+        with ctx.client.responses.stream(PROMPT) as stream:
+            kinds = [event.type for event in stream]
+        reference["opening"] = kinds.index("response.output_text.delta")
+        ctx.emu.reset()
+    return reference["opening"] + K
 
 
 # --- transient faults: one retry, then the answer ------------------------------------
@@ -233,7 +262,10 @@ def test_a_transient_fault_is_retried_and_the_answer_arrives(entry, fault, ctx):
 
     assert outcome.error is None, f"{entry} after one {fault}: {outcome.error!r}"
     assert outcome.text is not None and len(outcome.text.split()) == WORDS, outcome.text
-    assert [r.fault for r in ctx.emu.chat_requests] == [fault, None]
+    assert [r.fault for r in turn_requests(ctx.emu)] == [fault, None]
+    # Each front end on the API it is meant to test.
+    api = RESPONSES if entry in RESPONSES_ENTRIES else CHAT
+    assert {r.path for r in turn_requests(ctx.emu)} == {api}
     if outcome.committed is not None:  # magic and panel: user + answer, nothing twice
         assert outcome.committed == 2
     check_clean(ctx)
@@ -252,7 +284,7 @@ def test_a_persistent_fault_ends_in_its_typed_error_after_the_retries(entry, fau
     outcome = run(entry, ctx)
 
     check_error(entry, outcome, cls, words)
-    assert len(ctx.emu.chat_requests) == 3
+    assert len(turn_requests(ctx.emu)) == 3
     if fault == "disconnect":
         assert not isinstance(outcome.error, APITimeoutError)
     if outcome.yielded is not None:
@@ -272,11 +304,11 @@ def test_a_broken_stream_is_not_retried_and_keeps_the_partial_answer(
     entry, fault, ctx, reference
 ):
     full = full_answer(ctx, reference)
-    ctx.emu.inject(fault, times=1, after_chunks=K)
+    ctx.emu.inject(fault, times=1, after_chunks=chunks_before_the_fault(entry, ctx, reference))
 
     outcome = run(entry, ctx)
 
-    assert len(ctx.emu.chat_requests) == 1
+    assert len(turn_requests(ctx.emu)) == 1
     if entry not in STREAMING:
         # A stream fault does not touch a non-streamed answer.
         assert outcome.error is None and outcome.text == full
@@ -284,14 +316,14 @@ def test_a_broken_stream_is_not_retried_and_keeps_the_partial_answer(
         return
     # The magic says it in the user's words (issue 11 item 11); the rest raise the typed error.
     words = "stream broke"
-    if entry == "magic":
+    if front(entry) == "magic":
         words = "connection broke while the answer was streaming"
     check_error(entry, outcome, StreamInterruptedError, words)
-    if entry in ("magic", "panel"):
+    if front(entry) in ("magic", "panel"):
         partial = outcome.kept
         assert partial is not None, "the conversation did not keep the interrupted answer"
         assert outcome.committed == 2
-        if entry == "magic":
+        if front(entry) == "magic":
             assert "characters that arrived are shown above" in str(outcome.error)
             assert "marked [interrupted]" in str(outcome.error)
             assert partial in ctx.magic.shown()
@@ -314,7 +346,7 @@ def test_a_slow_first_byte_times_out_without_a_second_paid_attempt(entry, ctx):
 
     # A chat that timed out may still run and bill on the server: not retried.
     check_error(entry, outcome, APITimeoutError, "Timed out")
-    assert len(ctx.emu.chat_requests) == 1
+    assert len(turn_requests(ctx.emu)) == 1
     if outcome.committed is not None:
         assert outcome.committed == 0
     check_clean(ctx)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.reliability.reliability_helpers import leaks
+from tests.wire import turn_requests
 
 SECRET = "xai-Rq7vK2pZ9w-X4mT8bN6jL3sYc"  # a hyphen, so no scanner takes it for a real key
 BAD_KEY = "sk-Wm4Tz8Qp1Lx6Vb3Nr9Hd5Gf"  # refused by the emulator (no "xai-" prefix)
@@ -246,7 +247,7 @@ def test_executed_notebooks_keep_no_trace_of_the_key(emu, monkeypatch, tmp_path)
     assert "Incorrect API key" in "".join(errors[0]["traceback"])
     assert "chat/completions" in saved  # the DEBUG log lines were saved too
     assert "application/vnd.jupyter.widget-view+json" in saved
-    assert len(emu.requests) >= 5  # chat, and /v1/responses for ChatGrok's cell
+    assert len(turn_requests(emu)) >= 5  # the magic's and the panel's on the Responses API
 
     saved += _execute(repo_notebook(), tmp_path, allow_errors=False)
     assert_nowhere(saved)

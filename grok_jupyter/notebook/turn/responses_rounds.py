@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ...client._errors import GrokError, NotFoundError
 from ...client._responses_request import chat_usage
 from ...client._types import FunctionCall, ToolCall
+from ...client._validation import _check_context
 from ..attach_files import responses_content
 from .server_activity import McpLines, describe_call, show_activity
 from .types import STREAMING, RoundOutcome, TurnObserver
@@ -94,6 +95,9 @@ class ResponsesRounds:
         self.request = request
         self.instructions = instructions
         self.history = conversation.request_messages(None) if conversation is not None else []
+        # The Responses API's x-grok-conv-id: a stable routing key per conversation, the
+        # only way to reliable cache hits (xai-api-2026.md section 2.1, [V DOCS]).
+        self.cache_key = conversation.conv_id if conversation is not None else None
         self.previous: str | None = None
         # Chain on the conversation's stored answer only while every turn since it went
         # there: a chat turn (or an edit) since then is not in the stored chain.
@@ -118,6 +122,26 @@ class ResponsesRounds:
     def tool_specs(self) -> list[Any]:
         return list(self.params.get("tools") or ())
 
+    def check_fits(self, pending: list[Message]) -> None:
+        """Refuse a round that cannot fit the model's context window before sending it, as
+        the client does for every chat request. Counted on the whole conversation: a
+        chained round sends only what is new, but the server reads the stored turns too."""
+        client = self.client
+        if not client.validate:
+            return
+        catalog = client.catalog
+        info = catalog.effective_model(self.request.model or catalog.default_chat_model)
+        if info is None or not info.context_window or not info.is_verified("context_window"):
+            return  # only a [V] window is enforced, as on chat
+        wire: dict[str, Any] = {
+            "model": info.id,
+            "messages": [m.to_wire() for m in self.context(pending)],
+            "max_tokens": self.request.params.get("max_tokens"),
+            "tools": self.tool_specs or None,
+            "response_format": self.request.params.get("response_format"),
+        }
+        _check_context(wire, info, catalog, {})
+
     def run(
         self,
         outcome: RoundOutcome,
@@ -127,6 +151,7 @@ class ResponsesRounds:
         observer: TurnObserver,
         cancel: threading.Event | None,
     ) -> None:
+        self.check_fits(pending)
         params = dict(self.params)
         if answer_round:
             params["tool_choice"] = "none"
@@ -162,6 +187,7 @@ class ResponsesRounds:
             model=self.request.model,
             instructions=self.instructions,
             previous_response_id=previous,
+            prompt_cache_key=self.cache_key,
             source=self.request.source,
             **params,
         )
