@@ -316,15 +316,24 @@ def test_a_streamed_answer_from_a_file(http):
     )
 
 
-def test_unknown_or_unreachable_attachments_are_refused(http):
+def test_an_unknown_file_id_is_refused_before_anything_is_billed(emu, http):
     missing = _ask(http, "q", {"type": "input_file", "file_id": "file_missing"})
     assert missing.status_code == 404 and "file_missing" in missing.json()["error"]
-    remote = _ask(http, "q", {"type": "input_file", "file_url": "https://example.com/a.pdf"})
-    assert remote.status_code == 400 and "file_id" in remote.json()["error"]
+    assert emu.billed == {"ticks": 0, "calls": 0}
+
+
+def test_a_file_url_off_this_machine_is_accepted_but_not_fetched(http):
+    # As an image URL the offline emulator cannot reach (_vision): accepted, and the
+    # answer says the file could not be read rather than inventing its contents.
+    url = "https://example.com/reports/a.pdf"
+    r = _ask(http, "What does the report say?", {"type": "input_file", "file_url": url})
+    assert r.status_code == 200, r.text
+    assert f"could not fetch the file at {url}" in _answer(r.json())
 
 
 def test_a_request_without_files_is_answered_as_before(http, chat):
     body = _ask(http, "Say hello.").json()
     assert all(i["type"] in ("reasoning", "message") for i in body["output"])
-    assert set(body["usage"]["server_side_tool_usage_details"].values()) == {0}
+    # No tool ran: no per-tool details at all (2026-09 reference, section 2 [REC]).
+    assert "server_side_tool_usage_details" not in body["usage"]
     assert chat("Say hello.").json()["choices"][0]["message"]["content"] == _answer(body)
