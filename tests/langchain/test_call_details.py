@@ -10,6 +10,7 @@ from langchain_core.messages import AIMessageChunk, HumanMessage, SystemMessage
 from langchain_core.tools import tool
 
 from grok_jupyter.client import InvalidRequestError, get_catalog, get_ledger
+from grok_jupyter.emulator._model_rules import takes_chat
 from langchain_grok import ChatGrok
 
 pytestmark = pytest.mark.enable_socket
@@ -104,6 +105,7 @@ def test_every_reasoning_effort_reaches_the_wire(emu, effort):
         m.id
         for m in catalog.chat_models()
         if not m.retired and effort in catalog.accepted_efforts(m.id)
+        and takes_chat(m)  # grok-4.20-multi-agent is Responses-only (xai-api-2026-09 §1)
     )
     ChatGrok(model=model, reasoning_effort=effort).invoke("hi")
     assert emu.chat_requests[-1].body["reasoning_effort"] == effort

@@ -79,7 +79,7 @@ def test_error_in_a_200_body_is_an_error_not_an_answer(emu, llm):
 
 @pytest.mark.parametrize("fault", ["cut", "malformed"])
 def test_broken_stream_keeps_the_text_already_delivered(emu, llm, fault):
-    emu.inject(fault, after_chunks=6)
+    emu.inject(fault, after_chunks=24)  # grok-4.3's 18 reasoning_content chunks, then text
     received = []
     with pytest.raises(StreamInterruptedError) as info:
         for chunk in llm.stream(PROMPT):
@@ -93,7 +93,7 @@ def test_broken_stream_keeps_the_text_already_delivered(emu, llm, fault):
 
 
 async def test_broken_async_stream_keeps_the_text_already_delivered(emu, aclient):
-    emu.inject("cut", after_chunks=6)
+    emu.inject("cut", after_chunks=24)  # grok-4.3's 18 reasoning_content chunks, then text
     received = []
     with pytest.raises(StreamInterruptedError):
         async for chunk in ChatGrok(client=aclient).astream(PROMPT):

@@ -78,7 +78,9 @@ def test_ctrl_c_stops_the_stream_and_keeps_the_partial_answer(kernel, kc, emulat
     def interrupt_once_text_shows(msg: dict) -> None:
         if interrupted or msg["msg_type"] != "update_display_data":
             return
-        if len(msg["content"]["data"].get("text/markdown", "").split()) > 3:  # streamed: md only
+        shown = msg["content"]["data"].get("text/markdown", "")
+        answer = shown.split("</details>")[-1]  # the answer, after grok-4.3's reasoning block
+        if len(answer.split()) > 3:  # streamed: md only
             km.interrupt_kernel()
             interrupted.append(True)
 
