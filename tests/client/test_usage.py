@@ -50,7 +50,8 @@ def test_stream_records_once_with_ttft(ledger_client):
 
 def test_interrupted_stream_records_what_arrived(ledger_client):
     c, ledger = ledger_client
-    stream = c.stream("Write 50 words.", headers={"X-Emulator-Fault": "cut;after_chunks=2"})
+    # after grok-4.3's reasoning_content chunks (16 for this prompt), into the answer
+    stream = c.stream("Write 50 words.", headers={"X-Emulator-Fault": "cut;after_chunks=18"})
     with pytest.raises(StreamInterruptedError):
         stream.final()
     (rec,) = ledger.records
@@ -58,10 +59,13 @@ def test_interrupted_stream_records_what_arrived(ledger_client):
     arrived = stream.accumulator.content
     assert arrived and rec.estimated
     assert rec.completion_tokens == count_tokens(arrived)
+    # grok-4.3's reasoning_content arrived first: counted, and billed as output.
+    assert rec.reasoning_tokens == count_tokens(stream.accumulator.reasoning_content) > 0
     prompt = [{"role": "user", "content": "Write 50 words."}]
     assert rec.prompt_tokens == count_prompt_tokens(prompt)
     usage = Usage(prompt_tokens=rec.prompt_tokens, completion_tokens=rec.completion_tokens,
-                  total_tokens=rec.prompt_tokens + rec.completion_tokens)
+                  total_tokens=rec.prompt_tokens + rec.completion_tokens + rec.reasoning_tokens,
+                  completion_tokens_details={"reasoning_tokens": rec.reasoning_tokens})
     assert rec.cost_usd == pytest.approx(c.catalog.cost_usd(rec.model, usage))
 
 

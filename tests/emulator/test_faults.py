@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -141,10 +143,16 @@ def test_keepalive_chunks_with_empty_deltas_come_first(emu, chat):
 
 def test_slow_first_byte(emu, http):
     body = {"model": "grok-4.3", "messages": [{"role": "user", "content": "hi"}]}
-    emu.inject("slow_first_byte", delay=2)
+    emu.inject("slow_first_byte", delay=1)
     # A client that waits less than the delay times out before any byte arrives.
     with pytest.raises(httpx.ReadTimeout):
         http.post("/chat/completions", json=body, timeout=0.2)
+    # The server still answers (and bills) the abandoned request once the delay is over:
+    # wait for it, so it cannot land in a later test's bill.
+    deadline = time.monotonic() + 10
+    while emu.billed["calls"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert emu.billed["calls"] == 1
     emu.inject("slow_first_byte", delay=0.2)
     assert http.post("/chat/completions", json=body, timeout=10).status_code == 200
     assert [r.fault for r in emu.requests] == ["slow_first_byte", "slow_first_byte"]

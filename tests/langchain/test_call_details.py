@@ -10,6 +10,7 @@ from langchain_core.messages import AIMessageChunk, HumanMessage, SystemMessage
 from langchain_core.tools import tool
 
 from grok_jupyter.client import InvalidRequestError, get_catalog, get_ledger
+from grok_jupyter.emulator._model_rules import takes_chat
 from langchain_grok import ChatGrok
 from tests.langchain.apis import only_on
 
@@ -124,6 +125,7 @@ def test_every_reasoning_effort_reaches_the_wire(emu, api, use_responses_api, ef
         m.id
         for m in catalog.chat_models()
         if not m.retired and effort in catalog.accepted_efforts(m.id)
+        and takes_chat(m)  # grok-4.20-multi-agent is Responses-only (xai-api-2026-09 §1)
     )
     ChatGrok(model=model, reasoning_effort=effort, use_responses_api=use_responses_api).invoke("hi")
     body = only_on(emu, api)[-1].body

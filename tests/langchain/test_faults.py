@@ -82,11 +82,14 @@ def test_error_in_a_200_body_is_an_error_not_an_answer(emu, llm):
 def break_point(client, api: str) -> int:
     """The stream piece after which a fault leaves six pieces of text delivered.
 
-    On /v1/responses the default model's reasoning summary and the set-up events
-    come before any text, so the point is measured on an unbroken stream first.
+    On /v1/responses the default model's reasoning summary and the set-up events come
+    before any text, and on chat grok-4.3's ``reasoning_content`` chunks
+    (xai-api-2026-09.md section 1), so the point is measured on an unbroken stream first.
     """
     if api == "chat":
-        return 6
+        with client.stream(PROMPT) as chunks:
+            pieces = [bool(c.choices and c.choices[0].delta.content) for c in chunks]
+        return pieces.index(True) + 6
     with client.responses.stream(PROMPT) as events:
         kinds = [event.type for event in events]
     return kinds.index("response.output_text.delta") + 6

@@ -163,7 +163,7 @@ def test_a_cut_chat_stream_keeps_the_partial_answer(ip, emu) -> None:
     from grok_jupyter.notebook.conversation import get_conversation
 
     ip.ok('%config GrokMagics.api = "chat"')
-    emu.inject("cut", after_chunks=5)
+    emu.inject("cut", after_chunks=23)  # after grok-4.3's 18 reasoning_content chunks
     message = ip.fails("%%grok\nWrite 200 words about rivers.")
     assert "the connection broke while the answer was streaming" in message
     last = get_conversation("default").messages[-1]

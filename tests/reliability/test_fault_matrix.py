@@ -236,16 +236,24 @@ def full_answer(ctx: Ctx, reference: dict[str, Any]) -> str:
 
 
 def chunks_before_the_fault(entry: str, ctx: Ctx, reference: dict[str, Any]) -> int:
-    """K chunks of answer. A Responses stream opens with events that carry none (created,
-    in progress, the reasoning summary): those are counted first, from one clean stream."""
-    if entry not in RESPONSES_ENTRIES:
-        return K
-    if "opening" not in reference:
-        with ctx.client.responses.stream(PROMPT) as stream:
-            kinds = [event.type for event in stream]
-        reference["opening"] = kinds.index("response.output_text.delta")
+    """K chunks of answer. A stream opens with chunks that carry none of it (a Responses
+    stream's created / in progress events and reasoning summary; grok-4.3's
+    ``reasoning_content`` on chat, xai-api-2026-09.md section 1): those are counted
+    first, from one clean stream of the same API."""
+    key = "responses" if entry in RESPONSES_ENTRIES else "chat"
+    if key not in reference:
+        if key == "responses":
+            with ctx.client.responses.stream(PROMPT) as stream:
+                kinds = [event.type for event in stream]
+            reference[key] = kinds.index("response.output_text.delta")
+        else:
+            with ctx.client.stream(PROMPT) as stream:
+                chunks = list(stream)
+            reference[key] = next(
+                i for i, c in enumerate(chunks) if c.choices and c.choices[0].delta.content
+            )
         ctx.emu.reset()
-    return reference["opening"] + K
+    return reference[key] + K
 
 
 # --- transient faults: one retry, then the answer ------------------------------------

@@ -22,7 +22,7 @@ from ..secrets import redact, redact_message, redact_messages, warn_key_in_promp
 from ..tools import ToolsInterrupted
 from .accounting import add_usage, cost_usd, estimate_round
 from .chat_rounds import ChatRounds
-from .guard import check_cost, tier_note
+from .guard import check_cost, check_window, tier_note
 from .responses_rounds import ResponsesRounds
 from .routing import choose_api
 from .types import RUNNING_TOOLS, WAITING, RoundOutcome, TurnObserver, TurnRequest, TurnResult
@@ -95,9 +95,11 @@ def run_turn(
     if held_key or user is not request.user:
         warn_key_in_prompt()
     tools = request.tools
-    # Before anything is sent: a turn over the threshold raises CostGuardError here.
-    estimate = check_cost(request, rounds.context([request.user]), rounds.tool_specs,
-                          client.catalog)
+    # Before anything is sent: a prompt over the window, then one over the cost guard's
+    # threshold, raise here (InvalidRequestError, CostGuardError).
+    context = rounds.context([request.user])
+    check_window(client, request, context, rounds.tool_specs)
+    estimate = check_cost(request, context, rounds.tool_specs, client.catalog)
     result = TurnResult(model=request.model, api=rounds.api)
     if estimate is not None:
         result.estimate_usd = estimate.usd

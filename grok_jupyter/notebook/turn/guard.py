@@ -88,6 +88,30 @@ def tier_note(estimate: CostEstimate) -> str | None:
     )
 
 
+def check_window(
+    client: Any, request: TurnRequest, context: list[Message], tools: list[Any]
+) -> None:
+    """Refuse a request that cannot fit the model's context window, before sending (and
+    before the cost guard: "shorten the prompt" is the answer there, not "--yes"). Only a
+    [V] window is enforced, as on chat; ``GrokClient(validate=False)`` skips it."""
+    from ...client._validation import _check_context
+
+    if not client.validate:
+        return
+    catalog = client.catalog
+    info = catalog.effective_model(request.model or catalog.default_chat_model)
+    if info is None or not info.context_window or not info.is_verified("context_window"):
+        return
+    wire: dict[str, Any] = {
+        "model": info.id,
+        "messages": [m.to_wire() for m in context],
+        "max_tokens": request.params.get("max_tokens"),
+        "tools": [t.to_wire() if hasattr(t, "to_wire") else t for t in tools] or None,
+        "response_format": request.params.get("response_format"),
+    }
+    _check_context(wire, info, catalog, {})
+
+
 def check_cost(
     request: TurnRequest, context: list[Message], tools: list[Any], catalog: Catalog
 ) -> CostEstimate | None:

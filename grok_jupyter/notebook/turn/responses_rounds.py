@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ...client._errors import GrokError, NotFoundError
 from ...client._responses_request import chat_usage
 from ...client._types import FunctionCall, ToolCall
-from ...client._validation import _check_context
 from ..attach_files import responses_content
+from .guard import check_window
 from .server_activity import McpLines, describe_call, show_activity
 from .types import STREAMING, RoundOutcome, TurnObserver
 
@@ -126,21 +126,7 @@ class ResponsesRounds:
         """Refuse a round that cannot fit the model's context window before sending it, as
         the client does for every chat request. Counted on the whole conversation: a
         chained round sends only what is new, but the server reads the stored turns too."""
-        client = self.client
-        if not client.validate:
-            return
-        catalog = client.catalog
-        info = catalog.effective_model(self.request.model or catalog.default_chat_model)
-        if info is None or not info.context_window or not info.is_verified("context_window"):
-            return  # only a [V] window is enforced, as on chat
-        wire: dict[str, Any] = {
-            "model": info.id,
-            "messages": [m.to_wire() for m in self.context(pending)],
-            "max_tokens": self.request.params.get("max_tokens"),
-            "tools": self.tool_specs or None,
-            "response_format": self.request.params.get("response_format"),
-        }
-        _check_context(wire, info, catalog, {})
+        check_window(self.client, self.request, self.context(pending), self.tool_specs)
 
     def run(
         self,
