@@ -4,7 +4,10 @@ One loop owns what a turn means whatever the API: the kernel tools and the
 step limit, Stop and Ctrl-C, committing (a partial answer too, marked, with an
 estimated cost), the cost and the conversation. Below it a small per-API round
 adapter (``ChatRounds``, ``ResponsesRounds``) sends one request and fills a
-neutral ``RoundOutcome``. See docs/architecture.md for what is committed when.
+neutral ``RoundOutcome``. Before the first round of a Responses turn on a
+conversation, ``compaction.before_turn`` compacts a history that would reach the
+long-context tier or 80% of the window. See docs/architecture.md for what is
+committed when.
 """
 
 from __future__ import annotations
@@ -20,9 +23,18 @@ from ..conversation import INTERRUPTED_MARKER
 from ..tools import ToolsInterrupted
 from .accounting import add_usage, cost_usd, estimate_round
 from .chat_rounds import ChatRounds
-from .responses_rounds import ResponsesRounds
+from .compaction import Compacting, before_turn
+from .responses_rounds import ResponsesRounds, flat_tool
 from .routing import choose_api
-from .types import RUNNING_TOOLS, WAITING, RoundOutcome, TurnObserver, TurnRequest, TurnResult
+from .types import (
+    RUNNING_TOOLS,
+    WAITING,
+    CompactionNote,
+    RoundOutcome,
+    TurnObserver,
+    TurnRequest,
+    TurnResult,
+)
 
 if TYPE_CHECKING:
     from ...client import GrokClient
@@ -30,9 +42,8 @@ if TYPE_CHECKING:
 
 
 def _rounds(
-    client: GrokClient, request: TurnRequest, conversation: Conversation | None
+    client: GrokClient, request: TurnRequest, conversation: Conversation | None, api: str
 ) -> ChatRounds | ResponsesRounds:
-    api = choose_api(request, client.catalog, conversation)
     if api == "chat":
         if conversation is not None:
             history = conversation.request_messages(request.system)
@@ -63,10 +74,17 @@ def run_turn(
     turn can be retried as it was; an invalid one raises before anything is sent.
     """
     observer = observer or TurnObserver()
-    rounds = _rounds(client, request, conversation)
-    tools = request.tools
-    result = TurnResult(model=request.model, api=rounds.api)
+    api = choose_api(request, client.catalog, conversation)
     started = time.perf_counter()
+    compacting = Compacting()
+    if api == "responses" and conversation is not None:
+        kernel_tools = request.tools.tools if request.tools is not None else []
+        specs = [*request.server_tools, *(flat_tool(t) for t in kernel_tools)]
+        compacting = before_turn(client, request, conversation, specs, observer)
+    rounds = _rounds(client, request, conversation, api)
+    tools = request.tools
+    result = TurnResult(model=request.model, api=rounds.api, compaction=compacting.note,
+                        cost_usd=compacting.cost_usd)  # fmt: skip
     pending: list[Message] = [request.user]
 
     def commit(final: Message | None) -> None:
@@ -91,6 +109,8 @@ def run_turn(
             result.usage_estimated = True
         result.usage = add_usage(result.usage, usage)
         result.cost_usd += cost_usd(result.model, usage, request.params.get("service_tier"))
+        if compacting.savings is not None:
+            compacting.savings.add(result.model, usage)
 
     def cut_short(outcome: RoundOutcome, sent: list[Message]) -> None:
         take(outcome, sent, estimate=True)
@@ -99,6 +119,18 @@ def run_turn(
 
     def finish() -> None:
         result.latency_s = time.perf_counter() - started
+        refused = getattr(rounds, "refused", None)
+        if refused is not None:  # the compaction's items were refused: the full history went
+            compacting.savings = None
+            note = compacting.note
+            result.compaction = CompactionNote(
+                note.tokens_before if note else 0, note.tokens_after if note else 0,
+                note.model if note else (result.model or ""), cost_usd=compacting.cost_usd,
+                failed=f"the API refused the compacted history ({refused}); this turn sent "
+                "the full history, and the next compacts it again if it must",
+            )  # fmt: skip
+        else:
+            result.compaction = compacting.saved()
         if conversation is not None:
             conversation.add_cost(result.cost_usd)
             conversation.end_turn(result)  # the turn's usage, model and citations, kept
@@ -129,6 +161,8 @@ def run_turn(
             cut_short(outcome, sent)
             break
         except InvalidRequestError:
+            if conversation is not None:
+                conversation.add_cost(compacting.cost_usd)  # the compaction was made and billed
             raise
         except GrokError as exc:
             result.error = exc  # nothing committed: the turn can be retried as it was
