@@ -244,6 +244,11 @@ def test_compacting_by_hand(emu, client):
     again = compact_conversation(client, conversation)
     assert again.failed is None
     assert posts(emu, "/v1/responses/compact")[-1]["input"][0]["type"] == "compaction"
+    # For another model, the earlier compaction is set aside and the full history compacted.
+    other = compact_conversation(client, conversation, model="grok-4.3")
+    assert other.failed is None and other.model == "grok-4.3"
+    assert texts(posts(emu, "/v1/responses/compact")[-1]["input"])[0] == FIRST
+    assert conversation.compactions[-2].dropped == f"made for {MODEL}, not grok-4.3"
 
 
 def test_a_failed_compaction_leaves_the_history_and_the_turn_goes_on(emu, client):

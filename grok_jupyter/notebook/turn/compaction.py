@@ -190,12 +190,15 @@ def compact_conversation(
     Compact). ``model``: the one the next turns use (default: the conversation's last).
     Raises ``InvalidRequestError`` when there is nothing to compact; a failed call is
     returned as a note with ``failed`` set, and the history is left as it was."""
+    chosen = answering_model(client.catalog, model or conversation.model)
+    record = conversation.compaction
+    if record is not None and answering_model(client.catalog, record.model) != chosen:
+        conversation.drop_compaction(f"made for {record.model}, not {chosen}")
     if not _uncompacted(conversation):
         what = "no turns yet" if not len(conversation) else "no turn since the last compaction"
         raise InvalidRequestError(
             f"conversation {conversation.name!r} has {what}: there is nothing to compact."
         )
-    chosen = answering_model(client.catalog, model or conversation.model)
     note = _compact(client, conversation, chosen, source=source, automatic=False)
     if note.failed is None:
         conversation.add_cost(note.cost_usd)  # a turn adds its own; this one is on its own
@@ -235,23 +238,28 @@ def _compact(
             headers={CONV_ID_HEADER: conversation.conv_id},
         )
     except GrokError as exc:
-        reason = " ".join(str(getattr(exc, "message", None) or exc).split())
-        return CompactionNote(
-            before, before, model, automatic=automatic,
-            failed=f"compaction failed ({reason}); the history is kept as it was, uncompacted",
-        )  # fmt: skip
+        return _failed(before, model, automatic, " ".join(
+            str(getattr(exc, "message", None) or exc).split()))  # fmt: skip
+    items = [item.model_dump(mode="json", exclude_none=True) for item in result.output]
+    if not items:  # nothing to send in place of the history: keep the history
+        return _failed(before, model, automatic, "the API returned no items")
     usage = result.usage
     if usage is not None and usage.input_tokens:
         before = usage.input_tokens  # the server's count of what it read
     after = usage.output_tokens if usage is not None else 0
     cost = cost_usd(result.model or model, chat_usage(usage)) if usage is not None else 0.0
-    items = [item.model_dump(mode="json", exclude_none=True) for item in result.output]
     conversation.add_compaction(
         CompactionRecord(
-            upto=upto, tokens_before=before, tokens_after=after, model=result.model or model,
+            upto=upto, tokens_before=before, tokens_after=after, model=model,
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"), items=items,
             cost_usd=cost, automatic=automatic,
         )
     )  # fmt: skip
-    return CompactionNote(before, after, result.model or model, cost_usd=cost,
-                          automatic=automatic)  # fmt: skip
+    return CompactionNote(before, after, model, cost_usd=cost, automatic=automatic)
+
+
+def _failed(tokens: int, model: str, automatic: bool, reason: str) -> CompactionNote:
+    return CompactionNote(
+        tokens, tokens, model, automatic=automatic,
+        failed=f"compaction failed ({reason}); the history is kept as it was, uncompacted",
+    )  # fmt: skip

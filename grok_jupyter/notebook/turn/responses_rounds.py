@@ -103,7 +103,7 @@ class ResponsesRounds:
         record = conversation.compaction if conversation is not None else None
         # A compaction's items stand in for the messages before its ``upto``.
         self.compacted: list[dict[str, Any]] = list(record.items or ()) if record else []
-        self.history = self.full_history[record.upto:] if record else self.full_history
+        self.history = self.full_history[record.upto:] if self.compacted else self.full_history
         self.refused: str | None = None  # why the API refused the compaction this turn
         self.previous: str | None = None
         # Chain on the conversation's stored answer only while every turn since it went
