@@ -4,9 +4,7 @@ Used when ``use_responses_api`` is True, or when it is None and a server-side
 tool (web_search, x_search, code_interpreter, mcp) is bound or a message carries
 a ``file`` block (inline bytes are uploaded through ``client.files`` first). The calls go
 through ``client.responses`` so retries, typed errors and the ledger (tool
-calls priced apart) are the client's. With ``use_previous_response_id`` a
-conversation that would reach the long-context tier is compacted first
-(``_compaction``).
+calls priced apart) are the client's.
 """
 
 from __future__ import annotations
