@@ -19,6 +19,7 @@ from contextlib import ExitStack
 from . import (
     caching,
     cluster,
+    compaction,
     concurrency,
     emulator,
     imports,
@@ -45,6 +46,7 @@ GROUPS: dict[str, tuple[Callable[..., list[Row]], bool, list[str]]] = {
     "memory": (memory.run, True, memory.KEYS),
     "emulator": (emulator.run, True, emulator.KEYS),
     "caching": (caching.run, False, caching.KEYS),
+    "compaction": (compaction.run, False, compaction.KEYS),
     "cluster": (cluster.run, False, cluster.KEYS),
     "map": (map_rows.run, False, map_rows.KEYS),
 }
@@ -55,6 +57,12 @@ def _titles() -> list[str]:
     """Each group's section title, in GROUPS order."""
     modules = (sys.modules.get(fn.__module__) for fn, _, _ in GROUPS.values())
     return [t for t in (getattr(m, "GROUP", None) for m in modules) if t]
+
+
+def _notes() -> dict[str, str]:
+    """A group's ``NOTE`` (how to read its figures), by its section title."""
+    modules = (sys.modules.get(fn.__module__) for fn, _, _ in GROUPS.values())
+    return {m.GROUP: m.NOTE for m in modules if getattr(m, "NOTE", None)}
 
 
 def run(cfg: Config, only: list[str] | None = None) -> list[Row]:
@@ -143,8 +151,11 @@ def render(rows: list[Row], cfg: Config, command: str, elapsed: float) -> str:
         out.append(f"- not available: {r.what}: {r.subject} vs {r.baseline}: "
                    f"{r.note.removeprefix('not available: ')}")
     group = None
+    notes = _notes()
     for r in rows:
         if r.group != group:
+            if group in notes:
+                out += ["", notes[group]]
             group = r.group
             out += ["", f"## {group}", "",
                     "| what | subject | baseline | ratio | target | result "
@@ -155,6 +166,8 @@ def render(rows: list[Row], cfg: Config, command: str, elapsed: float) -> str:
             f"{_target(r)} | {r.status} | "
             f"{_num(r.subject_value, r.unit)} | {_num(r.baseline_value, r.unit)} | "
             f"{r.note.replace('|', '/')} |")
+    if group in notes:
+        out += ["", notes[group]]
     return "\n".join(out) + "\n"
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
+from langchain_grok._compaction import acompact_first, compact_first, noted
 from langchain_grok._file_blocks import (
     aupload_file_blocks,
     has_file_block,
@@ -121,9 +122,11 @@ def generate(
     from langchain_grok._responses_convert import response_to_result
 
     client = llm._get_client()
-    request = _request(llm, upload_file_blocks(client, messages), stop, kwargs)
+    messages = upload_file_blocks(client, messages)
+    request = _request(llm, messages, stop, kwargs)
+    note = compact_first(client, messages, request, _pricer(client), SOURCE)
     response = client.responses.create(request.input, source=SOURCE, **request.kwargs())
-    return response_to_result(response, _pricer(client)(response), v1=_v1(llm))
+    return noted(response_to_result(response, _pricer(client)(response), v1=_v1(llm)), note)
 
 
 async def agenerate(
@@ -132,9 +135,11 @@ async def agenerate(
     from langchain_grok._responses_convert import response_to_result
 
     client = llm._get_async_client()
-    request = _request(llm, await aupload_file_blocks(client, messages), stop, kwargs)
+    messages = await aupload_file_blocks(client, messages)
+    request = _request(llm, messages, stop, kwargs)
+    note = await acompact_first(client, messages, request, _pricer(client), SOURCE)
     response = await client.responses.create(request.input, source=SOURCE, **request.kwargs())
-    return response_to_result(response, _pricer(client)(response), v1=_v1(llm))
+    return noted(response_to_result(response, _pricer(client)(response), v1=_v1(llm)), note)
 
 
 def stream(
@@ -147,11 +152,15 @@ def stream(
     from langchain_grok._responses_convert import ResponseChunkTranslator
 
     client = llm._get_client()
-    request = _request(llm, upload_file_blocks(client, messages), stop, kwargs)
+    messages = upload_file_blocks(client, messages)
+    request = _request(llm, messages, stop, kwargs)
+    note = compact_first(client, messages, request, _pricer(client), SOURCE)
     translator = ResponseChunkTranslator(_pricer(client), v1=_v1(llm))
     with client.responses.stream(request.input, source=SOURCE, **request.kwargs()) as events:
         for event in events:
             for gen in translator.add(event):
+                if note is not None:  # on the first chunk; merged chunks keep it
+                    gen.message.response_metadata["compaction"], note = note, None
                 if run_manager:
                     run_manager.on_llm_new_token(gen.text, chunk=gen)
                 yield gen
@@ -167,12 +176,16 @@ async def astream(
     from langchain_grok._responses_convert import ResponseChunkTranslator
 
     client = llm._get_async_client()
-    request = _request(llm, await aupload_file_blocks(client, messages), stop, kwargs)
+    messages = await aupload_file_blocks(client, messages)
+    request = _request(llm, messages, stop, kwargs)
+    note = await acompact_first(client, messages, request, _pricer(client), SOURCE)
     translator = ResponseChunkTranslator(_pricer(client), v1=_v1(llm))
     opened = client.responses.stream(request.input, source=SOURCE, **request.kwargs())
     async with opened as events:
         async for event in events:
             for gen in translator.add(event):
+                if note is not None:  # on the first chunk; merged chunks keep it
+                    gen.message.response_metadata["compaction"], note = note, None
                 if run_manager:
                     await run_manager.on_llm_new_token(gen.text, chunk=gen)
                 yield gen

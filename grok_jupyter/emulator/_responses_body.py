@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from ..client._tokens import count_prompt_tokens
+from ._compaction import billed_prompt_tokens
 from ._encode import cost_ticks, fingerprint
 from ._responder import Reply
 from ._responses_store import ResponsesStore
@@ -94,7 +94,7 @@ def cached_tokens(
     prefix = max(same, chained)
     if prefix == 0:
         return 0
-    return min(count_prompt_tokens(messages[:prefix], []), max(plan.prompt_tokens - 1, 0))
+    return min(billed_prompt_tokens(messages[:prefix], []), max(plan.prompt_tokens - 1, 0))
 
 
 def usage(plan: ChatPlan, reply: Reply, run: ToolRun | None, cached: int) -> dict[str, Any]:

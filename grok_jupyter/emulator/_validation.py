@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..client._catalog import Catalog, ModelInfo
-from ..client._tokens import count_prompt_tokens
+from ._compaction import billed_prompt_tokens
 from ._errors import EmulatorError, bad_request, unknown_model, unprocessable
 from ._model_rules import takes_chat
 from ._responses_request import refuse_server_side_tools_on_chat
@@ -163,8 +163,9 @@ def plan_chat(
             )
             images.append(facts)
             facts_of[id(part)] = facts
-    # The client's shared rule, with the exact image costs we just measured.
-    prompt_tokens = count_prompt_tokens(
+    # The client's shared rule, with the exact image costs we just measured (and a message
+    # a compaction item carried at its share of the compacted size: _compaction).
+    prompt_tokens = billed_prompt_tokens(
         messages, tools, image_tokens_of=lambda part: facts_of[id(part)].tokens
     )
     image_tokens = sum(f.tokens for f in images)
@@ -291,7 +292,7 @@ def _check_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _check_message(message: Any) -> None:
-    """Validate one message (its tokens are counted by ``count_prompt_tokens``)."""
+    """Validate one message (its tokens are counted by ``billed_prompt_tokens``)."""
     if not isinstance(message, dict) or message.get("role") not in ROLES:
         role = message.get("role") if isinstance(message, dict) else None
         raise bad_request(f"Unknown message role {role!r}.")

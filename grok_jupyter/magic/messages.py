@@ -128,6 +128,8 @@ def stream_cut(exc: BaseException, where: str | None) -> str:
 def notes(result: TurnResult, *, max_steps: int, max_tokens: int | None) -> list[str]:
     """What the user must know about how the answer ended, shown under it."""
     out = []
+    if result.compaction is not None:  # compacted first (or could not be): said once
+        out.append(f"[{result.compaction.describe()}]")
     if result.step_limit_reached:
         out.append(
             f"[step limit reached: Grok still wanted tools after {max_steps} round"

@@ -222,12 +222,22 @@ def _approx(estimated: bool) -> str:
 
 
 def history(conversation: Any) -> tuple[str, str]:
+    from ..notebook.transcript import compaction_line
+
     messages = conversation.messages
     head = f"Conversation {conversation.name!r}: {len(messages)} message(s)"
     if conversation.system:
         head += f"; system prompt: {conversation.system!r}"
     md, plain = [f"**{head}**"], [head]
-    for m in messages:
+    marks: dict[int, list[Any]] = {}
+    for record in conversation.compactions:
+        marks.setdefault(record.upto, []).append(record)
+    for i, m in enumerate([*messages, None]):
+        for record in marks.get(i, ()):
+            md.append(f"*{compaction_line(record)}*")
+            plain.append(compaction_line(record))
+        if m is None:
+            break
         text = m.text
         if m.role == "user":
             extra = f" (+{len(m.images)} image(s))" if m.images else ""

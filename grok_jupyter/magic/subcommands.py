@@ -1,4 +1,5 @@
-"""``%grok SUBCOMMAND``: models, usage, history, reset, tokens, image, chat, config, emulator.
+"""``%grok SUBCOMMAND``: models, usage, history, compact, reset, tokens, image, chat, config,
+emulator.
 
 A mixin of :class:`~grok_jupyter.magic.cell.GrokMagics`, so the subcommands
 share its settings (``%config GrokMagics``) and namespace. The other families are
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 SUBCOMMANDS = {
     "models": "the model catalogue: context, modalities, prices, aliases  [--refresh]",
     "usage": "tokens and USD per model across magic, panel and ChatGrok  [--clear]",
-    "history": "the conversation so far  [NAME]",
+    "history": "the conversation so far, and where it was compacted  [NAME]",
+    "compact": "compact a conversation now: later turns send it shortened  [NAME] [-m MODEL]",
     "reset": "clear a conversation  [NAME]",
     "tokens": "count the tokens in TEXT ({name} fields are filled)  TEXT [-m MODEL]",
     "image": "generate images and show them inline  PROMPT [-n N] [-o VAR]",
@@ -131,6 +133,33 @@ class GrokSubcommands:
             print(f"No conversation named {name!r} (conversations: {known}).")
             return
         show(*reports.history(get_conversation(name)))
+
+    def _cmd_compact(self, rest: str) -> None:
+        args = parse(
+            "compact", rest,
+            ("-m", {"dest": "model", "help": "the model the next turns use (default: "
+                    "GrokMagics.model, else the conversation's last)"}),
+            ("name", {"nargs": "?", "help": "conversation name"}),
+        )
+        from ..client import get_client
+        from ..client._errors import InvalidRequestError
+        from ..notebook.chat_store import chat_names
+        from ..notebook.conversation import get_conversation
+        from ..notebook.turn.compaction import compact_conversation
+
+        name = args.name or self.default_chat
+        if name not in chat_names():
+            known = ", ".join(chat_names()) or "none yet"
+            raise fail(f"there is no conversation named {name!r} (conversations: {known}).")
+        model = self._model(args.model or self.model or None)
+        conversation = get_conversation(name)
+        try:
+            note = compact_conversation(get_client(), conversation, model=model, source="magic")
+        except InvalidRequestError as exc:
+            raise fail(explain(exc)) from None
+        if note.failed is not None:
+            raise fail(f"conversation {name!r}: {note.failed}")
+        print(f"Conversation {name!r}: {note.describe()}.")
 
     def _cmd_reset(self, rest: str) -> None:
         from ..notebook.conversation import get_conversation

@@ -1,9 +1,12 @@
 """A conversation as the JSON document the chat store saves, and back.
 
 Schema 1: ``{schema, name, updated, system, model, conv_id, cost_usd, response_id,
-response_turns, messages, turns, undo}``; messages are wire JSON with their
+response_turns, messages, turns, compactions, undo}``; messages are wire JSON with their
 ``data:`` images stored beside the chats (``chat_files.ChatImages``), ``turns``
-holds one ``TurnMeta`` per turn, ``undo`` the state a live undo would restore.
+holds one ``TurnMeta`` per turn, ``compactions`` one ``CompactionRecord`` per
+compaction (the one in use with its items; added later, so an older file without it
+loads with none), ``undo`` the state a live undo would restore. The messages are always
+the full history: a compaction only changes what a turn sends.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..client._types import Usage
+from .chat_compaction import CompactionRecord
 from .chat_files import ChatImages
 from .chat_history import Conversation, TurnMeta, _Snapshot
 
@@ -33,12 +37,14 @@ def to_document(conversation: Conversation, images: ChatImages) -> dict[str, Any
         "response_turns": conversation.response_turns,
         "messages": [images.message_out(m) for m in messages],
         "turns": [_meta_out(m) for m in meta],
+        "compactions": [_compaction_out(c) for c in conversation.compactions],
         "undo": None
         if undo is None
         else {
             "messages": [images.message_out(m) for m in undo.messages],
             "turns": [_meta_out(m) for m in undo.meta],
             "cost_usd": undo.cost_usd,
+            "compactions": [_compaction_out(c) for c in undo.compactions],
         },
     }
 
@@ -62,8 +68,9 @@ def from_document(doc: dict[str, Any], images: ChatImages) -> Conversation:
             float(u.get("cost_usd") or 0.0),
             None,
             0,
+            compactions=_compactions_in(u.get("compactions")),
         )
-    conversation._import_state(messages, meta, undo)
+    conversation._import_state(messages, meta, undo, _compactions_in(doc.get("compactions")))
     # Chain on the stored response only if the history is the one it answered.
     if doc.get("response_id") and doc.get("response_turns") == len(messages):
         conversation.response_id = str(doc["response_id"])
@@ -106,3 +113,41 @@ def _meta_in(raw: dict[str, Any]) -> TurnMeta:
         citations=[dict(c) for c in raw.get("citations") or []],
         usage_estimated=bool(raw.get("usage_estimated")),
     )
+
+
+def _compaction_out(record: CompactionRecord) -> dict[str, Any]:
+    return {
+        "upto": record.upto,
+        "tokens_before": record.tokens_before,
+        "tokens_after": record.tokens_after,
+        "model": record.model,
+        "created": record.created,
+        "items": record.items,
+        "cost_usd": record.cost_usd,
+        "automatic": record.automatic,
+        "dropped": record.dropped,
+    }
+
+
+def _compactions_in(raw: Any) -> list[CompactionRecord]:
+    """The saved compactions; one this version cannot read is left out (the full history
+    is in the messages, so nothing is lost: the next turn compacts again if it must)."""
+    out = []
+    for entry in raw if isinstance(raw, list) else ():
+        try:
+            items = entry.get("items")
+            record = CompactionRecord(
+                upto=int(entry["upto"]),
+                tokens_before=int(entry["tokens_before"]),
+                tokens_after=int(entry["tokens_after"]),
+                model=str(entry["model"]),
+                created=str(entry.get("created") or ""),
+                items=[dict(i) for i in items] if isinstance(items, list) else None,
+                cost_usd=float(entry.get("cost_usd") or 0.0),
+                automatic=bool(entry.get("automatic", True)),
+                dropped=entry.get("dropped") if isinstance(entry.get("dropped"), str) else None,
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue
+        out.append(record)
+    return out

@@ -4,7 +4,10 @@ the ``ChatPanel``.
 A conversation is a flat list of wire messages; a *turn* is a user message
 with the assistant and tool messages that answered it, with a ``TurnMeta``
 (usage, cost, model, citations) beside it. Turn operations (delete,
-edit-and-resend, regenerate, clear) can be undone once. Subscribers (the panel)
+edit-and-resend, regenerate, clear) can be undone once. A conversation may hold
+compactions (``CompactionRecord``): the latest one's items stand in for the
+messages before its ``upto`` when a turn is sent, while the messages themselves
+stay, for display and export. Subscribers (the panel)
 hear about every change, whichever side made it, and the saver set by
 ``conversation.get_conversation`` (the chat store's autosave) runs after each.
 
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..client._types import Message, ToolCall, Usage
+from .chat_compaction import CompactionRecord, CompactionState
 
 INTERRUPTED_MARKER = "\n\n[interrupted]"
 
@@ -86,6 +90,7 @@ class _Snapshot:
     response_id: str | None
     response_turns: int
     version: int = 0  # the conversation's version right after the edit
+    compactions: list[CompactionRecord] = field(default_factory=list)
 
 
 def _turn_starts(messages: list[Message]) -> list[int]:
@@ -96,7 +101,7 @@ def _turn_starts(messages: list[Message]) -> list[int]:
     return starts
 
 
-class Conversation:
+class Conversation(CompactionState):
     """The turns of one named chat, without its system prompt.
 
     The system prompt is kept beside the turns (``system``) rather than as the
@@ -117,6 +122,7 @@ class Conversation:
         self.response_turns = 0  # len(messages) when it was stored: chain only if unchanged
         self._messages: list[Message] = []
         self._meta: list[TurnMeta] = []
+        self._compactions: list[CompactionRecord] = []  # oldest first; the last may be active
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
         # (key, length after it) of the last turn a notebook cell took, so re-running that
@@ -170,7 +176,7 @@ class Conversation:
                 return False
             del self._messages[start:]
             self._sync_meta()
-            self._edited()
+            self._edited(cut=start)
         self._changed()
         return True
 
@@ -182,7 +188,7 @@ class Conversation:
             self._messages.clear()
             self._meta.clear()
             self.cost_usd = 0.0
-            self._edited(snapshot)
+            self._edited(snapshot, cut=0)
         self._changed()
 
     def add_cost(self, usd: float) -> None:
@@ -273,7 +279,7 @@ class Conversation:
             del self._messages[start:end]
             del self._meta[turn.index]  # cost_usd stays: the money was spent
             self._sync_meta()
-            self._edited(snapshot)
+            self._edited(snapshot, cut=start)
         self._changed()
         return turn
 
@@ -289,7 +295,7 @@ class Conversation:
             del self._messages[start:]
             del self._meta[turn.index :]  # cost_usd stays: the money was spent
             self._sync_meta()
-            self._edited(snapshot)
+            self._edited(snapshot, cut=start)
         self._changed()
         return turn.user
 
@@ -315,6 +321,7 @@ class Conversation:
             assert snap is not None
             self._messages = list(snap.messages)
             self._meta = list(snap.meta)
+            self._compactions = [replace(c) for c in snap.compactions]
             self.cost_usd = snap.cost_usd
             self._undo = None
             self._last_source = None
@@ -359,11 +366,15 @@ class Conversation:
             self.cost_usd,
             self.response_id,
             self.response_turns,
+            compactions=[replace(c) for c in self._compactions],
         )
 
-    def _edited(self, snapshot: _Snapshot | None = None) -> None:
+    def _edited(self, snapshot: _Snapshot | None = None, *, cut: int | None = None) -> None:
         # History changed under the stored Responses chain: the next turn resends it all.
         # And a re-run cell no longer owns "the latest turn" (its length could match again).
+        # A compaction covering a removed message (from ``cut`` on) no longer matches.
+        if cut is not None:
+            self._compactions = [c for c in self._compactions if c.upto <= cut]
         self._last_source = None
         self.response_id = None
         self.response_turns = 0
@@ -373,18 +384,24 @@ class Conversation:
             self._undo = snapshot
 
     def _export_state(self) -> tuple[list[Message], list[TurnMeta], _Snapshot | None]:
-        """For the chat store: the messages, the turn metadata and the live undo state."""
+        """For the chat store: the messages, the turn metadata and the live undo state
+        (the compactions: ``compactions``)."""
         with self._lock:
             undo = self._undo if self.can_undo else None
             return list(self._messages), [replace(m) for m in self._meta], undo
 
     def _import_state(
-        self, messages: list[Message], meta: list[TurnMeta], undo: _Snapshot | None
+        self,
+        messages: list[Message],
+        meta: list[TurnMeta],
+        undo: _Snapshot | None,
+        compactions: list[CompactionRecord] | None = None,
     ) -> None:
         """For the chat store: the state of a saved conversation (no listeners run)."""
         with self._lock:
             self._messages = list(messages)
             self._meta = list(meta)
+            self._compactions = [c for c in compactions or () if 0 < c.upto <= len(messages)]
             self._sync_meta()
             self._version += 1
             if undo is not None:

@@ -1,5 +1,7 @@
 """A conversation as a Markdown document (export): every turn, its tool calls,
-tool results, citations and a footer line; images as placeholders."""
+tool results, citations and a footer line; images as placeholders; a line where
+the history was compacted (every turn is still there: compaction only changes
+what later turns send)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..client._responses_types import Citation
     from ..client._types import Message
+    from .chat_compaction import CompactionRecord
     from .chat_history import Conversation, Turn
 
 
@@ -132,4 +135,25 @@ def conversation_markdown(conversation: Conversation) -> str:
         head += ["**System prompt**", "", conversation.system, ""]
     head += [f"{len(turns)} turn{'s' * (len(turns) != 1)} · ${conversation.cost_usd:.4f} spent", ""]
     counter = [0]
-    return "\n".join(head + [turn_markdown(t, counter) for t in turns]).rstrip() + "\n"
+    marks: dict[int, list[str]] = {}
+    for record in conversation.compactions:
+        marks.setdefault(record.upto, []).append(f"*{compaction_line(record)}*\n")
+    body, start = [], 0  # start: the index of the turn's first message
+    for turn in turns:
+        body += marks.pop(start, [])
+        body.append(turn_markdown(turn, counter))
+        start += (turn.user is not None) + len(turn.replies)
+    body += [line for lines in marks.values() for line in lines]
+    return "\n".join(head + body).rstrip() + "\n"
+
+
+def compaction_line(record: CompactionRecord) -> str:
+    """Where a compaction happened (the export, ``%grok history``):
+    ``— compacted here: 212,000 tokens → 3,000 (grok-4.6) —``."""
+    line = (
+        f"— compacted here: {record.tokens_before:,} tokens → {record.tokens_after:,} "
+        f"({record.model}{'' if record.automatic else ', by hand'}) —"
+    )
+    if record.dropped is not None:
+        line += f" (no longer used: {record.dropped})"
+    return line

@@ -1,5 +1,5 @@
 """The panel's chat operations: which conversation it shows, the chat list, Undo, Delete,
-Edit and resend, Regenerate, Export, "Fix last error" and "Add variable".
+Edit and resend, Regenerate, Export, Compact, "Fix last error" and "Add variable".
 
 A mixin of ``ChatPanel``. The operations themselves live in the notebook layer
 (``notebook/conversation.py`` turn operations, ``notebook/chat_store.py``,
@@ -160,6 +160,37 @@ class PanelChats:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(markdown)
         return markdown
+
+    def compact(self) -> bool:
+        """Compact the conversation now, as ``%grok compact`` does: later turns send the
+        compacted history (the turns stay shown). Runs in a worker thread (``wait()``
+        waits for it); the status line says what it did, the error box why it could not."""
+        self._not_busy()
+        from ..notebook.turn.compaction import COMPACTING, compact_conversation
+
+        conversation, client, model = self.conversation, self.client, self.model or None
+        self._hide_error()
+        self._set_busy(True)
+        self._show_progress(COMPACTING)
+
+        def work() -> None:
+            note = error = None
+            try:
+                note = compact_conversation(client, conversation, model=model, source="panel")
+            except Exception as exc:  # nothing to compact, or a bug: shown, never a traceback
+                error = exc
+            with self.hold_sync():
+                self._set_busy(False)
+                self._show_summary()
+                if error is not None or note is None or note.failed is not None:
+                    self._show_error(error or (note.failed if note else "not compacted"),
+                                     retry=False)  # fmt: skip
+                else:
+                    self._set_status(f"{self.status} · {note.describe()}")
+
+        self._worker = threading.Thread(target=work, name="grok-chat-compact", daemon=True)
+        self._worker.start()
+        return True
 
     # --- notebook context ------------------------------------------------------------
 

@@ -237,6 +237,8 @@ class PanelTurns:
                 parts.append(f"turn {dollars(result.cost_usd)}")
             if usage.cached:
                 parts.append(_cache_note(result.model or self.model, usage))
+        if result is not None and result.compaction is not None:
+            parts.append(result.compaction.describe())  # compacted first, or could not
         parts.append(f"conversation {dollars(self.conversation.cost_usd)}")
         if result is not None and result.ttft_s is not None:
             parts.append(f"TTFT {result.ttft_s:.2f} s")

@@ -79,7 +79,8 @@ class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anyw
     ``chat_dir``: where chats are saved (default ``.grok/chats/`` beside the notebook, or
     ``GrokMagics.chat_dir`` / ``$GROK_JUPYTER_CHAT_DIR``); a saved chat is restored by name.
     From code: ``send(text)``, ``stop()``, ``clear()`` / ``undo()``, ``retry()``,
-    ``wait()``, ``attach(path)``, ``export_markdown()``, ``switch(name)``, ``close()``.
+    ``wait()``, ``attach(path)``, ``export_markdown()``, ``compact()``, ``switch(name)``,
+    ``close()``.
     """
 
     _esm = STATIC / "chat.js"
@@ -250,6 +251,7 @@ class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anyw
             "clear": lambda c: self.clear(),
             "undo": lambda c: self.undo(),
             "retry": lambda c: self.retry(),
+            "compact": lambda c: self.compact(),
             "unpend": lambda c: self._remove_pending(int(c.get("id", 0))),
             "dismiss": lambda c: self._hide_error(),
             **self._chat_handlers(),

@@ -68,13 +68,74 @@ def test_the_next_turn_is_answered_from_the_compacted_history(http):
     assert "Zorblax" not in text_of(alone)
 
 
-def test_a_compacted_turn_reads_the_whole_history_as_input(http):
+def _long_conversation(words: int = 60_000) -> list[dict]:
+    """A history of about ``words`` tokens whose first message says the name."""
+    filler = " ".join(f"word{n % 997}" for n in range(words))
+    return [
+        {"role": "user", "content": "My name is Zorblax and I keep bees in Tromsø."},
+        {"role": "assistant", "content": "Nice to meet you, Zorblax."},
+        {"role": "user", "content": f"Here is my report:\n{filler}"},
+        {"role": "assistant", "content": "Thanks, I have read it."},
+    ]
+
+
+def test_a_tiny_history_is_not_grown_by_compaction(http):
     question = {"role": "user", "content": "What is my name?"}
     output = _compact(http, CONVERSATION).json()["output"]
     compacted = _turn(http, [*output, question]).json()["usage"]
     full = _turn(http, [*CONVERSATION, question]).json()["usage"]
-    # The emulator compacts without loss: the same context, the same input tokens.
+    # The compacted size is never more than the history it replaces.
     assert compacted["input_tokens"] == full["input_tokens"]
+
+
+def test_a_compacted_history_is_billed_at_its_compacted_size(emu, http):
+    """Real compaction replaces the history by something much smaller; the emulator bills
+    the item as its compacted size (about 1% of the history, 256 to 4,096 tokens [U]) while
+    still answering from every message it carries. This replaced the earlier lossless
+    billing, under which compacting never saved anything."""
+    history = _long_conversation()
+    question = {"role": "user", "content": "What is my name?"}
+    history_tokens = count_prompt_tokens(history, [])
+    r = _compact(http, history)
+    usage = r.json()["usage"]
+    assert usage["input_tokens"] == history_tokens
+    assert usage["output_tokens"] == max(256, min(4096, round(history_tokens / 100)))
+    compacted = _turn(http, [*r.json()["output"], question]).json()
+    question_tokens = count_prompt_tokens([question], [])
+    assert compacted["usage"]["input_tokens"] == usage["output_tokens"] + question_tokens
+    # Answered from the compacted history all the same.
+    assert text_of(compacted) == "Your name is Zorblax."
+    # A turn chained on it keeps the history at its compacted size (cached, as any chain).
+    chained = http.post("/responses", json={
+        "model": "grok-4.3", "input": "Thanks.", "previous_response_id": compacted["id"],
+    }).json()["usage"]
+    assert chained["input_tokens"] < usage["output_tokens"] + 100
+    assert chained["input_tokens_details"]["cached_tokens"] > 0
+
+
+def test_a_small_compaction_is_billed_at_least_256_tokens(http):
+    history = _long_conversation(2_000)
+    usage = _compact(http, history).json()["usage"]
+    assert count_prompt_tokens(history, []) > 256
+    assert usage["output_tokens"] == 256
+
+
+def test_a_huge_compaction_is_billed_at_most_4096_tokens(http):
+    usage = _compact(http, _long_conversation(450_000)).json()["usage"]
+    assert usage["input_tokens"] > 409_600 and usage["output_tokens"] == 4096
+
+
+def test_a_compaction_of_a_compaction_reads_the_earlier_one_at_its_size(http):
+    history = _long_conversation()
+    first = _compact(http, history).json()
+    more = [{"role": "user", "content": "Say 'ok'"}, {"role": "assistant", "content": "ok"}]
+    second = _compact(http, [*first["output"], *more]).json()
+    assert second["usage"]["input_tokens"] == (
+        first["usage"]["output_tokens"] + count_prompt_tokens(more, [])
+    )
+    assert second["usage"]["dropped_message_count"] == len(history) + 2
+    r = _turn(http, [*second["output"], {"role": "user", "content": "What is my name?"}])
+    assert text_of(r.json()) == "Your name is Zorblax."
 
 
 def test_a_compaction_can_hold_an_earlier_compaction(http):

@@ -5,7 +5,10 @@ step limit, Stop and Ctrl-C, committing (a partial answer too, marked, with an
 estimated cost), the cost and the conversation, and keeping every API key out of
 what it sends (``notebook/secrets.py``). Below it a small per-API round adapter
 (``ChatRounds``, ``ResponsesRounds``) sends one request and fills a neutral
-``RoundOutcome``. See docs/architecture.md for what is committed when.
+``RoundOutcome``. Before the first round of a Responses turn on a conversation,
+``compaction.before_turn`` compacts a history that would reach the long-context tier
+or 80% of the window; then the window and the cost guard are checked on what will
+really be sent. See docs/architecture.md for what is committed when.
 """
 
 from __future__ import annotations
@@ -22,10 +25,19 @@ from ..secrets import redact, redact_message, redact_messages, warn_key_in_promp
 from ..tools import ToolsInterrupted
 from .accounting import add_usage, cost_usd, estimate_round
 from .chat_rounds import ChatRounds
+from .compaction import Compacting, before_turn
 from .guard import check_cost, check_window, tier_note
-from .responses_rounds import ResponsesRounds
+from .responses_rounds import ResponsesRounds, flat_tool
 from .routing import choose_api
-from .types import RUNNING_TOOLS, WAITING, RoundOutcome, TurnObserver, TurnRequest, TurnResult
+from .types import (
+    RUNNING_TOOLS,
+    WAITING,
+    CompactionNote,
+    RoundOutcome,
+    TurnObserver,
+    TurnRequest,
+    TurnResult,
+)
 
 if TYPE_CHECKING:
     from ...client import GrokClient
@@ -34,9 +46,8 @@ if TYPE_CHECKING:
 
 
 def _rounds(
-    client: GrokClient, request: TurnRequest, conversation: Conversation | None
+    client: GrokClient, request: TurnRequest, conversation: Conversation | None, api: str
 ) -> ChatRounds | ResponsesRounds:
-    api = choose_api(request, client.catalog, conversation)
     if api == "chat":
         if conversation is not None:
             history = conversation.request_messages(request.system)
@@ -89,7 +100,14 @@ def run_turn(
     and the turn is committed so redacted.
     """
     observer = observer or TurnObserver()
-    rounds = _rounds(client, request, conversation)
+    api = choose_api(request, client.catalog, conversation)
+    started = time.perf_counter()
+    compacting = Compacting()
+    if api == "responses" and conversation is not None:
+        kernel_tools = request.tools.tools if request.tools is not None else []
+        specs = [*request.server_tools, *(flat_tool(t) for t in kernel_tools)]
+        compacting = before_turn(client, request, conversation, specs, observer)
+    rounds = _rounds(client, request, conversation, api)
     held_key = _redact_what_is_sent(rounds)
     user = redact_message(request.user)
     if held_key or user is not request.user:
@@ -97,16 +115,16 @@ def run_turn(
     tools = request.tools
     # Before anything is sent: a prompt over the window, then one over the cost guard's
     # threshold, raise here (InvalidRequestError, CostGuardError).
-    context = rounds.context([request.user])
+    context = rounds.context([user])
     check_window(client, request, context, rounds.tool_specs)
     estimate = check_cost(request, context, rounds.tool_specs, client.catalog)
-    result = TurnResult(model=request.model, api=rounds.api)
+    result = TurnResult(model=request.model, api=rounds.api, compaction=compacting.note,
+                        cost_usd=compacting.cost_usd)  # fmt: skip
     if estimate is not None:
         result.estimate_usd = estimate.usd
         note = tier_note(estimate)
         if note:
             result.notices.append(note)
-    started = time.perf_counter()
     # Committed as sent: the conversation (and so the panel, the chat files and a later
     # turn's history) never holds a key the prompt had.
     pending: list[Message] = [user]
@@ -133,6 +151,8 @@ def run_turn(
             result.usage_estimated = True
         result.usage = add_usage(result.usage, usage)
         result.cost_usd += cost_usd(result.model, usage, request.params.get("service_tier"))
+        if compacting.savings is not None:
+            compacting.savings.add(result.model, usage)
 
     def cut_short(outcome: RoundOutcome, sent: list[Message]) -> None:
         take(outcome, sent, estimate=True)
@@ -141,6 +161,18 @@ def run_turn(
 
     def finish() -> None:
         result.latency_s = time.perf_counter() - started
+        refused = getattr(rounds, "refused", None)
+        if refused is not None:  # the compaction's items were refused: the full history went
+            compacting.savings = None
+            note = compacting.note
+            result.compaction = CompactionNote(
+                note.tokens_before if note else 0, note.tokens_after if note else 0,
+                note.model if note else (result.model or ""), cost_usd=compacting.cost_usd,
+                failed=f"the API refused the compacted history ({refused}); this turn sent "
+                "the full history, and the next compacts it again if it must",
+            )  # fmt: skip
+        else:
+            result.compaction = compacting.saved()
         if conversation is not None:
             conversation.add_cost(result.cost_usd)
             conversation.end_turn(result)  # the turn's usage, model and citations, kept
@@ -171,6 +203,8 @@ def run_turn(
             cut_short(outcome, sent)
             break
         except InvalidRequestError:
+            if conversation is not None:
+                conversation.add_cost(compacting.cost_usd)  # the compaction was made and billed
             raise
         except GrokError as exc:
             result.error = exc  # nothing committed: the turn can be retried as it was

@@ -6,6 +6,11 @@ history when the stored response is gone (404), the translation of the neutral
 messages into input items, and server-side tool activity, which it shows but
 never runs. Kernel tools travel as ``function_call`` / ``function_call_output``
 items, so they mix with server-side tools in one turn.
+
+When the conversation holds a compaction (``compaction.py``), a request that
+resends the history sends the compaction's items in place of the messages it
+covers; if the API refuses them (400: made for another model, damaged), the full
+history is sent instead and the compaction is set aside.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from ...client._errors import GrokError, NotFoundError
+from ...client._errors import BadRequestError, GrokError, NotFoundError
 from ...client._responses_request import chat_usage
 from ...client._types import FunctionCall, ToolCall
 from ..attach_files import responses_content
@@ -94,7 +99,13 @@ class ResponsesRounds:
         self.client = client
         self.request = request
         self.instructions = instructions
-        self.history = conversation.request_messages(None) if conversation is not None else []
+        self.conversation = conversation
+        self.full_history = conversation.messages if conversation is not None else []
+        record = conversation.compaction if conversation is not None else None
+        # A compaction's items stand in for the messages before its ``upto``.
+        self.compacted: list[dict[str, Any]] = list(record.items or ()) if record else []
+        self.history = self.full_history[record.upto:] if self.compacted else self.full_history
+        self.refused: str | None = None  # why the API refused the compaction this turn
         # The Responses API's x-grok-conv-id: a stable routing key per conversation, the
         # only way to reliable cache hits (xai-api-2026.md section 2.1, [V DOCS]).
         self.cache_key = conversation.conv_id if conversation is not None else None
@@ -141,24 +152,48 @@ class ResponsesRounds:
         params = dict(self.params)
         if answer_round:
             params["tool_choice"] = "none"
-        try:
-            if self.previous is not None:
+        chained = self.previous is not None
+        if chained:
+            try:
                 self._send(outcome, input_items(pending[self.chained_upto:]), self.previous,
                            params, observer, cancel)
-            else:
-                self._send(outcome, input_items(self.history + pending), None, params,
-                           observer, cancel)
-        except NotFoundError:
-            if self.previous is None:
-                raise
-            # The stored response is gone (deleted, expired, another server): resend all.
-            self.previous = None
-            outcome.text = outcome.reasoning = ""
-            self._send(outcome, input_items(self.history + pending), None, params,
-                       observer, cancel)
+            except NotFoundError:
+                # The stored response is gone (deleted, expired, another server): resend all.
+                self.previous = None
+                outcome.text = outcome.reasoning = ""
+                chained = False
+        if not chained:
+            self._send_history(outcome, pending, params, observer, cancel)
         if outcome.response_id and not outcome.stopped:
             self.previous = outcome.response_id
             self.chained_upto = len(pending) + 1  # the loop appends this round's message
+
+    def _send_history(
+        self,
+        outcome: RoundOutcome,
+        pending: list[Message],
+        params: dict[str, Any],
+        observer: TurnObserver,
+        cancel: threading.Event | None,
+    ) -> None:
+        """The history (compacted when it can be) and ``pending``, without a chain."""
+        try:
+            self._send(outcome, [*self.compacted, *input_items(self.history + pending)], None,
+                       params, observer, cancel)
+        except BadRequestError as refused:
+            if not self.compacted:
+                raise
+            # The compaction item was refused (made for another model, damaged, from
+            # another server): send the full history. Only if that is accepted is the
+            # compaction set aside; a 400 the full history gets too was not its fault.
+            outcome.text = outcome.reasoning = ""
+            self._send(outcome, input_items(self.full_history + pending), None, params,
+                       observer, cancel)
+            reason = " ".join(str(getattr(refused, "message", None) or refused).split())
+            self.refused = reason
+            self.compacted, self.history = [], self.full_history
+            if self.conversation is not None:
+                self.conversation.drop_compaction(f"refused by the API: {reason}")
 
     def _send(
         self,

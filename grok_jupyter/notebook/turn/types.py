@@ -35,6 +35,8 @@ class TurnRequest:
     chat-style options (``temperature``, ``max_tokens``, ``reasoning_effort``,
     ``response_format``), translated per API by the engine. ``api``: ``"auto"``
     (Responses for models that take it), or ``"chat"`` / ``"responses"`` to force one.
+    ``auto_compact``: compact the conversation's history first when this turn's prompt
+    would reach the long-context tier or 80% of the window (``turn/compaction.py``).
     """
 
     user: Message
@@ -50,6 +52,7 @@ class TurnRequest:
     # The cost guard: a turn estimated above this many USD is refused before sending
     # (``guard.CostGuardError``); None turns the guard off (``--yes``).
     confirm_over_usd: float | None = None
+    auto_compact: bool = True
 
 
 class TurnObserver:
@@ -134,6 +137,46 @@ class StopSignal(threading.Event):
             stream.close()
 
 
+def _usd(value: float) -> str:
+    return f"${value:,.4f}" if value >= 0.0001 or not value else f"${value:.6f}"
+
+
+@dataclass(frozen=True)
+class CompactionNote:
+    """A compaction made (or refused) for a turn, as a front end shows it (``describe``).
+
+    ``saved_usd``: what this turn saved net of the compaction's own cost, against the
+    same turn sent with the uncompacted history (negative: it cost more this turn;
+    None: not known, as for a compaction made by hand). ``failed``: the compaction could
+    not be made or used, and why; the turn then sent the full history.
+    """
+
+    tokens_before: int
+    tokens_after: int
+    model: str
+    cost_usd: float = 0.0  # the compaction request
+    saved_usd: float | None = None
+    automatic: bool = True
+    failed: str | None = None
+
+    def describe(self) -> str:
+        if self.failed is not None:
+            return self.failed
+        head = f"compacted {self.tokens_before:,} tokens of history into {self.tokens_after:,}"
+        later = (
+            f"the next turns send {self.tokens_after:,} tokens of history instead of "
+            f"{self.tokens_before:,}"
+        )
+        if self.saved_usd is None:
+            return f"{head} ({_usd(self.cost_usd)}); {later}"
+        if self.saved_usd >= 0:
+            return f"{head}; saved {_usd(self.saved_usd)} on this turn"
+        return (
+            f"{head} ({_usd(self.cost_usd)}); this turn cost {_usd(-self.saved_usd)} more, "
+            f"{later}"
+        )
+
+
 @dataclass
 class TurnResult:
     text: str = ""
@@ -156,6 +199,9 @@ class TurnResult:
     response_id: str | None = None  # the stored Responses answer, when there is one
     estimate_usd: float | None = None  # the guard's estimate before sending
     notices: list[str] = field(default_factory=list)  # said under the answer (tier crossed)
+    # The history was compacted before this turn (or a compaction failed or was set aside:
+    # ``compaction.failed``); ``cost_usd`` includes what the compaction cost.
+    compaction: CompactionNote | None = None
 
     @property
     def ok(self) -> bool:

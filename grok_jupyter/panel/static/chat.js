@@ -124,6 +124,9 @@ function render({ model, el }) {
     placeholder: "new chat name" });
   const newChat = button("new-chat", "Open a chat with this name", "Open");
   const exportBtn = button("export", "Export this chat to Markdown", "Export");
+  const compactBtn = button("compact",
+    "Compact this chat now: later turns send a short summary of it, not the whole history",
+    "Compact");
   const effortField = labelled("effort", "Reasoning", effortSelect);
 
   const toggle = (name, label, text) => {
@@ -193,7 +196,7 @@ function render({ model, el }) {
     h("div", { class: "grok-row grok-controls" }, [
       labelled("model", "Model", modelSelect), effortField,
       labelled("temperature", "Temperature", temperature),
-      labelled("chats", "Chat", chatSelect), newChatName, newChat, exportBtn,
+      labelled("chats", "Chat", chatSelect), newChatName, newChat, exportBtn, compactBtn,
     ]),
     h("div", { class: "grok-row grok-tools", role: "group", "aria-label": "Server-side tools" },
       [webLabel, xLabel, codeLabel, mcpField]),
@@ -467,6 +470,7 @@ function render({ model, el }) {
   undoBtn.addEventListener("click", () => model.send({ type: "undo" }));
   fixBtn.addEventListener("click", () => model.send({ type: "fix" }));
   exportBtn.addEventListener("click", () => model.send({ type: "export" }));
+  compactBtn.addEventListener("click", () => model.send({ type: "compact" }));
   attachBtn.addEventListener("click", () => fileInput.click());
   fileInput.addEventListener("change", () => {
     for (const f of fileInput.files) localFiles.push(f);
