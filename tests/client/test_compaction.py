@@ -210,10 +210,10 @@ def _text(item) -> str:
 
 def test_input_items_on_the_emulator(client):
     response = client.responses.create(CONVERSATION, model="grok-4.3")
-    page = client.responses.input_items(response.id)
+    page = client.responses.input_items(response.id, order="asc")  # default: newest first
     texts = [_text(i) for i in page.data]
     assert texts == [m["content"] for m in CONVERSATION]
-    one_by_one = list(client.responses.iter_input_items(response.id, limit=1))
+    one_by_one = list(client.responses.iter_input_items(response.id, limit=1, order="asc"))
     assert [i.id for i in one_by_one] == [i.id for i in page.data]
     newest_first = client.responses.input_items(response.id, order="desc")
     assert [i.id for i in newest_first.data] == [i.id for i in reversed(page.data)]

@@ -11,6 +11,9 @@ from tests.long_chats import MODEL, REPORT, posts
 def _long_chat(ip, name: str) -> None:
     """Two cells that each interpolate the 110,000-token report into chat ``name``."""
     ip.ns["report"] = REPORT
+    # The report goes whole (not cut at 20,000 characters), and past the cost guard.
+    ip.run("%config GrokMagics.max_value_chars = 10000000")
+    ip.run("%config GrokMagics.confirm_over_usd = 100")
     ip.ok(f"%%grok --chat {name} -m {MODEL}\nMy name is Zorblax. Here is my report: {{report}}")
     ip.ok(f"%%grok --chat {name} -m {MODEL}\nThe next report: {{report}}\nWhat is my name?")
 
@@ -45,6 +48,8 @@ def test_history_shows_where_the_compaction_happened(ip, emu) -> None:
 
 def test_compact_by_hand(ip, emu, capsys) -> None:
     ip.ns["report"] = REPORT
+    ip.run("%config GrokMagics.max_value_chars = 10000000")  # the report goes whole
+    ip.run("%config GrokMagics.confirm_over_usd = 100")
     ip.ok(f"%%grok --chat by-hand -m {MODEL}\nMy name is Zorblax. Here is my report: {{report}}")
     capsys.readouterr()
     ip.ok("%grok compact by-hand")

@@ -166,6 +166,11 @@ def before_turn(
         prompt += count_prompt_tokens([], tools)
     if prompt < limit or not _uncompacted(conversation):
         return out
+    info = catalog.price_model(model)
+    if info is not None and info.context_window and before > info.context_window:
+        # The compaction request itself carries the whole history: past the window it would
+        # be refused, so nothing is sent and the window check says to start afresh.
+        return out
     chained = bool(conversation.response_id) and conversation.response_turns == len(conversation)
     made = _compact(client, conversation, model, source=request.source, automatic=True,
                     observer=observer)  # fmt: skip
