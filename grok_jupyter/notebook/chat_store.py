@@ -246,7 +246,8 @@ class ChatStore:
                 path.unlink()
             except FileNotFoundError:
                 return False
-            self._images.drop_unused(self._files())
+            # A set-aside file keeps its images too: it is kept for the user, whole.
+            self._images.drop_unused([*self._files(), *self.set_aside()])
         return True
 
     def export_markdown(

@@ -189,6 +189,27 @@ def test_a_save_does_not_write_over_a_newer_versions_file(folder, name):
     assert store.path(name).read_bytes() == newer
 
 
+def test_a_set_aside_chat_keeps_its_images_when_another_chat_is_deleted(folder, name):
+    picture = ImagePart(image_url=ImageURL(url=PNG_URL))
+    get_conversation(name).append(
+        Message.user([TextPart(text="pic"), picture]), Message.assistant("ok")
+    )
+    other = f"{name}-other"
+    get_conversation(other).append(Message.user("hi"), Message.assistant("hello"))
+    store = ChatStore(folder)
+    path = store.path(name)
+    path.write_text(path.read_text().replace('"turns": [', '"turns": "x", "was": ['))
+    with pytest.warns(ChatStoreWarning, match="moved, unchanged"):
+        assert name not in store.names()
+    try:
+        assert delete_chat(other) is True
+    finally:
+        forget_conversation(other)
+    (aside,) = store.set_aside()
+    assert "grok-image:images/" in aside.read_text()
+    assert [p.read_bytes() for p in (folder / "images").iterdir()] == [PNG]
+
+
 def test_a_clear_can_be_undone_even_after_a_restart(client, folder, name):
     conversation = get_conversation(name)
     _turn(conversation, client, "Say 'keep'")
