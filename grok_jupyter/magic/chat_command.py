@@ -15,10 +15,7 @@ def _set_aside_note(paths: list[Any]) -> str:
     if not paths:
         return ""
     names = ", ".join(f"`{p.name}`" for p in paths)
-    return (
-        f"\n\nSet aside, unchanged (this version cannot read them; see the warning when "
-        f"each was moved): {names}"
-    )
+    return f"\n\nSet aside, unchanged, because this version cannot read them: {names}"
 
 
 def _table(summaries: list[Any], folder: str, set_aside: list[Any]) -> tuple[str, str]:
