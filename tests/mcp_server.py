@@ -1,5 +1,6 @@
 """A real MCP server for the tests: ``MCPServer`` from the ``mcp`` SDK over streamable
-HTTP on 127.0.0.1, in a uvicorn thread. It records the headers of every request."""
+HTTP on 127.0.0.1, in a uvicorn thread. It records the headers and the body of every
+request: what an MCP server receives."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 class McpServerHandle:
     url: str
     headers: list[dict[str, str]] = field(default_factory=list)  # one per HTTP request
+    bodies: list[bytes] = field(default_factory=list)  # every body chunk received
 
     def header_values(self, name: str) -> list[str]:
         return [h[name.lower()] for h in self.headers if name.lower() in h]
@@ -55,9 +57,18 @@ def running_mcp_server() -> Iterator[McpServerHandle]:
     app = build_server().streamable_http_app()
 
     async def recording(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            handle.headers.append({k.decode(): v.decode() for k, v in scope["headers"]})
-        await app(scope, receive, send)
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        handle.headers.append({k.decode(): v.decode() for k, v in scope["headers"]})
+
+        async def receive_and_keep() -> Any:
+            message = await receive()
+            if message.get("type") == "http.request" and message.get("body"):
+                handle.bodies.append(message["body"])
+            return message
+
+        await app(scope, receive_and_keep, send)
 
     server = uvicorn.Server(uvicorn.Config(recording, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -11,10 +11,18 @@ from typing import Any
 from .messages import fail
 
 
-def _table(summaries: list[Any], folder: str) -> tuple[str, str]:
+def _set_aside_note(paths: list[Any]) -> str:
+    if not paths:
+        return ""
+    names = ", ".join(f"`{p.name}`" for p in paths)
+    return f"\n\nSet aside, unchanged, because this version cannot read them: {names}"
+
+
+def _table(summaries: list[Any], folder: str, set_aside: list[Any]) -> tuple[str, str]:
+    note = _set_aside_note(set_aside)
     if not summaries:
-        text = f"No saved chats in {folder}."
-        return text, text
+        text = f"No saved chats in {folder}." + note
+        return text, text.replace("`", "")
     head = f"Saved chats in `{folder}`:\n\n| chat | turns | cost | updated | first prompt |\n"
     head += "|---|--:|--:|---|---|\n"
     rows, plain = [], [f"Saved chats in {folder}:"]
@@ -25,7 +33,7 @@ def _table(summaries: list[Any], folder: str) -> tuple[str, str]:
             f"{s.updated} | {title} |"
         )
         plain.append(f"  {s.name}  {s.turns} turns  ${s.cost_usd:.4f}  {s.updated}  {s.title}")
-    return head + "\n".join(rows), "\n".join(plain)
+    return head + "\n".join(rows) + note, "\n".join(plain) + note.replace("`", "")
 
 
 class ChatCommands:
@@ -82,4 +90,5 @@ class ChatCommands:
         if store is None:
             print("Chats are not saved (GrokMagics.chat_dir is 'off').")
             return
-        show(*_table(store.summaries(), str(store.directory)))
+        summaries = store.summaries()  # first: it sets aside what it cannot read
+        show(*_table(summaries, str(store.directory), store.set_aside()))

@@ -1,25 +1,79 @@
 """A conversation as the JSON document the chat store saves, and back.
 
 Schema 1: ``{schema, name, updated, system, model, conv_id, cost_usd, response_id,
-response_turns, messages, turns, compactions, undo}``; messages are wire JSON with their
+response_turns, messages, turns, undo}``; messages are wire JSON with their
 ``data:`` images stored beside the chats (``chat_files.ChatImages``), ``turns``
 holds one ``TurnMeta`` per turn, ``compactions`` one ``CompactionRecord`` per
 compaction (the one in use with its items; added later, so an older file without it
 loads with none), ``undo`` the state a live undo would restore. The messages are always
 the full history: a compaction only changes what a turn sends.
+
+Reading is all or nothing: ``parse_document`` checks every entry's type and raises
+``ChatDocumentError`` (``NewerChatError`` for a newer schema) naming the first one it
+cannot read, so the store never opens half a chat and then saves the half over the file.
 """
 
 from __future__ import annotations
 
+import json
+import math
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ..client._types import Usage
+from pydantic import ValidationError
+
+from ..client._types import Message, Usage
 from .chat_compaction import CompactionRecord
 from .chat_files import ChatImages
 from .chat_history import Conversation, TurnMeta, _Snapshot
 
 SCHEMA_VERSION = 1
+
+
+class ChatDocumentError(ValueError):
+    """A saved chat this version cannot read in full; the message names the entry."""
+
+
+class NewerChatError(ChatDocumentError):
+    """A saved chat written by a newer grok-jupyter (a higher schema number)."""
+
+    def __init__(self, schema: int) -> None:
+        super().__init__(f"chat schema {schema}; this version reads {SCHEMA_VERSION}")
+        self.schema = schema
+
+
+@dataclass
+class SavedUndo:
+    messages: list[Message]
+    meta: list[TurnMeta]
+    cost_usd: float
+    compactions: list[CompactionRecord] = field(default_factory=list)
+
+
+@dataclass
+class SavedChat:
+    """A chat document, every entry checked (its image references not yet resolved)."""
+
+    name: str
+    updated: str
+    system: str | None
+    model: str | None
+    conv_id: str | None
+    cost_usd: float
+    response_id: str | None
+    response_turns: int | None
+    messages: list[Message]
+    meta: list[TurnMeta]
+    undo: SavedUndo | None
+    compactions: list[CompactionRecord] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """The chat's first prompt on one line, shortened to 60 characters (for a chat list)."""
+        first = next((m for m in self.messages if m.role == "user"), None)
+        title = " ".join(_text(first).split()) if first is not None else ""
+        return title[:59] + "…" if len(title) > 60 else title
 
 
 def to_document(conversation: Conversation, images: ChatImages) -> dict[str, Any]:
@@ -49,48 +103,142 @@ def to_document(conversation: Conversation, images: ChatImages) -> dict[str, Any
     }
 
 
-def from_document(doc: dict[str, Any], images: ChatImages) -> Conversation:
-    """The conversation saved as ``doc``. An entry this version cannot read raises
-    ``ValueError``, ``TypeError``, ``KeyError`` or ``AttributeError``."""
-    conversation = Conversation(doc["name"], system=doc.get("system"))
-    conversation.model = doc.get("model")
-    if doc.get("conv_id"):
-        conversation.conv_id = str(doc["conv_id"])  # the same cached prompt prefix
-    conversation.cost_usd = float(doc.get("cost_usd") or 0.0)
-    messages = [images.message_in(m) for m in doc.get("messages") or []]
-    meta = [_meta_in(m) for m in doc.get("turns") or []]
+def parse_document(data: bytes) -> SavedChat:
+    """The chat saved as ``data``; ``ChatDocumentError`` names what cannot be read."""
+    try:
+        doc = json.loads(data.decode("utf-8", errors="surrogatepass"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ChatDocumentError(f"not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ChatDocumentError("not a grok-jupyter chat (not a JSON object)")
+    schema = doc.get("schema")
+    if type(schema) is not int or schema < 1:
+        raise ChatDocumentError("not a grok-jupyter chat (no schema version)")
+    if schema > SCHEMA_VERSION:
+        raise NewerChatError(schema)
+    name = doc.get("name")
+    if not isinstance(name, str) or not name:
+        raise ChatDocumentError("not a grok-jupyter chat (no name)")
+    undo = _entry(doc, "undo", dict)
+    return SavedChat(
+        name=name,
+        updated=_entry(doc, "updated", str) or "",
+        system=_entry(doc, "system", str),
+        model=_entry(doc, "model", str),
+        conv_id=_entry(doc, "conv_id", str),
+        cost_usd=_cost(doc, "cost_usd"),
+        response_id=_entry(doc, "response_id", str),
+        response_turns=_entry(doc, "response_turns", int),
+        messages=_messages(doc, "messages"),
+        meta=_metas(doc, "turns"),
+        undo=None
+        if undo is None
+        else SavedUndo(_messages(undo, "messages", "undo."), _metas(undo, "turns", "undo."),
+                       _cost(undo, "cost_usd", "undo."), _compactions_in(undo.get("compactions"))),
+        compactions=_compactions_in(doc.get("compactions")),
+    )
+
+
+def to_conversation(saved: SavedChat, images: ChatImages) -> Conversation:
+    """The conversation ``saved`` holds, its stored images back as ``data:`` URLs."""
+    conversation = Conversation(saved.name, system=saved.system)
+    conversation.model = saved.model
+    if saved.conv_id:
+        conversation.conv_id = saved.conv_id  # the same cached prompt prefix
+    conversation.cost_usd = saved.cost_usd
+    messages = [images.message_in(m) for m in saved.messages]
     undo = None
-    if isinstance(doc.get("undo"), dict):
-        u = doc["undo"]
-        undo = _Snapshot(
-            [images.message_in(m) for m in u.get("messages") or []],
-            [_meta_in(m) for m in u.get("turns") or []],
-            float(u.get("cost_usd") or 0.0),
-            None,
-            0,
-            compactions=_compactions_in(u.get("compactions")),
-        )
-    conversation._import_state(messages, meta, undo, _compactions_in(doc.get("compactions")))
+    if saved.undo is not None:
+        u = saved.undo
+        undo = _Snapshot([images.message_in(m) for m in u.messages], u.meta, u.cost_usd, None, 0,
+                         compactions=u.compactions)
+    conversation._import_state(messages, saved.meta, undo, saved.compactions)
     # Chain on the stored response only if the history is the one it answered.
-    if doc.get("response_id") and doc.get("response_turns") == len(messages):
-        conversation.response_id = str(doc["response_id"])
+    if saved.response_id and saved.response_turns == len(messages):
+        conversation.response_id = saved.response_id
         conversation.response_turns = len(messages)
     return conversation
 
 
-def document_title(doc: dict[str, Any]) -> str:
-    """The chat's first prompt on one line, shortened to 60 characters (for a chat list)."""
-    first = next((m for m in doc.get("messages") or [] if m.get("role") == "user"), None)
-    title = " ".join(_wire_text(first).split()) if first else ""
-    return title[:59] + "…" if len(title) > 60 else title
+# --- checked reading ----------------------------------------------------------------
 
 
-def _wire_text(wire: dict[str, Any]) -> str:
-    content = wire.get("content")
+def _entry(doc: dict[str, Any], key: str, kind: type, where: str = "") -> Any:
+    """``doc[key]`` if it is a ``kind`` (or missing/null: None)."""
+    value = doc.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ChatDocumentError(f"{where}{key} is {_kind(value)}, not {_kind(kind())}")
+    return value
+
+
+def _cost(doc: dict[str, Any], key: str, where: str = "") -> float:
+    value = doc.get(key)
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ChatDocumentError(f"{where}{key} is {_kind(value)}, not a number of dollars")
+    return float(value)
+
+
+def _messages(doc: dict[str, Any], key: str, where: str = "") -> list[Message]:
+    out = []
+    for i, raw in enumerate(_entry(doc, key, list, where) or []):
+        if not isinstance(raw, dict):
+            raise ChatDocumentError(f"{where}{key}[{i}] is {_kind(raw)}, not a message")
+        try:
+            out.append(Message.model_validate(raw))
+        except ValidationError as exc:
+            raise ChatDocumentError(f"{where}{key}[{i}] is not a message: {_first(exc)}") from None
+    return out
+
+
+def _metas(doc: dict[str, Any], key: str, where: str = "") -> list[TurnMeta]:
+    out = []
+    for i, raw in enumerate(_entry(doc, key, list, where) or []):
+        at = f"{where}{key}[{i}]"
+        if not isinstance(raw, dict):
+            raise ChatDocumentError(f"{at} is {_kind(raw)}, not a turn's record")
+        usage = _entry(raw, "usage", dict, f"{at}.")
+        citations = _entry(raw, "citations", list, f"{at}.") or []
+        if not all(isinstance(c, dict) for c in citations):
+            raise ChatDocumentError(f"{at}.citations holds an entry that is not an object")
+        try:
+            parsed_usage = Usage.model_validate(usage) if usage else None
+        except ValidationError as exc:
+            raise ChatDocumentError(f"{at}.usage: {_first(exc)}") from None
+        out.append(
+            TurnMeta(
+                usage=parsed_usage,
+                cost_usd=_cost(raw, "cost_usd", f"{at}."),
+                model=_entry(raw, "model", str, f"{at}."),
+                citations=[dict(c) for c in citations],
+                usage_estimated=bool(_entry(raw, "usage_estimated", bool, f"{at}.")),
+            )
+        )
+    return out
+
+
+def _kind(value: Any) -> str:
+    names = {str: "a string", int: "a whole number", float: "a number", bool: "true/false",
+             list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _first(exc: ValidationError) -> str:
+    """The first problem pydantic found, without echoing the value (it could be anything)."""
+    error = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(p) for p in error.get("loc", ()))
+    return f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg"))
+
+
+def _text(message: Message) -> str:
+    content = message.content
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        return " ".join(getattr(p, "text", "") or "" for p in content)
     return ""
 
 
@@ -102,17 +250,6 @@ def _meta_out(meta: TurnMeta) -> dict[str, Any]:
         "citations": meta.citations,
         "usage_estimated": meta.usage_estimated,
     }
-
-
-def _meta_in(raw: dict[str, Any]) -> TurnMeta:
-    usage = raw.get("usage")
-    return TurnMeta(
-        usage=Usage.model_validate(usage) if usage else None,
-        cost_usd=float(raw.get("cost_usd") or 0.0),
-        model=raw.get("model"),
-        citations=[dict(c) for c in raw.get("citations") or []],
-        usage_estimated=bool(raw.get("usage_estimated")),
-    )
 
 
 def _compaction_out(record: CompactionRecord) -> dict[str, Any]:

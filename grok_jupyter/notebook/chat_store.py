@@ -12,35 +12,47 @@ once each, by content hash, in ``images/`` beside the chats and referenced
 from the JSON (``chat_files.py``; the document itself is ``chat_document.py``).
 The API key is never written (any occurrence is redacted).
 
-A file that cannot be read is moved aside (``*.corrupt-<time>.json``) with a
-``ChatStoreWarning`` saying so, and the conversation starts empty: it is never
-silently overwritten.
+A file that cannot be read in full (cut short, an entry of the wrong type, a symbolic
+link) is moved aside as ``*.corrupt-<time>.json``, one written by a newer grok-jupyter as
+``*.newer-<time>.json``, with one ``ChatStoreWarning`` naming it; the conversation starts
+empty and the set-aside bytes are never touched again. A save never writes over a file it
+has not read: one that a newer version wrote meanwhile is refused ("saved by a newer
+grok-jupyter"), an unreadable one is moved aside first.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
 import re
 import threading
-import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..client._errors import InvalidRequestError
 from . import chat_registry
-from .chat_document import SCHEMA_VERSION, document_title, from_document, to_document
+from .chat_document import (
+    SCHEMA_VERSION,
+    ChatDocumentError,
+    NewerChatError,
+    SavedChat,
+    parse_document,
+    to_conversation,
+    to_document,
+)
 from .chat_files import (
     IMAGE_REF,
     ChatImages,
     ChatStoreError,
     ChatStoreWarning,
+    FileIdentity,
     file_stem,
+    identity,
+    move_aside,
+    read_plain_file,
     write_atomically,
 )
 from .chat_history import Conversation
@@ -72,6 +84,7 @@ ENV_CHAT_DIR = "GROK_JUPYTER_CHAT_DIR"
 DEFAULT_CHAT_DIR = os.path.join(".grok", "chats")
 _OFF = frozenset({"off", "none", "0", "false", "no"})
 _OURS = re.compile(r"[A-Za-z0-9_-]*-[0-9a-f]{12}\.json")
+_SET_ASIDE = re.compile(r"[A-Za-z0-9_-]*-[0-9a-f]{12}\.(corrupt|newer)-[0-9-]+\.json")
 
 
 @dataclass(frozen=True)
@@ -88,12 +101,15 @@ class ChatSummary:
 
 class ChatStore:
     """The chats saved in one folder: ``names``, ``load``, ``save``, ``delete``,
-    ``export_markdown``, ``summaries``."""
+    ``export_markdown``, ``summaries``, ``set_aside``."""
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory).expanduser().absolute()
         self._images = ChatImages(self.directory)
         self._lock = threading.Lock()
+        # The version of each file this store last read or wrote: a save writes over only
+        # those, and checks any other first (another kernel, another version, a git pull).
+        self._known: dict[Path, FileIdentity] = {}
 
     def __repr__(self) -> str:
         return f"ChatStore({str(self.directory)!r})"
@@ -102,7 +118,7 @@ class ChatStore:
         return self.directory / f"{file_stem(name)}.json"
 
     def exists(self, name: str) -> bool:
-        return self.path(name).is_file()
+        return os.path.lexists(self.path(name))
 
     def _files(self) -> Iterator[Path]:
         if self.directory.is_dir():
@@ -111,98 +127,127 @@ class ChatStore:
                 if _OURS.fullmatch(path.name):
                     yield path
 
-    def _read(self, path: Path) -> dict[str, Any] | None:
-        """The document in ``path``; a broken one is moved aside with a warning."""
+    def set_aside(self) -> list[Path]:
+        """The files moved aside because this version cannot read them (oldest name first)."""
+        if not self.directory.is_dir():
+            return []
+        return sorted(p for p in self.directory.glob("*.json") if _SET_ASIDE.fullmatch(p.name))
+
+    def _parse(self, path: Path) -> SavedChat:
+        """The chat in ``path``, all of it, or ``ChatDocumentError`` / ``OSError``."""
+        data, seen = read_plain_file(path)
+        saved = parse_document(data)
+        if not path.stem.endswith(file_stem(saved.name)[-13:]):  # -<hash of the name>
+            raise ChatDocumentError(f"it holds the chat {saved.name!r}, saved under another name")
+        self._known[path] = seen
+        return saved
+
+    def _read(self, path: Path) -> SavedChat | None:
+        """The chat in ``path``; one that cannot be read in full is moved aside with one
+        warning (the move makes it no longer ours, so it is never warned about twice)."""
         try:
-            doc = json.loads(path.read_text(encoding="utf-8", errors="surrogatepass"))
-            if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
-                raise ValueError("not a grok-jupyter chat (no name)")
-            schema = doc.get("schema")
-            if not isinstance(schema, int):
-                raise ValueError("no schema version")
-            if schema > SCHEMA_VERSION:
-                warnings.warn(
-                    f"{path} was written by a newer grok-jupyter (chat schema {schema}, this "
-                    f"version reads {SCHEMA_VERSION}); it is left untouched. Upgrade "
-                    "grok-jupyter to open it.",
-                    ChatStoreWarning,
-                    stacklevel=3,
-                )
-                return None
-            return doc
-        except (OSError, ValueError) as exc:
-            aside = path.with_name(f"{path.stem}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}.json")
-            with contextlib.suppress(OSError):
-                os.replace(path, aside)
-            warnings.warn(
-                f"could not read the saved chat {path.name} ({exc}); it was moved to "
-                f"{aside.name} and the conversation starts empty.",
-                ChatStoreWarning,
-                stacklevel=3,
+            return self._parse(path)
+        except FileNotFoundError:
+            return None  # deleted meanwhile
+        except NewerChatError as exc:
+            self._put_aside(path, "newer", exc)
+        except (OSError, ChatDocumentError) as exc:
+            self._put_aside(path, "corrupt", exc)
+        return None
+
+    def _put_aside(self, path: Path, kind: str, exc: Exception) -> bool:
+        """Move ``path`` aside with one warning; False if it could not be moved."""
+        self._known.pop(path, None)
+        moved = False
+        try:
+            aside = move_aside(path, kind)
+            moved = True
+        except OSError as move_error:
+            message = (
+                f"could not read the saved chat {path.name} ({exc}), nor move it aside "
+                f"({move_error.strerror or move_error}); it is left as it is, and not saved over."
             )
-            return None
+        else:
+            if kind == "newer":
+                message = (
+                    f"the saved chat {path.name} was saved by a newer grok-jupyter ({exc}). "
+                    f"It was moved, unchanged, to {aside.name} and the chat starts empty here; "
+                    f"upgrade grok-jupyter and rename it back to {path.name} to open it."
+                )
+            else:
+                message = (
+                    f"could not read the saved chat {path.name} ({exc}); it was moved, "
+                    f"unchanged, to {aside.name} and the chat starts empty."
+                )
+        warnings.warn(message, ChatStoreWarning, stacklevel=4)
+        return moved
 
     def names(self) -> list[str]:
         """The names of the saved chats, sorted."""
-        return sorted({doc["name"] for doc in map(self._read, self._files()) if doc})
+        return sorted({saved.name for saved in map(self._read, self._files()) if saved})
 
     def summaries(self) -> list[ChatSummary]:
         """The saved chats, most recently updated first."""
         out = []
         for path in self._files():
-            doc = self._read(path)
-            if doc is None:
-                continue
-            out.append(
-                ChatSummary(
-                    doc["name"],
-                    len(doc.get("turns") or []),
-                    str(doc.get("updated") or ""),
-                    document_title(doc),
-                    float(doc.get("cost_usd") or 0.0),
-                    path,
-                )
-            )
+            saved = self._read(path)
+            if saved is not None:
+                out.append(ChatSummary(saved.name, len(saved.meta), saved.updated, saved.title,
+                                       saved.cost_usd, path))
         return sorted(out, key=lambda s: s.updated, reverse=True)
 
     def load(self, name: str) -> Conversation | None:
-        """The saved chat called ``name``, or None when there is none (or it is unreadable)."""
+        """The saved chat called ``name``, or None when there is none (or it is unreadable,
+        then moved aside)."""
         path = self.path(name)
-        if not path.is_file():
+        if not os.path.lexists(path):
             return None
-        doc = self._read(path)
-        if doc is None or doc["name"] != name:
-            return None
-        try:
-            return from_document(doc, self._images)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            warnings.warn(
-                f"the saved chat {doc.get('name')!r} in {self.directory} has an "
-                f"entry this version cannot read ({exc}); it starts empty and the "
-                "file is kept until the next turn.",
-                ChatStoreWarning,
-                stacklevel=2,
-            )
-            return None
+        saved = self._read(path)
+        return to_conversation(saved, self._images) if saved is not None else None
 
     def save(self, conversation: Conversation) -> Path:
-        """Write ``conversation`` (atomically); returns the file."""
+        """Write ``conversation`` (atomically); returns the file. A file this store has not
+        read is checked first: a newer version's raises ``ChatStoreError``, an unreadable
+        one is moved aside."""
         path = self.path(conversation.name)
         with self._lock:  # snapshot and write together, so an older state never wins
+            self._check_before_writing(path)
             doc = to_document(conversation, self._images)
             text = redact(json.dumps(doc, ensure_ascii=False, indent=1))
-            write_atomically(path, text.encode("utf-8", "surrogatepass"))
+            self._known[path] = write_atomically(path, text.encode("utf-8", "surrogatepass"))
             return path
+
+    def _check_before_writing(self, path: Path) -> None:
+        try:
+            current = identity(os.lstat(path))
+        except FileNotFoundError:
+            return
+        if self._known.get(path) == current:
+            return  # what this store last read or wrote
+        try:
+            self._parse(path)
+        except FileNotFoundError:
+            return
+        except NewerChatError as exc:
+            raise ChatStoreError(
+                f"{path.name} was saved by a newer grok-jupyter ({exc}); this version does "
+                "not write over it. Upgrade grok-jupyter, or go on under another chat name."
+            ) from None
+        except (OSError, ChatDocumentError) as exc:
+            if not self._put_aside(path, "corrupt", exc):
+                raise ChatStoreError(f"{path.name} cannot be read nor moved aside") from None
 
     def delete(self, name: str) -> bool:
         """Remove the saved chat ``name`` (and images no other chat uses); True if it existed."""
         path = self.path(name)
         with self._lock:
+            self._known.pop(path, None)
             try:
                 path.unlink()
             except FileNotFoundError:
                 return False
-            self._images.drop_unused(self._files())
+            # A set-aside file keeps its images too: it is kept for the user, whole.
+            self._images.drop_unused([*self._files(), *self.set_aside()])
         return True
 
     def export_markdown(

@@ -15,13 +15,14 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from ..client._errors import InvalidRequestError
 from ..client._types import FunctionDefinition, Message, Tool, ToolCall
+from .secrets import redact, warn_key_in_prompt
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PARAM_LINE_RE = re.compile(r"^\s*(?::param\s+)?\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.+)$")
@@ -34,8 +35,8 @@ class ToolSchemaError(InvalidRequestError):
 @dataclass
 class ToolResult:
     call: ToolCall
-    value: Any
-    output: str  # what is sent back to Grok
+    value: Any = field(repr=False)  # the function's own object, as it returned it
+    output: str  # what is sent back to Grok and shown: every known API key redacted
     error: str | None = None
     interrupted: bool = False  # Ctrl-C came before this call finished
 
@@ -182,6 +183,18 @@ def _failed(call: ToolCall, error: str) -> ToolResult:
     return ToolResult(call=call, value=None, output=json.dumps({"error": error}), error=error)
 
 
+def _without_keys(result: ToolResult) -> ToolResult:
+    """``result`` with every known API key out of its output and error, which are shown (the
+    magic's tool lines, the panel, ``TurnResult.tool_results``) and sent back to Grok; one
+    ``KeyInPromptWarning`` when there was one."""
+    output = redact(result.output)
+    error = redact(result.error) if result.error else result.error
+    if output == result.output and error == result.error:
+        return result
+    warn_key_in_prompt("A tool's output")
+    return replace(result, output=output, error=error)
+
+
 def _interrupted(call: ToolCall) -> ToolResult:
     return ToolResult(call=call, value=None, output=INTERRUPTED_OUTPUT,
                       error="interrupted", interrupted=True)
@@ -248,7 +261,7 @@ class KernelTools:
             return _failed(
                 call, f"no tool named {call.function.name!r}; available: {', '.join(self.names)}"
             )
-        return tool(call)
+        return _without_keys(tool(call))
 
     @staticmethod
     def messages(results: Sequence[ToolResult]) -> list[Message]:

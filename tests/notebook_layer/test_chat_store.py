@@ -165,13 +165,49 @@ def test_a_corrupt_file_is_moved_aside_with_a_warning(client, folder, name):
     assert json.loads(path.read_text())["messages"][0]["content"] == "Say 'fresh'"
 
 
-def test_a_file_from_a_newer_version_is_left_untouched(folder, name):
+def test_a_file_from_a_newer_version_is_moved_aside_unchanged(folder, name):
     store = ChatStore(folder)
     folder.mkdir(parents=True)
-    store.path(name).write_text(json.dumps({"schema": SCHEMA_VERSION + 1, "name": name}))
-    with pytest.warns(ChatStoreWarning, match="newer grok-jupyter"):
+    newer = json.dumps({"schema": SCHEMA_VERSION + 1, "name": name}).encode()
+    store.path(name).write_bytes(newer)
+    with pytest.warns(ChatStoreWarning, match="saved by a newer grok-jupyter"):
         assert store.load(name) is None
-    assert json.loads(store.path(name).read_text())["schema"] == SCHEMA_VERSION + 1
+    (aside,) = store.set_aside()
+    assert aside.read_bytes() == newer and ".newer-" in aside.name
+    assert not store.path(name).exists()
+
+
+def test_a_save_does_not_write_over_a_newer_versions_file(folder, name):
+    """The file changed under a live chat: another kernel, on a newer version, saved it."""
+    conversation = get_conversation(name)
+    conversation.append(Message.user("hi"), Message.assistant("hello"))
+    store = chat_store.store_for(folder)
+    newer = json.dumps({"schema": SCHEMA_VERSION + 1, "name": name}).encode()
+    store.path(name).write_bytes(newer)
+    with pytest.raises(ChatStoreError, match="saved by a newer grok-jupyter"):
+        store.save(conversation)
+    assert store.path(name).read_bytes() == newer
+
+
+def test_a_set_aside_chat_keeps_its_images_when_another_chat_is_deleted(folder, name):
+    picture = ImagePart(image_url=ImageURL(url=PNG_URL))
+    get_conversation(name).append(
+        Message.user([TextPart(text="pic"), picture]), Message.assistant("ok")
+    )
+    other = f"{name}-other"
+    get_conversation(other).append(Message.user("hi"), Message.assistant("hello"))
+    store = ChatStore(folder)
+    path = store.path(name)
+    path.write_text(path.read_text().replace('"turns": [', '"turns": "x", "was": ['))
+    with pytest.warns(ChatStoreWarning, match="moved, unchanged"):
+        assert name not in store.names()
+    try:
+        assert delete_chat(other) is True
+    finally:
+        forget_conversation(other)
+    (aside,) = store.set_aside()
+    assert "grok-image:images/" in aside.read_text()
+    assert [p.read_bytes() for p in (folder / "images").iterdir()] == [PNG]
 
 
 def test_a_clear_can_be_undone_even_after_a_restart(client, folder, name):

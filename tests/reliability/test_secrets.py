@@ -200,6 +200,12 @@ NOTEBOOK_CELLS = [
     "%%grok\nSay hello in 5 words.",
     "%grok config",
     "%grok usage",
+    # The key reaching a prompt through a variable and through a kernel tool's output.
+    "import os\nk = os.environ['XAI_API_KEY']\n"
+    "def read_config() -> str:\n    'The service configuration.'\n"
+    "    return 'api_key=' + os.environ['XAI_API_KEY']",
+    "%%grok\nIs {k} a valid key?",
+    "%%grok --tools read_config\nUse the tool: read_config()",
     "import logging\nlogging.basicConfig(level=logging.DEBUG, force=True)\n"
     "from grok_jupyter.client import GrokClient\nc = GrokClient()\nprint(c.chat('Hi').id)\nc",
     "c.settings",
