@@ -9,7 +9,8 @@ asks for what only chat has (``CHAT_ONLY``); a model the catalogue does not
 know, a retired id, or one that takes only chat goes to chat. A server-side tool
 or a ``file`` block needs this API and always comes here. The calls go through
 ``client.responses`` so retries, typed errors and the ledger (tool calls priced
-apart) are the client's; inline file bytes are uploaded through ``client.files``.
+apart) are the client's; inline file bytes go inline or through ``client.files``
+(``_file_blocks``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from langchain_grok._file_blocks import (
-    aupload_file_blocks,
+    aprepare_file_blocks,
     has_file_block,
-    upload_file_blocks,
+    prepare_file_blocks,
 )
 from langchain_grok._responses_request import (
     ResponsesRequest,
@@ -111,6 +112,19 @@ def _pricer(client: Any) -> Any:
     return price
 
 
+def _files_prepared(llm: ChatGrok, client: Any, messages: list[BaseMessage]) -> list[BaseMessage]:
+    """The messages with their inline file blocks kept inline or uploaded (_file_blocks)."""
+    return prepare_file_blocks(client, messages, llm._inline_files, llm.max_inline_file_bytes)
+
+
+async def _afiles_prepared(
+    llm: ChatGrok, client: Any, messages: list[BaseMessage]
+) -> list[BaseMessage]:
+    return await aprepare_file_blocks(
+        client, messages, llm._inline_files, llm.max_inline_file_bytes
+    )
+
+
 def _v1(llm: ChatGrok) -> bool:
     return llm.output_version == "v1"
 
@@ -121,7 +135,7 @@ def generate(
     from langchain_grok._responses_convert import response_to_result
 
     client = llm._get_client()
-    request = _request(llm, upload_file_blocks(client, messages), stop, kwargs)
+    request = _request(llm, _files_prepared(llm, client, messages), stop, kwargs)
     response = client.responses.create(request.input, source=SOURCE, **request.kwargs())
     return response_to_result(response, _pricer(client)(response), v1=_v1(llm))
 
@@ -132,7 +146,7 @@ async def agenerate(
     from langchain_grok._responses_convert import response_to_result
 
     client = llm._get_async_client()
-    request = _request(llm, await aupload_file_blocks(client, messages), stop, kwargs)
+    request = _request(llm, await _afiles_prepared(llm, client, messages), stop, kwargs)
     response = await client.responses.create(request.input, source=SOURCE, **request.kwargs())
     return response_to_result(response, _pricer(client)(response), v1=_v1(llm))
 
@@ -147,7 +161,7 @@ def stream(
     from langchain_grok._responses_convert import ResponseChunkTranslator
 
     client = llm._get_client()
-    request = _request(llm, upload_file_blocks(client, messages), stop, kwargs)
+    request = _request(llm, _files_prepared(llm, client, messages), stop, kwargs)
     translator = ResponseChunkTranslator(_pricer(client), v1=_v1(llm))
     with client.responses.stream(request.input, source=SOURCE, **request.kwargs()) as events:
         for event in events:
@@ -167,7 +181,7 @@ async def astream(
     from langchain_grok._responses_convert import ResponseChunkTranslator
 
     client = llm._get_async_client()
-    request = _request(llm, await aupload_file_blocks(client, messages), stop, kwargs)
+    request = _request(llm, await _afiles_prepared(llm, client, messages), stop, kwargs)
     translator = ResponseChunkTranslator(_pricer(client), v1=_v1(llm))
     opened = client.responses.stream(request.input, source=SOURCE, **request.kwargs())
     async with opened as events:
