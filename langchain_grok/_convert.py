@@ -39,6 +39,7 @@ from grok_jupyter.client import (
     ToolCall,
     Usage,
 )
+from langchain_grok._tool_media import name_of, note, placeholder, split_content, tool_names
 
 PROVIDER = "xai"
 
@@ -46,11 +47,43 @@ PROVIDER = "xai"
 
 
 def to_wire_messages(messages: Sequence[BaseMessage]) -> list[Message]:
-    """The wire form of a LangChain conversation."""
-    return [to_wire_message(m) for m in messages]
+    """The wire form of a LangChain conversation.
+
+    Images a tool returned go in one user message after the run of tool results,
+    each behind a note naming the tool: chat tool messages carry text only (_tool_media).
+    """
+    names = tool_names(messages)
+    out: list[Message] = []
+    media: list[ContentPart] = []  # what this run of tool results returned besides text
+    for message in messages:
+        if media and not isinstance(message, ToolMessage):
+            out.append(Message(role="user", content=media))
+            media = []
+        if isinstance(message, ToolMessage):
+            out.append(_tool_result(message, names, media))
+        else:
+            out.append(to_wire_message(message))
+    if media:
+        out.append(Message(role="user", content=media))
+    return out
+
+
+def _tool_result(message: ToolMessage, names: dict[str, str], media: list[ContentPart]) -> Message:
+    """The tool message (text), adding the images it returned to ``media``."""
+    text, images, files = split_content(message)
+    if files:
+        from langchain_grok._file_blocks import chat_file_error
+
+        raise chat_file_error()  # only with use_responses_api=False: else routed there
+    if images:
+        media.append(TextPart(text=note(name_of(message, names), len(images), 0)))
+        media.extend(_image_part(block) for block in images)
+        text = text or placeholder(len(images), 0)
+    return Message(role="tool", tool_call_id=message.tool_call_id, content=text)
 
 
 def to_wire_message(message: BaseMessage) -> Message:
+    """One message other than a tool result (``to_wire_messages`` places those)."""
     if isinstance(message, SystemMessage):
         return Message(role="system", content=_text_only(message.content, "system"))
     if isinstance(message, HumanMessage):
@@ -58,12 +91,6 @@ def to_wire_message(message: BaseMessage) -> Message:
         return Message(role="user", content=_user_content(message.content), name=message.name)
     if isinstance(message, AIMessage):
         return _assistant(message)
-    if isinstance(message, ToolMessage):
-        return Message(
-            role="tool",
-            tool_call_id=message.tool_call_id,
-            content=_text_only(message.content, "tool"),
-        )
     if isinstance(message, ChatMessage):
         role = {"human": "user", "ai": "assistant"}.get(message.role, message.role)
         if role == "user":

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from langchain_grok._kwargs import refuse_credentials_in_call
+
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
 
@@ -74,6 +76,7 @@ def build_request(
     """The field values, overridden by the call's keywords (``model``, ``stop``, any field)."""
     from langchain_grok._convert import to_wire_messages
 
+    refuse_credentials_in_call(kwargs)
     params = {**defaults, **kwargs}
     for key in NOT_SENT:
         params.pop(key, None)

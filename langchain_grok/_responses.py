@@ -9,7 +9,8 @@ asks for what only chat has (``CHAT_ONLY``); a model the catalogue does not
 know, a retired id, or one that takes only chat goes to chat. A server-side tool
 or a ``file`` block needs this API and always comes here. The calls go through
 ``client.responses`` so retries, typed errors and the ledger (tool calls priced
-apart) are the client's; inline file bytes are uploaded through ``client.files``.
+apart) are the client's; inline file bytes go inline or through ``client.files``
+(``_file_blocks``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from langchain_grok._compaction import acompact_first, compact_first, noted
 from langchain_grok._file_blocks import (
-    aupload_file_blocks,
+    aprepare_file_blocks,
     has_file_block,
-    upload_file_blocks,
+    prepare_file_blocks,
 )
 from langchain_grok._responses_request import (
     ResponsesRequest,
@@ -112,6 +113,19 @@ def _pricer(client: Any) -> Any:
     return price
 
 
+def _files_prepared(llm: ChatGrok, client: Any, messages: list[BaseMessage]) -> list[BaseMessage]:
+    """The messages with their inline file blocks kept inline or uploaded (_file_blocks)."""
+    return prepare_file_blocks(client, messages, llm._inline_files, llm.max_inline_file_bytes)
+
+
+async def _afiles_prepared(
+    llm: ChatGrok, client: Any, messages: list[BaseMessage]
+) -> list[BaseMessage]:
+    return await aprepare_file_blocks(
+        client, messages, llm._inline_files, llm.max_inline_file_bytes
+    )
+
+
 def _v1(llm: ChatGrok) -> bool:
     return llm.output_version == "v1"
 
@@ -122,7 +136,7 @@ def generate(
     from langchain_grok._responses_convert import response_to_result
 
     client = llm._get_client()
-    messages = upload_file_blocks(client, messages)
+    messages = _files_prepared(llm, client, messages)
     request = _request(llm, messages, stop, kwargs)
     note = compact_first(client, messages, request, _pricer(client), SOURCE)
     response = client.responses.create(request.input, source=SOURCE, **request.kwargs())
@@ -135,7 +149,7 @@ async def agenerate(
     from langchain_grok._responses_convert import response_to_result
 
     client = llm._get_async_client()
-    messages = await aupload_file_blocks(client, messages)
+    messages = await _afiles_prepared(llm, client, messages)
     request = _request(llm, messages, stop, kwargs)
     note = await acompact_first(client, messages, request, _pricer(client), SOURCE)
     response = await client.responses.create(request.input, source=SOURCE, **request.kwargs())
@@ -152,7 +166,7 @@ def stream(
     from langchain_grok._responses_convert import ResponseChunkTranslator
 
     client = llm._get_client()
-    messages = upload_file_blocks(client, messages)
+    messages = _files_prepared(llm, client, messages)
     request = _request(llm, messages, stop, kwargs)
     note = compact_first(client, messages, request, _pricer(client), SOURCE)
     translator = ResponseChunkTranslator(_pricer(client), v1=_v1(llm))
@@ -176,7 +190,7 @@ async def astream(
     from langchain_grok._responses_convert import ResponseChunkTranslator
 
     client = llm._get_async_client()
-    messages = await aupload_file_blocks(client, messages)
+    messages = await _afiles_prepared(llm, client, messages)
     request = _request(llm, messages, stop, kwargs)
     note = await acompact_first(client, messages, request, _pricer(client), SOURCE)
     translator = ResponseChunkTranslator(_pricer(client), v1=_v1(llm))

@@ -21,8 +21,11 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 
 from grok_jupyter.client import (
     DeltaEvent,
+    DoneEvent,
     FunctionCallItem,
     OutputItemEvent,
+    OutputMessage,
+    ReasoningItem,
     Response,
     ResponseEvent,
     ResponseLifecycleEvent,
@@ -140,18 +143,32 @@ def response_metadata(response: Response, cost: float | None) -> dict[str, Any]:
 
 
 def _v1_content(response: Response) -> list[dict[str, Any]]:
+    """v1 blocks in the order their items came: one reasoning block (where the first
+    reasoning appeared), each server-side tool's call and result, one text block (where
+    the first text appeared). A stream's chunks merge to the same list."""
     blocks: list[dict[str, Any]] = []
-    if response.reasoning_text:
-        blocks.append({"type": "reasoning", "reasoning": response.reasoning_text})
-    for item in response.server_tool_calls:
-        blocks.extend(server_tool_blocks(item))
-    text = response.output_text
-    if text:
-        block: dict[str, Any] = {"type": "text", "text": text}
-        notes = [_citation(a) for a in response.annotations if a.url]
-        if notes:
-            block["annotations"] = notes
-        blocks.append(block)
+    reasoning: dict[str, Any] | None = None
+    text: dict[str, Any] | None = None
+    for item in response.output:
+        if isinstance(item, ReasoningItem):
+            summary = "".join(s.text for s in item.summary)
+            if summary and reasoning is None:
+                reasoning = {"type": "reasoning", "reasoning": ""}
+                blocks.append(reasoning)
+            if summary and reasoning is not None:
+                reasoning["reasoning"] += summary
+        elif isinstance(item, ServerToolCall):
+            blocks.extend(server_tool_blocks(item))
+        elif isinstance(item, OutputMessage):
+            said = "".join(part.text for part in item.content)
+            if said and text is None:
+                text = {"type": "text", "text": ""}
+                blocks.append(text)
+            if said and text is not None:
+                text["text"] += said
+    notes = [_citation(a) for a in response.annotations if a.url]
+    if text is not None and notes:
+        text["annotations"] = notes
     return blocks
 
 
@@ -193,28 +210,44 @@ def response_to_result(response: Response, cost: float | None, *, v1: bool) -> C
 
 
 class ResponseChunkTranslator:
-    """One Responses stream's events -> ``ChatGenerationChunk``s.
+    """One Responses stream's events -> ``ChatGenerationChunk``s, as they happen.
 
-    Text deltas pass on as they arrive; a function call comes as one
-    tool-call chunk when its item is done; the completed response adds one
-    last chunk with usage, metadata, citations and server-side tool activity.
+    Text and reasoning deltas pass on as they arrive (v1: ``text`` / ``reasoning``
+    blocks; v0: ``content`` / ``additional_kwargs["reasoning_content"]``); with v1 a
+    server-side tool's ``server_tool_call`` block comes when its item is added (with the
+    arguments known then) and is completed, with its ``server_tool_result``, when the
+    item is done; a function call comes as one tool-call chunk when its item is done.
+    The completed response adds one last chunk with usage, metadata and citations (and
+    anything the stream did not carry). Each block has a stable ``index``, so the
+    merged chunks hold the blocks of ``invoke()`` in the same order. (Two server-side
+    calls whose events interleave, added 0, added 1, done 0, done 1, merge as call,
+    call, result, result.)
     """
 
     def __init__(self, price: Pricer, *, v1: bool) -> None:
         self.price = price
         self.v1 = v1
         self.calls = 0
+        self.reasoning_streamed = False
+        self.text_streamed = False
+        # output index -> keys of the call block sent so far ("args", "extras"): a block once
+        # yielded is the consumer's, never changed here.
+        self.tools: dict[int, dict[str, set[str]]] = {}
+        self.tools_done: set[int] = set()
 
     def add(self, event: ResponseEvent) -> list[ChatGenerationChunk]:
-        if isinstance(event, DeltaEvent) and event.type == "response.output_text.delta":
-            if not event.delta:
-                return []
-            content: Any = event.delta
-            if self.v1:
-                content = [{"type": "text", "text": event.delta, "index": "lc_text"}]
-            return [ChatGenerationChunk(message=AIMessageChunk(content=content), text=event.delta)]
-        if isinstance(event, OutputItemEvent) and event.type == "response.output_item.done":
+        if isinstance(event, DeltaEvent):
+            return self._delta(event)
+        if isinstance(event, DoneEvent) and (event.arguments or event.input):
+            return self._tool_arguments(event.output_index, event.arguments or event.input)
+        if isinstance(event, OutputItemEvent):
             item = event.item
+            if event.type == "response.output_item.added" and isinstance(item, ServerToolCall):
+                return self._tool_added(event.output_index, item)
+            if event.type != "response.output_item.done":
+                return []
+            if isinstance(item, ServerToolCall):
+                return self._tool_done(event.output_index, item)
             if isinstance(item, FunctionCallItem):
                 chunk = tool_call_chunk(
                     name=item.name, args=item.arguments, id=item.call_id, index=self.calls
@@ -227,29 +260,97 @@ class ResponseChunkTranslator:
             return [self._last(event.response)]
         return []
 
+    def _delta(self, event: DeltaEvent) -> list[ChatGenerationChunk]:
+        if not event.delta:
+            return []
+        if event.type == "response.output_text.delta":
+            self.text_streamed = True
+            content: Any = event.delta
+            if self.v1:
+                content = [{"type": "text", "text": event.delta, "index": "lc_text"}]
+            return [ChatGenerationChunk(message=AIMessageChunk(content=content), text=event.delta)]
+        if event.type == "response.reasoning_summary_text.delta":
+            self.reasoning_streamed = True
+            if self.v1:
+                block = {"type": "reasoning", "reasoning": event.delta, "index": "lc_reasoning"}
+                message = AIMessageChunk(content=[block])
+            else:
+                extra = {"reasoning_content": event.delta}
+                message = AIMessageChunk(content="", additional_kwargs=extra)
+            return [ChatGenerationChunk(message=message, text="")]
+        return []
+
+    def _blocks(self, blocks: list[dict[str, Any]]) -> list[ChatGenerationChunk]:
+        message = AIMessageChunk(content=blocks)  # type: ignore[arg-type]
+        return [ChatGenerationChunk(message=message, text="")]
+
+    def _tool_added(self, n: int, item: ServerToolCall) -> list[ChatGenerationChunk]:
+        if not self.v1:
+            return []  # v0 has the tool items in additional_kwargs, on the last chunk
+        call, _ = server_tool_blocks(item)
+        extras = {k: v for k, v in call["extras"].items() if k != "status"}  # set when done
+        self.tools[n] = {"args": set(call["args"]), "extras": set(extras)}
+        return self._blocks([{**call, "extras": extras, "index": f"lc_tool_{n}_call"}])
+
+    def _tool_arguments(self, n: int, raw: str | None) -> list[ChatGenerationChunk]:
+        """A server-side call's arguments, whole (``…_arguments.done`` / ``…_input.done``):
+        what a "searching X…" line needs, before the tool has run."""
+        sent = self.tools.get(n)
+        if sent is None or n in self.tools_done:
+            return []  # a function call (its own chunk when done), or not v1
+        args = {k: v for k, v in _parsed_args(raw).items() if k not in sent["args"]}
+        if not args:
+            return []
+        sent["args"].update(args)
+        index = f"lc_tool_{n}_call"
+        return self._blocks([{"type": "server_tool_call", "index": index, "args": args}])
+
+    def _tool_done(self, n: int, item: ServerToolCall) -> list[ChatGenerationChunk]:
+        return self._blocks(self._finished(n, item)) if self.v1 else []
+
+    def _finished(self, n: int, item: ServerToolCall) -> list[dict[str, Any]]:
+        """The rest of a tool's call block, and its result block."""
+        self.tools_done.add(n)
+        call, result = server_tool_blocks(item)
+        sent = self.tools.get(n)
+        if sent is None:  # no ``added`` event: the whole call now
+            update = {**call, "index": f"lc_tool_{n}_call"}
+        else:
+            # Only what ``added`` lacked: merging repeats would join strings ("namename").
+            update = {
+                "type": "server_tool_call",
+                "index": f"lc_tool_{n}_call",
+                "args": {k: v for k, v in call["args"].items() if k not in sent["args"]},
+                "extras": {k: v for k, v in call["extras"].items() if k not in sent["extras"]},
+            }
+        return [update, {**result, "index": f"lc_tool_{n}_result"}]
+
+    def _unstreamed(self, response: Response) -> list[dict[str, Any]]:
+        """v1 blocks of what the stream did not carry as it went (its events missing)."""
+        content: list[dict[str, Any]] = []
+        if response.reasoning_text and not self.reasoning_streamed:
+            content.append(
+                {"type": "reasoning", "reasoning": response.reasoning_text, "index": "lc_reasoning"}
+            )
+        for n, item in enumerate(response.output):
+            if isinstance(item, ServerToolCall) and n not in self.tools_done:
+                content.extend(self._finished(n, item))
+        text = response.output_text
+        if text and not self.text_streamed:
+            content.append({"type": "text", "text": text, "index": "lc_text"})
+        notes = [_citation(a) for a in response.annotations if a.url]
+        if notes and text:  # merged onto the streamed text block (same index)
+            content.append({"type": "text", "text": "", "annotations": notes, "index": "lc_text"})
+        return content
+
     def _last(self, response: Response) -> ChatGenerationChunk:
-        content: Any = ""
-        if self.v1:
-            content = []
-            if response.reasoning_text:
-                content.append(
-                    {
-                        "type": "reasoning",
-                        "reasoning": response.reasoning_text,
-                        "index": "lc_reasoning",
-                    }
-                )
-            for n, item in enumerate(response.server_tool_calls):
-                for block in server_tool_blocks(item):
-                    content.append({**block, "index": f"lc_tool_{n}_{block['type']}"})
-            notes = [_citation(a) for a in response.annotations if a.url]
-            if notes:  # merged onto the streamed text block (same index)
-                content.append(
-                    {"type": "text", "text": "", "annotations": notes, "index": "lc_text"}
-                )
+        content: Any = self._unstreamed(response) if self.v1 else ""
+        extra = _extra(response, self.v1)
+        if self.reasoning_streamed:
+            extra.pop("reasoning_content", None)  # v0: already sent, delta by delta
         message = AIMessageChunk(
             content=content,
-            additional_kwargs=_extra(response, self.v1),
+            additional_kwargs=extra,
             usage_metadata=usage_metadata(response.usage) if response.usage else None,
             response_metadata=response_metadata(response, self.price(response)),
             id=response.id,

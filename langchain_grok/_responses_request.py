@@ -24,7 +24,9 @@ from langchain_core.messages import (
 
 from langchain_grok._convert import _image_part, _join_text, _text_only
 from langchain_grok._file_blocks import input_file
+from langchain_grok._kwargs import refuse_credentials_in_call
 from langchain_grok._request import NOT_SENT
+from langchain_grok._tool_media import name_of, note, placeholder, split_content, tool_names
 
 # The server-side tools xAI runs itself (xai-api-2026.md §3).
 SERVER_TOOL_TYPES = frozenset({"web_search", "x_search", "code_interpreter", "mcp"})
@@ -91,6 +93,7 @@ def build_responses_request(
     kwargs: dict[str, Any],
     use_previous_response_id: bool,
 ) -> ResponsesRequest:
+    refuse_credentials_in_call(kwargs)
     params = {**defaults, **kwargs}
     if stop or params.get("stop"):  # the call's stop= or ChatGrok(stop=...)
         from grok_jupyter.client import InvalidRequestError
@@ -136,10 +139,51 @@ def _after_last_response(messages: list[BaseMessage]) -> tuple[str | None, list[
 
 
 def to_input_items(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """The conversation as input items.
+
+    A tool's images go in its ``function_call_output`` (a list of parts there); files
+    a tool returned go in one user message after the run of tool results, behind a
+    note naming the tool (_tool_media says why).
+    """
+    names = tool_names(messages)
     items: list[dict[str, Any]] = []
+    media: list[dict[str, Any]] = []  # files this run of tool results returned
     for message in messages:
-        items.extend(_items(message))
+        if media and not isinstance(message, ToolMessage):
+            items.append({"role": "user", "content": media})
+            media = []
+        if isinstance(message, ToolMessage):
+            items.append(_tool_output(message, names, media))
+        else:
+            items.extend(_items(message))
+    if media:
+        items.append({"role": "user", "content": media})
     return items
+
+
+def _tool_output(
+    message: ToolMessage, names: dict[str, str], media: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The ``function_call_output`` item, adding the files the tool returned to ``media``."""
+    text, images, files = split_content(message)
+    if files:
+        media.append({"type": "input_text", "text": note(name_of(message, names), 0, len(files))})
+        media.extend(input_file(block) for block in files)
+        if not text and not images:
+            text = placeholder(0, len(files))
+    output: str | list[dict[str, Any]] = text
+    if images:
+        parts = [{"type": "input_text", "text": text}] if text else []
+        output = parts + [_input_image(block) for block in images]
+    return {"type": "function_call_output", "call_id": message.tool_call_id, "output": output}
+
+
+def _input_image(block: dict[str, Any]) -> dict[str, Any]:
+    image = _image_part(block).image_url
+    part = {"type": "input_image", "image_url": image.url}
+    if image.detail:
+        part["detail"] = image.detail
+    return part
 
 
 def _items(message: BaseMessage) -> list[dict[str, Any]]:
@@ -149,10 +193,6 @@ def _items(message: BaseMessage) -> list[dict[str, Any]]:
         return [{"role": "user", "content": _user_content(message.content)}]
     if isinstance(message, AIMessage):
         return _assistant(message)
-    if isinstance(message, ToolMessage):
-        output = message.content
-        text = output if isinstance(output, str) else _join_text(output)
-        return [{"type": "function_call_output", "call_id": message.tool_call_id, "output": text}]
     if isinstance(message, ChatMessage):
         # The roles chat completions takes from a ChatMessage, with LangChain's spellings.
         role = {"human": "user", "ai": "assistant"}.get(message.role, message.role)
@@ -191,11 +231,7 @@ def _user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
         elif block.get("type") == "text":
             parts.append({"type": "input_text", "text": block["text"]})
         elif block.get("type") in ("image_url", "image"):
-            image = _image_part(block).image_url
-            part = {"type": "input_image", "image_url": image.url}
-            if image.detail:
-                part["detail"] = image.detail
-            parts.append(part)
+            parts.append(_input_image(block))
         elif block.get("type") == "file":
             parts.append(input_file(block))  # a file id or URL (inline bytes uploaded before)
         else:

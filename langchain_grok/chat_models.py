@@ -9,7 +9,7 @@ ledger are the same as for the ``%%grok`` magic and the chat panel. The client p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,15 +20,16 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from langchain_grok._clients import OwnClients
-from langchain_grok._request import REQUEST_FIELDS, Request, build_request
+from langchain_grok._inline_memory import InlineMemory
+from langchain_grok._kwargs import KEY_SPELLINGS, collect_model_kwargs, known_names
+from langchain_grok._request import REQUEST_FIELDS
 
 if TYPE_CHECKING:
-    from grok_jupyter.client import AsyncGrokClient, GrokClient, Usage
+    from grok_jupyter.client import AsyncGrokClient, CostEstimate, GrokClient
 
-SOURCE = "langchain"  # the ledger tag of everything ChatGrok spends
 _CLIENT_SETTINGS = ("api_key", "base_url", "timeout", "max_retries")
 # Fields read from the environment when not given: pickled without their value
 # and read again from the receiving process's environment (a key never travels
@@ -64,6 +65,9 @@ class ChatGrok(BaseChatModel):
     so ``asyncio.run(llm.ainvoke(...))`` may be called any number of times.
     A ChatGrok pickles at any time (Dask, Ray): settings only, connections
     are rebuilt on first use, and the key travels only if passed explicitly.
+    ``langchain_core.load.loads(dumps(llm), valid_namespaces=["langchain_grok"],
+    allowed_objects=[ChatGrok])`` rebuilds one: langchain-core's ``"all"`` allowlist
+    holds only the classes of its own ``load/mapping.py``.
 
     Example:
         ```python
@@ -119,29 +123,31 @@ class ChatGrok(BaseChatModel):
     chat for other models and for a call with stop, n > 1, logprobs or penalties."""
     use_previous_response_id: bool = False
     """Responses API: chain from the last answer's id, send only newer messages."""
-    api_key: SecretStr | None = Field(default_factory=_FROM_ENV["api_key"], alias="xai_api_key")
+    max_inline_file_bytes: int = Field(default=2**20, ge=0)
+    """Inline (base64) ``file`` blocks up to this size that this model has not sent before
+    go inline (``input_file.file_data``: no upload round trip, nothing stored); larger
+    ones, and any sent again, are uploaded once and sent by id. 0: always upload."""
+    api_key: SecretStr | None = Field(
+        default_factory=_FROM_ENV["api_key"], validation_alias=AliasChoices(*KEY_SPELLINGS)
+    )
+    """The xAI key (else ``XAI_API_KEY``); ``xai_api_key=`` and ``openai_api_key=`` work too.
+    A key never reaches ``model_kwargs``: another credential-looking keyword is refused."""
     base_url: str | None = Field(default_factory=_FROM_ENV["base_url"], alias="xai_api_base")
     client: Any = Field(default=None, exclude=True)
     """A ``GrokClient`` or ``AsyncGrokClient`` to use instead of the shared one."""
 
     _own: OwnClients = PrivateAttr(default_factory=OwnClients)
+    _inline_files: InlineMemory = PrivateAttr(default_factory=InlineMemory)
 
     @model_validator(mode="before")
     @classmethod
     def _collect_model_kwargs(cls, values: Any) -> Any:
         # Unknown keyword arguments become request fields, as in LangChain's
-        # partner packages, so new API fields need no release here.
+        # partner packages, so new API fields need no release here; a name that
+        # looks like a credential is refused (_kwargs.py says why and how).
         if not isinstance(values, dict):
             return values
-        known = set()
-        for name, field in cls.model_fields.items():
-            known.add(name)
-            if field.alias:
-                known.add(field.alias)
-        extra = {k: values.pop(k) for k in list(values) if k not in known}
-        if extra:
-            values["model_kwargs"] = {**extra, **values.get("model_kwargs", {})}
-        return values
+        return collect_model_kwargs(values, known_names(cls.model_fields))
 
     # --- LangChain plumbing ------------------------------------------------
 
@@ -252,26 +258,7 @@ class ChatGrok(BaseChatModel):
             if name not in self.model_fields_set:
                 self.__dict__[name] = read()  # this process's environment
 
-    # --- requests ----------------------------------------------------------
-
-    def _request(
-        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> Request:
-        return build_request(
-            self._default_params,
-            model=self.model,
-            conversation_id=self.conversation_id,
-            stream_usage=self.stream_usage,
-            messages=messages,
-            stop=stop,
-            kwargs=kwargs,
-        )
-
-    @staticmethod
-    def _pricer(client: Any) -> Callable[[str, Usage | None], float | None]:
-        from grok_jupyter.client import cost_usd
-
-        return lambda model, usage: cost_usd(model, usage, client.catalog)
+    # --- requests: /v1/responses or chat completions, picked per call ---------
 
     def _generate(
         self,
@@ -280,16 +267,11 @@ class ChatGrok(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        from langchain_grok import _responses
-        from langchain_grok._convert import completion_to_result
+        from langchain_grok import _chat_completions, _responses
 
-        client = self._get_client()
-        if _responses.wants_responses(self, messages, stop, kwargs, client):
+        if _responses.wants_responses(self, messages, stop, kwargs, self._get_client()):
             return _responses.generate(self, messages, stop, kwargs)
-        request = self._request(messages, stop, kwargs)
-        completion = client.chat(request.messages, source=SOURCE, **request.chat_kwargs())
-        cost = self._pricer(client)(completion.model, completion.usage)
-        return completion_to_result(completion, cost)
+        return _chat_completions.generate(self, messages, stop, kwargs)
 
     async def _agenerate(
         self,
@@ -298,16 +280,11 @@ class ChatGrok(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        from langchain_grok import _responses
-        from langchain_grok._convert import completion_to_result
+        from langchain_grok import _chat_completions, _responses
 
-        client = self._get_async_client()
-        if _responses.wants_responses(self, messages, stop, kwargs, client):
+        if _responses.wants_responses(self, messages, stop, kwargs, self._get_async_client()):
             return await _responses.agenerate(self, messages, stop, kwargs)
-        request = self._request(messages, stop, kwargs)
-        completion = await client.chat(request.messages, source=SOURCE, **request.chat_kwargs())
-        cost = self._pricer(client)(completion.model, completion.usage)
-        return completion_to_result(completion, cost)
+        return await _chat_completions.agenerate(self, messages, stop, kwargs)
 
     def _stream(
         self,
@@ -316,29 +293,12 @@ class ChatGrok(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        from langchain_grok import _responses
-        from langchain_grok._convert import ChunkTranslator
+        from langchain_grok import _chat_completions, _responses
 
-        client = self._get_client()
-        if _responses.wants_responses(self, messages, stop, kwargs, client):
-            yield from _responses.stream(self, messages, stop, run_manager, kwargs)
-            return
-        request = self._request(messages, stop, kwargs)
-        options = request.stream_kwargs()  # refuses n > 1 before anything is sent
-        translator = ChunkTranslator(self._pricer(client))
-        # Leaving the ``with`` (a consumer that stops early, or an error)
-        # closes the connection at once. A cut stream raises the client's
-        # StreamInterruptedError here, after the text so far was yielded.
-        with client.stream(request.messages, source=SOURCE, **options) as stream:
-            for chunk in stream:
-                for gen in translator.add(chunk):
-                    if run_manager:
-                        run_manager.on_llm_new_token(gen.text, chunk=gen)
-                    yield gen
-        for gen in translator.close():
-            if run_manager:
-                run_manager.on_llm_new_token(gen.text, chunk=gen)
-            yield gen
+        route = _chat_completions
+        if _responses.wants_responses(self, messages, stop, kwargs, self._get_client()):
+            route = _responses  # type: ignore[assignment]
+        yield from route.stream(self, messages, stop, run_manager, kwargs)
 
     async def _astream(
         self,
@@ -347,26 +307,12 @@ class ChatGrok(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        from langchain_grok import _responses
-        from langchain_grok._convert import ChunkTranslator
+        from langchain_grok import _chat_completions, _responses
 
-        client = self._get_async_client()
-        if _responses.wants_responses(self, messages, stop, kwargs, client):
-            async for gen in _responses.astream(self, messages, stop, run_manager, kwargs):
-                yield gen
-            return
-        request = self._request(messages, stop, kwargs)
-        options = request.stream_kwargs()
-        translator = ChunkTranslator(self._pricer(client))
-        async with client.stream(request.messages, source=SOURCE, **options) as stream:
-            async for chunk in stream:
-                for gen in translator.add(chunk):
-                    if run_manager:
-                        await run_manager.on_llm_new_token(gen.text, chunk=gen)
-                    yield gen
-        for gen in translator.close():
-            if run_manager:
-                await run_manager.on_llm_new_token(gen.text, chunk=gen)
+        route = _chat_completions
+        if _responses.wants_responses(self, messages, stop, kwargs, self._get_async_client()):
+            route = _responses  # type: ignore[assignment]
+        async for gen in route.astream(self, messages, stop, run_manager, kwargs):
             yield gen
 
     # --- token counts: grok-jupyter's tokenizer, no transformers, no network --
@@ -394,6 +340,37 @@ class ChatGrok(BaseChatModel):
         from langchain_grok._counting import count_messages
 
         return count_messages(messages, tools)
+
+    def estimate_cost(
+        self,
+        messages: LanguageModelInput,
+        *,
+        output_tokens: int | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_calls: Mapping[str, int] | None = None,
+    ) -> CostEstimate:
+        """What a call with ``messages`` would cost at catalogue prices, offline.
+
+        The prompt is counted as ``get_num_tokens_from_messages`` counts it;
+        ``output_tokens`` defaults to ``max_tokens`` (else 0: the prompt alone);
+        ``tool_calls`` maps server-side tools to expected calls (``{"web_search": 2}``).
+        Priced by ``grok_jupyter.client.estimate_cost``, the one estimator: a prompt at
+        or over the model's long-context threshold is priced at the long-context rate
+        for every token (``.long_context``, ``.usd_without_tier``), and
+        ``service_tier="priority"`` (in ``model_kwargs``) doubles the token price.
+        ``.usd`` is None for a model the catalogue has no price for.
+        """
+        from langchain_grok._counting import estimate
+
+        return estimate(
+            self.model,
+            self._convert_input(messages).to_messages(),
+            tools=tools,
+            output_tokens=(self.max_tokens or 0) if output_tokens is None else output_tokens,
+            tool_calls=tool_calls,
+            service_tier=self.model_kwargs.get("service_tier"),
+            catalog=getattr(self.client, "catalog", None),  # else the shared catalogue
+        )
 
     # --- tools and structured output ---------------------------------------
 

@@ -32,6 +32,10 @@ def emu(emulator_session, monkeypatch):
     test) at it, as a user's would after ``%grok emulator``.
     """
     emulator_session.reset()
+    # reset() forgets the emulator's files; the upload cache (per base URL and key) must too.
+    from grok_jupyter.notebook.attach_files import forget_uploads
+
+    forget_uploads()
     monkeypatch.setenv("XAI_API_KEY", TEST_API_KEY)
     monkeypatch.setenv("XAI_BASE_URL", emulator_session.base_url)
     from grok_jupyter import client as client_module

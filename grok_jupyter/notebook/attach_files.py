@@ -10,9 +10,11 @@ Front-end neutral: the magic's ``--file`` and the panel's attach control both ca
    ``UnsupportedFileTypeError`` naming the types it does; all before anything is sent;
 2. uploads the bytes through ``client.files.upload`` *once per distinct content and
    client* in this process: re-running a cell (or attaching the same file in the
-   panel) reuses the file id instead of uploading again. The cache is keyed by the
-   client object (a file id belongs to the account that uploaded it) and the
-   SHA-256 of the bytes; it holds file ids only, never a key or the content.
+   panel) reuses the file id instead of uploading again. A file id belongs to the
+   account that uploaded it on the server it went to, so the cache is keyed by the
+   client's base URL and a fingerprint of its key (a SHA-256 digest, never the key),
+   then by the SHA-256 of the bytes: a sync and an async client on the same account
+   share their uploads. It holds file ids only, never a key or the content.
    ``forget_uploads()`` empties it (e.g. after deleting files on the server);
 3. returns ``{"type": "input_file", "file_id": ...}`` for the Responses API, whose
    ``attachment_search`` tool reads it.
@@ -33,7 +35,6 @@ import hashlib
 import mimetypes
 import os
 import threading
-import weakref
 from pathlib import Path
 from typing import IO, Any
 
@@ -153,28 +154,35 @@ def _read(src: Source, filename: str | None) -> tuple[bytes, str]:
 
 # --- uploading once ------------------------------------------------------------
 
-# client -> {sha256: FileObject}. Weak keys: a closed, dropped client drops its ids.
-_uploads: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+# (base URL, key fingerprint) -> {sha256 of the bytes: FileObject}.
+_uploads: dict[tuple[str, str], dict[str, Any]] = {}
 _lock = threading.Lock()
+
+
+def _account(client: Any) -> tuple[str, str]:
+    """Whose files ``client`` sees: its base URL and a digest of its key (never the key)."""
+    settings = client.settings
+    key = settings.api_key or ""
+    return settings.base_url, hashlib.sha256(str(key).encode()).hexdigest()
 
 
 def _cached(client: Any, digest: str) -> Any:
     with _lock:
-        return _uploads.get(client, {}).get(digest)
+        return _uploads.get(_account(client), {}).get(digest)
 
 
 def _remember(client: Any, digest: str, uploaded: Any) -> None:
     with _lock:
-        _uploads.setdefault(client, {})[digest] = uploaded
+        _uploads.setdefault(_account(client), {})[digest] = uploaded
 
 
 def forget_uploads(client: Any = None) -> None:
-    """Forget cached uploads (of ``client``, or all): the next attach uploads again."""
+    """Forget cached uploads (of ``client``'s account, or all): the next attach uploads again."""
     with _lock:
         if client is None:
             _uploads.clear()
         else:
-            _uploads.pop(client, None)
+            _uploads.pop(_account(client), None)
 
 
 def upload_once(client: Any, src: Source, *, filename: str | None = None) -> Any:

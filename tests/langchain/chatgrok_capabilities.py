@@ -55,8 +55,19 @@ class ChatGrokCapabilities:
 
     @property
     def supports_image_tool_message(self) -> bool:
-        # xAI tool messages are text only.
-        return False
+        # Responses: image parts in function_call_output; chat: in a user message after
+        # the tool results (langchain_grok/_tool_media.py).
+        return True
+
+    @property
+    def supports_pdf_inputs(self) -> bool:
+        # ``file`` blocks go over /v1/responses (input_file parts).
+        return True
+
+    @property
+    def supports_pdf_tool_message(self) -> bool:
+        # A tool's files go in a user message after the tool results, over /v1/responses.
+        return True
 
     @property
     def returns_usage_metadata(self) -> bool:

@@ -66,11 +66,26 @@ def test_tool_message_is_text_with_its_call_id():
     assert out == [{"role": "tool", "content": "3", "tool_call_id": "call_1"}]
 
 
-def test_image_in_tool_message_is_refused_clearly():
-    msg = ToolMessage(
-        [{"type": "image", "base64": "AAAA", "mime_type": "image/png"}], tool_call_id="1"
+def test_images_a_tool_returned_follow_the_run_of_tool_results_in_a_user_message():
+    # Chat tool messages carry text only: the images go right after the last tool result,
+    # behind a note naming the tool, and the tool result says where they went.
+    call = AIMessage("", tool_calls=[{"name": "chart", "args": {}, "id": "c1"},
+                                     {"name": "add", "args": {}, "id": "c2"}])  # fmt: skip
+    chart = ToolMessage(
+        [{"type": "image", "base64": "AAAA", "mime_type": "image/png"}], tool_call_id="c1"
     )
-    with pytest.raises(ValueError, match="text only"):
+    out = wire(call, chart, ToolMessage("3", tool_call_id="c2"), HumanMessage("and?"))
+    assert [m["role"] for m in out] == ["assistant", "tool", "tool", "user", "user"]
+    assert out[1]["content"] == "[returned an image, sent in the next message]"
+    assert out[3]["content"] == [
+        {"type": "text", "text": "The tool chart returned this image:"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+    ]
+
+
+def test_a_block_a_tool_result_cannot_carry_is_refused_clearly():
+    msg = ToolMessage([{"type": "input_audio", "data": "AAAA"}], tool_call_id="1")
+    with pytest.raises(ValueError, match="text, images and files"):
         wire(msg)
 
 

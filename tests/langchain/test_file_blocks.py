@@ -21,6 +21,15 @@ QUESTION = "How long does the zorblax kettle take?"
 
 @pytest.fixture
 def llm(emu):
+    """A ChatGrok that uploads every inline file: the path a large or resent file takes."""
+    with ChatGrok(model=MODEL, base_url=emu.base_url, api_key=TEST_API_KEY,
+                  max_inline_file_bytes=0) as m:  # fmt: skip
+        yield m
+
+
+@pytest.fixture
+def default_llm(emu):
+    """A ChatGrok with the default settings: small new files go inline."""
     with ChatGrok(model=MODEL, base_url=emu.base_url, api_key=TEST_API_KEY) as m:
         yield m
 
@@ -144,3 +153,72 @@ def test_an_oversize_block_is_refused_before_upload(emu, llm, monkeypatch):
     with pytest.raises(FileTooLargeError):
         llm.invoke(_ask(_b64_block(b"x" * 1001, "text/plain", "big.txt")))
     assert emu.requests == []
+
+
+def test_a_sync_and_an_async_call_share_one_upload(emu, llm):
+    # The same document through invoke() and then ainvoke(): one account, one upload,
+    # though ChatGrok sends them through two clients.
+    import asyncio
+
+    block = _b64_block(f"{NOTE}\n".encode(), "text/plain", "notes.txt")
+    llm.invoke(_ask(block))
+    asyncio.run(llm.ainvoke(_ask(block)))
+    assert len(uploads(emu)) == 1
+    first, second = responses_posts(emu)
+    assert input_files(first) == input_files(second)
+    from grok_jupyter.notebook import attach_files
+
+    assert TEST_API_KEY not in repr(attach_files._uploads)  # keyed by a digest of the key
+
+
+# --- inline file bytes (xai-api-2026-09.md §2: input_file takes file_data) -------------
+
+
+def test_a_small_new_file_is_sent_inline_and_answered_from(emu, default_llm, inline_files):
+    data = f"Lab notes.\n{NOTE}\n".encode()
+    msg = default_llm.invoke(_ask(_b64_block(data, "text/plain", "notes.txt")))
+    assert uploads(emu) == []  # no upload round trip, nothing left stored
+    (request,) = responses_posts(emu)
+    assert input_files(request) == [
+        {
+            "type": "input_file",
+            "file_data": base64.b64encode(data).decode(),
+            "filename": "notes.txt",
+            "mime_type": "text/plain",
+        }
+    ]
+    assert NOTE in msg.content
+
+
+def test_a_file_the_conversation_sends_again_is_uploaded_once(emu, default_llm, inline_files):
+    # An agent resends its history every turn: the second time the file is uploaded,
+    # and every later turn refers to it by id.
+    history = _ask(_b64_block(f"{NOTE}\n".encode(), "text/plain", "notes.txt"))
+    for _ in range(3):
+        history = [*history, default_llm.invoke(history), HumanMessage("And then?")]
+    first, second, third = (input_files(r) for r in responses_posts(emu))
+    assert set(first[0]) == {"type", "file_data", "filename", "mime_type"}
+    assert second == third and set(second[0]) == {"type", "file_id"}
+    assert len(uploads(emu)) == 1
+
+
+async def test_async_calls_send_a_small_file_inline(emu, default_llm, inline_files):
+    msg = await default_llm.ainvoke(
+        _ask(_b64_block(make_pdf(PDF_TEXT), "application/pdf", "q3.pdf"))
+    )
+    assert PDF_TEXT in msg.content
+    (request,) = responses_posts(emu)
+    (part,) = input_files(request)
+    assert part["filename"] == "q3.pdf" and part["mime_type"] == "application/pdf"
+    assert uploads(emu) == []
+
+
+def test_a_file_over_the_inline_limit_is_uploaded(emu):
+    data = f"Lab notes.\n{NOTE}\n".encode()
+    with ChatGrok(model=MODEL, base_url=emu.base_url, api_key=TEST_API_KEY,
+                  max_inline_file_bytes=len(data) - 1) as llm:  # fmt: skip
+        msg = llm.invoke(_ask(_b64_block(data, "text/plain", "notes.txt")))
+    assert NOTE in msg.content
+    assert len(uploads(emu)) == 1
+    (request,) = responses_posts(emu)
+    assert [set(p) for p in input_files(request)] == [{"type", "file_id"}]

@@ -182,3 +182,14 @@ def test_serialisation_round_trip(monkeypatch):
     assert isinstance(loaded, ChatGrok)
     assert loaded.dict() == llm.dict()
     assert loaded.api_key.get_secret_value() == SECRET
+
+
+def test_loads_takes_chatgrok_when_the_allowlist_names_it():
+    # langchain-core's load allowlist ('all') holds only classes in its own mapping.
+    from langchain_core.load import dumps, loads
+
+    text = dumps(ChatGrok(model="grok-4.3", temperature=0.5))
+    with pytest.raises(ValueError, match="not allowed"):
+        loads(text, valid_namespaces=["langchain_grok"], allowed_objects="all")
+    loaded = loads(text, valid_namespaces=["langchain_grok"], allowed_objects=[ChatGrok])
+    assert isinstance(loaded, ChatGrok) and loaded.temperature == 0.5

@@ -12,14 +12,17 @@ The suite runs twice: ``TestChatGrokStandardIntegration`` with the default
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_grok import ChatGrok
+from tests.documents import make_pdf
 from tests.langchain.apis import PATHS, sent
 from tests.langchain.chatgrok_capabilities import REASONING_MODEL, ChatGrokCapabilities
 
@@ -27,12 +30,44 @@ from tests.langchain.chatgrok_capabilities import REASONING_MODEL, ChatGrokCapab
 # when someone runs with --disable-socket.
 pytestmark = pytest.mark.enable_socket
 
-NEEDS_INTERNET = (
-    "downloads its test image from raw.githubusercontent.com; this machine has no "
-    "internet. Covered by test_chatgrok.py::test_vision_with_images_we_make "
-    "(a Pillow-made PNG as a data URL, a base64 block and a v0 block)."
-)
+# The files LangChain's standard tests download as their inputs. This machine reaches no
+# internet, so they are made here, of the same type, and served to those tests' own
+# ``httpx.get`` calls; every other URL goes to the real ``httpx.get`` (ChatGrok's client
+# is on httpx2, untouched). The test bodies run unchanged.
+STANDARD_INPUTS = {
+    "https://raw.githubusercontent.com/langchain-ai/docs/4d11d08b6b0e210bd456943f7a22febbd168b543/"
+    "src/images/agentic-rag-output.png": lambda: _png(),
+    "https://www.w3.org/WAI/ER/tests/xhtml/testfiles/resources/pdf/dummy.pdf": lambda: make_pdf(
+        "Dummy PDF file"
+    ),
+}
 
+
+def _png() -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 200), "white")
+    ImageDraw.Draw(image).rectangle((40, 40, 280, 160), outline="black", width=4)
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _standard_inputs_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_get = httpx.get
+
+    def get(url: Any, *args: Any, **kwargs: Any) -> httpx.Response:
+        make = STANDARD_INPUTS.get(str(url))
+        if make is None:
+            return real_get(url, *args, **kwargs)
+        return httpx.Response(200, content=make(), request=httpx.Request("GET", url))
+
+    monkeypatch.setattr(httpx, "get", get)
+
+
+# Standard tests that send a small PDF once: inline, as input_file.file_data.
+SENDS_INLINE_FILES = ("test_pdf_inputs", "test_pdf_tool_message")
 
 # Standard tests whose calls the automatic choice keeps on chat, with the reason.
 ON_CHAT_WHEN_AUTOMATIC = {
@@ -45,16 +80,14 @@ class TestChatGrokStandardIntegration(ChatGrokCapabilities, ChatModelIntegration
 
     @pytest.fixture(autouse=True)
     def _emulator(self, emu: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+        if request.node.originalname in SENDS_INLINE_FILES:
+            request.getfixturevalue("inline_files")  # conftest.py: pending the emulator
         yield emu
         expected = self.api
         if request.node.originalname in ON_CHAT_WHEN_AUTOMATIC and self.api == "responses":
             expected = "chat"
         other = next(name for name in PATHS if name != expected)
         assert not sent(emu, other), f"this run is on {expected}, but a call went over {other}"
-
-    @pytest.mark.xfail(reason=NEEDS_INTERNET, strict=True)
-    def test_image_inputs(self, model: Any) -> None:
-        super().test_image_inputs(model)
 
     def _invoke(self, llm: ChatGrok, prompt: str, stream: bool) -> AIMessage:
         if not stream:
