@@ -333,6 +333,9 @@ class ChunkTranslator:
         self._price = price
         self._finish: ChatCompletionChunk | None = None
         self._citations: list[str] | None = None
+        # Once reasoning streamed, langchain-core's v1 view gives it content index 0; tool
+        # call chunks are moved one up so the two are not merged into one block.
+        self._offset = 0
 
     def add(self, chunk: ChatCompletionChunk) -> list[ChatGenerationChunk]:
         out: list[ChatGenerationChunk] = []
@@ -344,6 +347,7 @@ class ChunkTranslator:
             extra: dict[str, Any] = {}
             if delta.reasoning_content:
                 extra["reasoning_content"] = delta.reasoning_content
+                self._offset = 1
             if delta.refusal:
                 extra["refusal"] = delta.refusal
             calls = [
@@ -351,7 +355,7 @@ class ChunkTranslator:
                     name=tc.function.name,
                     args=tc.function.arguments,
                     id=tc.id,
-                    index=tc.index if tc.index is not None else i,
+                    index=(tc.index if tc.index is not None else i) + self._offset,
                 )
                 for i, tc in enumerate(delta.tool_calls or [])
             ]

@@ -277,7 +277,8 @@ def test_stream_translation_usage_once_and_metadata_on_the_last_chunk():
     assert isinstance(full, AIMessageChunk)
     assert full.content == "Hello"
     assert full.additional_kwargs["reasoning_content"] == "Hm"
-    assert [tc["index"] for tc in full.tool_call_chunks] == [0, 1]
+    # After streamed reasoning (v1 content index 0) the calls are numbered from 1.
+    assert [tc["index"] for tc in full.tool_call_chunks] == [1, 2]
     assert [(tc["name"], tc["args"]) for tc in full.tool_calls] == [("add", {"a": 1}), ("mul", {})]
     assert full.usage_metadata["total_tokens"] == 150
 
