@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .answer import GrokAnswer
 from .effort import checked_effort
 from .formats import FORMAT_HINTS, extract_code, load_json, validate_answer
 from .messages import explain, fail, footer, notes, stream_cut, turn_failures
@@ -78,6 +79,8 @@ class AskCell:
         kind = "markdown" if fmt != "text" else "text"
 
         def stopped() -> str:  # asked after the turn: a conversation is falsy until it has one
+            if args.output:  # what had arrived, marked stopped
+                self._ns[args.output] = GrokAnswer(sink.view.answer, model=model, stopped=True)
             where = f"conversation {conversation.name!r}" if conversation else "the display above"
             return (
                 f"interrupted: what had arrived (answer text, finished tool results) is in "
@@ -182,8 +185,6 @@ class AskCell:
         if fmt == "code" and value.strip():
             self.shell.set_next_input(value, replace=False)
         if args.output:
-            if not structured and fmt != "code" and result.citations:
-                from .server_tools import GrokAnswer
-
-                value = GrokAnswer(result.text, list(result.citations), result.response_id)
+            if not structured and fmt != "code":
+                value = GrokAnswer.of(result)  # one type, sources or not
             self._ns[args.output] = value
