@@ -44,3 +44,20 @@ def test_unknown_model_suggests_current_models_before_retired_ones(ip, emu) -> N
     assert suggested and not get_catalog().is_retired(suggested[0])
     assert "grok-4.7" in suggested and suggested[0] != "grok-4"
     assert emu.requests == []
+
+
+def test_map_with_output_says_its_summary_once(ip, emu, capsys, monkeypatch, tmp_path) -> None:
+    import pandas as pd
+
+    monkeypatch.setenv("GROK_JUPYTER_CACHE_DIR", str(tmp_path))  # a cache of this test's own
+    ip.ns["notes"] = pd.DataFrame({"note": ["apples", "pears", "plums"]})
+    ip.ok('%grok map notes "Say {note}" -o said')
+    out = capsys.readouterr()
+    both = out.out + out.err
+    assert both.count("3/3 rows done") == 1, both
+    assert "said" in out.out
+    # Every row from the cache: map_rows says nothing, so the magic gives the summary.
+    ip.ok('%grok map notes "Say {note}" -o again')
+    out = capsys.readouterr()
+    both = out.out + out.err
+    assert both.count("3/3 rows done, 3 from the cache") == 1, both
