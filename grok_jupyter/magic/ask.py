@@ -72,8 +72,9 @@ class AskCell:
             source="magic",
             confirm_over_usd=None if args.yes else self.confirm_over_usd,
         )
+        this_cell = cell_key(self.shell)
         if conversation is not None:
-            conversation.replace_turn_of(cell_key(self.shell, cell))  # a re-run replaces its turn
+            conversation.replace_turn_of(this_cell)  # a re-run of the latest cell replaces it
         sink = self._sink(quiet_text=response_format is not None)
         observer = sink.observer()
         kind = "markdown" if fmt != "text" else "text"
@@ -99,7 +100,7 @@ class AskCell:
 
             observer.on_text(citations_markdown(result.citations))  # shown, not kept
         if conversation is not None:
-            conversation.mark_turn(cell_key(self.shell, cell))
+            conversation.mark_turn(this_cell)
         sink.view.footer = footer(result) if self.show_footer else ""
         if result.interrupted:
             sink.view.interrupted = True
