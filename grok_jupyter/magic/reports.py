@@ -254,9 +254,18 @@ def config_table(magics: Any, emulator_url: str | None) -> tuple[str, str]:
         (f"GrokMagics.{name}", repr(getattr(magics, name)))
         for name in sorted(magics.class_traits(config=True))
     ]
-    key = os.environ.get("XAI_API_KEY")
+    from ..client import get_client
+    from ..client._default import built_from_environment
+
+    # What the next request will send: the shared client's own key and URL (it is rebuilt
+    # when the environment changed; one given to set_client keeps its own).
+    settings = get_client().settings
+    key = settings.api_key
+    given = "" if built_from_environment() else " (set_client's client, not the environment)"
     # Never the key itself: only whether one is set, masked.
-    rows.append(("XAI_API_KEY", f"set ({mask_key(key)})" if key else "not set"))
-    rows.append(("XAI_BASE_URL", os.environ.get("XAI_BASE_URL") or "https://api.x.ai/v1 (default)"))
+    rows.append(("XAI_API_KEY", (f"set ({mask_key(str(key))})" if key else "not set") + given))
+    url = settings.base_url
+    default = " (default)" if not os.environ.get("XAI_BASE_URL") and not given else ""
+    rows.append(("XAI_BASE_URL", f"{url}{default}{given}"))
     rows.append(("in-kernel emulator", emulator_url or "not running"))
     return _table(("setting", "value"), rows)
