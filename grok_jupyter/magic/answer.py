@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..notebook.transcript import sources_markdown
-
 if TYPE_CHECKING:
     from ..client import Usage
     from ..client._responses_types import Citation
@@ -76,5 +74,7 @@ class GrokAnswer(str):
         return f"GrokAnswer({self.text!r}{extra}{stopped})"
 
     def _repr_markdown_(self) -> str:
+        from ..notebook.transcript import sources_markdown  # lazy: %load_ext stays light
+
         sources = "\n\n" + sources_markdown(self.citations) if self.citations else ""
         return self.text + sources

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .answer import GrokAnswer
 from .effort import checked_effort
 from .formats import FORMAT_HINTS, extract_code, load_json, validate_answer
 from .messages import explain, fail, footer, notes, stream_cut, turn_failures
@@ -80,6 +79,8 @@ class AskCell:
         kind = "markdown" if fmt != "text" else "text"
 
         def stopped() -> str:  # asked after the turn: a conversation is falsy until it has one
+            from .answer import GrokAnswer
+
             if args.output:  # what had arrived, marked stopped
                 self._ns[args.output] = GrokAnswer(sink.view.answer, model=model, stopped=True)
             where = f"conversation {conversation.name!r}" if conversation else "the display above"
@@ -187,5 +188,7 @@ class AskCell:
             self.shell.set_next_input(value, replace=False)
         if args.output:
             if not structured and fmt != "code":
+                from .answer import GrokAnswer
+
                 value = GrokAnswer.of(result)  # one type, sources or not
             self._ns[args.output] = value
