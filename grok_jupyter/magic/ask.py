@@ -71,13 +71,18 @@ class AskCell:
             source="magic",
             confirm_over_usd=None if args.yes else self.confirm_over_usd,
         )
+        this_cell = cell_key(self.shell)
         if conversation is not None:
-            conversation.replace_turn_of(cell_key(self.shell, cell))  # a re-run replaces its turn
+            conversation.replace_turn_of(this_cell)  # a re-run of the latest cell replaces it
         sink = self._sink(quiet_text=response_format is not None)
         observer = sink.observer()
         kind = "markdown" if fmt != "text" else "text"
 
         def stopped() -> str:  # asked after the turn: a conversation is falsy until it has one
+            from .answer import GrokAnswer
+
+            if args.output:  # what had arrived, marked stopped
+                self._ns[args.output] = GrokAnswer(sink.view.answer, model=model, stopped=True)
             where = f"conversation {conversation.name!r}" if conversation else "the display above"
             return (
                 f"interrupted: what had arrived (answer text, finished tool results) is in "
@@ -96,7 +101,7 @@ class AskCell:
 
             observer.on_text(citations_markdown(result.citations))  # shown, not kept
         if conversation is not None:
-            conversation.mark_turn(cell_key(self.shell, cell))
+            conversation.mark_turn(this_cell)
         sink.view.footer = footer(result) if self.show_footer else ""
         if result.interrupted:
             sink.view.interrupted = True
@@ -182,8 +187,8 @@ class AskCell:
         if fmt == "code" and value.strip():
             self.shell.set_next_input(value, replace=False)
         if args.output:
-            if not structured and fmt != "code" and result.citations:
-                from .server_tools import GrokAnswer
+            if not structured and fmt != "code":
+                from .answer import GrokAnswer
 
-                value = GrokAnswer(result.text, list(result.citations), result.response_id)
+                value = GrokAnswer.of(result)  # one type, sources or not
             self._ns[args.output] = value

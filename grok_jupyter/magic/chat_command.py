@@ -6,6 +6,7 @@ A mixin of :class:`~grok_jupyter.magic.cell.GrokMagics`. The store itself is
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .messages import fail
@@ -51,7 +52,7 @@ class ChatCommands:
                 "--to",
                 {
                     "metavar": "PATH",
-                    "help": "where --export writes (default: the chat folder, NAME.md)",
+                    "help": "where --export writes (default: NAME.md beside the notebook)",
                 },
             ),
             (
@@ -74,10 +75,13 @@ class ChatCommands:
             return
         if args.export:
             try:
-                path = chat_store.export_markdown(args.export, args.to)
+                # Beside the notebook (the kernel's folder) by default, where the user
+                # looks: the chat folder is hidden (.grok/chats/).
+                to = args.to or Path.cwd() / f"{chat_store.file_stem(args.export)}.md"
+                path = chat_store.export_markdown(args.export, to)
             except (chat_store.ChatStoreError, OSError) as exc:
                 raise fail(str(exc)) from None
-            print(f"Chat {args.export!r} written to {path}")
+            print(f"Chat {args.export!r} written to {Path(path).resolve()}")
             return
         if args.undo:
             conversation = get_conversation(args.undo)

@@ -86,12 +86,15 @@ class FixCommand:
                 confirm_over_usd=None if args.yes else self.confirm_over_usd,
             )
         self._guarded_fix = None
+        if code and _same_code(code, request.source):
+            code = ""  # the failing cell again: nothing to offer
+            note = ("No change was found: the answer's code is the failing cell as it is, "
+                    "so no cell was offered; read the explanation above.")
+        elif code:
+            note = "The corrected cell is ready below this one: check it, then run it."
+        else:
+            note = "The answer has no code block, so no cell was offered."
         if result.ok:
-            note = (
-                "The corrected cell is ready below this one: check it, then run it."
-                if code
-                else "The answer has no code block, so no cell was offered."
-            )
             observer.on_text(f"\n\n*{note}*")
         sink.view.footer = footer(result) if self.show_footer else ""
         if result.error is not None:
@@ -102,3 +105,8 @@ class FixCommand:
         sink.finish("markdown")
         if code:
             self.shell.set_next_input(code, replace=False)
+
+
+def _same_code(code: str, source: str) -> bool:
+    """The answer's code is the failing cell, whitespace aside (blank lines, indents, ends)."""
+    return bool(source.strip()) and code.split() == source.split()

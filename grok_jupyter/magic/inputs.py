@@ -44,7 +44,10 @@ class CellInputs:
 
             if name in catalog.retired_aliases:
                 raise fail(f"model {name!r} was retired; see %grok models for current ones.")
-            close = difflib.get_close_matches(name, catalog.names(), n=3)
+            # The closest names, current models first; a retired one is said to be retired.
+            close = sorted(difflib.get_close_matches(name, catalog.names(), n=3),
+                           key=catalog.is_retired)
+            close = [f"{n} (retired)" if catalog.is_retired(n) else n for n in close]
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise fail(f"unknown model {name!r}.{hint} See %grok models.")
         if info.kind != "chat":

@@ -198,6 +198,7 @@ def usage_table(ledger: Any) -> tuple[str, str]:
          ", ".join(f"{s} {n}" for s, n in sorted(v["src"].items())))
         for model, v in by_model.items()
     ]
+    rows += _tool_rows(records)
     total = ledger.total()
     rows.append(("total", str(total.calls), f"{total.prompt_tokens:,}",
                  f"{total.cached_tokens:,}",
@@ -215,6 +216,48 @@ def usage_table(ledger: Any) -> tuple[str, str]:
                 "their tokens are counted here and estimated.")
         md, plain = md + "\n\n" + note, plain + "\n\n" + note
     return md, plain
+
+
+# Server-side tool counters (the ledger's tool_call_counts) as the usage table names them.
+TOOL_LABELS = {
+    "web_search_calls": "web search",
+    "x_search_calls": "X search",
+    "code_interpreter_calls": "code execution",
+    "file_search_calls": "attachment search",
+    "mcp_calls": "MCP",
+    "image_generation_calls": "image generation",
+}
+
+
+def _tool_rows(records: list[Any]) -> list[tuple[str, ...]]:
+    """One row per server-side tool, with what its calls cost: the model rows are tokens
+    only (``cost_usd``), so model rows and tool rows add up to the total."""
+    from ..client._catalog import get_catalog
+
+    catalog = get_catalog()
+    tools: dict[str, dict[str, Any]] = {}
+    for r in records:
+        counts = {k: n for k, n in (getattr(r, "tool_call_counts", None) or {}).items() if n}
+        spent = getattr(r, "tool_cost_usd", 0.0) or 0.0
+        if not counts and not spent:
+            continue
+        if not counts:  # billed, but the ledger kept no breakdown
+            counts = {"other": 0}
+        prices = {k: (catalog.tool_price_usd(k) or 0.0) * n for k, n in counts.items()}
+        priced = sum(prices.values())
+        for k, n in counts.items():
+            row = tools.setdefault(k, {"calls": 0, "usd": 0.0, "src": {}})
+            row["calls"] += n
+            # The record's tool cost split by list price (the server's own total wins).
+            share = prices[k] / priced if priced else 1 / len(counts)
+            row["usd"] += spent * share
+            row["src"][r.source] = row["src"].get(r.source, 0) + n
+    return [
+        (f"tool: {TOOL_LABELS.get(k, k.removesuffix('_calls').replace('_', ' '))}",
+         str(v["calls"]), "", "", "", "", "", "", _usd(v["usd"]),
+         ", ".join(f"{s} {n}" for s, n in sorted(v["src"].items())))
+        for k, v in sorted(tools.items(), key=lambda item: TOOL_LABELS.get(item[0], item[0]))
+    ]
 
 
 def _approx(estimated: bool) -> str:
@@ -264,9 +307,18 @@ def config_table(magics: Any, emulator_url: str | None) -> tuple[str, str]:
         (f"GrokMagics.{name}", repr(getattr(magics, name)))
         for name in sorted(magics.class_traits(config=True))
     ]
-    key = os.environ.get("XAI_API_KEY")
+    from ..client import get_client
+    from ..client._default import built_from_environment
+
+    # What the next request will send: the shared client's own key and URL (it is rebuilt
+    # when the environment changed; one given to set_client keeps its own).
+    settings = get_client().settings
+    key = settings.api_key
+    given = "" if built_from_environment() else " (set_client's client, not the environment)"
     # Never the key itself: only whether one is set, masked.
-    rows.append(("XAI_API_KEY", f"set ({mask_key(key)})" if key else "not set"))
-    rows.append(("XAI_BASE_URL", os.environ.get("XAI_BASE_URL") or "https://api.x.ai/v1 (default)"))
+    rows.append(("XAI_API_KEY", (f"set ({mask_key(str(key))})" if key else "not set") + given))
+    url = settings.base_url
+    default = " (default)" if not os.environ.get("XAI_BASE_URL") and not given else ""
+    rows.append(("XAI_BASE_URL", f"{url}{default}{given}"))
     rows.append(("in-kernel emulator", emulator_url or "not running"))
     return _table(("setting", "value"), rows)

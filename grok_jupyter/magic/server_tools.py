@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..notebook.transcript import sources_markdown
@@ -16,21 +15,6 @@ if TYPE_CHECKING:
     from ..client._responses_types import Citation
 
 SEARCH_KINDS = ("web", "x")
-
-
-@dataclass
-class GrokAnswer:
-    """What ``-o VAR`` stores for a turn with citations: the text and its sources."""
-
-    text: str
-    citations: list[Citation] = field(default_factory=list)
-    response_id: str | None = None
-
-    def __str__(self) -> str:
-        return self.text
-
-    def _repr_markdown_(self) -> str:
-        return self.text + citations_markdown(self.citations)
 
 
 def _split(value: str | None) -> list[str]:

@@ -7,6 +7,7 @@ Imports only what the shell has loaded (see ``cell.py``'s note on cost).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import sys
 import warnings
@@ -127,10 +128,18 @@ def uninstall(shell: Any) -> None:
 # --- re-running a cell replaces its turn -------------------------------------------
 
 
-def cell_key(shell: Any, cell: str) -> str:
-    """What identifies the running cell: Jupyter's cellId when the front-end sends one,
-    else the cell's source."""
+_runs = itertools.count(1)  # every %%grok run without a cell id is a cell of its own
+
+
+def cell_key(shell: Any) -> str:
+    """What identifies the running cell, asked once a run: Jupyter's cellId when the
+    front end sends one (the same cell re-run, edited or not, keeps it), else this run
+    alone. Without an id (terminal IPython, older nbclient and papermill) a re-run cannot
+    be told from a new cell with the same text ("Go on." twice), so a turn is never
+    replaced there: a dropped turn would be lost, an extra one is only kept."""
     header = getattr(shell, "parent_header", None)
     metadata = header.get("metadata") if isinstance(header, Mapping) else None
     cell_id = metadata.get("cellId") if isinstance(metadata, Mapping) else None
-    return f"id:{cell_id}" if cell_id else f"source:{cell}"
+    if cell_id:
+        return f"id:{cell_id}"
+    return f"run:{getattr(shell, 'execution_count', '?')}#{next(_runs)}"

@@ -162,9 +162,14 @@ class GrokSubcommands:
         print(f"Conversation {name!r}: {note.describe()}.")
 
     def _cmd_reset(self, rest: str) -> None:
-        from ..notebook.conversation import get_conversation
+        from ..notebook.chat_store import chat_names
+        from ..notebook.conversation import SCRATCH, get_conversation
 
         name = self._conversation_name(rest, "reset")
+        if name not in (SCRATCH, self.default_chat) and name not in chat_names():
+            known = ", ".join(chat_names()) or "none yet"  # a typo must not look done
+            print(f"No conversation named {name!r}: nothing cleared (conversations: {known}).")
+            return
         conversation = get_conversation(name)
         conversation.reset()
         conversation.system = None

@@ -100,7 +100,10 @@ class TableCommands:
         if args.output:
             self._ns[args.output] = result
             report = result.attrs["grok_map"] if hasattr(result, "attrs") else result.report
-            print(f"{args.output}: {report.describe()}")
+            # map_rows prints its summary itself when it sent rows (or a batch): said once.
+            summarised = report.mode == "batch" or report.cached < report.rows
+            print(f"Stored in {args.output}." if summarised
+                  else f"{args.output}: {report.describe()}")
             return
         from IPython.display import display
 

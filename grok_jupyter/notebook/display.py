@@ -175,6 +175,21 @@ class AnswerView:
             parts.append(f"\n\n<sub>{html.escape(self.footer)}</sub>")
         return "".join(parts)
 
+    def html_notes(self) -> str:
+        """What goes under a finished ``-f html`` answer, as HTML: an HTML output renders
+        no Markdown, so ``<sub>`` escaped or ``**`` would show as typed."""
+        notes = ""
+        if self.tools:
+            lines = "<br>".join(html.escape(t.plain()) for t in self.tools)
+            notes += f"<div style=\"opacity:0.7\">{lines}</div>\n"
+        notes += self._reasoning_html()
+        if self.interrupted:
+            notes += ("<p><b>⏹ interrupted</b>: the partial answer is kept in the "
+                      "conversation.</p>")
+        if self.footer:
+            notes += f"<p style=\"opacity:0.7\"><sub>{html.escape(self.footer)}</sub></p>"
+        return notes
+
     def plain(self, *, final: bool = False) -> str:
         parts = [t.plain() for t in self.tools]
         parts.append(self.answer)
@@ -237,8 +252,7 @@ class StreamingMarkdown:
         if fmt == "text":
             return {"text/plain": plain}
         if fmt == "html":
-            extras = view.markdown(answer_md="", final=True)
-            return {"text/html": view.answer + _md_note(extras), "text/plain": plain}
+            return {"text/html": view.answer + view.html_notes(), "text/plain": plain}
         if fmt == "json" and parsed is not None:
             pretty = json.dumps(parsed, indent=2, ensure_ascii=False, default=str)
             md = view.markdown(answer_md=f"```json\n{pretty}\n```", final=True)
@@ -247,13 +261,6 @@ class StreamingMarkdown:
                 bundle["application/json"] = parsed
             return bundle
         return {"text/markdown": view.markdown(final=True), "text/plain": plain}
-
-
-def _md_note(extras: str) -> str:
-    # Footer and tool lines under an HTML answer, kept as simple HTML.
-    return f"<div style=\"opacity:0.7\">{html.escape(extras).replace(chr(10), '<br>')}</div>" if (
-        extras.strip()
-    ) else ""
 
 
 class TerminalStream:

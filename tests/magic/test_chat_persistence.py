@@ -217,3 +217,18 @@ def test_a_real_kernel_restart_keeps_the_chat_beside_the_notebook(emulator_sessi
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_export_without_to_writes_beside_the_notebook(ip, emu, chats, tmp_path, capsys,
+                                                     monkeypatch):
+    folder, name = chats
+    notebook_dir = tmp_path / "notebooks"
+    notebook_dir.mkdir()
+    monkeypatch.chdir(notebook_dir)  # the kernel's cwd: the notebook's folder
+    ip.ok(f'%%grok --chat {name}\nSay "exported words"')
+    capsys.readouterr()
+    ip.ok(f"%grok chats --export {name}")
+    (target,) = notebook_dir.glob(f"{name}*.md")  # the chat store's safe file name
+    assert "exported words" in target.read_text()
+    assert str(target) in capsys.readouterr().out
+    assert not list(folder.glob("*.md"))  # not in the hidden chat folder

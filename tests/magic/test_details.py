@@ -77,9 +77,13 @@ def test_rerunning_the_latest_cell_replaces_its_turn(ip, emu) -> None:
     from grok_jupyter.notebook.conversation import get_conversation
 
     conversation = get_conversation("default")
+    # No cell id (terminal IPython, nbclient, papermill): the same text in the next cell
+    # is a new turn ("Go on." twice), never a replacement.
     ip.ok('%%grok\nSay "one"')
-    ip.ok('%%grok\nSay "one"')  # run again: replaces
-    assert [m.role for m in conversation.messages] == ["user", "assistant"]
+    ip.ok('%%grok\nSay "one"')
+    assert [m.role for m in conversation.messages] == ["user", "assistant"] * 2
+    conversation.reset()
+    ip.ok('%%grok\nSay "one"')
     ip.ok('%%grok\nSay "two"')  # another cell: a new turn
     assert len(conversation.messages) == 4
     # In Jupyter the cell's id decides: the same cell, edited and re-run, replaces its turn.
@@ -87,10 +91,16 @@ def test_rerunning_the_latest_cell_replaces_its_turn(ip, emu) -> None:
     try:
         ip.ok('%%grok\nSay "three"')
         ip.ok('%%grok\nSay "three, edited"')
+        # Two cells with the same text, each its own id: two turns.
+        ip.shell.parent_header = {"metadata": {"cellId": "cell-8"}}
+        ip.ok('%%grok\nGo on.')
+        ip.shell.parent_header = {"metadata": {"cellId": "cell-9"}}
+        ip.ok('%%grok\nGo on.')
+        ip.ok('%%grok\nGo on.')  # cell-9 re-run: replaces its own turn
     finally:
         del ip.shell.parent_header
     texts = [m.text for m in conversation.messages if m.role == "user"]
-    assert texts == ['Say "one"', 'Say "two"', 'Say "three, edited"']
+    assert texts == ['Say "one"', 'Say "two"', 'Say "three, edited"', "Go on.", "Go on."]
 
 
 def test_terminal_json_prints_the_parsed_value_once(ip, emu, capsys) -> None:

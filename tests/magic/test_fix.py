@@ -195,3 +195,15 @@ def test_a_grok_usage_message_is_not_taken_for_an_error_to_fix(ip, emu, no_error
     ip.ok("%grok fix")
     assert "The last error was a %grok message" in capsys.readouterr().out
     assert emu.requests == []
+
+
+def test_a_fix_that_changes_nothing_says_so(ip, emu, no_error):
+    ip.ok("import pandas as pd\nframe = pd.DataFrame({'price': [1, 2]})")
+    failed = ip.run("frame['cost'].sum()")
+    assert isinstance(failed.error_in_exec, KeyError)
+    ip.shell.rl_next_input = None
+    ip.ok("%grok fix")
+    shown = ip.markdown()
+    assert "ready below" not in shown
+    assert "No change was found" in shown
+    assert ip.shell.rl_next_input is None  # no copy of the failing cell offered

@@ -118,7 +118,9 @@ def run_turn(
     context = rounds.context([user])
     check_window(client, request, context, rounds.tool_specs)
     estimate = check_cost(request, context, rounds.tool_specs, client.catalog)
-    result = TurnResult(model=request.model, api=rounds.api, compaction=compacting.note,
+    # The model named in the footer even when the server never said (a stream cut early).
+    result = TurnResult(model=request.model or client.catalog.default_chat_model,
+                        api=rounds.api, compaction=compacting.note,
                         cost_usd=compacting.cost_usd)  # fmt: skip
     if estimate is not None:
         result.estimate_usd = estimate.usd
