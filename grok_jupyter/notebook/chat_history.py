@@ -204,7 +204,7 @@ class Conversation(CompactionState):
     def end_turn(self, result: Any) -> None:
         """Record the finished turn's usage, model and citations on the latest turn.
 
-        Called by ``run_turn`` / ``run_responses_turn`` after they commit; ``result``
+        Called by the turn engine (``run_turn``) after it commits; ``result``
         is their ``TurnResult`` (read by attribute, so any object with those fields works).
         """
         citations = [

@@ -55,7 +55,7 @@ class PanelObserver(TurnObserver):
         self, panel: ChatPanel, interval: float, cancel: threading.Event | None = None
     ) -> None:
         self.panel = panel
-        self.cancel = cancel  # Stop's signal (run_turn / run_responses_turn end the stream)
+        self.cancel = cancel  # Stop's signal (the turn engine closes the stream)
         self.throttle = Throttle(interval, growth=GROWTH, min_step=MIN_STEP)
         self.size = 0  # characters of text and reasoning so far
         self.text: list[str] = []
