@@ -74,11 +74,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="uploaded files larger than this get 413 (default: 50 MiB)",
     )
+    parser.add_argument(
+        "--speed",
+        default="instant",
+        metavar="PROFILE",
+        help="how fast answers come: 'instant', 'realistic' (each model's measured time to "
+        "first token and tokens per second), or key=value pairs for every model, e.g. "
+        "'answer_s=2' (each answer takes exactly 2 s) or 'ttft_s=0.5,tokens_per_s=80' "
+        "(default: %(default)s)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     # Imported after parsing, so ``--help`` answers without loading the server.
     from ._server import base_url_of, bind_socket, build_state, make_server
 
@@ -90,16 +100,20 @@ def main(argv: list[str] | None = None) -> int:
         )
         if value is not None
     }
-    state = build_state(
-        api_keys=args.api_keys,
-        rpm=args.rpm,
-        tpm=args.tpm,
-        rate_window=args.rate_window,
-        corpus=args.corpus,
-        code_execution=args.code_execution,
-        retired=args.retired,
-        **options,
-    )
+    try:
+        state = build_state(
+            api_keys=args.api_keys,
+            rpm=args.rpm,
+            tpm=args.tpm,
+            rate_window=args.rate_window,
+            corpus=args.corpus,
+            code_execution=args.code_execution,
+            retired=args.retired,
+            speed=args.speed,
+            **options,
+        )
+    except ValueError as exc:  # a bad --speed: say so as argparse would (exit 2)
+        parser.error(str(exc))
     sock = bind_socket(args.host, args.port)
     # The socket already listens, so a client that reads this line can connect at once.
     print(f"XAI_BASE_URL={base_url_of(sock)}", flush=True)

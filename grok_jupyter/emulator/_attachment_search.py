@@ -30,8 +30,8 @@ import re
 from typing import Any
 
 from ..client._tokens import count_tokens
-from . import _errors as errors
-from ._file_store import FileStore, StoredFile, file_not_found
+from ._file_inputs import parts_of
+from ._file_store import StoredFile
 from ._responses_tools import ToolRun
 from ._search_corpus import term_matches, terms_of, words_of
 
@@ -39,16 +39,7 @@ COUNTER = "document_search_calls"
 # Priced in _responses_tools.TICKS_BY_COUNTER: $10 per 1k calls (section 3.3 [V]).
 MAX_QUOTES = 3
 _MARKER = re.compile(r"\[attached file [^\]]*\]")  # what _responses_request puts in the text
-_CONTENT_URL = re.compile(r"/v1/files/(file_[^/?#]+)/content(?:[?#].*)?$")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def attached_parts(items: Any) -> list[dict[str, Any]]:
-    """The ``input_file`` parts of this request's user messages, in order."""
-    parts: list[dict[str, Any]] = []
-    for item in items if isinstance(items, list) else []:
-        parts += _parts_of(item)
-    return parts
 
 
 # Words that say what to do, not what about: they pick no document passage.
@@ -62,13 +53,6 @@ _FILE_WORDS = frozenset(
     """file files document documents doc docs attachment attachments attached upload
     uploaded pdf""".split()
 )
-
-
-def _parts_of(item: Any) -> list[dict[str, Any]]:
-    content = item.get("content") if isinstance(item, dict) else None
-    if not isinstance(item, dict) or item.get("role") != "user" or not isinstance(content, list):
-        return []
-    return [p for p in content if isinstance(p, dict) and p.get("type") == "input_file"]
 
 
 def _names_file(terms: list[str], doc: StoredFile) -> bool:
@@ -85,13 +69,13 @@ def _mentions(terms: list[str], doc: StoredFile) -> bool:
 def files_to_search(items: Any, attached: list[StoredFile], question: str) -> list[StoredFile]:
     """The attached files this turn's attachment_search reads (none: answer the prompt).
 
-    ``attached`` is ``resolve_attachments(items, ...)``, in the same order. A file on
+    ``attached`` is ``_file_inputs.resolve_attachments(items, ...)``, in the same order. A file on
     the last user message is always searched; one resent with the history only when
     the question names the files or shares a content word with its text.
     """
     listed = items if isinstance(items, list) else []  # a plain string input holds no file
     user_items = [i for i in listed if isinstance(i, dict) and i.get("role") == "user"]
-    new = len(_parts_of(user_items[-1])) if user_items else 0
+    new = len(parts_of(user_items[-1])) if user_items else 0
     earlier, current = attached[: len(attached) - new], attached[len(attached) - new :]
     terms = terms_of(question)
     named = any(_names_file(terms, doc) for doc in earlier)
@@ -109,32 +93,6 @@ def files_to_search(items: Any, attached: list[StoredFile], question: str) -> li
 def question_of(text: str) -> str:
     """The user's words without the attachment markers."""
     return _MARKER.sub(" ", text).strip()
-
-
-def _resolve(part: dict[str, Any], files: FileStore) -> StoredFile:
-    file_id = part.get("file_id")
-    url = part.get("file_url")
-    if file_id is None and isinstance(url, str):
-        match = _CONTENT_URL.search(url)
-        if match is None:
-            # The emulator is offline: it reads only what was uploaded to it.
-            raise errors.bad_request(
-                f"The emulator cannot fetch file_url {url!r}; upload the file to "
-                "/v1/files and attach it with file_id."
-            )
-        file_id = match.group(1)
-    if not isinstance(file_id, str):
-        raise errors.bad_request("An input_file part needs file_id (file_...) or file_url.")
-    stored = files.get(file_id)
-    if stored is None:
-        # The real status and text are [U]; a missing file is NOT_FOUND as on /v1/files.
-        raise file_not_found(file_id)
-    return stored
-
-
-def resolve_attachments(items: Any, files: FileStore) -> list[StoredFile]:
-    """The attached files, checked before anything is answered (404 for an unknown id)."""
-    return [_resolve(part, files) for part in attached_parts(items)]
 
 
 def _score(terms: list[str], sentence: str) -> int:
@@ -177,6 +135,9 @@ def add_attachment_search(
             }
         )
         run.details[COUNTER] = run.details.get(COUNTER, 0) + 1
+        if doc.fetch_error is not None:  # a file_url the offline emulator cannot reach
+            lines.append(doc.fetch_error)
+            continue
         if not doc.text.strip():
             lines.append(f"I could not read any text in the attached file {doc.filename}.")
             continue

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..client._catalog import USD_TICKS_PER_USD, ModelInfo
 from ..client._types import Usage
+from ._model_rules import chat_reasoning_content
 from ._responder import Reply, token_logprobs
 from ._validation import ChatPlan
 
@@ -65,7 +66,7 @@ def cost_ticks(info: ModelInfo, usage: dict[str, Any]) -> int:
 
 def _message(info: ModelInfo, reply: Reply) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": reply.content}
-    if info.reasoning_content and reply.reasoning:
+    if chat_reasoning_content(info) and reply.reasoning:
         message["reasoning_content"] = reply.reasoning
     if reply.tool_calls:
         message["tool_calls"] = reply.tool_calls
@@ -94,8 +95,11 @@ def completion_body(plan: ChatPlan, reply: Reply, *, created: int) -> dict[str, 
     }
 
 
-def stream_events(plan: ChatPlan, reply: Reply, *, created: int, chunk_id: str) -> list[bytes]:
-    """Every SSE event of the stream, in order, without the final ``[DONE]``."""
+def stream_events(
+    plan: ChatPlan, reply: Reply, *, created: int, chunk_id: str
+) -> tuple[list[bytes], list[bool]]:
+    """Every SSE event of the stream, in order, without the final ``[DONE]``; and for each
+    event whether it carries an output token (what the speed profiles pace)."""
     head = json.dumps(
         {
             "id": chunk_id,
@@ -110,6 +114,7 @@ def stream_events(plan: ChatPlan, reply: Reply, *, created: int, chunk_id: str) 
         f',"service_tier":"{plan.service_tier}"}}\n\n'
     )
     events: list[bytes] = []
+    token_flags: list[bool] = []
 
     def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -126,7 +131,7 @@ def stream_events(plan: ChatPlan, reply: Reply, *, created: int, chunk_id: str) 
     for index in range(int(plan.body.get("n") or 1)):
         prefix = f'data: {head},"choices":[{{"index":{index},"delta":'
         deltas: list[list[str]] = []  # [open delta body, rest of the choice]
-        if plan.info.reasoning_content:
+        if chat_reasoning_content(plan.info):
             deltas.extend(['{"reasoning_content":' + dumps(t), ""] for t in reply.reasoning_tokens)
         deltas.extend(['{"content":' + dumps(t), a] for t, a in zip(tokens, after, strict=True))
         for i, call in enumerate(reply.tool_calls):
@@ -137,12 +142,15 @@ def stream_events(plan: ChatPlan, reply: Reply, *, created: int, chunk_id: str) 
         # Real first chunks read {"content":"The","role":"assistant"}.
         deltas[0][0] += ',"role":"assistant"'
         events.extend((prefix + d + "}" + a + "}]" + tail).encode() for d, a in deltas)
+        token_flags.extend([True] * len(deltas))
         finish = f'{{}},"finish_reason":"{reply.finish_reason}"}}]'
         events.append((prefix + finish + tail).encode())
+        token_flags.append(False)
     if plan.include_usage:
         usage = dumps(usage_dict(plan, reply))
         events.append(f'data: {head},"choices":[],"usage":{usage}{tail}'.encode())
-    return events
+        token_flags.append(False)
+    return events, token_flags
 
 
 def keepalive_event(plan: ChatPlan, *, created: int, chunk_id: str) -> bytes:

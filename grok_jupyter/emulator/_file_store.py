@@ -36,6 +36,9 @@ class StoredFile:
     created_at: int
     seq: int
     purpose: str = ""
+    expires_at: int | None = None  # set by the upload's expires_after (2026-09 section 4)
+    # An input_file URL the offline emulator could not fetch: what the answer says instead.
+    fetch_error: str | None = None
     _text: str | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -48,8 +51,11 @@ class StoredFile:
             # xAI stores purpose as "" whatever was sent [V LLM docstring].
             "purpose": self.purpose,
             "status": "processed",  # nullable in the schemas [V]; the value is [U]
-            "expires_at": None,
+            "expires_at": self.expires_at,
         }
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
 
     @property
     def text(self) -> str:
@@ -122,21 +128,31 @@ class FileStore:
         self._files: dict[str, StoredFile] = {}
         self._seq = 0
 
-    def add(self, filename: str, data: bytes) -> StoredFile:
+    def add(self, filename: str, data: bytes, expires_after: int | None = None) -> StoredFile:
+        """Keep an upload; ``expires_after``: seconds it lives (checked by the route)."""
+        created = int(time.time())
         with self._lock:
             self._seq += 1
             stored = StoredFile(
                 id=f"file_{uuid.uuid4()}",  # the prefix is [U] (fixtures use file_abc123)
                 filename=filename,
                 data=data,
-                created_at=int(time.time()),
+                created_at=created,
                 seq=self._seq,
+                expires_at=created + expires_after if expires_after is not None else None,
             )
             self._files[stored.id] = stored
             return stored
 
+    def _drop_expired(self) -> None:
+        # An expired file is gone, as if deleted [U: when the real API removes it].
+        now = time.time()
+        for file_id in [i for i, f in self._files.items() if f.expired(now)]:
+            del self._files[file_id]
+
     def get(self, file_id: str) -> StoredFile | None:
         with self._lock:
+            self._drop_expired()
             return self._files.get(file_id)
 
     def delete(self, file_id: str) -> bool:
@@ -146,6 +162,7 @@ class FileStore:
     def page(self, limit: int, after_seq: int) -> tuple[list[StoredFile], str | None]:
         """Up to ``limit`` files from sequence ``after_seq`` on, and the next page's token."""
         with self._lock:
+            self._drop_expired()
             files = list(self._files.values())
         return seq_page(files, after_seq, limit)
 

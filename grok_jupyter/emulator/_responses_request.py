@@ -9,6 +9,7 @@ Server-side tools (section 3.1) are kept apart: the emulator runs them itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,8 +106,19 @@ def _content(content: Any) -> Any:
     return parts
 
 
-def input_messages(items: Any) -> list[dict[str, Any]]:
-    """``input`` (a string or items, section 2.2) as chat messages."""
+# A compaction item's encrypted_content -> the messages it carries (``_compaction``).
+OpenCompaction = Callable[[Any], list[dict[str, Any]]]
+
+
+def _no_compaction(blob: Any) -> list[dict[str, Any]]:
+    raise bad_request("compaction items are accepted only as input of POST /v1/responses.")
+
+
+def input_messages(
+    items: Any, open_compaction: OpenCompaction = _no_compaction
+) -> list[dict[str, Any]]:
+    """``input`` (a string or items, section 2.2) as chat messages; a ``compaction`` item
+    (2026-09 reference, section 2) is replaced by the conversation it carries."""
     if isinstance(items, str):
         return [{"role": "user", "content": items}]
     if not isinstance(items, list) or not items:
@@ -142,6 +154,8 @@ def input_messages(items: Any) -> list[dict[str, Any]]:
             messages.append(
                 {"role": "tool", "tool_call_id": item.get("call_id"), "content": text or "(empty)"}
             )
+        elif kind == "compaction":
+            messages.extend(open_compaction(item.get("encrypted_content")))
         elif kind == "reasoning":
             continue  # replayed reasoning carries no new content for the emulator
         elif kind in REPLAYED_TOOL_ITEMS:
@@ -258,8 +272,11 @@ def _response_format(text: Any) -> dict[str, Any] | None:
     raise bad_request("text.format.type must be one of text, json_object, json_schema.")
 
 
-def parse_request(body: Any, history: list[dict[str, Any]]) -> ResponsesRequest:
-    """Check ``body``; ``history`` is the stored context of ``previous_response_id``."""
+def parse_request(
+    body: Any, history: list[dict[str, Any]], open_compaction: OpenCompaction = _no_compaction
+) -> ResponsesRequest:
+    """Check ``body``; ``history`` is the stored context of ``previous_response_id``;
+    ``open_compaction`` reads the compaction items of its input."""
     if not isinstance(body, dict):
         raise unprocessable("expected a JSON object")
     if "model" not in body:
@@ -275,7 +292,7 @@ def parse_request(body: Any, history: list[dict[str, Any]]) -> ResponsesRequest:
     limit = body.get("max_output_tokens")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise bad_request("max_output_tokens must be a positive integer.")
-    new = input_messages(body["input"])
+    new = input_messages(body["input"], open_compaction)
     functions, server = _tools(body)
     chat: dict[str, Any] = {"model": body["model"], "messages": []}
     if body.get("instructions"):

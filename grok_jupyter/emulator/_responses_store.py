@@ -1,7 +1,8 @@
 """What the Responses API remembers: stored responses, prompt-cache prefixes, the corpus.
 
-Stored responses keep the body ``GET`` returns and the conversation so far
-(chat-shaped messages), which ``previous_response_id`` prepends. Prompt-cache
+Stored responses keep the body ``GET`` returns, the conversation so far
+(chat-shaped messages), which ``previous_response_id`` prepends, and the request's
+input items (``GET .../input_items``). Prompt-cache
 entries remember, per ``prompt_cache_key``, the messages of the last request,
 so a repeated prefix is reported as ``cached_tokens``.
 """
@@ -9,7 +10,7 @@ so a repeated prefix is reported as ``cached_tokens``.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._search_corpus import Corpus
@@ -19,6 +20,7 @@ from ._search_corpus import Corpus
 class StoredResponse:
     body: dict[str, Any]
     context: list[dict[str, Any]]  # input and output of the whole chain, as chat messages
+    input_items: list[dict[str, Any]] = field(default_factory=list)  # this request's, with ids
 
 
 class ResponsesStore:

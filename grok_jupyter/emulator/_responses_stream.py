@@ -1,10 +1,11 @@
 """The SSE events of a streamed response, in the order of shared/xai-api-2026.md section 2.5.
 
 Built from the finished response object: ``response.created`` and
-``response.in_progress`` carry it with ``output: []`` and no usage; each output
-item opens, streams and closes; annotations follow the text deltas and come
-before ``output_text.done``; ``response.completed`` carries everything.
-``sequence_number`` counts from 0 without gaps.
+``response.in_progress`` carry it with ``output: []`` and ``usage: null``; each
+output item opens, streams and closes (consecutive web searches interleave, as
+recorded); annotations follow the text deltas and come before ``output_text.done``;
+``response.completed`` carries everything. ``sequence_number`` counts from 0 without
+gaps.
 """
 
 from __future__ import annotations
@@ -46,19 +47,29 @@ def _reasoning(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
     return events
 
 
-def _web_search(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
-    where = {"item_id": item["id"], "output_index": i}
-    return [
-        {
-            "type": "response.output_item.added",
-            "item": {**item, "status": "in_progress"},
-            "output_index": i,
-        },
-        *(
-            {"type": f"response.web_search_call.{s}", **where}
-            for s in ("in_progress", "searching", "completed")
-        ),
-    ]
+def _web_searches(first: int, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive ``web_search_call`` items, interleaved as recorded [REC 13218]: each is
+    added and starts searching, then each completes and is done, in order."""
+    opening: list[dict[str, Any]] = []
+    closing: list[dict[str, Any]] = []
+    for i, item in enumerate(items, start=first):
+        where = {"item_id": item["id"], "output_index": i}
+        # Added without its query and sources, which come with output_item.done.
+        pending = {"type": "search", "query": "", "sources": []}
+        opening += [
+            {
+                "type": "response.output_item.added",
+                "item": {**item, "status": "in_progress", "action": pending},
+                "output_index": i,
+            },
+            {"type": "response.web_search_call.in_progress", **where},
+            {"type": "response.web_search_call.searching", **where},
+        ]
+        closing += [
+            {"type": "response.web_search_call.completed", **where},
+            {"type": "response.output_item.done", "item": item, "output_index": i},
+        ]
+    return opening + closing
 
 
 def _custom_tool(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
@@ -178,7 +189,6 @@ def _message(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
 
 _ITEM_EVENTS = {
     "reasoning": _reasoning,
-    "web_search_call": _web_search,
     "custom_tool_call": _custom_tool,
     "function_call": _function_call,
     # The recorded 2025-11 shape: born completed, no progress events [V].
@@ -208,20 +218,46 @@ def _failed(
 def stream_events(response: dict[str, Any], fault: Any = None) -> list[dict[str, Any]]:
     """Every event of the stream, without sequence numbers (``fault``: the request's
     emulator fault; ``response_failed`` ends the stream early with ``response.failed``)."""
-    start = {k: v for k, v in response.items() if k != "usage"}
+    # The 2026 layout: the opening events carry "usage": null [REC 17936, 13218].
+    start = {**response, "usage": None}
     start.update(output=[], status="in_progress", completed_at=None, incomplete_details=None)
     events: list[dict[str, Any]] = [
         {"type": "response.created", "response": start},
         {"type": "response.in_progress", "response": start},
     ]
-    for i, item in enumerate(response["output"]):
-        events += _ITEM_EVENTS[item["type"]](i, item)
-        events.append({"type": "response.output_item.done", "item": item, "output_index": i})
+    output = response["output"]
+    i = 0
+    while i < len(output):
+        if output[i]["type"] == "web_search_call":
+            end = i
+            while end < len(output) and output[end]["type"] == "web_search_call":
+                end += 1
+            events += _web_searches(i, output[i:end])
+            i = end
+            continue
+        events += _ITEM_EVENTS[output[i]["type"]](i, output[i])
+        events.append({"type": "response.output_item.done", "item": output[i], "output_index": i})
+        i += 1
     final = "response.incomplete" if response["status"] == "incomplete" else "response.completed"
     events.append({"type": final, "response": response})
     if fault is not None and getattr(fault, "name", None) == "response_failed":
         return _failed(events, start, fault.count("after_chunks"))
     return events
+
+
+# Events that carry generated output tokens: what the speed profiles pace (``_pacing``).
+TOKEN_EVENTS = frozenset(
+    {
+        "response.output_text.delta",
+        "response.reasoning_summary_text.delta",
+        "response.function_call_arguments.delta",
+    }
+)
+
+
+def token_flags(events: list[dict[str, Any]]) -> list[bool]:
+    """For each event, whether it carries an output token."""
+    return [e["type"] in TOKEN_EVENTS for e in events]
 
 
 def encode_events(events: list[dict[str, Any]]) -> list[bytes]:

@@ -1,14 +1,18 @@
 """Server-side web_search and x_search, run for real against the offline corpus.
 
-Output items follow shared/xai-api-2026.md section 3.2 in the 2025-12 format:
-``web_search_call`` items with ``action``, ``custom_tool_call`` items for X
-sub-tools. The answer quotes what each search found; each ``url_citation``
-points at a hit, and every hit contains the query's terms.
+Output items: ``web_search_call`` items in the July 2026 shape (2026-09 reference,
+section 2: ``ws_<rid>_call-<uuid>-<n>`` ids, ``action.query`` and ``action.sources``),
+one per question the prompt asks; ``custom_tool_call`` items for X sub-tools in the
+2025-12 format (shared/xai-api-2026.md section 3.2). The answer quotes what each
+search found; each ``url_citation`` points at a hit, and every hit contains the
+query's terms.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import uuid
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,58 +79,98 @@ def _quote(n: int, hit: Hit, terms: list[str]) -> str:
     return f'[{n}] {doc.title}{dated}: "{sentence}" ({doc.url})'
 
 
+# At most this many web searches in one turn, one per question the prompt asks [U].
+MAX_SEARCHES = 4
+_QUESTION = re.compile(r"[^?.!\n]*\?")
+
+
+def search_queries(text: str) -> list[str]:
+    """The web searches a prompt leads to: one per question when it asks several
+    ("When was X founded? Who runs Y?"), else one for the whole prompt."""
+    questions = [q.strip() for q in _QUESTION.findall(text) if terms_of(q)]
+    return questions[:MAX_SEARCHES] if len(questions) > 1 else [text]
+
+
+def _web_search(
+    run: ToolRun, query_text: str, tool: dict[str, Any], corpus: Corpus, item_id: str
+) -> tuple[list[Hit], list[str]]:
+    hits = corpus.search_web(query_text, tool)
+    terms = terms_of(query_text)
+    run.items.append(
+        {
+            "id": item_id,
+            "type": "web_search_call",
+            "status": "completed",
+            # The July 2026 shape [REC 13218]: the query and the pages it found. (2025-12
+            # items had query "" and no sources; the emulator says what it searched.)
+            "action": {
+                "type": "search",
+                "query": " ".join(terms),
+                "sources": [{"type": "url", "url": hit.doc.url} for hit in hits],
+            },
+        }
+    )
+    run.details["web_search_calls"] += 1
+    return hits, terms
+
+
+def _x_search(
+    run: ToolRun, query_text: str, tool: dict[str, Any], corpus: Corpus, response_id: str
+) -> tuple[list[Hit], list[str]]:
+    hits = corpus.search_x(query_text, tool)
+    terms = terms_of(query_text)
+    arguments: dict[str, Any] = {"query": _x_query(terms, tool), "limit": 20}
+    arguments["mode"] = "Latest"
+    for key in ("from_date", "to_date"):
+        if tool.get(key):
+            arguments[key] = tool[key]
+    digits = _call_digits(response_id, len(run.items))
+    run.items.append(
+        {
+            "type": "custom_tool_call",
+            "id": f"ctc_{response_id}_xs_call_{digits}",
+            "call_id": f"xs_call_{digits}",
+            "name": "x_keyword_search",
+            "input": json.dumps(arguments, ensure_ascii=False),
+            "status": "completed",
+        }
+    )
+    run.details["x_search_calls"] += 1
+    return hits, terms
+
+
 def run_tools(
     tools: list[dict[str, Any]], query_text: str, corpus: Corpus, response_id: str
 ) -> ToolRun:
     run = ToolRun()
-    terms = terms_of(query_text)
     lines: list[str] = []
+    # Web search item ids: ws_<rid>_call-<uuid>-<n>, one uuid per turn [REC 13218].
+    call_uuid = uuid.uuid4()
+    searches = 0
     for tool in tools:
-        digits = _call_digits(response_id, len(run.items))
-        if tool["type"] not in ("web_search", "x_search"):
-            continue  # code_interpreter runs apart (``add_code_run``)
         if tool["type"] == "web_search":
-            hits = corpus.search_web(query_text, tool)
-            run.items.append(
-                {
-                    "type": "web_search_call",
-                    "id": f"ws_{response_id}_call_{digits}",
-                    "status": "completed",
-                    # Real 2025-12 items had query "" [V]; the emulator says what it searched.
-                    "action": {"type": "search", "query": " ".join(terms), "sources": []},
-                }
-            )
-            run.details["web_search_calls"] += 1
             where, kind = "the web", "pages"
-        else:
-            hits = corpus.search_x(query_text, tool)
-            arguments: dict[str, Any] = {"query": _x_query(terms, tool), "limit": 20}
-            arguments["mode"] = "Latest"
-            for key in ("from_date", "to_date"):
-                if tool.get(key):
-                    arguments[key] = tool[key]
-            run.items.append(
-                {
-                    "type": "custom_tool_call",
-                    "id": f"ctc_{response_id}_xs_call_{digits}",
-                    "call_id": f"xs_call_{digits}",
-                    "name": "x_keyword_search",
-                    "input": json.dumps(arguments, ensure_ascii=False),
-                    "status": "completed",
-                }
-            )
-            run.details["x_search_calls"] += 1
+            runs = []
+            for query in search_queries(query_text):
+                item_id = f"ws_{response_id}_call-{call_uuid}-{searches}"
+                searches += 1
+                runs.append(_web_search(run, query, tool, corpus, item_id))
+        elif tool["type"] == "x_search":
             where, kind = "X", "posts"
-        searched = " ".join(terms) or query_text.strip()
-        if not hits:
-            lines.append(f'I searched {where} for "{searched}" and found no {kind} that match.')
-            continue
-        lines.append(f'I searched {where} for "{searched}" and found {len(hits)} {kind}:')
-        for hit in hits:
-            if hit.doc.url not in run.urls:
-                run.urls.append(hit.doc.url)
-            lines.append(_quote(run.urls.index(hit.doc.url) + 1, hit, terms))
-            run.result_tokens += count_tokens(f"{hit.doc.title}\n{hit.doc.text}")
+            runs = [_x_search(run, query_text, tool, corpus, response_id)]
+        else:
+            continue  # code_interpreter and mcp run apart (``add_code_run``, ``add_mcp_runs``)
+        for hits, terms in runs:
+            searched = " ".join(terms) or query_text.strip()
+            if not hits:
+                lines.append(f'I searched {where} for "{searched}" and found no {kind} that match.')
+                continue
+            lines.append(f'I searched {where} for "{searched}" and found {len(hits)} {kind}:')
+            for hit in hits:
+                if hit.doc.url not in run.urls:
+                    run.urls.append(hit.doc.url)
+                lines.append(_quote(run.urls.index(hit.doc.url) + 1, hit, terms))
+                run.result_tokens += count_tokens(f"{hit.doc.title}\n{hit.doc.text}")
     run.answer = "\n".join(lines)
     return run
 

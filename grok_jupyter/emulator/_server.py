@@ -15,6 +15,7 @@ from ._app import create_app
 from ._batch_runner import DEFAULT_DELAY as DEFAULT_BATCH_DELAY
 from ._faults import Fault
 from ._file_store import MAX_FILE_BYTES
+from ._pacing import SpeedSpec
 from ._state import (
     MAX_BODY_BYTES,
     MAX_RECORDED,
@@ -71,6 +72,12 @@ class EmulatorHandle(str):
         """Enforce requests and tokens per minute (None: no limit)."""
         self._state.set_limits(rpm=rpm, tpm=tpm)
 
+    def set_speed(self, speed: SpeedSpec) -> None:
+        """Pace answers from now on: ``"instant"``, ``"realistic"`` or a mapping with
+        ``ttft_s`` / ``tokens_per_s`` / ``answer_s`` (see ``serve``); reset() restores
+        the speed ``serve()`` was given."""
+        self._state.set_speed(speed)
+
     def add_page(self, url: str, title: str, text: str, date: str | None = None) -> None:
         """Add a web page to the corpus ``web_search`` searches (``date``: ISO, optional)."""
         self._state.responses.corpus.add_page(url, title, text, date)
@@ -120,6 +127,7 @@ def build_state(
     retired: str = "redirect",
     max_file_bytes: int = MAX_FILE_BYTES,
     batch_delay: float = DEFAULT_BATCH_DELAY,
+    speed: SpeedSpec = "instant",
     **limits: Any,
 ) -> EmulatorState:
     """The emulator's state as ``serve()`` documents its options (shared with the CLI);
@@ -128,7 +136,7 @@ def build_state(
         raise ValueError(f"code_execution must be 'on' or 'off', got {code_execution!r}")
     if retired not in ("redirect", "error"):
         raise ValueError(f"retired must be 'redirect' or 'error', got {retired!r}")
-    state = EmulatorState(**limits)
+    state = EmulatorState(speed=speed, **limits)
     state.files.max_file_bytes = max_file_bytes
     state.batches.delay = batch_delay
     if corpus is not None:
@@ -158,6 +166,7 @@ def serve(
     max_recorded_bytes: int = MAX_RECORDED_BYTES,
     max_file_bytes: int = MAX_FILE_BYTES,
     batch_delay: float = DEFAULT_BATCH_DELAY,
+    speed: SpeedSpec = "instant",
 ) -> Iterator[EmulatorHandle]:
     """Run the emulator in a background thread for the ``with`` block.
 
@@ -177,6 +186,11 @@ def serve(
     ``emu.requests`` keeps (the newest).
     ``max_file_bytes``: an uploaded file over this gets 413 (default 50 MB, section 5).
     ``batch_delay``: seconds before a queued batch request is answered (default 0.5).
+    ``speed``: how fast answers come. ``"instant"`` (default); ``"realistic"``: each model's
+    measured time to first token and tokens per second (``_pacing.MEASURED``); or a mapping
+    for every model: ``{"ttft_s": 0.5, "tokens_per_s": 80}``, or ``{"answer_s": 2.0}`` for
+    answers that take exactly 2 s from request to last token. Chat and Responses answers,
+    streamed or not, are paced; batch results and deferred completions are not.
     """
     state = build_state(
         api_keys=api_keys,
@@ -192,6 +206,7 @@ def serve(
         max_recorded_bytes=max_recorded_bytes,
         max_file_bytes=max_file_bytes,
         batch_delay=batch_delay,
+        speed=speed,
     )
     sock = bind_socket(host, port)
     server = make_server(state, quiet=quiet)

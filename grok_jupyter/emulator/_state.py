@@ -7,6 +7,7 @@ every access goes through its lock.
 from __future__ import annotations
 
 import math
+import secrets
 import threading
 import time
 from collections import deque
@@ -17,6 +18,7 @@ from typing import Any
 from ._batch_runner import BatchRunner
 from ._faults import Fault
 from ._file_store import FileStore
+from ._pacing import Speed, SpeedSpec
 from ._responses_store import ResponsesStore
 
 WINDOW_SECONDS = 60.0
@@ -177,6 +179,7 @@ class EmulatorState:
         max_recorded: int = MAX_RECORDED,
         max_recorded_bytes: int = MAX_RECORDED_BYTES,
         max_body_bytes: int = MAX_BODY_BYTES,
+        speed: SpeedSpec = "instant",
     ) -> None:
         self._lock = threading.Lock()
         self.max_recorded = max_recorded
@@ -195,6 +198,12 @@ class EmulatorState:
         self.retired = "redirect"  # serve(retired=...): "redirect" or "error" (404)
         self.files = FileStore()  # /v1/files; serve(max_file_bytes=...)
         self.batches = BatchRunner()  # /v1/batches; serve(batch_delay=...)
+        # How fast answers come (serve(speed=...), emu.set_speed): swapped whole, read per request.
+        self._configured_speed = Speed(speed)
+        self.speed = self._configured_speed
+        # Signs the compaction items this emulator hands out (/v1/responses/compact), so only
+        # its own, unchanged, come back in. Per process: kept across reset().
+        self.compaction_secret = secrets.token_bytes(32)
         # What the emulator billed (usage.cost_in_usd_ticks of every answer it generated),
         # so a test can check that a ledger, even one merged across processes, adds up.
         self._billed_ticks = 0
@@ -235,8 +244,9 @@ class EmulatorState:
 
     def reset(self) -> None:
         """Forget requests, queued faults, added pages and posts, uploaded files and
-        batches; restore the limits ``serve()`` was given. ``emu.reset()`` and
+        batches; restore the limits and speed ``serve()`` was given. ``emu.reset()`` and
         ``POST /_emulator/reset`` both come here."""
+        self.speed = self._configured_speed
         with self._lock:
             self._requests.clear()
             self._recorded_bytes = 0
@@ -261,6 +271,12 @@ class EmulatorState:
         """``{"ticks": ..., "calls": ...}`` since start or the last ``reset()``."""
         with self._lock:
             return {"ticks": self._billed_ticks, "calls": self._billed_calls}
+
+    # --- speed -----------------------------------------------------------------
+
+    def set_speed(self, speed: SpeedSpec) -> None:
+        """Pace answers from now on (``_pacing``: "instant", "realistic" or a mapping)."""
+        self.speed = Speed(speed)
 
     # --- rate limits ---------------------------------------------------------
 

@@ -14,6 +14,7 @@ from typing import Any
 from ..client._catalog import Catalog, ModelInfo
 from ..client._tokens import count_prompt_tokens
 from ._errors import EmulatorError, bad_request, unknown_model, unprocessable
+from ._model_rules import takes_chat
 from ._responses_request import refuse_server_side_tools_on_chat
 from ._vision import ImageFacts, inspect_image
 
@@ -83,7 +84,7 @@ def resolve_model(catalog: Catalog, name: Any, *, kind: str = "chat") -> ModelIn
     return info
 
 
-def _answering_model(catalog: Catalog, name: Any, retired: str) -> tuple[ModelInfo, str | None]:
+def answering_model(catalog: Catalog, name: Any, retired: str) -> tuple[ModelInfo, str | None]:
     """The model that answers ``name`` and the effort a redirect implies (2026 §1.3).
 
     ``retired="redirect"`` (the default, as the API does since 2026-05-15): a retired id
@@ -105,14 +106,23 @@ def plan_chat(
     local_image: Callable[[str], bytes | None],
     *,
     retired: str = "redirect",
+    api: str = "chat",
 ) -> ChatPlan:
+    """Check ``body`` (a chat request) and plan its answer. ``api``: the route it came
+    in on, ``"chat"`` or ``"responses"`` (which converts its body to a chat one)."""
     if not isinstance(body, dict):
         raise unprocessable("expected a JSON object")
     if body.get("search_parameters") is not None:
         raise EmulatorError(410, SEARCH_GONE, None)
     if "messages" not in body:
         raise unprocessable("missing field `messages`")
-    info, implied = _answering_model(catalog, body.get("model"), retired)
+    info, implied = answering_model(catalog, body.get("model"), retired)
+    if api == "chat" and not takes_chat(info):
+        # The model exists but Chat Completions does not serve it (the real text is [U]).
+        raise bad_request(
+            f"Model {info.id} is available only on the Responses API: "
+            "send the request to POST /v1/responses instead of /v1/chat/completions."
+        )
     for param in _CHECKED_PARAMS:
         if body.get(param) is not None and param in info.rejected_parameters:
             raise bad_request(f"Model {info.id} does not support parameter {camel(param)}.")

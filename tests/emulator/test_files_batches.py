@@ -3,7 +3,6 @@ and ``input_file`` parts on ``/v1/responses`` answered from the file's real text
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 
@@ -12,30 +11,11 @@ import pytest
 
 from grok_jupyter.emulator import serve
 from tests.emulator.emulator_helpers import KEY, parse_sse
+from tests.emulator.files_helpers import answer_of, ask_with_files, make_pdf, upload
 
 AUTH = {"Authorization": f"Bearer {KEY}"}
 NOT_FOUND = "Some requested entity was not found"
 FACT = "The Zephyr-9 turbine produces 42 kilowatts at sea level."
-
-
-def make_pdf(*lines: str) -> bytes:
-    """A real one-page PDF with a text layer (matplotlib's PDF backend, TrueType text)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6, 1 + len(lines) * 0.4))
-    for n, line in enumerate(lines):
-        fig.text(0.02, 0.9 - n * 0.8 / len(lines), line)
-    buf = io.BytesIO()
-    with matplotlib.rc_context({"pdf.fonttype": 42}):
-        fig.savefig(buf, format="pdf")
-    return buf.getvalue()
-
-
-def upload(http: httpx.Client, data: bytes, name: str = "doc.txt", **fields) -> httpx.Response:
-    return http.post("/files", files={"file": (name, data, "text/plain")}, data=fields or None)
 
 
 @pytest.fixture(scope="module")
@@ -257,35 +237,23 @@ def test_a_batch_from_a_jsonl_input_file(bhttp):
 # --- input_file on /v1/responses ------------------------------------------------
 
 
-def _ask(http: httpx.Client, question: str, *files: dict, **extra) -> httpx.Response:
-    content = [{"type": "input_text", "text": question}, *files]
-    return http.post(
-        "/responses",
-        json={"model": "grok-4.3", "input": [{"role": "user", "content": content}], **extra},
-    )
-
-
-def _answer(body: dict) -> str:
-    return next(i for i in body["output"] if i["type"] == "message")["content"][0]["text"]
-
-
 def test_a_pdf_attachment_is_quoted_and_billed_as_attachment_search(http):
     pdf = make_pdf("Zephyr-9 datasheet", FACT, "Warranty: five years.")
     file_id = http.post("/files", files={"file": ("spec.pdf", pdf, "application/pdf")}).json()["id"]
-    r = _ask(
+    r = ask_with_files(
         http,
         "How many kilowatts does the turbine produce?",
         {"type": "input_file", "file_id": file_id},
     )
     assert r.status_code == 200
     body = r.json()
-    text = _answer(body)
+    text = answer_of(body)
     assert FACT in text and "spec.pdf" in text
     assert "Warranty" not in text  # quotes what answers the question, not the whole file
     usage = body["usage"]
     assert usage["server_side_tool_usage_details"]["document_search_calls"] == 1
     assert usage["num_server_side_tools_used"] == 1
-    plain = _ask(http, "How many kilowatts does the turbine produce?").json()["usage"]
+    plain = ask_with_files(http, "How many kilowatts does the turbine produce?").json()["usage"]
     assert plain["num_server_side_tools_used"] == 0
     # $10 per 1k attachment_search calls (section 3.3): 1e8 ticks on top of the tokens.
     assert usage["cost_in_usd_ticks"] - 100_000_000 > 0
@@ -295,15 +263,18 @@ def test_a_pdf_attachment_is_quoted_and_billed_as_attachment_search(http):
 def test_a_text_attachment_by_content_url_and_a_question_it_does_not_answer(http, emu):
     file_id = upload(http, b"Bananas are yellow.\nApples are red.\n", "fruit.txt").json()["id"]
     url = f"{emu.base_url}/files/{file_id}/content"
-    body = _ask(http, "What colour are apples?", {"type": "input_file", "file_url": url}).json()
-    assert '"Apples are red."' in _answer(body)
-    body = _ask(http, "Who wrote Hamlet?", {"type": "input_file", "file_id": file_id}).json()
-    assert "does not mention" in _answer(body) and "Bananas are yellow." in _answer(body)
+    by_url = {"type": "input_file", "file_url": url}
+    body = ask_with_files(http, "What colour are apples?", by_url).json()
+    assert '"Apples are red."' in answer_of(body)
+    by_id = {"type": "input_file", "file_id": file_id}
+    body = ask_with_files(http, "Who wrote Hamlet?", by_id).json()
+    assert "does not mention" in answer_of(body) and "Bananas are yellow." in answer_of(body)
 
 
 def test_a_streamed_answer_from_a_file(http):
     file_id = upload(http, FACT.encode(), "fact.txt").json()["id"]
-    r = _ask(http, "turbine kilowatts?", {"type": "input_file", "file_id": file_id}, stream=True)
+    part = {"type": "input_file", "file_id": file_id}
+    r = ask_with_files(http, "turbine kilowatts?", part, stream=True)
     events = [e for e in parse_sse(r.text) if isinstance(e, dict)]  # "[DONE]" [U] aside
     kinds = [e["type"] for e in events]
     assert "response.file_search_call.completed" in kinds
@@ -316,15 +287,24 @@ def test_a_streamed_answer_from_a_file(http):
     )
 
 
-def test_unknown_or_unreachable_attachments_are_refused(http):
-    missing = _ask(http, "q", {"type": "input_file", "file_id": "file_missing"})
+def test_an_unknown_file_id_is_refused_before_anything_is_billed(emu, http):
+    missing = ask_with_files(http, "q", {"type": "input_file", "file_id": "file_missing"})
     assert missing.status_code == 404 and "file_missing" in missing.json()["error"]
-    remote = _ask(http, "q", {"type": "input_file", "file_url": "https://example.com/a.pdf"})
-    assert remote.status_code == 400 and "file_id" in remote.json()["error"]
+    assert emu.billed == {"ticks": 0, "calls": 0}
+
+
+def test_a_file_url_off_this_machine_is_accepted_but_not_fetched(http):
+    # As an image URL the offline emulator cannot reach (_vision): accepted, and the
+    # answer says the file could not be read rather than inventing its contents.
+    url = "https://example.com/reports/a.pdf"
+    r = ask_with_files(http, "What does the report say?", {"type": "input_file", "file_url": url})
+    assert r.status_code == 200, r.text
+    assert f"could not fetch the file at {url}" in answer_of(r.json())
 
 
 def test_a_request_without_files_is_answered_as_before(http, chat):
-    body = _ask(http, "Say hello.").json()
+    body = ask_with_files(http, "Say hello.").json()
     assert all(i["type"] in ("reasoning", "message") for i in body["output"])
-    assert set(body["usage"]["server_side_tool_usage_details"].values()) == {0}
-    assert chat("Say hello.").json()["choices"][0]["message"]["content"] == _answer(body)
+    # No tool ran: no per-tool details at all (2026-09 reference, section 2 [REC]).
+    assert "server_side_tool_usage_details" not in body["usage"]
+    assert chat("Say hello.").json()["choices"][0]["message"]["content"] == answer_of(body)

@@ -9,6 +9,7 @@ import pytest
 
 from grok_jupyter.client._catalog import get_catalog
 from grok_jupyter.emulator import serve
+from grok_jupyter.emulator._model_rules import takes_chat
 from tests.emulator.emulator_helpers import KEY
 
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -113,11 +114,12 @@ def test_wrong_json_types_are_422_in_the_deserialiser_style(http, field, value, 
     ],
 )
 def test_numbers_outside_the_documented_ranges_are_400(chat, fields, says):
-    # A model that takes both penalties, so the range check is what answers.
+    # A chat model that takes both penalties, so the range check is what answers.
     model = next(
         m.id
         for m in get_catalog().chat_models()
         if not {"presence_penalty", "frequency_penalty"} & set(m.rejected_parameters)
+        and takes_chat(m)
     )
     response = chat("hi", model=model, **fields)
     assert response.status_code == 400

@@ -84,11 +84,12 @@ def test_each_streamed_content_chunk_carries_its_own_tokens_logprobs(chat):
 
 
 def test_a_reasoning_model_gives_logprobs_for_content_only(chat):
-    # grok-4.3 (low) reasons hidden: only the content tokens carry logprobs.
+    # grok-4.3 (low) streams its reasoning_content first: only content tokens carry logprobs.
     chunks = parse_sse(
         chat("Say 'hi'", model="grok-4.3", reasoning_effort="low", logprobs=True, stream=True).text
     )[:-1]
-    assert all("reasoning_content" not in c["choices"][0]["delta"] for c in chunks)
+    reasoning = [c["choices"][0] for c in chunks if "reasoning_content" in c["choices"][0]["delta"]]
+    assert reasoning and all("logprobs" not in c for c in reasoning)
     content = [c["choices"][0] for c in chunks if "content" in c["choices"][0]["delta"]]
     assert [c["logprobs"]["content"][0]["token"] for c in content] == ["hi"]
     others = [c["choices"][0] for c in chunks if "content" not in c["choices"][0]["delta"]]

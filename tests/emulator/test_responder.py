@@ -35,10 +35,38 @@ def test_same_request_same_answer(chat):
 
 @pytest.mark.parametrize(
     ("prompt", "n"),
-    [("reply with 500 words", 500), ("Write 12 words please", 12), ("in 1 word", 1)],
+    [
+        ("reply with 500 words", 500),
+        ("Write 12 words please", 12),
+        ("in 1 word", 1),
+        # A thousands separator once read as "000-word": an empty answer.
+        ("Write a 2,000-word essay about the history of Rome.", 2000),
+        ("Draft a 1.5k-word blog post on tides", 1500),
+        ("Reply with 0 words.", 0),  # the one way to ask for an empty answer
+    ],
 )
 def test_asked_word_counts_are_exact(chat, prompt, n):
     assert len(_content(chat(prompt)).split()) == n
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Write an essay about the history of Rome.",
+        "Write a long story about a dragon who learns to sail.",
+        "Explain in detail how the TCP handshake works.",
+    ],
+)
+def test_a_long_piece_asked_for_without_a_length_is_long(chat, prompt):
+    assert len(_content(chat(prompt)).split()) >= 500
+
+
+def test_a_long_answer_on_the_responses_api_too(http):
+    body = http.post(
+        "/responses", json={"model": "grok-4.3", "input": "Write a 2,000-word essay about Rome."}
+    ).json()
+    message = next(i for i in body["output"] if i["type"] == "message")
+    assert len(message["content"][0]["text"].split()) == 2000
 
 
 def test_answer_is_derived_from_the_prompt(chat):

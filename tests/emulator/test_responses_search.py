@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import httpx
@@ -38,16 +39,20 @@ def test_web_search_quotes_and_cites_pages_that_contain_the_terms(ask):
     body = ask("Did Starship reach orbit?", {"type": "web_search"})
     call, message = body["output"]
     assert call["type"] == "web_search_call" and call["status"] == "completed"
-    assert call["id"].startswith(f"ws_{body['id']}_call_") and len(call["id"].split("_")[-1]) == 8
-    assert call["action"]["type"] == "search" and call["action"]["sources"] == []
+    # The July 2026 shape [REC 13218]: ws_<rid>_call-<uuid>-<n>, the query and its sources.
+    assert re.fullmatch(rf"ws_{body['id']}_call-[0-9a-f-]{{36}}-0", call["id"]), call["id"]
+    assert call["action"]["type"] == "search" and call["action"]["query"] == "starship reach orbit"
     urls = cited(body)
+    assert [s["url"] for s in call["action"]["sources"]] == urls
+    assert all(s["type"] == "url" for s in call["action"]["sources"])
     assert urls[0] == "https://www.space-example.org/starship-flight-12"
     texts = _corpus_texts()
     for url in urls:
         assert "starship" in texts[url] or "orbit" in texts[url]
     assert "Starship flight 12 reached orbit" in text_of(body)
     assert message["content"][0]["annotations"] == [
-        {"type": "url_citation", "url": u} for u in urls
+        {"type": "url_citation", "url": u, "start_index": 0, "end_index": 0, "title": u}
+        for u in urls
     ]
 
 

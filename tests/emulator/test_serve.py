@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import httpx
 
@@ -105,14 +106,15 @@ def test_command_line_help_describes_every_option():
     ).stdout
     for option in ("--host", "--port", "--api-key", "--rpm", "--tpm", "--rate-window",
                    "--corpus", "--code-execution", "--retired", "--batch-delay",
-                   "--max-file-bytes"):
+                   "--max-file-bytes", "--speed"):
         assert option in out
+    assert "realistic" in out and "answer_s=2" in out  # the speed profiles, with an example
 
 
 def test_command_line_options_reach_the_server():
     proc = subprocess.Popen(
         [sys.executable, "-m", "grok_jupyter.emulator", "--port", "0", "--retired", "error",
-         "--code-execution", "off", "--max-file-bytes", "10"],
+         "--code-execution", "off", "--max-file-bytes", "10", "--speed", "answer_s=0.6"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -130,9 +132,22 @@ def test_command_line_options_reach_the_server():
             "model": "grok-4.3", "input": "Run:\n```python\nprint(1)\n```",
             "tools": [{"type": "code_interpreter"}]})
         assert code.status_code >= 400  # --code-execution off refuses the tool
+        start = time.monotonic()
+        paced = httpx.post(f"{url}/chat/completions", headers=auth, timeout=10, json={
+            "model": "grok-4.3", "messages": [{"role": "user", "content": "hi"}]})
+        assert paced.status_code == 200 and time.monotonic() - start >= 0.6  # --speed
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_command_line_refuses_a_bad_speed_with_what_to_write():
+    done = subprocess.run(
+        [sys.executable, "-m", "grok_jupyter.emulator", "--speed", "warp"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2
+    assert "--speed" not in done.stdout and "'instant', 'realistic' or key=value" in done.stderr
 
 
 def test_start_points_the_default_clients_at_one_process_wide_emulator(monkeypatch):

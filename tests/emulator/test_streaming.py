@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grok_jupyter.client._tokens import split_tokens
 from tests.emulator.emulator_helpers import parse_sse
 
 TOOLS = [
@@ -37,8 +38,10 @@ def test_text_stream_shape(chat):
     assert len({c["id"] for c in chunks}) == 1
     assert all(c["object"] == "chat.completion.chunk" and _no_nulls(c) for c in chunks)
     assert all("usage" not in c for c in chunks)  # no include_usage, no usage anywhere
-    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
-    assert chunks[0]["choices"][0]["delta"]["content"]  # role rides with the first payload
+    first = chunks[0]["choices"][0]["delta"]
+    assert first["role"] == "assistant"
+    # The role rides with the first payload: grok-4.3's reasoning, then its answer.
+    assert first.get("reasoning_content") or first.get("content")
     assert all("role" not in c["choices"][0]["delta"] for c in chunks[1:])
     assert all("finish_reason" not in c["choices"][0] for c in chunks[:-1])
     assert chunks[-1]["choices"] == [{"index": 0, "delta": {}, "finish_reason": "stop"}]
@@ -66,23 +69,36 @@ def test_usage_chunk_only_with_include_usage(chat):
     assert all("usage" not in e for e in without[:-1])
 
 
-def test_hidden_reasoning_streams_no_reasoning_deltas_but_is_billed(chat):
-    # grok-4.x reasons without reasoning_content (OLD §2: only grok-3-mini and
-    # grok-code-fast-1 streamed it, both retired and redirected to grok-4.3).
+def _reasoning_stream(chat, model: str) -> tuple[list[dict], dict]:
     events = parse_sse(
         chat(
             "Reply with 3 words",
-            model="grok-4.3",
-            reasoning_effort="low",
+            model=model,
             stream=True,
             stream_options={"include_usage": True},
         ).text
     )[:-1]
-    deltas = [e["choices"][0]["delta"] for e in events if e["choices"]]
+    return [e["choices"][0]["delta"] for e in events if e["choices"]], events[-1]["usage"]
+
+
+def test_hidden_reasoning_streams_no_reasoning_deltas_but_is_billed(chat):
+    # grok-4.20 reasons without reasoning_content (no recording shows it on chat).
+    deltas, usage = _reasoning_stream(chat, "grok-4.20-0309-reasoning")
     assert all("reasoning_content" not in d for d in deltas)
     assert len("".join(d.get("content", "") for d in deltas).split()) == 3
     assert deltas[0]["role"] == "assistant"
-    assert events[-1]["usage"]["completion_tokens_details"]["reasoning_tokens"] > 0
+    assert usage["completion_tokens_details"]["reasoning_tokens"] > 0
+
+
+def test_grok_4_3_streams_its_reasoning_content_before_the_answer(chat):
+    # 2026-09 reference section 1: grok-4.3's Chat replies carry reasoning_content [REC].
+    deltas, usage = _reasoning_stream(chat, "grok-4.3")
+    reasoning = "".join(d.get("reasoning_content", "") for d in deltas)
+    first_answer = next(i for i, d in enumerate(deltas) if "content" in d)
+    assert reasoning and all("content" not in d for d in deltas[:first_answer])
+    assert "reasoning_content" in deltas[0] and deltas[0]["role"] == "assistant"
+    assert len("".join(d.get("content", "") for d in deltas).split()) == 3
+    assert usage["completion_tokens_details"]["reasoning_tokens"] == len(split_tokens(reasoning))
 
 
 def test_tool_calls_stream_whole_one_per_chunk_with_index(chat):

@@ -55,13 +55,13 @@ def test_stream_loses_nothing(llm):
     assert merged.usage_metadata["output_tokens"] > 0
 
 
-def test_hidden_reasoning_reaches_langchain_usage(emu):
-    # grok-4.3 reasons without reasoning_content (only retired grok-3-mini/code-fast-1 sent it).
+def test_reasoning_reaches_langchain_usage_and_kwargs(emu):
+    # grok-4.3's Chat replies carry reasoning_content (2026-09 reference, section 1 [REC]).
     llm = ChatXAI(
         model="grok-4.3", reasoning_effort="low", xai_api_base=emu.base_url, api_key=FIDELITY_KEY
     )
     message = llm.invoke("Why is the sky blue?")
-    assert "reasoning_content" not in message.additional_kwargs
+    assert "Why is the sky blue?" in message.additional_kwargs["reasoning_content"]
     assert message.usage_metadata["output_token_details"]["reasoning"] > 0
     assert emu.chat_requests[-1].body["reasoning_effort"] == "low"
 

@@ -60,10 +60,9 @@ def test_sync_stream_matches_the_non_streamed_answer(client):
             text.append(choice.delta.content or "")
             reasoning.append(getattr(choice.delta, "reasoning_content", None) or "")
     assert "".join(text) == full.choices[0].message.content
-    # grok-4.x reasons without showing it (OLD §2: reasoning_content only on grok-3-mini
-    # and grok-code-fast-1, both retired): the same hidden reasoning is billed in both.
-    assert "".join(reasoning) == ""
-    assert getattr(full.choices[0].message, "reasoning_content", None) is None
+    # grok-4.3 shows its reasoning (2026-09 reference, section 1 [REC]): the same text
+    # streamed as in the whole reply, and billed the same in both.
+    assert "".join(reasoning) == full.choices[0].message.reasoning_content != ""
     assert usage.completion_tokens == full.usage.completion_tokens
     hidden = full.usage.completion_tokens_details.reasoning_tokens
     assert usage.completion_tokens_details.reasoning_tokens == hidden > 0

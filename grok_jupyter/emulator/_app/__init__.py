@@ -1,11 +1,12 @@
 """The HTTP layer: a Starlette app serving the xAI REST API on top of the responder.
 
 One module per endpoint family: ``chat``, ``deferred``, ``models``, ``images``,
-``tokenize``, ``account`` and the test controls in ``admin``. ``pipeline`` is
-the common path every ``/v1`` request takes (see there); ``wire`` and
-``faults`` build the responses Starlette cannot. New families (files,
-batches, ...) join as their own module plus a line in ``create_app``.
-Admin routes live under ``/_emulator/`` and are not recorded.
+``tokenize``, ``account``, ``responses``, ``compaction``, ``files``, ``batches``
+and the test controls in ``admin``. ``pipeline`` is the common path every
+``/v1`` request takes (see there); ``wire`` and ``faults`` build the responses
+Starlette cannot, ``error_reply`` the reply for an error. A new family joins as
+its own module plus its routes in ``create_app``. Admin routes live under
+``/_emulator/`` and are not recorded.
 """
 
 from __future__ import annotations
@@ -17,16 +18,22 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from ...client._catalog import Catalog, get_catalog
-from .. import _responses
 from .._state import EmulatorState
-from . import account, admin, batches, chat, deferred, files, images, models, tokenize
-from .pipeline import Call, api, not_found
-from .wire import RAW_SEND, EventStream
-
-# Older names, still imported by sibling modules (``_responses``).
-_Call = Call
-_EventStream = EventStream
-_api = api
+from . import (
+    account,
+    admin,
+    batches,
+    chat,
+    compaction,
+    deferred,
+    files,
+    images,
+    models,
+    responses,
+    tokenize,
+)
+from .pipeline import api, not_found
+from .wire import RAW_SEND
 
 __all__ = ["create_app"]
 
@@ -66,6 +73,18 @@ _FILE_ROUTES = [
     Route("/v1/files/{file_id}", api(files.delete_file), methods=["DELETE"]),
     Route("/v1/files/{file_id}/content", api(files.file_content), methods=["GET"]),
 ]
+# /v1/responses (2026 sections 2 and 3; compact and input_items: 2026-09 section 2).
+_RESPONSES_ROUTES = [
+    Route("/v1/responses", api(responses.create_response), methods=["POST"]),
+    Route("/v1/responses/compact", api(compaction.compact_response), methods=["POST"]),
+    Route("/v1/responses/{response_id}", api(responses.get_response), methods=["GET"]),
+    Route("/v1/responses/{response_id}", api(responses.delete_response), methods=["DELETE"]),
+    Route(
+        "/v1/responses/{response_id}/input_items",
+        api(responses.list_input_items),
+        methods=["GET"],
+    ),
+]
 # /v1/batches (section 6): note the colon verb of cancel.
 _BATCH_ROUTES = [
     Route("/v1/batches", api(batches.create_batch), methods=["POST"]),
@@ -103,7 +122,7 @@ def create_app(state: EmulatorState | None = None, *, catalog: Catalog | None = 
         Route("/v1/tokenize-text", api(tokenize.tokenize_text), methods=["POST"]),
         Route("/v1/api-key", api(account.api_key_info), methods=["GET"]),
         Route("/v1/images/generations", api(images.generate_images), methods=["POST"]),
-        *(Route(path, api(h), methods=m) for path, h, m in _responses.ROUTES),
+        *_RESPONSES_ROUTES,
         *_FILE_ROUTES,
         *_BATCH_ROUTES,
         Route("/_emulator/faults", admin.admin_faults, methods=["POST"]),
@@ -112,6 +131,8 @@ def create_app(state: EmulatorState | None = None, *, catalog: Catalog | None = 
         Route("/_emulator/reset", admin.admin_reset, methods=["POST"]),
         Route("/_emulator/limits", admin.admin_limits, methods=["POST"]),
         Route("/_emulator/billing", admin.admin_billing, methods=["GET"]),
+        Route("/_emulator/speed", admin.admin_set_speed, methods=["POST"]),
+        Route("/_emulator/speed", admin.admin_speed, methods=["GET"]),
         Route("/_emulator/images/{name}", images.served_image, methods=["GET"]),
         Route("/{path:path}", api(not_found), methods=_ALL_METHODS),
     ]

@@ -44,3 +44,19 @@ async def admin_fault_names(request: Request) -> Response:
 async def admin_billing(request: Request) -> Response:
     """What was billed since start or the last reset: ``{"ticks": ..., "calls": ...}``."""
     return JSONResponse(request.app.state.emulator.billed)
+
+
+async def admin_set_speed(request: Request) -> Response:
+    """``{"speed": "instant" | "realistic" | {"ttft_s", "tokens_per_s", "answer_s"}}``:
+    ``emu.set_speed`` for an emulator in another process."""
+    state: EmulatorState = request.app.state.emulator
+    try:
+        spec = await request.json()
+        state.set_speed(spec.get("speed") if isinstance(spec, dict) else spec)
+    except (ValueError, TypeError) as exc:
+        return JSONResponse({"error": f"bad speed: {exc}"}, 400)
+    return JSONResponse(state.speed.describe())
+
+
+async def admin_speed(request: Request) -> Response:
+    return JSONResponse(request.app.state.emulator.speed.describe())

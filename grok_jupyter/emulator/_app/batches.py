@@ -21,6 +21,7 @@ from .._batch_runner import BatchRunner, StoredBatch
 from .._body import check_types
 from .._encode import completion_body
 from .._errors import EmulatorError
+from .._model_rules import batchable
 from .._responder import respond
 from .._validation import plan_chat
 from .chat import CHAT_FIELD_TYPES
@@ -49,6 +50,13 @@ def _answerer(call: Call) -> Any:
             body = _chat_body(batch_request)
             check_types(body, json.dumps(body).encode(), CHAT_FIELD_TYPES)
             plan = plan_chat(body, call.catalog, call.state.get_image, retired=call.state.retired)
+            if not batchable(plan.info):
+                # Not every model is batchable (2026-09 reference, section 5); how the real
+                # API refuses one is [U]: an error result for the request, as for a bad one.
+                raise errors.bad_request(
+                    f"Model {plan.info.id} does not support batch requests; "
+                    "send them to /v1/chat/completions one by one, or use a batchable model."
+                )
             reply = respond(plan)
             if not plan.reasons:
                 reply.reasoning = ""  # as on the chat route (effort "none")

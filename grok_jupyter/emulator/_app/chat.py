@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from ...client._tokens import count_prompt_tokens
 from .._body import BOOL, F32, I32, SEQ, STRING, check_types
 from .._encode import completion_body, keepalive_event, stream_events, usage_dict
+from .._pacing import event_times, wait_for_answer
 from .._responder import respond
 from .._validation import ChatPlan, plan_chat
 from .pipeline import Call
@@ -65,9 +66,8 @@ async def chat_completions(request: Request, body: Any, call: Call) -> Any:
     if not plan.reasons:
         reply.reasoning = ""  # effort "none" (grok-4.3, or a non-reasoning redirect)
     n = int(body.get("n") or 1)  # every choice is generated, so every choice counts
-    call.state.add_tokens(
-        plan.prompt_tokens + n * (reply.completion_tokens + len(reply.reasoning_tokens))
-    )
+    output_tokens = n * (reply.completion_tokens + len(reply.reasoning_tokens))
+    call.state.add_tokens(plan.prompt_tokens + output_tokens)
     # Billed when generated, as a deferred or streamed answer is (GET /_emulator/billing).
     call.state.bill(usage_dict(plan, reply)["cost_in_usd_ticks"])
     created = int(time.time())
@@ -75,11 +75,16 @@ async def chat_completions(request: Request, body: Any, call: Call) -> Any:
         request_id = str(uuid.uuid4())
         call.state.put_deferred(request_id, completion_body(plan, reply, created=created))
         return JSONResponse({"request_id": request_id})
+    pace = call.state.speed.pace_for(plan.info.id)  # None unless a speed profile is set
     if plan.stream:
         chunk_id = str(uuid.uuid4())
+        events, token_flags = stream_events(plan, reply, created=created, chunk_id=chunk_id)
         return EventStream(
-            stream_events(plan, reply, created=created, chunk_id=chunk_id),
+            events,
             call.fault,
             keepalive_event(plan, created=created, chunk_id=chunk_id),
+            times=event_times(pace, token_flags),
+            started=call.started,
         )
+    await wait_for_answer(pace, output_tokens, call.started)
     return JSONResponse(completion_body(plan, reply, created=created))

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from .. import _errors as errors
 from .._errors import EmulatorError
 from .._faults import Fault
-from .pipeline import error_response
+from .error_reply import error_response
 from .wire import DropConnection
 
 

@@ -78,16 +78,48 @@ async def _form(request: Request) -> Any:
         raise errors.bad_request(f"Invalid multipart body: {exc.message}") from None
 
 
+# expires_after: seconds from creation, within these bounds (2026-09 reference, section 4).
+MIN_EXPIRES_AFTER = 3600
+MAX_EXPIRES_AFTER = 2_592_000
+
+
+def expires_after(form: Any) -> int | None:
+    """The upload's ``expires_after`` seconds: the plain field, or OpenAI's
+    ``expires_after[anchor]`` (``created_at``) + ``expires_after[seconds]``; None if absent."""
+    plain = form.get("expires_after")
+    seconds = form.get("expires_after[seconds]")
+    anchor = form.get("expires_after[anchor]")
+    if plain is None and seconds is None and anchor is None:
+        return None
+    if anchor is not None and anchor != "created_at":
+        # The only anchor OpenAI's API defines; what xAI does with another is [U].
+        raise errors.bad_request(f"expires_after[anchor] must be 'created_at', got {anchor!r}.")
+    raw = plain if plain is not None else seconds
+    if not isinstance(raw, str) or not raw.strip().isdigit():
+        raise errors.bad_request(
+            f"expires_after must be a whole number of seconds from {MIN_EXPIRES_AFTER} to "
+            f"{MAX_EXPIRES_AFTER}, got {raw!r}."
+        )
+    value = int(raw)
+    if not MIN_EXPIRES_AFTER <= value <= MAX_EXPIRES_AFTER:
+        raise errors.bad_request(
+            f"expires_after must be between {MIN_EXPIRES_AFTER} and {MAX_EXPIRES_AFTER} "
+            f"seconds (1 hour to 30 days), got {value}."
+        )
+    return value
+
+
 async def upload_file(request: Request, body: Any, call: Call) -> Any:
     form = await _form(request)
     try:
+        lifetime = expires_after(form)  # checked first: a bad value stores nothing
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise errors.bad_request("Missing the 'file' field of the multipart upload.")
         data = await upload.read()
         if len(data) > _store(call).max_file_bytes:
             raise errors.payload_too_large()
-        stored = _store(call).add(upload.filename or "file", data)
+        stored = _store(call).add(upload.filename or "file", data, expires_after=lifetime)
     finally:
         await form.close()
     return JSONResponse(stored.to_json())

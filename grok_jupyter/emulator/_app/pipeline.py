@@ -9,12 +9,12 @@ body (400 when it cannot be parsed) and the handler.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Match
 
 from ...client._catalog import Catalog
@@ -23,23 +23,22 @@ from .._body import parse_json_body
 from .._errors import EmulatorError
 from .._faults import Fault, parse_fault_header
 from .._state import EmulatorState, RecordedRequest
+from .error_reply import error_response
+from .faults import fault_response
 
 
 @dataclass
 class Call:
+    """What a handler gets besides the request and its JSON body."""
+
     state: EmulatorState
     catalog: Catalog
     fault: Fault | None
     api_key: str
+    started: float = 0.0  # time.monotonic() when the request arrived (the speed profiles)
 
 
 Handler = Callable[[Request, Any, Call], Awaitable[Any]]
-
-
-def error_response(error: EmulatorError) -> Response:
-    return Response(
-        error.body(), error.status, headers=error.headers, media_type=error.content_type
-    )
 
 
 def _redacted_headers(request: Request) -> dict[str, str]:
@@ -94,8 +93,7 @@ def api(
     """
 
     async def endpoint(request: Request) -> Any:
-        from .faults import fault_response  # late: faults imports error_response from here
-
+        started = time.monotonic()
         state: EmulatorState = request.app.state.emulator
         catalog: Catalog = request.app.state.catalog
         try:
@@ -153,7 +151,7 @@ def api(
             try:
                 if body_error is not None:
                     raise body_error
-                response = await handler(request, body, Call(state, catalog, fault, key))
+                response = await handler(request, body, Call(state, catalog, fault, key, started))
             except EmulatorError as exc:
                 response = error_response(exc)
         response.headers.update(state.rate_headers())

@@ -41,37 +41,61 @@ class DropConnection:
 
 
 class EventStream:
-    """An SSE response from pre-encoded events, with the stream faults applied."""
+    """An SSE response from pre-encoded events, with the stream faults applied.
 
-    def __init__(self, events: list[bytes], fault: Fault | None, keepalive: bytes) -> None:
+    ``times``: when to send each event, in seconds after ``started`` (``time.monotonic()``
+    when the request arrived), for the speed profiles (``_pacing``); None sends at once.
+    """
+
+    def __init__(
+        self,
+        events: list[bytes],
+        fault: Fault | None,
+        keepalive: bytes,
+        *,
+        times: list[float] | None = None,
+        started: float | None = None,
+    ) -> None:
         self.events = events
         self.fault = fault if fault is not None and fault.name in STREAM_FAULTS else None
         self.keepalive = keepalive
+        self.times = times if times is not None else [0.0] * len(events)
+        self.started = started if started is not None else time.monotonic()
         self.headers: dict[str, str] = {
             "content-type": "text/event-stream",
             "cache-control": "no-cache",
         }
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        events = list(self.events)
+    def _timed_events(self) -> tuple[list[tuple[bytes, float]], bool]:
+        """The events to send with their times, faults applied; and whether to cut after."""
+        timed = list(zip(self.events, self.times, strict=True))
         fault = self.fault
         name = fault.name if fault else None
         if name == "keepalive":
-            events[:0] = [self.keepalive] * fault.count("count")
+            timed[:0] = [(self.keepalive, 0.0)] * fault.count("count")
         if name == "malformed":
-            at = min(fault.count("after_chunks"), len(events))
-            events.insert(at, b'data: {"id":"malformed","choices":[{"index":0,"delta":\n\n')
-        cut = name == "cut"
-        if cut:
-            del events[fault.count("after_chunks") :]
-        else:
-            events.append(DONE_EVENT)
+            at = min(fault.count("after_chunks"), len(timed))
+            when = timed[at - 1][1] if at else 0.0
+            timed.insert(at, (b'data: {"id":"malformed","choices":[{"index":0,"delta":\n\n', when))
+        if name == "cut":
+            del timed[fault.count("after_chunks") :]
+            return timed, True
+        timed.append((DONE_EVENT, timed[-1][1] if timed else 0.0))
+        return timed, False
+
+    @staticmethod
+    async def _send_body(send: Send, events: list[bytes]) -> None:
+        """Events that are ready, in one write."""
+        await send({"type": "http.response.body", "body": b"".join(events), "more_body": True})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        timed, cut = self._timed_events()
         headers = [(k.encode(), v.encode()) for k, v in self.headers.items()]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         transport = _transport(scope)
-        if name == "slow_chunks":
-            delay = fault.number("delay")
-            for event in events:
+        if self.fault is not None and self.fault.name == "slow_chunks":
+            delay = self.fault.number("delay")
+            for event, _ in timed:
                 if transport is not None and transport.is_closing():
                     return  # the client hung up (Stop, Ctrl-C)
                 await send({"type": "http.response.body", "body": event, "more_body": True})
@@ -79,20 +103,25 @@ class EventStream:
         else:
             batch: list[bytes] = []
             size = 0
-            for event in events:
+            for event, when in timed:
+                wait = self.started + when - time.monotonic()
+                if wait > 0:
+                    # A paced event (speed profiles): what is ready goes out first.
+                    if batch:
+                        await self._send_body(send, batch)
+                        batch, size = [], 0
+                    await asyncio.sleep(wait)
+                    if transport is not None and transport.is_closing():
+                        return
                 batch.append(event)
                 size += len(event)
-                if size >= _BATCH_BYTES:
-                    await send(
-                        {"type": "http.response.body", "body": b"".join(batch), "more_body": True}
-                    )
+                if size >= _BATCH_BYTES or wait > 0:
+                    await self._send_body(send, batch)
                     batch, size = [], 0
                     if transport is not None and transport.is_closing():
                         return
             if batch:
-                await send(
-                    {"type": "http.response.body", "body": b"".join(batch), "more_body": True}
-                )
+                await self._send_body(send, batch)
         if cut and transport is not None:
             # Let what was written reach the client, then drop the connection mid-body.
             deadline = time.monotonic() + 5

@@ -31,7 +31,20 @@ LEXICON = (
     "kettle linen mosaic nectar opal prism rocket sparrow tundra umber vessel walnut amber"
 ).split()
 
-_WORD_COUNT_RE = re.compile(r"\b(\d{1,6})\s*(?:-\s*)?words?\b", re.IGNORECASE)
+# "300 words", "a 2,000-word essay", "a 1.5k-word post". Digits after a comma or a point
+# are never a count of their own: "2,000-word" once read as 0 words, an empty answer.
+_WORD_COUNT_RE = re.compile(
+    r"(?<![\d,.])(\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d+)?\s*k|\d{1,6})\s*(?:-\s*)?words?\b",
+    re.IGNORECASE,
+)
+# A long piece asked for without a length: "write an essay about ...", "in detail".
+_LONG_TEXT_RE = re.compile(
+    r"\b(?:write|compose|draft|produce|generate|give me)\b[^.?!]*?\b(?:essay|article|story|"
+    r"report|chapter|blog post|long|lengthy|detailed|in-depth|comprehensive)\b"
+    r"|\bin (?:great |full )?detail\b",
+    re.IGNORECASE,
+)
+LONG_TEXT_WORDS = 800  # how long such an answer is [U]: a typical essay
 _ECHO_RE = re.compile(
     r"\b(?:say|repeat|reply with|respond with|answer with|echo|print|output|return)\b"
     r"(?:\s+(?:the\s+)?(?:word|words|phrase|text|exactly|just|only))*\s*[:]?\s*"
@@ -61,7 +74,7 @@ def text_answer(plan: ChatPlan, prompt: str) -> str:
         return fixed
     count = _WORD_COUNT_RE.search(prompt)
     if count:
-        return generate_words(int(count.group(1)), prompt)
+        return generate_words(word_count(count.group(1)), prompt)
     echo = _ECHO_RE.search(prompt)
     if echo:
         return next(g for g in echo.groups() if g is not None)
@@ -86,6 +99,8 @@ def text_answer(plan: ChatPlan, prompt: str) -> str:
                 f"{found} (The grok-jupyter emulator, answering as {plan.response_model}, "
                 "computed this from the rows in your prompt.)"
             )
+    if answer is None and not wants_html and _LONG_TEXT_RE.search(prompt):
+        return generate_words(LONG_TEXT_WORDS, prompt)  # a long answer, never an empty one
     if answer is None:
         snippet = " ".join(prompt.split())
         if len(snippet) > 200:
@@ -95,6 +110,14 @@ def text_answer(plan: ChatPlan, prompt: str) -> str:
             f"{plan.response_model}; the same request always gets this same reply."
         )
     return html_answer(answer, table) if wants_html else answer
+
+
+def word_count(text: str) -> int:
+    """``"2,000"`` -> 2000, ``"1.5k"`` -> 1500, ``"300"`` -> 300."""
+    text = text.replace(",", "").replace(" ", "").lower()
+    if text.endswith("k"):
+        return round(float(text[:-1]) * 1000)
+    return int(text)
 
 
 def generate_words(n: int, seed: str) -> str:
