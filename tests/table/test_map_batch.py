@@ -49,14 +49,14 @@ def _creates(emu):
 
 
 def _submit_then_cancel(emu, client, df):
-    """A batch map stopped (as Ctrl-C or a closed kernel would) once its requests are sent;
-    returns the partial frame it gives back."""
+    """A batch map stopped (as Ctrl-C or a closed kernel would) once all its requests are
+    added and it waits for the answers; returns the partial frame it gives back."""
 
     async def start_then_cancel():
         task = asyncio.ensure_future(
             amap_rows(df, TEMPLATE, client=client, mode="batch", poll_interval=0.05, progress=False)
         )
-        while not any(r.path.endswith("/requests") for r in emu.requests):
+        while not any(e.state == "submitted" for e in MapCache().batches()):
             await asyncio.sleep(0.02)
         task.cancel()
         return await task
