@@ -37,6 +37,11 @@ from .book import START_RATE, PaceBook, limits_from_headers
 
 CHUNK_S = 0.2  # start times asked for at once: this much of the rate
 MAX_CHUNK = 64
+# A sender's first requests: at most FIRST_WINDOW go out until a response comes back or
+# FIRST_GRACE_S passes. A refused key is answered at once, so a job with a bad key sends a
+# handful of requests, not a burst at the account's full rate; a good one loses little.
+FIRST_WINDOW = 4
+FIRST_GRACE_S = 0.5
 
 
 class PaceSource(Protocol):
@@ -118,6 +123,9 @@ class RequestPacer:
         self._tokens = [0, 0]  # answers, tokens since the last ask
         self._lock: asyncio.Lock | None = None
         self._freed: asyncio.Event | None = None
+        self._heard: asyncio.Event | None = None  # a response came back
+        self._started = 0
+        self._first_at: float | None = None
 
     def __repr__(self) -> str:
         return (
@@ -133,9 +141,10 @@ class RequestPacer:
         False once the job is halted (``halt``, here or by another sender): send nothing.
         """
         if self._lock is None:
-            self._lock, self._freed = asyncio.Lock(), asyncio.Event()
-        assert self._freed is not None
+            self._lock, self._freed, self._heard = asyncio.Lock(), asyncio.Event(), asyncio.Event()
+        assert self._freed is not None and self._heard is not None
         async with self._lock:  # starts go out in the order of their times
+            await self._first_answers()
             while self.in_flight >= self.max_in_flight and self.halted is None:
                 self._freed.clear()
                 await self._freed.wait()
@@ -150,9 +159,25 @@ class RequestPacer:
                     continue  # a 429 seen meanwhile may have moved the pause
                 self._slots.popleft()
                 self.in_flight += 1
+                self._started += 1
                 self.max_seen_in_flight = max(self.max_seen_in_flight, self.in_flight)
                 return True
             return False
+
+    async def _first_answers(self) -> None:
+        """Hold back all but the first few requests until one is answered (or a moment)."""
+        assert self._heard is not None
+        if self._first_at is None:
+            self._first_at = self.clock()
+        if self._heard.is_set() or self._started < FIRST_WINDOW:
+            return
+        left = self._first_at + FIRST_GRACE_S - self.clock()
+        if left > 0:
+            try:
+                await asyncio.wait_for(self._heard.wait(), left)
+            except asyncio.TimeoutError:
+                pass
+        self._heard.set()
 
     def release(self, *, tokens: int | None = None) -> None:
         """A request ended (answered or not); ``tokens``: what its answer used."""
@@ -162,6 +187,8 @@ class RequestPacer:
             self._tokens[1] += int(tokens)
         if self._freed is not None:
             self._freed.set()
+        if self._heard is not None:
+            self._heard.set()  # an answer or an error: either way the key was heard
 
     def halt(self, reason: str) -> None:
         """Stop this job's senders: this one now, the others at their next ask."""
@@ -182,6 +209,8 @@ class RequestPacer:
     ) -> None:
         """Read one response (the transport's observer calls this, 429s included)."""
         now = self.clock()
+        if self._heard is not None:
+            self._heard.set()
         limits = limits_from_headers(headers)
         if status == 429:
             self.rate_limited += 1

@@ -56,7 +56,7 @@ async def _create(run: MapRun) -> BatchEntry:
         batch_id=batch.batch_id,
         model=plan.model,
         template=plan.template,
-        spec={"params": plan.params, "rows": len(run.todo)},
+        spec={"params": plan.params, "rows": len(run.todo), "chunk": ADD_CHUNK},
         keys=list(run.todo),
         state=ADDING,
         created=time.time(),
@@ -72,8 +72,9 @@ async def _add_rest(run: MapRun, entry: BatchEntry) -> None:
     the batch is recorded as submitted only once all are in."""
     batches, plan = run.client.batches, run.plan
     messages = dict(zip(plan.keys, plan.messages, strict=True))
-    for start in range(max(entry.added, 0), len(entry.keys), ADD_CHUNK):
-        chunk = entry.keys[start : start + ADD_CHUNK]
+    size = int(entry.spec.get("chunk") or ADD_CHUNK)
+    for start in range(max(entry.added, 0), len(entry.keys), size):
+        chunk = entry.keys[start : start + size]
         requests = [
             batches.chat_request(key, messages[key], model=plan.model, **plan.params)
             for key in chunk
@@ -99,7 +100,8 @@ async def _finish_adding(run: MapRun, entry: BatchEntry) -> str:
         batch = None
     if batch is not None and batch.cancel_time is None and entry.added >= 0:
         landed = batch.state.num_requests
-        next_chunk = min(ADD_CHUNK, len(entry.keys) - entry.added)
+        size = int(entry.spec.get("chunk") or ADD_CHUNK)  # the chunks its call added
+        next_chunk = min(size, len(entry.keys) - entry.added)
         if landed == entry.added + next_chunk:  # the chunk in flight at the stop got there
             entry.added = landed
         if landed == entry.added and set(entry.keys[entry.added :]) <= known:

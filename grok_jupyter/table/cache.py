@@ -63,7 +63,8 @@ CREATE TABLE IF NOT EXISTS inflight (
     host TEXT NOT NULL,
     pid INTEGER NOT NULL,
     created REAL NOT NULL,
-    booked INTEGER NOT NULL DEFAULT 0
+    booked INTEGER NOT NULL DEFAULT 0,
+    sent INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS inflight_key ON inflight (key);
 """
@@ -71,6 +72,7 @@ CREATE INDEX IF NOT EXISTS inflight_key ON inflight (key);
 _ADDED_COLUMNS = {
     "results": {"record": "TEXT", "run_id": "TEXT"},
     "batches": {"added": "INTEGER NOT NULL DEFAULT -1"},  # -1: before the count was kept
+    "inflight": {"sent": "INTEGER NOT NULL DEFAULT 0"},
 }
 _BUSY_TIMEOUT = 30.0  # seconds a connection waits for another process's write
 
@@ -102,6 +104,7 @@ class Marker:
     pid: int
     created: float
     booked: bool  # its spend is already in a ledger (as an estimate)
+    sent: bool  # its body went out whole: the server got it
 
 
 @dataclass
@@ -118,7 +121,7 @@ class BatchEntry:
     added: int = -1  # requests added so far (all of them once "submitted"; -1: unknown)
 
 
-def _set_up(conn: sqlite3.Connection) -> None:
+def _set_up(conn: sqlite3.Connection, busy_timeout: float) -> None:
     """WAL mode, the tables and any missing columns, once per connection.
 
     Several processes opening a new cache file at once (Dask workers, Ray tasks) make
@@ -126,7 +129,7 @@ def _set_up(conn: sqlite3.Connection) -> None:
     journal mode: that step takes the file alone and does not wait on the busy
     timeout. So it is retried here, for as long as any other write would wait.
     """
-    deadline = time.monotonic() + _BUSY_TIMEOUT
+    deadline = time.monotonic() + busy_timeout
     while True:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -184,25 +187,32 @@ def cache_error(path: Path, exc: BaseException, doing: str) -> MapCacheError:
 
 
 class MapCache:
-    """Row answers by key, requests in flight, and remembered batches, in one SQLite file."""
+    """Row answers by key, requests in flight, and remembered batches, in one SQLite file.
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    ``busy_timeout``: seconds to wait for another process's write before giving up with
+    a ``MapCacheError`` ("locked").
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, busy_timeout: float = _BUSY_TIMEOUT
+    ) -> None:
         self.path = Path(path) if path is not None else default_path()
+        self.busy_timeout = busy_timeout
         self._local = threading.local()  # SQLite connections do not cross threads
 
     def __repr__(self) -> str:
         return f"MapCache({str(self.path)!r})"
 
     def __reduce__(self) -> Any:  # a Dask or Ray job carries the path, never a connection
-        return (MapCache, (str(self.path),))
+        return (_rebuild_cache, (str(self.path), self.busy_timeout))
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT)
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout)
             try:
-                _set_up(conn)
+                _set_up(conn, self.busy_timeout)
             except BaseException:
                 conn.close()
                 raise
@@ -302,16 +312,25 @@ class MapCache:
 
     # --- requests in flight --------------------------------------------------------
 
-    def mark(self, key: str, run_id: str, host: str, pid: int) -> str:
-        """Write down (committed) that ``key`` is about to be sent; returns the marker's id."""
+    def mark(self, key: str, run_id: str, host: str, pid: int, *, sent: bool = False) -> str:
+        """Write down (committed) that ``key`` is about to be sent; returns the marker's id.
+
+        ``sent``: already count it as received by the server (when the send itself cannot
+        be watched, see ``mark_sent``).
+        """
         marker_id = uuid.uuid4().hex
         with self._tx("written") as conn:
             conn.execute(
-                "INSERT INTO inflight (marker_id, key, run_id, host, pid, created, booked) "
-                "VALUES (?, ?, ?, ?, ?, ?, 0)",
-                (marker_id, key, run_id, host, pid, time.time()),
+                "INSERT INTO inflight (marker_id, key, run_id, host, pid, created, booked, sent) "
+                "VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                (marker_id, key, run_id, host, pid, time.time(), int(sent)),
             )
         return marker_id
+
+    def mark_sent(self, marker_id: str) -> None:
+        """The request's body went out whole: a process that dies now has paid for it."""
+        with self._tx("written") as conn:
+            conn.execute("UPDATE inflight SET sent = 1 WHERE marker_id = ?", (marker_id,))
 
     def unmark(self, marker_id: str) -> None:
         with self._tx("written") as conn:
@@ -332,11 +351,11 @@ class MapCache:
                 part = wanted[start : start + 500]
                 marks = ",".join("?" * len(part))
                 for row in conn.execute(
-                    "SELECT marker_id, key, run_id, host, pid, created, booked FROM inflight "
-                    f"WHERE key IN ({marks})",
+                    "SELECT marker_id, key, run_id, host, pid, created, booked, sent "
+                    f"FROM inflight WHERE key IN ({marks})",
                     part,
                 ):
-                    out.append(Marker(*row[:6], bool(row[6])))  # type: ignore[arg-type]
+                    out.append(Marker(*row[:6], bool(row[6]), bool(row[7])))  # type: ignore[arg-type]
         return out
 
     def claim(self, marker_id: str) -> bool:
@@ -386,6 +405,10 @@ class MapCache:
                 "FROM batches ORDER BY created DESC"
             ).fetchall()
             return [_entry(r) for r in rows]
+
+
+def _rebuild_cache(path: str, busy_timeout: float) -> MapCache:
+    return MapCache(path, busy_timeout=busy_timeout)
 
 
 def _entry(row: tuple[Any, ...]) -> BatchEntry:

@@ -16,7 +16,7 @@ import asyncio
 import dataclasses
 import hashlib
 import pickle
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +66,7 @@ class RequestSlot:
 
     record: UsageRecord | None = None
     detached: bool = False  # stopped in flight, its spend booked as an estimate already
+    on_sent: Callable[[], None] | None = None  # told once the body went out whole
 
 
 CURRENT_REQUEST: ContextVar[RequestSlot | None] = ContextVar("grok_map_request", default=None)
@@ -118,12 +119,32 @@ class MapClient:
     client: Any  # an AsyncGrokClient whose ledger is a TapLedger
     account: str  # names the account's pace: base URL and a hash of the key, never the key
     retry: RetryPolicy  # the caller's client's retry settings, applied by the map
-    owned_http: Any = None
+    owned_http: Any = None  # a pool of the map's own, which also reports each body sent
+
+    @property
+    def watches_sends(self) -> bool:
+        return self.owned_http is not None
 
     async def aclose(self) -> None:
         if self.owned_http is not None:
             http, self.owned_http = self.owned_http, None
             await http.aclose()
+
+
+async def _watch_send(request: Any) -> None:
+    """httpx request hook: tell the map's request when its body has gone out whole (the
+    transport's ``trace`` extension), so a process killed after that point is known to
+    have paid for it, and one killed before is known not to have."""
+    slot = CURRENT_REQUEST.get()
+    if slot is None or slot.on_sent is None:
+        return
+    told = slot.on_sent
+
+    async def trace(event: str, info: Any) -> None:
+        if event.endswith("send_request_body.complete"):
+            told()
+
+    request.extensions["trace"] = trace
 
 
 def account_name(settings: Any) -> str:
@@ -150,7 +171,9 @@ def map_client(client: Any, max_in_flight: int, *, single_attempt: bool = False)
         limits = httpx.Limits(
             max_connections=max_in_flight + 8, max_keepalive_connections=max_in_flight
         )
-        owned = user_http = httpx.AsyncClient(timeout=base.settings.timeout, limits=limits)
+        owned = user_http = httpx.AsyncClient(
+            timeout=base.settings.timeout, limits=limits, event_hooks={"request": [_watch_send]}
+        )
     settings = base.settings
     if single_attempt:
         settings = dataclasses.replace(settings, max_retries=0)

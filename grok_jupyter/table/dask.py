@@ -128,7 +128,8 @@ def _run_partition(pdf: Any, job: _Job, budget_usd: float | None) -> _Partition:
         out = map_local(pdf, job.template, client=client, budget_usd=budget_usd, **job.options)
     except BaseException as exc:  # the ledger must come back, whatever happened
         partial = getattr(exc, "result", None)
-        return _Partition(partial, ledger.records, None, _portable(exc),
+        report = partial.attrs.get("grok_map") if partial is not None else None
+        return _Partition(partial, ledger.records, report, _portable(exc),
                           time.perf_counter() - started)  # fmt: skip
     finally:
         close_client(client)

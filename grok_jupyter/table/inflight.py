@@ -55,24 +55,39 @@ def pid_alive(pid: int) -> bool:
 
 
 def mark(run: MapRun, key: str) -> str | None:
-    """Write ``key`` down as in flight (committed) before it is sent; None without a cache."""
+    """Write ``key`` down as in flight (committed) before it is sent; None without a cache.
+
+    The map's own pool reports when the body has gone out whole (``mark_sent``); with a
+    pool the caller gave, the request counts as sent from the start.
+    """
     if run.cache is None or run.cache_error is not None:
         return None
-    return run.cache.mark(key, run.run_id, HOST, os.getpid())
+    watched = run.owner is not None and run.owner.watches_sends
+    return run.cache.mark(key, run.run_id, HOST, os.getpid(), sent=not watched)
+
+
+def mark_sent(run: MapRun, marker_id: str) -> None:
+    if run.cache is not None and run.cache_error is None:
+        try:
+            run.cache.mark_sent(marker_id)
+        except MapCacheError as exc:
+            run.cache_failed(exc)
 
 
 def claim_orphans(run: MapRun, keys: list[str]) -> None:
     """Take over the markers that dead processes left on ``keys``.
 
-    Those of this same job are booked (``book_orphan``); a dead process's markers
-    from other jobs are only cleared (its own ledger died with it).
+    Those of this same job whose body had gone out are booked (``book_orphan``); the
+    others are only cleared: a request never sent was not billed, and a dead process of
+    another job took its own ledger with it.
     """
     if run.cache is None or not keys:
         return
     for m in run.cache.markers(keys):
         if m.host != HOST or pid_alive(m.pid):
             continue
-        if run.cache.claim(m.marker_id) and m.run_id == run.run_id and not m.booked:
+        claimed = run.cache.claim(m.marker_id)
+        if claimed and m.run_id == run.run_id and m.sent and not m.booked:
             run.orphans.setdefault(m.key, []).append(m.marker_id)
 
 

@@ -23,6 +23,7 @@ What ends a row other than an answer:
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import Counter, deque
 from typing import Any
 
@@ -35,6 +36,7 @@ from .inflight import (
     detach,
     detached_done,
     mark,
+    mark_sent,
     still_answering,
     wait_detached,
 )
@@ -58,14 +60,14 @@ async def send_live(run: MapRun) -> None:
                         break
                     await asyncio.wait(list(in_flight), return_when=asyncio.FIRST_COMPLETED)
                     continue
-                key = queue[0]
+                # Taken off now: retries are put back in the queue while this waits.
+                key = queue.popleft()
                 if run.cache is not None and key not in waited and still_answering(key):
                     waited.add(key)
-                    queue.popleft()
                     if not await wait_detached(run, key, wait_s):
                         queue.append(key)  # nothing came: send it after all
                     continue
-                pacer.demand = len(queue)
+                pacer.demand = len(queue) + 1
                 if not await pacer.acquire():
                     run.refused(None, _Halted(pacer.halted or "stopped"))
                     break
@@ -74,7 +76,6 @@ async def send_live(run: MapRun) -> None:
                 if run.stop_reason is not None:
                     pacer.release()
                     break
-                queue.popleft()
                 try:
                     marker_id = mark(run, key)
                 except MapCacheError as exc:
@@ -82,6 +83,8 @@ async def send_live(run: MapRun) -> None:
                     run.cache_failed(exc)
                     break
                 slot = RequestSlot()
+                if marker_id is not None:
+                    slot.on_sent = functools.partial(mark_sent, run, marker_id)
                 task = asyncio.ensure_future(
                     _one(run, key, messages[key], slot, marker_id, queue, tries)
                 )

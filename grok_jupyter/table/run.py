@@ -212,7 +212,7 @@ class MapRun:
             try:
                 schema.parse(text)
             except Exception as exc:  # pydantic's ValidationError, JSON errors
-                why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                why = _why_it_does_not_fit(exc)
                 self.fail(
                     key,
                     GrokError(f"the answer does not fit the schema: {why}"),
@@ -240,3 +240,16 @@ class MapRun:
         self.stop_reason = "auth"
         if self.pacer is not None:
             self.pacer.halt(f"{type(exc).__name__}: {exc}")
+
+
+def _why_it_does_not_fit(exc: Exception) -> str:
+    """The first problem, said plainly: pydantic's field and message, else the first line."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+        except Exception:  # not pydantic's errors() after all
+            pass
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

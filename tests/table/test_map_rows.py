@@ -274,6 +274,10 @@ def test_ctrl_c_returns_the_partial_table_and_a_rerun_resumes(emu, gclient, ledg
     assert report.in_flight_at_stop == 1 and report.estimated_usd > 0
     assert [r.estimated for r in ledger.records].count(True) == 1
     assert "stopped in flight, estimated" in report.describe()
+    from grok_jupyter.magic.reports import usage_table
+
+    _, shown = usage_table(ledger)  # what %grok usage shows
+    assert "~0." in shown and "requests in flight at Ctrl-C" in shown
     emu.reset()
     again = map_rows(data, "Count {n}", client=gclient, progress=False)
     assert all(r["answer"] for r in again)
