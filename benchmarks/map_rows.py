@@ -1,14 +1,20 @@
-"""map_rows over a table at an emulator rate limit, against hand-written gather loops.
+"""map_rows at a rate limit and a real answer time, against hand-written gather loops.
 
-The emulator runs in its own process. The 1,000-row case uses its smooth
-request limit (``serve(rate_window="smooth")``: a token bucket refilled at
-rpm/60 a second holding one second's worth), so the limit's floor (rows / rate)
-binds; under the default sliding minute a fresh window would admit the whole
-table at once. The binding case at 300 rpm keeps the sliding minute. The
-emulator's limit and request log are reset before every measured run, so each
-subject starts from the same full limit. Every subject maps the same distinct prompts; the 429
-share is (requests the emulator received - rows) / requests received, the
-same count for every subject.
+The emulator runs in its own process with a smooth request limit
+(``--rate-window smooth``: a token bucket refilled at rpm/60 a second holding one
+second's worth) and a fixed answer time (``--speed answer_s=S``: every answer
+takes S seconds from the request's arrival). The floor is rows / rate: no
+client can finish sooner than the limit lets requests start (the last answer's
+own time comes on top). Each cell of the grid (600 and 6,000 requests a
+minute; answers of 0.5, 2 and 5 s) maps enough rows for a floor of 20-45 s.
+
+Peers, in the same run against the same emulator: ``asyncio.gather`` over
+``AsyncOpenAI`` with a semaphore of 64 and its own retries, and
+``ChatXAI.abatch`` at ``max_concurrency=64``. A semaphore of 64 caps them at 64
+/ answer time requests a second, so where that is far under the limit they run
+on fewer rows (at most ``PEER_CAP_S`` at their best rate); their figure is
+still wall / their own floor. The 429 share is (requests the emulator received
+- rows answered) / requests received, counted the same way for every subject.
 """
 
 from __future__ import annotations
@@ -23,39 +29,61 @@ import time
 import urllib.request
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from ._harness import API_KEY, MODEL, Config, Row, Series, describe_error, interleave, log
+from ._harness import API_KEY, MODEL, Config, Row, describe_error, log
 
-GROUP = "Table map (map_rows over a table at an emulator rpm limit; emulator in its own process)"
-RPM = 6000
+GROUP = (
+    "Table map (map_rows at an emulator rate limit and answer time; emulator in its own process)"
+)
+RPMS = (600, 6000)
+ANSWERS = (0.5, 2.0, 5.0)
+FLOOR_S = {0.5: 20.0, 2.0: 25.0, 5.0: 45.0}  # the last answer's time matters less in longer runs
+PEER_CAP_S = 60.0
 BASELINE_CONCURRENCY = 64
+GRID = [(rpm, answer) for rpm in RPMS for answer in ANSWERS]
+PEERS = ("AsyncOpenAI", "ChatXAI.abatch")
+SMOKE_CELL = (600, 0.5)
+PAIR_CELL = (6000, 2.0)  # where the peers are compared with map_rows in a row of their own
+
+
+def grid_key(rpm: int, answer: float) -> str:
+    return f"map.floor_{rpm}rpm_{answer:g}s"
+
+
 KEYS = [
-    "map.wall_vs_floor",
+    *(grid_key(*cell) for cell in GRID),
     "map.rate_limited_share",
     "map.failed_rows",
     "map.vs_asyncopenai",
     "map.vs_chatxai",
     "map.rerun_requests",
     "map.rerun_wall",
-    "map.binding_wall",
-    "map.binding_429",
 ]
-BINDING_RPM, BINDING_ROWS = 300, 400  # the limit binds: 100 rows wait for the window
 
 
 class _Emulator:
-    """``python -m grok_jupyter.emulator --rpm N --rate-window ...`` in its own process,
-    so the emulator's work does not share the subject's GIL."""
+    """``python -m grok_jupyter.emulator`` in its own process, so the emulator's work does
+    not share the subject's GIL."""
 
-    def __init__(self, rpm: int, rate_window: str = "sliding") -> None:
+    def __init__(self, rpm: int, answer_s: float | None = None) -> None:
+        args = [
+            sys.executable,
+            "-m",
+            "grok_jupyter.emulator",
+            "--port",
+            "0",
+            "--rpm",
+            str(rpm),
+            "--rate-window",
+            "smooth",
+        ]
+        if answer_s:
+            args += ["--speed", f"answer_s={answer_s:g}"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grok_jupyter.emulator", "--port", "0",
-             "--rpm", str(rpm), "--rate-window", rate_window],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )  # fmt: skip
+            args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line.startswith("XAI_BASE_URL="):
             self.proc.kill()
@@ -79,45 +107,53 @@ class _Emulator:
             self.proc.kill()
 
 
+@dataclass
+class Measure:
+    rows: int
+    wall: float
+    floor: float
+    failed: int
+    share: float  # requests answered 429, of those received
+
+    @property
+    def ratio(self) -> float:
+        return self.wall / self.floor
+
+    def brief(self) -> str:
+        return (
+            f"{self.ratio:.2f}x floor on {self.rows:,} rows, {self.share:.1%} 429s, "
+            f"{self.failed} failed"
+        )
+
+
 def _prompts(n: int) -> list[str]:
     return [f"Label review number {i}: the product arrived and works." for i in range(n)]
 
 
-class _Stats:
-    """Per subject, one entry a measured run: the 429 share and the rows without an answer."""
-
-    def __init__(self) -> None:
-        self.shares: list[float] = []
-        self.failed: list[int] = []
-
-
-def _timed(emu: _Emulator, n: int, run: Callable[[], Any], stats: _Stats) -> float:
-    """Reset the emulator, run, count the rows without an answer, note the 429 share."""
+def _measure(
+    emu: _Emulator, rpm: int, prompts: list[str], run: Callable[[list[str]], list[Any]]
+) -> Measure:
     emu.reset()
     t0 = time.perf_counter()
-    answers = run()
-    dt = time.perf_counter() - t0
-    if len(answers) != n:
-        raise RuntimeError(f"{len(answers)} answers for {n} rows")
+    answers = run(prompts)
+    wall = time.perf_counter() - t0
+    if len(answers) != len(prompts):
+        raise RuntimeError(f"{len(answers)} answers for {len(prompts)} rows")
     failed = sum(1 for a in answers if not a)
     received = emu.chat_requests()
-    answered = n - failed
-    stats.failed.append(failed)
-    # requests that got no answer: 429s (a failed row's last 429 counts too)
-    stats.shares.append((received - answered) / received if received else 0.0)
-    return dt
+    answered = len(prompts) - failed
+    share = (received - answered) / received if received else 0.0
+    return Measure(len(prompts), wall, len(prompts) / (rpm / 60), failed, share)
 
 
-def _map_rows_subject(emu: _Emulator, n: int, stats: _Stats) -> Callable[[], float]:
+def _map_rows(emu: _Emulator) -> Callable[[list[str]], list[Any]]:
     from grok_jupyter import map_rows
     from grok_jupyter.client import AsyncGrokClient
 
-    client = AsyncGrokClient(api_key=API_KEY, base_url=emu.base)
-    rows = [{"review": p} for p in _prompts(n)]
-
-    def run() -> list[Any]:
+    def run(prompts: list[str]) -> list[Any]:
+        client = AsyncGrokClient(api_key=API_KEY, base_url=emu.base)
         out = map_rows(
-            rows,
+            [{"review": p} for p in prompts],
             "{review}",
             client=client,
             model=MODEL,
@@ -127,15 +163,13 @@ def _map_rows_subject(emu: _Emulator, n: int, stats: _Stats) -> Callable[[], flo
         )
         return [r["answer"] if r["_error"] is None else None for r in out]
 
-    return lambda: _timed(emu, n, run, stats)
+    return run
 
 
-def _openai_subject(emu: _Emulator, n: int, stats: _Stats) -> Callable[[], float]:
+def _openai(emu: _Emulator) -> Callable[[list[str]], list[Any]]:
     import openai
 
-    prompts = _prompts(n)
-
-    async def go() -> list[Any]:
+    async def go(prompts: list[str]) -> list[Any]:
         client = openai.AsyncOpenAI(api_key=API_KEY, base_url=emu.base)  # its own retries
         sem = asyncio.Semaphore(BASELINE_CONCURRENCY)
 
@@ -154,15 +188,13 @@ def _openai_subject(emu: _Emulator, n: int, stats: _Stats) -> Callable[[], float
         finally:
             await client.close()
 
-    return lambda: _timed(emu, n, lambda: asyncio.run(go()), stats)
+    return lambda prompts: asyncio.run(go(prompts))
 
 
-def _chatxai_subject(emu: _Emulator, n: int, stats: _Stats) -> Callable[[], float]:
+def _chatxai(emu: _Emulator) -> Callable[[list[str]], list[Any]]:
     from langchain_xai import ChatXAI
 
-    prompts = _prompts(n)
-
-    def run() -> list[Any]:
+    def run(prompts: list[str]) -> list[Any]:
         llm = ChatXAI(model=MODEL, xai_api_key=API_KEY, xai_api_base=emu.base)  # own retries
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -170,120 +202,32 @@ def _chatxai_subject(emu: _Emulator, n: int, stats: _Stats) -> Callable[[], floa
                 llm.abatch(
                     prompts,
                     config={"max_concurrency": BASELINE_CONCURRENCY},
-                    return_exceptions=True,  # a row whose retries are spent fails alone
-                )
+                    return_exceptions=True,
+                )  # a row whose retries are spent fails alone
             )
         return [None if isinstance(m, BaseException) else m.content for m in out]
 
-    return lambda: _timed(emu, n, run, stats)
+    return run
 
 
-def _subject(factory: Callable[..., Callable[[], float]], *args: Any) -> Any:
+def _cell(cfg: Config, rpm: int, answer: float) -> dict[str, Measure | str]:
+    """One grid cell: map_rows on every row, each peer on as many as it can in its cap."""
+    rate = rpm / 60
+    n = 20 if cfg.mode == "smoke" else int(FLOOR_S[answer] * rate)
+    peer_rate = min(rate, BASELINE_CONCURRENCY / answer)
+    n_peer = n if cfg.mode == "smoke" else min(n, int(PEER_CAP_S * peer_rate))
+    log(cfg, f"[map] {rpm} rpm, answers {answer:g} s: map_rows {n} rows, peers {n_peer} rows")
+    out: dict[str, Measure | str] = {}
+    emu = _Emulator(rpm, answer)
     try:
-        return factory(*args)
-    except Exception as exc:
-        return exc
-
-
-def run(cfg: Config) -> list[Row]:
-    n = 20 if cfg.mode == "smoke" else 1000
-    floor = n / (RPM / 60)  # seconds: the limit's rate, 100 requests a second
-    reps = 1 if cfg.mode == "smoke" else min(cfg.repeat, 3)
-    log(
-        cfg,
-        f"[map] {n} rows at {RPM} rpm (smooth limit), {reps} rounds; emulator in its own process",
-    )
-    emu = _Emulator(RPM, "smooth")
-    stats = {name: _Stats() for name in ("map_rows", "AsyncOpenAI", "ChatXAI.abatch")}
-    try:
-        subjects = {
-            "map_rows": _subject(_map_rows_subject, emu, n, stats["map_rows"]),
-            "AsyncOpenAI": _subject(_openai_subject, emu, n, stats["AsyncOpenAI"]),
-            "ChatXAI.abatch": _subject(_chatxai_subject, emu, n, stats["ChatXAI.abatch"]),
-        }
-        results = interleave(cfg, subjects, repeat=reps, warmup=cfg.mode != "smoke")
-        rerun = _rerun(emu, n)
-    finally:
-        emu.close()
-    rows = []
-    m = results["map_rows"]
-    note = (
-        f"floor {floor:g} s = {n} rows at {RPM} rpm; the emulator's smooth limit (a token "
-        f"bucket of {RPM // 60} refilled at {RPM // 60}/s) makes the floor bind"
-    )
-    rows.append(
-        _abs_row(
-            "map.wall_vs_floor",
-            f"{n} rows, wall time / limit floor",
-            "map_rows",
-            f"floor {floor:g} s",
-            "s wall",
-            m,
-            floor,
-            "<= 1.15",
-            note,
-        )
-    )
-    mine = stats["map_rows"]
-    r = Row(
-        key="map.rate_limited_share",
-        group=GROUP,
-        what="requests answered 429 (% of requests sent, worst run)",
-        subject="map_rows",
-        baseline="—",
-        unit="%",
-        target="<= 5 abs",
-    )
-    if m.error or not mine.shares:
-        r.note = f"not available: {m.error or 'not measured'}"
-    else:
-        r.subject_value = r.ratio = max(mine.shares) * 100
-        r.reps = len(mine.shares)
-        r.note = "baselines: " + ", ".join(
-            f"{k} {max(v.shares):.1%}" for k, v in stats.items() if k != "map_rows" and v.shares
-        )
-    r.judge()
-    rows.append(r)
-    f = Row(
-        key="map.failed_rows",
-        group=GROUP,
-        what=f"{n} rows: rows without an answer (worst run)",
-        subject="map_rows",
-        baseline="—",
-        unit="rows",
-        target="<= 0 abs",
-    )
-    if m.error or not mine.failed:
-        f.note = f"not available: {m.error or 'not measured'}"
-    else:
-        f.subject_value = f.ratio = float(max(mine.failed))
-        f.reps = len(mine.failed)
-        f.note = "baselines: " + ", ".join(
-            f"{k} {max(v.failed)}" for k, v in stats.items() if k != "map_rows" and v.failed
-        )
-    f.judge()
-    rows.append(f)
-    for key, base in (("map.vs_asyncopenai", "AsyncOpenAI"), ("map.vs_chatxai", "ChatXAI.abatch")):
-        row = _pair_row(key, n, results, base)
-        b = stats[base]
-        if b.shares:
-            extra = f"{base}: {max(b.shares):.1%} answered 429, up to {max(b.failed)} rows failed"
-            row.note = f"{row.note}; {extra}" if row.note else extra
-        rows.append(row)
-    rows.extend(_rerun_rows(rerun, n))
-    rows.extend(_binding_rows(cfg))
-    return rows
-
-
-def _binding(rpm: int, n: int) -> dict[str, Any]:
-    """One run each of map_rows and the AsyncOpenAI gather loop where the limit binds."""
-    emu = _Emulator(rpm)
-    out: dict[str, Any] = {}
-    try:
-        for name, factory in (("map_rows", _map_rows_subject), ("AsyncOpenAI", _openai_subject)):
-            stats = _Stats()
+        prompts = _prompts(n)
+        for name, factory, rows in (
+            ("map_rows", _map_rows, prompts),
+            ("AsyncOpenAI", _openai, prompts[:n_peer]),
+            ("ChatXAI.abatch", _chatxai, prompts[:n_peer]),
+        ):
             try:
-                out[name] = (factory(emu, n, stats)(), stats.shares[0])
+                out[name] = _measure(emu, rpm, rows, factory(emu))
             except Exception as exc:
                 out[name] = describe_error(exc)
     finally:
@@ -291,110 +235,126 @@ def _binding(rpm: int, n: int) -> dict[str, Any]:
     return out
 
 
-def _binding_rows(cfg: Config) -> list[Row]:
-    n, rpm = BINDING_ROWS, BINDING_RPM
-    floor = 60.0 * ((n - 1) // rpm)  # a sliding minute: the rows past the limit wait for it
-    wall = Row(
-        key="map.binding_wall",
+def run(cfg: Config) -> list[Row]:
+    cells = [SMOKE_CELL] if cfg.mode == "smoke" else GRID
+    results = {cell: _cell(cfg, *cell) for cell in cells}
+    rows = [_grid_row(cfg, cell, results.get(cell)) for cell in GRID]
+    rows += _worst_rows(results)
+    rows += [
+        _pair_row(results.get(PAIR_CELL), peer, key)
+        for peer, key in zip(PEERS, ("map.vs_asyncopenai", "map.vs_chatxai"), strict=True)
+    ]
+    rows += _rerun_rows(_rerun(cfg))
+    return rows
+
+
+def _grid_row(cfg: Config, cell: tuple[int, float], got: dict[str, Any] | None) -> Row:
+    rpm, answer = cell
+    row = Row(
+        key=grid_key(rpm, answer),
         group=GROUP,
-        what=f"{n} rows at {rpm} rpm (the limit binds): wall time / floor",
+        what=f"{rpm:,} rpm, {answer:g} s answers: wall / floor (rows / rate)",
         subject="map_rows",
-        baseline=f"floor {floor:g} s",
+        baseline="floor",
         unit="s wall",
+        target="<= 1.15",
     )
+    if got is None:
+        row.note = "not available: skipped in smoke mode (the full grid takes about 12 minutes)"
+    elif not isinstance(got.get("map_rows"), Measure):
+        row.note = f"not available: {got.get('map_rows')}"
+    else:
+        m: Measure = got["map_rows"]
+        row.subject_value, row.baseline_value, row.ratio, row.reps = m.wall, m.floor, m.ratio, 1
+        peers = "; ".join(
+            f"{p}: {got[p].brief() if isinstance(got.get(p), Measure) else got.get(p)}"
+            for p in PEERS
+        )
+        row.note = (
+            f"{m.rows:,} rows, floor {m.floor:.1f} s; {m.share:.1%} 429s, {m.failed} "
+            f"failed; {peers}"
+        )
+    row.judge()
+    return row
+
+
+def _worst_rows(results: dict[tuple[int, float], dict[str, Any]]) -> list[Row]:
     share = Row(
-        key="map.binding_429",
+        key="map.rate_limited_share",
         group=GROUP,
-        what=f"{n} rows at {rpm} rpm: requests answered 429 (% of requests sent)",
+        what="requests answered 429, % of requests sent (worst cell of the grid)",
         subject="map_rows",
         baseline="—",
         unit="%",
         target="<= 5 abs",
     )
-    if cfg.mode == "smoke":
-        for row in (wall, share):
-            row.note = "not available: skipped in smoke mode (it waits a minute)"
-        return [wall, share]
-    log(cfg, f"[map] {n} rows at {rpm} rpm: the limit binds (about a minute a subject)")
-    got = _binding(rpm, n)
-    m, o = got.get("map_rows"), got.get("AsyncOpenAI")
-    if isinstance(m, tuple):
-        wall.subject_value, wall.baseline_value = m[0], floor
-        wall.ratio = m[0] / floor
-        share.subject_value = share.ratio = m[1] * 100
-        wall.reps = share.reps = 1
-        base = (
-            f"AsyncOpenAI at concurrency {BASELINE_CONCURRENCY}: {o[0]:.1f} s, "
-            f"{o[1]:.1%} answered 429"
-            if isinstance(o, tuple)
-            else f"AsyncOpenAI: {o}"
-        )
-        wall.note = share.note = base
+    failed = Row(
+        key="map.failed_rows",
+        group=GROUP,
+        what="rows without an answer (worst cell of the grid)",
+        subject="map_rows",
+        baseline="—",
+        unit="rows",
+        target="<= 0 abs",
+    )
+    mine = [
+        (c, g["map_rows"]) for c, g in results.items() if isinstance(g.get("map_rows"), Measure)
+    ]
+    if not mine:
+        share.note = failed.note = "not available: no cell measured"
     else:
-        wall.note = share.note = f"not available: {m}"
-    wall.judge()
+        worst = max(mine, key=lambda cm: cm[1].share)
+        share.subject_value = share.ratio = worst[1].share * 100
+        share.note = f"at {worst[0][0]:,} rpm, {worst[0][1]:g} s answers"
+        most = max(mine, key=lambda cm: cm[1].failed)
+        failed.subject_value = failed.ratio = float(most[1].failed)
+        peers = []
+        for p in PEERS:
+            theirs = [g[p].failed for g in results.values() if isinstance(g.get(p), Measure)]
+            peers.append(f"{p} {max(theirs, default=0)}")
+        failed.note = "peers, worst cell: " + ", ".join(peers)
+        share.reps = failed.reps = len(mine)
     share.judge()
-    return [wall, share]
+    failed.judge()
+    return [share, failed]
 
 
-def _abs_row(
-    key: str,
-    what: str,
-    subject: str,
-    baseline: str,
-    unit: str,
-    s: Series,
-    base_value: float,
-    target: str,
-    note: str,
-) -> Row:
+def _pair_row(got: dict[str, Any] | None, peer: str, key: str) -> Row:
+    rpm, answer = PAIR_CELL
     row = Row(
         key=key,
         group=GROUP,
-        what=what,
-        subject=subject,
-        baseline=baseline,
-        unit=unit,
-        target=target,
+        what=f"{rpm:,} rpm, {answer:g} s answers: peer's wall / floor over map_rows'",
+        subject="map_rows",
+        baseline=f"{peer} (64 at a time)",
+        unit="x floor",
+        target=">= 1",
     )
-    if s.error or not s.values:
-        row.note = f"not available: {s.error or 'not measured'}"
+    m, p = (got or {}).get("map_rows"), (got or {}).get(peer)
+    if got is None:
+        row.note = "not available: skipped in smoke mode"
+    elif not isinstance(m, Measure) or not isinstance(p, Measure):
+        row.note = f"not available: {m if not isinstance(m, Measure) else p}"
     else:
-        row.subject_value = s.median
-        row.baseline_value = base_value
-        row.ratio = s.median / base_value
-        row.reps = len(s.values)
-        row.note = note + f"; rounds {min(s.values):.2f}-{max(s.values):.2f} s"
+        row.subject_value, row.baseline_value = m.ratio, p.ratio
+        row.ratio, row.reps = p.ratio / m.ratio, 1
+        row.note = f"{peer}: {p.brief()}; map_rows: {m.brief()}"
     row.judge()
     return row
 
 
-def _pair_row(key: str, n: int, results: dict[str, Series], base: str) -> Row:
-    from ._harness import fill
-
-    row = Row(
-        key=key,
-        group=GROUP,
-        what=f"{n} rows, wall time (baseline at concurrency "
-        f"{BASELINE_CONCURRENCY}, its own retries)",
-        subject="map_rows",
-        baseline=base,
-        unit="s wall",
-    )
-    return fill(row, results, "map_rows", base)
-
-
-def _rerun(emu: _Emulator, n: int) -> dict[str, Any]:
+def _rerun(cfg: Config) -> dict[str, Any]:
     """Map once into a fresh cache, then again: the second run's requests and time."""
     from grok_jupyter import map_rows
     from grok_jupyter.client import AsyncGrokClient
 
+    n = 20 if cfg.mode == "smoke" else 1000
+    emu = _Emulator(60_000)
     try:
         client = AsyncGrokClient(api_key=API_KEY, base_url=emu.base)
         rows = [{"review": p} for p in _prompts(n)]
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "map.sqlite")
-            emu.reset()
             map_rows(rows, "{review}", client=client, model=MODEL, cache=path, progress=False)
             emu.reset()
             t0 = time.perf_counter()
@@ -403,16 +363,19 @@ def _rerun(emu: _Emulator, n: int) -> dict[str, Any]:
             sent = emu.chat_requests()
         if out.report.cached != n:
             raise RuntimeError(f"only {out.report.cached}/{n} rows came from the cache")
-        return {"wall": dt, "requests": sent}
+        return {"wall": dt, "requests": sent, "rows": n}
     except Exception as exc:
         return {"error": describe_error(exc)}
+    finally:
+        emu.close()
 
 
-def _rerun_rows(rerun: dict[str, Any], n: int) -> list[Row]:
+def _rerun_rows(rerun: dict[str, Any]) -> list[Row]:
+    n = rerun.get("rows", 1000)
     a = Row(
         key="map.rerun_requests",
         group=GROUP,
-        what=f"re-run of the same {n} rows: requests",
+        what=f"re-run of the same {n:,} rows: requests",
         subject="map_rows (cached)",
         baseline="—",
         unit="requests",
@@ -421,7 +384,7 @@ def _rerun_rows(rerun: dict[str, Any], n: int) -> list[Row]:
     b = Row(
         key="map.rerun_wall",
         group=GROUP,
-        what=f"re-run of the same {n} rows: wall time",
+        what=f"re-run of the same {n:,} rows: wall time",
         subject="map_rows (cached)",
         baseline="—",
         unit="s wall",

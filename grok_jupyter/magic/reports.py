@@ -212,8 +212,9 @@ def usage_table(ledger: Any) -> tuple[str, str]:
                "cache saved", "USD", "calls by")
     md, plain = _table(headers, rows)
     if any(v["estimated"] for v in by_model.values()):
-        note = ("~ : some calls were cut or stopped before the API sent their usage; "
-                "their tokens are counted here and estimated.")
+        note = ("~ : some calls were cut or stopped before the API sent their usage (a "
+                "stream cut short, a table map's requests in flight at Ctrl-C or on a killed "
+                "worker); they were billed, so their tokens and cost are estimated here.")
         md, plain = md + "\n\n" + note, plain + "\n\n" + note
     return md, plain
 

@@ -3,11 +3,15 @@ Dask, Ray), with a cost estimate, a budget, a cache and resume.
 
 One module a concern, from the bottom up: ``errors`` (the typed errors),
 ``plan`` (rows -> rendered requests and cache keys), ``cache`` (the SQLite
-store), ``rate`` (the adaptive limiter), ``estimate`` (tokens and dollars
-before sending), ``report`` (``MapReport``), ``clients`` (the clients a map
-sends with), ``run`` (one map's state while it runs; live sending), ``batch``
-(the Batch API mode), ``prepare`` (every check and refusal), ``result`` (the
-table returned), ``local`` (the map in this process), ``dask`` (a Dask
+store: answers, requests in flight, batches), ``estimate`` (tokens and dollars
+before sending), ``report`` (``MapReport``), ``retry`` (the client's retry
+policy, applied through the pace), ``clients`` (the clients a map sends with),
+``run`` (one map's state while it runs; how a row settles), ``inflight``
+(requests in flight: written down, booked when lost), ``rate`` (where the
+map's pace comes from: ``grok_jupyter.pacing``), ``live`` (live sending),
+``batch`` (the Batch API mode), ``prepare`` (every check and refusal),
+``result`` (the table returned), ``local`` (the map in this process),
+``cluster_pace`` (one pace for a Dask or Ray cluster), ``dask`` (a Dask
 DataFrame on its cluster), ``map`` (``map_rows``, ``amap_rows``), and on top
 ``accessor`` (``df.grok``) and ``ray`` (``GrokMapper``; public as
 ``grok_jupyter.ray``). ``%grok map`` is in ``grok_jupyter.magic``.
@@ -26,7 +30,9 @@ from typing import TYPE_CHECKING, Any
 # public name -> submodule that defines it
 _LAZY = {
     "GrokMapper": "ray",
+    "MapAuthError": "errors",
     "MapBudgetError": "errors",
+    "MapCacheError": "errors",
     "MapInputError": "errors",
     "MapReport": "report",
     "MapRowError": "errors",
@@ -38,7 +44,13 @@ _REGISTER_ACCESSOR = {"map_rows", "amap_rows"}  # importing these adds df.grok
 __all__ = sorted(_LAZY)
 
 if TYPE_CHECKING:  # for type checkers and editors; the names load lazily above
-    from .errors import MapBudgetError, MapInputError, MapRowError  # noqa: F401
+    from .errors import (  # noqa: F401
+        MapAuthError,
+        MapBudgetError,
+        MapCacheError,
+        MapInputError,
+        MapRowError,
+    )
     from .map import amap_rows, map_rows  # noqa: F401
     from .ray import GrokMapper  # noqa: F401
     from .report import MapReport  # noqa: F401

@@ -21,20 +21,32 @@ from __future__ import annotations
 import pickle
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ..client._errors import GrokError, InvalidRequestError
 from ..client._usage import UsageLedger, UsageRecord
 from .clients import close_client, driver_client, worker_copy
-from .errors import MapBudgetError, MapInputError, MapRowError, dollars
+from .errors import (
+    MapAuthError,
+    MapBudgetError,
+    MapCacheError,
+    MapInputError,
+    MapRowError,
+    auth_error_message,
+    dollars,
+    row_error_message,
+)
 from .estimate import Estimate
 from .local import map_local
 from .plan import template_fields
-from .prepare import prepare, split_options
+from .prepare import check_options, prepare, split_options
 from .report import MapReport
 
 __all__ = ["map_dask"]
+
+_CHECKED = ("on_error", "mode", "concurrency", "poll_interval")  # check_options' other keywords
 
 
 @dataclass
@@ -71,8 +83,12 @@ def _portable(exc: BaseException) -> BaseException:
         pass
     if isinstance(exc, MapBudgetError):
         return _Rebuilt(exc, "budget", estimate_usd=exc.estimate_usd, budget_usd=exc.budget_usd)
+    if isinstance(exc, MapAuthError):
+        return _Rebuilt(exc, "auth", row=exc.row, reason=exc.reason)
     if isinstance(exc, MapRowError):
-        return _Rebuilt(exc, "row", row=exc.row)
+        return _Rebuilt(exc, "row", row=exc.row, reason=exc.reason)
+    if isinstance(exc, MapCacheError):
+        return _Rebuilt(exc, "cache", path=exc.path)
     if isinstance(exc, InvalidRequestError):
         return _Rebuilt(exc, "invalid")
     return _Rebuilt(exc, "grok" if isinstance(exc, GrokError) else "other")
@@ -102,11 +118,18 @@ def _run_partition(pdf: Any, job: _Job, budget_usd: float | None) -> _Partition:
     if len(pdf) == 0:  # filtering leaves empty partitions; map_rows refuses empty tables
         return _Partition(pdf, [])
     client = job.worker_client(ledger)
+    pace = job.options.get("pace")
+    if pace is not None:
+        try:
+            pace.bind()  # the worker's Dask client, taken in the task's own thread
+        except Exception:  # no scheduler to reach: the source falls back when asked
+            pass
     try:
         out = map_local(pdf, job.template, client=client, budget_usd=budget_usd, **job.options)
     except BaseException as exc:  # the ledger must come back, whatever happened
         partial = getattr(exc, "result", None)
-        return _Partition(partial, ledger.records, None, _portable(exc),
+        report = partial.attrs.get("grok_map") if partial is not None else None
+        return _Partition(partial, ledger.records, report, _portable(exc),
                           time.perf_counter() - started)  # fmt: skip
     finally:
         close_client(client)
@@ -193,13 +216,19 @@ def map_dask(
             f"DataFrame (its columns: {', '.join(columns)})."
         )
     driver = driver_client(client)
+    check_options(**{k: options[k] for k in _CHECKED if k in options}, budget_usd=budget_usd)
     options["progress"] = False  # a worker has no one to show a bar to
+    options["run_id"] = uuid.uuid4().hex  # every partition, and any retry of one, shares it
+    scheduler = _scheduler()
+    if scheduler is not None:  # worker processes: one pace for all of them
+        from .cluster_pace import DaskPaceSource
+
+        options["pace"] = DaskPaceSource(driver.settings.base_url)
     job = _Job(template, driver, options)
 
     import dask
 
     parts = data.to_delayed()
-    scheduler = _scheduler()
     shares: list[float | None] = [None] * len(parts)
     if budget_usd is not None:
         shares = _budget_shares(parts, job, float(budget_usd), scheduler)
@@ -289,7 +318,7 @@ def _assemble(
         print(f"grok map (dask, {len(results)} partitions): {total.describe()}", file=sys.stderr)
     failed = next((p for p in done if p.error is not None), None)
     if failed is not None:
-        raise _driver_error(failed.error, out)
+        raise _driver_error(failed.error, out, total.done)
     return out
 
 
@@ -319,13 +348,27 @@ def _sum_reports(reports: list[MapReport]) -> MapReport:
     return total
 
 
-def _driver_error(error: BaseException, partial: Any) -> BaseException:
-    """The worker's error as the driver raises it; a ``MapRowError`` gets every row done."""
+def _driver_error(error: BaseException, partial: Any, done: int) -> BaseException:
+    """The worker's error as the driver raises it; a row error counts the rows done in
+    every partition (``done``) and carries them all in ``.result``."""
+    if isinstance(error, _Rebuilt) and error.kind in ("auth", "row"):
+        row, reason = error.extra.get("row"), error.extra.get("reason") or error.text
+        if error.kind == "auth":
+            return MapAuthError(auth_error_message(reason, done), row=row, result=partial,
+                                reason=reason)  # fmt: skip
+        return MapRowError(row_error_message(row, reason, done), row=row, result=partial,
+                           reason=reason)  # fmt: skip
+    if isinstance(error, MapAuthError):
+        return MapAuthError(auth_error_message(error.reason, done), row=error.row,
+                            result=partial, reason=error.reason)  # fmt: skip
     if isinstance(error, MapRowError):
-        return MapRowError(str(error), row=error.row, result=partial)
+        return MapRowError(row_error_message(error.row, error.reason, done), row=error.row,
+                           result=partial, reason=error.reason)  # fmt: skip
+    if isinstance(error, MapCacheError):
+        return MapCacheError(str(error), path=error.path, result=partial)
     if isinstance(error, _Rebuilt):
-        if error.kind == "row":
-            return MapRowError(error.text, row=error.extra.get("row"), result=partial)
+        if error.kind == "cache":
+            return MapCacheError(error.text, path=error.extra.get("path", ""), result=partial)
         if error.kind == "budget":
             return MapBudgetError(error.text, **error.extra)
         kind = {"invalid": InvalidRequestError, "grok": GrokError}.get(error.kind, RuntimeError)

@@ -5,8 +5,9 @@ list): the pandas path of ``map_rows``, and what each Dask partition and Ray
 batch runs on its worker. It always sends from a worker thread with its own
 event loop, so it works the same in a script and in a notebook cell, where
 ipykernel's loop is already running, and Ctrl-C in the calling thread stops
-the map and returns what is done. ``send`` is the same sending for a caller
-already on a loop (``amap_rows``).
+the map and returns what is done; the requests then in flight finish on that
+thread in the background (``inflight``). ``send`` is the same sending for a
+caller already on a loop (``amap_rows``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ import threading
 from typing import Any
 
 from .batch import send_batch
+from .inflight import book_remaining_orphans, drain
+from .live import send_live
 from .prepare import prepare, split_options
 from .result import finish
 from .run import MapRun
+
+_CLOSING: set[asyncio.Task[None]] = set()  # amap_rows: the twin closes after the stragglers
 
 
 def map_local(data: Any, template: str, **options: Any) -> Any:
@@ -35,7 +40,30 @@ def map_local(data: Any, template: str, **options: Any) -> Any:
         finally:
             if run.bar is not None:
                 run.bar.close()
+    else:
+        book_remaining_orphans(run)
     return finish(run)
+
+
+async def amap(run: MapRun) -> None:
+    """``amap_rows``' sending on the caller's loop; the twin is closed once nothing runs."""
+    try:
+        if run.todo or run.report.mode == "batch":
+            await send(run)
+        else:
+            book_remaining_orphans(run)
+    finally:
+        if run.detached:
+            closing = asyncio.ensure_future(_close_after_drain(run))
+            _CLOSING.add(closing)
+            closing.add_done_callback(_CLOSING.discard)
+        else:
+            await run.owner.aclose()
+
+
+async def _close_after_drain(run: MapRun) -> None:
+    await drain(run)
+    await run.owner.aclose()
 
 
 async def send(run: MapRun) -> None:
@@ -47,11 +75,11 @@ async def send(run: MapRun) -> None:
         if run.report.mode == "batch":
             await send_batch(run)
         else:
-            await run.send_live()
+            await send_live(run)
     except asyncio.CancelledError:
         run.stop_reason = "interrupted"
     finally:
-        run.flush()
+        book_remaining_orphans(run)
         if own_bar and run.bar is not None:
             run.bar.close()
 
@@ -71,12 +99,16 @@ def progress_bar(run: MapRun) -> Any:
 
 
 def _send_in_thread(run: MapRun) -> None:
-    """Run ``send`` on a worker thread's own loop; Ctrl-C here cancels it and waits for it."""
+    """Run ``send`` on a worker thread's own loop; Ctrl-C here cancels it.
+
+    The caller goes on as soon as ``send`` returns; the thread then waits for the
+    requests stopped in flight (their answers go to the cache) and closes the loop.
+    """
     state: dict[str, Any] = {}
     ready = threading.Event()
     # Waited on instead of thread.join: a KeyboardInterrupt inside join() can leave
     # is_alive() False while the thread still runs (CPython before 3.13).
-    finished = threading.Event()
+    sent = threading.Event()
 
     def work() -> None:
         loop = asyncio.new_event_loop()
@@ -90,18 +122,20 @@ def _send_in_thread(run: MapRun) -> None:
             state["error"] = exc
         finally:
             ready.set()
+            sent.set()
             try:
+                loop.run_until_complete(drain(run))
+                loop.run_until_complete(run.owner.aclose())
                 loop.run_until_complete(loop.shutdown_asyncgens())  # closes the loop's pools
             finally:
                 loop.close()
-                finished.set()
 
     thread = threading.Thread(target=work, name="grok-map", daemon=True)
     thread.start()
     interrupts = 0
-    while not finished.is_set():
+    while not sent.is_set():
         try:
-            finished.wait(0.1)
+            sent.wait(0.1)
         except KeyboardInterrupt:
             interrupts += 1
             if interrupts > 1:

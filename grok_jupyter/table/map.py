@@ -5,10 +5,11 @@ A map runs in three steps. Preparing (``prepare``) plans the rows (``plan``:
 reads them, renders each prompt, finds every bad input before anything is
 sent), answers the rows already done from the cache (``cache``), estimates
 the rest (``estimate``) and checks them against the budget. Then the rows are
-sent (``local``, ``run``), through the adaptive limiter (``rate``) live or as
-one Batch API job (``batch``), and each answer is written to the cache as it
-arrives, so an interrupted map loses nothing it paid for and a later call
-resumes. ``result`` builds the table returned.
+sent (``local``, ``live``) at the account's pace (``rate``, ``grok_jupyter.pacing``)
+or as one Batch API job (``batch``), and each answer is committed to the cache
+as it arrives, so an interrupted or killed map loses nothing it paid for but
+the requests then in flight, and a later call resumes. ``result`` builds the
+table returned.
 
 ``map_rows`` is synchronous and always sends from a worker thread with its
 own event loop (``local.map_local``): it works the same in a script and in a
@@ -24,8 +25,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .dask import map_dask
-from .local import map_local, send
-from .prepare import prepare
+from .local import amap, map_local
+from .prepare import DEFAULT_CONCURRENCY, prepare
 from .report import MapReport
 from .result import finish
 
@@ -44,7 +45,7 @@ def map_rows(
     model: str | None = None,
     system: str | None = None,
     client: Any = None,
-    concurrency: int = 256,
+    concurrency: int = DEFAULT_CONCURRENCY,
     budget_usd: float | None = None,
     on_error: str = "raise",
     cache: Any = True,
@@ -74,15 +75,21 @@ def map_rows(
     ``"not done: budget spent"``; run the same call again to resume.
 
     ``budget_usd``: refuse a map whose estimate exceeds it (``MapBudgetError``),
-    and stop sending once it is spent. ``concurrency``: the most requests in
-    flight (the limiter adapts below it to the rate limit). ``cache``: True
-    (the user cache dir), a SQLite file path, or False. ``mode="batch"``: send
-    through the Batch API (20% cheaper, slower); ``resume="batch_..."`` picks
-    up a batch submitted earlier. ``client``: an ``AsyncGrokClient`` or
-    ``GrokClient`` to send with (its ledger records every request). Other
-    keywords (``temperature``, ``max_tokens``, ...) go with every request.
-    ``on_row(report)`` is called after each row settles (from the worker thread).
-    ``poll_interval``: seconds between batch status polls.
+    and stop sending once it is spent. Requests start at the account's rate
+    limit, learned from the rate headers and 429s, so the number in flight
+    grows to rate x answer time; ``concurrency`` caps it (default 1,024).
+    A refused key (401) or account (403) stops the map at once
+    (``MapAuthError``, naming ``XAI_API_KEY``). ``cache``: True (the user
+    cache dir), a SQLite file path, or False; each answer is committed as it
+    arrives, and a cache that cannot be opened or written raises
+    ``MapCacheError`` naming the file. ``mode="batch"``: send through the
+    Batch API (20% cheaper, slower); ``resume="batch_..."`` picks up a batch
+    submitted earlier. ``client``: an ``AsyncGrokClient`` or ``GrokClient``
+    to send with (its ledger records every request; requests stopped in
+    flight by Ctrl-C are booked there as estimates). Other keywords
+    (``temperature``, ``max_tokens``, ...) go with every request.
+    ``on_row(report)`` is called after each row settles (from the worker
+    thread). ``poll_interval``: seconds between batch status polls (0 or more).
 
     Returns a DataFrame for a DataFrame or Series; else a list of dicts (``MapRows``).
     """
@@ -116,7 +123,7 @@ async def amap_rows(
     model: str | None = None,
     system: str | None = None,
     client: Any = None,
-    concurrency: int = 256,
+    concurrency: int = DEFAULT_CONCURRENCY,
     budget_usd: float | None = None,
     on_error: str = "raise",
     cache: Any = True,
@@ -149,6 +156,5 @@ async def amap_rows(
         poll_interval=poll_interval,
         params=params,
     )
-    if run.todo or run.report.mode == "batch":
-        await send(run)
+    await amap(run)
     return finish(run)

@@ -11,19 +11,25 @@ are ``map_rows``' own, with the same defaults; every other keyword of
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from ..client._errors import ContextWindowExceededError, InvalidRequestError
 from .cache import open_cache
-from .clients import async_client_for
-from .errors import MapBudgetError, MapInputError, dollars
+from .clients import map_client
+from .errors import MapBudgetError, MapCacheError, MapInputError, dollars
 from .estimate import estimate
+from .inflight import claim_orphans, still_answering
 from .plan import make_plan
 from .report import MapReport
 from .run import MapRun
+
+DEFAULT_CONCURRENCY = 1024
+BATCH_ID = re.compile(r"batch_[A-Za-z0-9][A-Za-z0-9_-]*")  # the API's prefix is [V]
 
 
 def split_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -39,14 +45,38 @@ def split_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
     return named, params
 
 
-def _check_options(on_error: str, mode: str, concurrency: Any, budget_usd: Any) -> None:
+def check_options(
+    on_error: str = "raise",
+    mode: str = "live",
+    concurrency: Any = DEFAULT_CONCURRENCY,
+    budget_usd: Any = None,
+    poll_interval: Any = 5.0,
+    resume: Any = None,
+) -> None:
+    """Every option's refusal, before anything is read or sent (also run on a cluster's
+    driver, so a bad option fails there and not on each worker)."""
     if on_error not in ("raise", "keep"):
         raise MapInputError(f"on_error must be 'raise' or 'keep', not {on_error!r}.")
     if mode not in ("live", "batch"):
         raise MapInputError(f"mode must be 'live' or 'batch', not {mode!r}.")
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise MapInputError(
-            f"concurrency must be a whole number of at least 1, not {concurrency!r}."
+            f"concurrency must be a whole number of at least 1 (the most requests in flight; "
+            f"default {DEFAULT_CONCURRENCY}), not {concurrency!r}."
+        )
+    if (
+        isinstance(poll_interval, bool)
+        or not isinstance(poll_interval, (int, float))
+        or not poll_interval >= 0
+    ):
+        raise MapInputError(
+            f"poll_interval must be a number of seconds, 0 or more (default 5.0), not "
+            f"{poll_interval!r}."
+        )
+    if resume is not None and (not isinstance(resume, str) or not BATCH_ID.fullmatch(resume)):
+        raise MapInputError(
+            f"resume must be a batch id such as 'batch_0f3c…' (report.batch_id of the map "
+            f"that submitted it, or %grok batches), not {resume!r}."
         )
     if budget_usd is not None and (
         isinstance(budget_usd, bool)
@@ -64,7 +94,7 @@ def prepare(
     model: str | None = None,
     system: str | None = None,
     client: Any = None,
-    concurrency: int = 256,
+    concurrency: int = DEFAULT_CONCURRENCY,
     budget_usd: float | None = None,
     on_error: str = "raise",
     cache: Any = True,
@@ -75,13 +105,21 @@ def prepare(
     on_row: Callable[[MapReport], None] | None = None,
     poll_interval: float = 5.0,
     params: dict[str, Any] | None = None,
+    run_id: str | None = None,
+    pace: Any = None,
 ) -> MapRun:
-    """Plan, read the cache, estimate and check the budget: every refusal happens here."""
+    """Plan, read the cache, estimate and check the budget: every refusal happens here.
+
+    ``run_id``: the job this map belongs to (a Dask or Ray job gives every partition
+    or batch the same one, retries included); ``pace``: the job's shared
+    ``PaceSource`` (default: this process's book for the account).
+    """
     started = time.perf_counter()
+    check_options(on_error, mode, concurrency, budget_usd, poll_interval, resume)
     if resume is not None:
         mode = "batch"
-    _check_options(on_error, mode, concurrency, budget_usd)
-    aclient = async_client_for(client)
+    owner = map_client(client, concurrency, single_attempt=mode == "live")
+    aclient = owner.client
     model = model or aclient.catalog.default_chat_model
     plan = make_plan(data, template, schema=schema, model=model, system=system, params=params or {})
     store = open_cache(cache)
@@ -97,15 +135,32 @@ def prepare(
         source=source,
         on_row=on_row,
         report=report,
+        run_id=run_id or uuid.uuid4().hex,
+        resume=resume,
+        poll_interval=float(poll_interval),
+        started=started,
+        pace=pace,
+        owner=owner,
     )
-    run.resume, run.poll_interval, run.started = resume, poll_interval, started
-    hits = store.get_many(plan.keys) if store is not None else {}
-    for key, (answer, _) in hits.items():
-        run.answers[key] = answer
-        run.costs[key] = 0.0
-    report.cached = sum(1 for k in plan.keys if k in hits)
-    report.done = report.cached
-    todo = [k for k in dict.fromkeys(plan.keys) if k not in hits]
+    unique = list(dict.fromkeys(plan.keys))
+    try:
+        hits = store.get_many(unique) if store is not None else {}
+        claim_orphans(run, unique)
+    except MapCacheError as exc:
+        exc.result = None  # nothing was sent
+        raise
+    for key, hit in hits.items():
+        if hit.run_id is not None and hit.run_id == run.run_id:
+            run.recover(key, hit)  # bought by an earlier attempt of this job
+        else:
+            run.answers[key] = hit.answer
+            run.costs[key] = 0.0
+            report.cached += run.rows_for(key)
+    report.done += report.cached
+    todo = [k for k in unique if k not in hits]
+    # Rows a stopped map of this process may still be answering go last: by then their
+    # answers are likely in the cache, and are not paid for twice.
+    todo.sort(key=lambda k: still_answering(k) is not None)
     # The client's own validation, row by row, before anything is sent: a prompt over
     # the context window fails its row ("keep") or the whole map ("raise").
     messages = dict(zip(plan.keys, plan.messages, strict=True))
@@ -124,6 +179,7 @@ def prepare(
             run.errors[key] = f"{type(exc).__name__}: {exc.message}"
             run.costs[key] = 0.0
             report.failed += run.rows_for(key)
+            run.orphans.pop(key, None)
         except InvalidRequestError:
             raise  # a parameter every row shares: the whole map is wrong
         else:

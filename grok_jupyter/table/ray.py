@@ -27,13 +27,15 @@ import path is ``grok_jupyter.ray``.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from ..client._usage import UsageLedger, UsageRecord
 from .clients import close_client, driver_client, worker_copy
-from .errors import MapInputError
+from .cluster_pace import RayPaceSource
 from .local import map_local
 from .plan import read_schema
+from .prepare import DEFAULT_CONCURRENCY, check_options
 
 __all__ = ["LEDGER_COLUMN", "GrokMapper"]
 
@@ -55,7 +57,11 @@ class GrokMapper:
     ``on_error`` defaults to ``"keep"`` here, unlike ``map_rows``: a Ray task
     that raises loses its output, and with it the ledger records of the rows
     it had paid for, so a failed row is kept in ``_error`` instead.
-    ``budget_usd`` applies to each batch on its own.
+    ``budget_usd`` applies to each batch on its own. Every batch starts its
+    requests at the account's rate, from one book the whole cluster shares (a
+    named Ray actor, ``cluster_pace``); ``concurrency`` caps each batch's
+    requests in flight. A batch Ray retries after its worker died finds the
+    rows its first attempt paid for in the cache, with their ledger records.
     """
 
     def __init__(
@@ -68,14 +74,13 @@ class GrokMapper:
         client: Any = None,
         on_error: str = "keep",
         cache: Any = True,
-        concurrency: int = 256,
+        concurrency: int = DEFAULT_CONCURRENCY,
         budget_usd: float | None = None,
         source: str = "map",
         **params: Any,
     ) -> None:
         client = driver_client(client)
-        if on_error not in ("raise", "keep"):
-            raise MapInputError(f"on_error must be 'raise' or 'keep', not {on_error!r}.")
+        check_options(on_error=on_error, concurrency=concurrency, budget_usd=budget_usd)
         read_schema(schema)  # a bad schema is refused here, on the driver, before any batch
         self.template = template
         self.client = client  # pickles as its settings
@@ -88,6 +93,10 @@ class GrokMapper:
             "concurrency": concurrency,
             "budget_usd": budget_usd,
             "source": source,
+            # One job: every batch, and any retry of one, books the same run and shares
+            # one pace for the account with every other worker (a named Ray actor).
+            "run_id": uuid.uuid4().hex,
+            "pace": RayPaceSource(client.settings.base_url),
             **params,
         }
 

@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any
 
-from .errors import MapRowError
+from .errors import MapAuthError, MapRowError, auth_error_message, row_error_message
 from .plan import ANSWER, Plan
 from .report import MapRows
 from .run import MapRun
@@ -20,21 +20,29 @@ from .run import MapRun
 NOT_DONE_INTERRUPTED = "not done: interrupted"
 NOT_DONE_BUDGET = "not done: budget spent"
 NOT_DONE_ERROR = "not done: stopped at the first failed row"
+NOT_DONE_AUTH = "not done: the API refused the key (see XAI_API_KEY)"
+NOT_DONE_CACHE = "not done: the cache could not be written"
+NOT_DONE = {
+    "interrupted": NOT_DONE_INTERRUPTED,
+    "budget": NOT_DONE_BUDGET,
+    "error": NOT_DONE_ERROR,
+    "auth": NOT_DONE_AUTH,
+    "cache": NOT_DONE_CACHE,
+}
 ERROR = "_error"
 COST = "_cost_usd"
 
 
 def finish(run: MapRun) -> Any:
-    """The output table, the report filled in; raise ``MapRowError`` under on_error='raise'."""
+    """The output table, the report filled in. Raises ``MapAuthError`` (a refused key, in
+    both on_error modes), ``MapCacheError`` (the cache failed mid-map) or, under
+    on_error='raise', ``MapRowError``; each carries the table in ``.result``."""
     plan, report = run.plan, run.report
     report.elapsed_s = time.perf_counter() - run.started
-    not_done = {
-        "interrupted": NOT_DONE_INTERRUPTED,
-        "budget": NOT_DONE_BUDGET,
-        "error": NOT_DONE_ERROR,
-    }.get(run.stop_reason or "interrupted", NOT_DONE_INTERRUPTED)
+    not_done = NOT_DONE.get(run.stop_reason or "interrupted", NOT_DONE_INTERRUPTED)
     report.interrupted = run.stop_reason == "interrupted"
     report.stopped_by_budget = run.stop_reason == "budget"
+    report.stopped = run.stop_reason
     columns = plan.result_columns
     values: dict[str, list[Any]] = {c: [] for c in columns}
     costs: list[float] = []
@@ -63,14 +71,22 @@ def finish(run: MapRun) -> Any:
         out.attrs["grok_map"] = report
     if run.progress and (run.todo or report.mode == "batch"):
         print(f"grok map: {report.describe()}", file=sys.stderr)
+    if run.auth_error is not None:
+        key, exc = run.auth_error
+        row = plan.index[plan.keys.index(key)] if key is not None else None
+        reason = f"{type(exc).__name__}: {exc}" if key is not None else str(exc)
+        raise MapAuthError(auth_error_message(reason, report.done), row=row, result=out,
+                           reason=reason) from exc  # fmt: skip
+    if run.cache_error is not None:
+        error = run.cache_error
+        error.result = out
+        raise error
     if run.on_error == "raise" and run.first_error is not None:
         key, exc = run.first_error
         row = plan.index[plan.keys.index(key)]
+        reason = f"{type(exc).__name__}: {exc}"
         raise MapRowError(
-            f"Row {row!r} failed: {type(exc).__name__}: {exc}. The {report.done:,} rows done are "
-            "in .result and in the cache; on_error='keep' maps the other rows anyway.",
-            row=row,
-            result=out,
+            row_error_message(row, reason, report.done), row=row, result=out, reason=reason
         ) from exc
     return out
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,12 +52,12 @@ def ledger_ticks(ledger: UsageLedger) -> int:
     return round(ledger.total().cost_usd * USD_TICKS_PER_USD)
 
 
-@pytest.fixture(scope="session")
-def emulator_process(tmp_path_factory) -> Iterator[EmulatorProcess]:
-    log = tmp_path_factory.mktemp("emulator") / "stderr.log"
+@contextmanager
+def _emulator(log: Path, *args: str) -> Iterator[EmulatorProcess]:
+    """``python -m grok_jupyter.emulator --port 0 ARGS`` in its own process."""
     with open(log, "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "grok_jupyter.emulator", "--port", "0"],
+            [sys.executable, "-m", "grok_jupyter.emulator", "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=err,
             text=True,
@@ -76,6 +77,30 @@ def emulator_process(tmp_path_factory) -> Iterator[EmulatorProcess]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def emulator_process(tmp_path_factory) -> Iterator[EmulatorProcess]:
+    with _emulator(tmp_path_factory.mktemp("emulator") / "stderr.log") as emu:
+        yield emu
+
+
+LIMIT_RPM, ANSWER_S = 1200, 0.5
+
+
+@pytest.fixture(scope="session")
+def limited_emulator_process(tmp_path_factory) -> Iterator[EmulatorProcess]:
+    """An account limited to 1,200 requests a minute (a smooth bucket of 20 refilled at 20
+    a second) whose answers take half a second: where the workers must share one pace."""
+    log = tmp_path_factory.mktemp("limited-emulator") / "stderr.log"
+    with _emulator(log, "--rpm", str(LIMIT_RPM), "--rate-window", "smooth",
+                   "--speed", f"answer_s={ANSWER_S}") as emu:  # fmt: skip
+        yield emu
+
+
+def chat_requests(emu: EmulatorProcess) -> int:
+    """Chat requests the emulator received (429s included) since its last reset."""
+    return sum(1 for r in emu.requests() if r["path"].endswith("/chat/completions"))
 
 
 @pytest.fixture(scope="module")

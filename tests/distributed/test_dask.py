@@ -7,20 +7,27 @@ ledger, merged from every partition, must equal what the emulator billed.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Literal
 
 import dask.dataframe as dd  # the dev extra installs dask[dataframe,distributed]
 import distributed
 import pandas as pd
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from grok_jupyter.client import GrokClient, UsageLedger, get_ledger, set_async_client
-from grok_jupyter.table.errors import MapBudgetError, MapInputError
+from grok_jupyter.table.cache import FILE_NAME, MapCache
+from grok_jupyter.table.errors import MapAuthError, MapBudgetError, MapInputError, MapRowError
 from grok_jupyter.table.map import map_rows
 from tests.conftest import TEST_API_KEY
-from tests.distributed.conftest import ledger_ticks
+from tests.distributed.conftest import LIMIT_RPM, chat_requests, ledger_ticks
 
 DRIVER_KEY = "xai-driver-only-key-00Dq"  # the driver's own key; must never reach a worker
 
@@ -172,3 +179,121 @@ def test_retried_server_errors_on_the_workers_are_not_billed_or_counted_twice(em
     assert len(faulted) == 6  # the workers met them and retried
     assert emu.billed()["calls"] == 20 == len(ledger.records)
     assert ledger_ticks(ledger) == emu.billed()["ticks"]
+
+
+# --- one pace for the cluster; errors and deaths -----------------------------------------
+
+
+class Picky(BaseModel):
+    """An answer schema whose check refuses one value: a row that fails on the driver's
+    own validation, deterministically (the emulator echoes the number in the prompt)."""
+
+    number: int
+
+    @field_validator("number")
+    @classmethod
+    def not_125(cls, value: int) -> int:
+        if value == 125:
+            raise ValueError("125 is refused")
+        return value
+
+
+@pytest.fixture
+def limited(limited_emulator_process, cluster):
+    limited_emulator_process.reset()
+    return limited_emulator_process
+
+
+def test_under_a_rate_limit_the_workers_share_one_pace(limited, worker_env):
+    # Each worker pacing on its own would start 2 x 20 requests a second against a limit
+    # of 20 (the old limiter: MapRowError in 5 of 5 runs). One book: every row, few 429s.
+    ledger = UsageLedger()
+    client = GrokClient(base_url=limited.base_url, ledger=ledger)
+    rows = 120
+    ddf = dd.from_pandas(reviews(rows), npartitions=4)
+    t0 = time.perf_counter()
+    out = map_rows(ddf, "Shared pace: {review}", client=client, progress=False)  # defaults
+    wall = time.perf_counter() - t0
+    report = out.attrs["grok_map"]
+    assert (report.done, report.failed) == (rows, 0)
+    sent = chat_requests(limited)
+    assert sent - rows == report.rate_limited <= rows * 0.05
+    assert wall >= rows / (LIMIT_RPM / 60) * 0.85  # they kept to the account's rate together
+    assert ledger_ticks(ledger) == limited.billed()["ticks"]
+
+
+def test_a_row_error_counts_the_rows_done_in_every_partition(emu):
+    client = GrokClient(base_url=emu.base_url, ledger=UsageLedger())
+    ddf = dd.from_pandas(pd.DataFrame({"n": list(range(100, 130))}), npartitions=3)
+    with pytest.raises(MapRowError) as err:
+        map_rows(ddf, "Return the number {n} as JSON.", schema=Picky, client=client,
+                 cache=False, progress=False)  # fmt: skip
+    result = err.value.result
+    done = int(result["number"].notna().sum())
+    assert done >= 20  # the two other partitions finished theirs
+    assert f"The {done:,} rows done are in .result" in str(err.value)
+    assert err.value.row == 125 - 100 and "125 is refused" in str(err.value)
+
+
+def test_a_refused_key_stops_every_partition(emu):
+    refused = GrokClient(api_key="bad-key-0000", base_url=emu.base_url, ledger=UsageLedger())
+    ddf = dd.from_pandas(reviews(200), npartitions=4)
+    with pytest.raises(MapAuthError, match="XAI_API_KEY"):
+        map_rows(ddf, "Refused: {review}", client=refused, cache=False, progress=False)
+    # 200 rows, 4 partitions: only what started before the first refusal came back
+    assert chat_requests(emu) <= 12
+
+
+def test_a_killed_worker_costs_only_its_requests_in_flight(limited, worker_env):
+    # One worker is killed (kill -9) mid-run. Its partition runs again on a worker;
+    # its answers already committed come back from the cache with their ledger records,
+    # its requests then in flight are booked from the same requests sent again.
+    ledger = UsageLedger()
+    client = GrokClient(base_url=limited.base_url, ledger=ledger)
+    rows = 160
+    ddf = dd.from_pandas(reviews(rows), npartitions=4)
+    cache = MapCache(Path(worker_env["GROK_JUPYTER_CACHE_DIR"]) / FILE_NAME)
+    dask_client = distributed.default_client()
+    workers = set(dask_client.run(os.getpid).values())
+    killed: list[int] = []
+    keys = _keys(rows)
+
+    def kill_one() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(Exception):  # the file may not exist yet
+                if len(cache.get_many(keys)) >= 30:  # this map's answers, committed
+                    busy = {m.pid for m in cache.markers(keys)} & workers
+                    if busy:
+                        pid = sorted(busy)[0]
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
+                        return
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_one)
+    killer.start()
+    out = map_rows(ddf, KILL_TEMPLATE, client=client, progress=False)
+    killer.join()
+    assert killed, "no worker was killed"
+    report = out.attrs["grok_map"]
+    assert (report.done, report.failed) == (rows, 0)
+    billed = limited.billed()
+    # The ledger equals the bill to the tick, lost requests included...
+    assert ledger_ticks(ledger) == billed["ticks"]
+    assert len(ledger.records) == billed["calls"]
+    # ...and only the requests in flight at the kill were paid twice.
+    assert billed["calls"] - rows == report.lost_in_flight <= 20
+    assert report.recovered > 0  # the killed attempt's answers, not bought again
+
+
+KILL_TEMPLATE = "Killed worker: {review}"
+
+
+def _keys(rows: int) -> list[str]:
+    from grok_jupyter.table.plan import cache_key
+
+    return [
+        cache_key("grok-4.3", [{"role": "user", "content": KILL_TEMPLATE.format(review=r)}], {})
+        for r in reviews(rows)["review"]
+    ]

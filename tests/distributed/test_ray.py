@@ -7,7 +7,13 @@ spend comes back in the hidden ``_grok_ledger`` column and ``collect`` merges it
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import cloudpickle
@@ -17,9 +23,10 @@ import ray  # the dev extra installs ray[data]
 
 from grok_jupyter.client import GrokClient, UsageLedger
 from grok_jupyter.ray import LEDGER_COLUMN, GrokMapper
+from grok_jupyter.table.cache import FILE_NAME, MapCache
 from grok_jupyter.table.errors import MapInputError
 from tests.conftest import TEST_API_KEY
-from tests.distributed.conftest import ledger_ticks
+from tests.distributed.conftest import LIMIT_RPM, chat_requests, ledger_ticks
 
 DRIVER_KEY = "xai-driver-only-key-00Dq"
 
@@ -119,3 +126,69 @@ def test_a_bad_schema_or_client_is_refused_on_the_driver(emu):
     with pytest.raises(MapInputError, match="client must be"):
         GrokMapper("Label: {review}", client="https://api.x.ai")
     assert emu.billed()["calls"] == 0
+
+
+# --- one pace for the cluster, and a worker killed mid-run --------------------------------
+
+
+@pytest.fixture
+def limited(limited_emulator_process, ray_cluster, monkeypatch):
+    limited_emulator_process.reset()
+    monkeypatch.setenv("XAI_API_KEY", DRIVER_KEY)
+    return limited_emulator_process
+
+
+def test_under_a_rate_limit_the_ray_workers_share_one_pace(limited):
+    ledger = UsageLedger()
+    client = GrokClient(base_url=limited.base_url, ledger=ledger)
+    rows = 120
+    mapper = GrokMapper("Ray pace: {review}", client=client)  # the defaults
+    t0 = time.perf_counter()
+    out = mapper.collect(dataset(rows, 4).map_batches(mapper, batch_format="pandas",
+                                                      batch_size=30))  # fmt: skip
+    wall = time.perf_counter() - t0
+    assert out["_error"].isna().all() and len(out) == rows
+    sent = chat_requests(limited)
+    assert sent - rows <= rows * 0.05  # 429s: under 5%
+    assert wall >= rows / (LIMIT_RPM / 60) * 0.85  # the workers kept to the rate together
+    assert ledger_ticks(ledger) == limited.billed()["ticks"]
+
+
+def test_a_killed_ray_worker_costs_only_its_requests_in_flight(limited, worker_env):
+    ledger = UsageLedger()
+    client = GrokClient(base_url=limited.base_url, ledger=ledger)
+    rows = 160
+    template = "Ray killed: {review}"
+    mapper = GrokMapper(template, client=client)
+    cache = MapCache(Path(worker_env["GROK_JUPYTER_CACHE_DIR"]) / FILE_NAME)
+    from grok_jupyter.table.plan import cache_key
+
+    keys = [cache_key("grok-4.3", [{"role": "user", "content": template.format(review=r)}], {})
+            for r in reviews(rows)["review"]]  # fmt: skip
+    killed: list[int] = []
+
+    def kill_one() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(Exception):  # the file may not exist yet
+                if len(cache.get_many(keys)) >= 30:  # this map's answers, committed
+                    busy = {m.pid for m in cache.markers(keys)} - {os.getpid()}
+                    if busy:
+                        pid = sorted(busy)[0]
+                        os.kill(pid, signal.SIGKILL)  # a Ray worker process, mid-batch
+                        killed.append(pid)
+                        return
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_one)
+    killer.start()
+    mapped = dataset(rows, 4).map_batches(mapper, batch_format="pandas", batch_size=40)
+    out = mapper.collect(mapped)
+    killer.join()
+    assert killed, "no worker was killed"
+    assert len(out) == rows and out["_error"].isna().all()
+    billed = limited.billed()
+    assert ledger_ticks(ledger) == billed["ticks"]  # the bill, to the tick
+    assert len(ledger.records) == billed["calls"]
+    lost = sum(r.estimated for r in ledger.records)
+    assert billed["calls"] - rows == lost <= 20  # only the requests in flight, twice

@@ -67,7 +67,9 @@ def test_map_rows_in_a_kernel_cell(kernel, emulator_session):
     assert {"comm_open", "comm_msg", "display_data"} <= kinds
 
 
-def test_ctrl_c_in_a_kernel_keeps_the_finished_rows(kernel, emulator_session):
+def test_ctrl_c_in_a_kernel_keeps_the_finished_rows_and_books_the_one_in_flight(
+    kernel, emulator_session
+):
     emulator_session.reset()
     km, kc = kernel
     emulator_session.inject("slow_first_byte", times=40, delay=0.3)
@@ -84,19 +86,27 @@ def test_ctrl_c_in_a_kernel_keeps_the_finished_rows(kernel, emulator_session):
         'part = map_rows(df, "Slowly count to {n}", concurrency=1, progress=False)\n'
         'r = part.attrs["grok_map"]\n'
         'print("interrupted", r.interrupted, r.done, list(part["_error"]).count("not done: '
-        'interrupted"))',
+        'interrupted"), r.in_flight_at_stop)\n'
+        "from grok_jupyter.client import get_ledger\n"
+        'print("estimated", sum(x.estimated for x in get_ledger().records))',
     )
     assert reply["content"]["status"] == "ok", reply["content"]  # the cell returns the table
     words = _text(messages).split()
     at = words.index("interrupted")
     assert words[at + 1] == "True"
-    done, not_done = int(words[at + 2]), int(words[at + 3])
+    done, not_done, in_flight = int(words[at + 2]), int(words[at + 3]), int(words[at + 4])
     assert 3 <= done < 10 and done + not_done == 10
+    # the request in flight at Ctrl-C (concurrency=1) is billed by the server: it is in the
+    # ledger as an estimate, and its answer, arriving after the cell returned, is cached
+    assert in_flight == 1
+    assert words[words.index("estimated") + 1] == "1"
+    time.sleep(0.5)  # the slow answer lands in the background
     emulator_session.reset()
     reply, messages = execute(
         kc,
         'again = map_rows(df, "Slowly count to {n}", progress=False)\n'
         'print("done", again.attrs["grok_map"].done, again.attrs["grok_map"].cached)',
     )
-    assert f"done 10 {done}" in _text(messages)
-    assert len(emulator_session.chat_requests) == 10 - done  # resumed from the cache
+    assert f"done 10 {done + in_flight}" in _text(messages)
+    # resumed from the cache: neither the finished rows nor the one in flight are paid again
+    assert len(emulator_session.chat_requests) == 10 - done - in_flight

@@ -253,7 +253,7 @@ def test_async_client_and_amap_rows(emu, df):
     assert list(out.index) == list(again.index)
 
 
-def test_ctrl_c_returns_the_partial_table_and_a_rerun_resumes(emu, gclient):
+def test_ctrl_c_returns_the_partial_table_and_a_rerun_resumes(emu, gclient, ledger):
     emu.inject("slow_first_byte", times=40, delay=0.3)
     data = [{"n": i} for i in range(10)]
     fired = []
@@ -270,11 +270,23 @@ def test_ctrl_c_returns_the_partial_table_and_a_rerun_resumes(emu, gclient):
     assert len(done) == report.done and all("Count" in r["answer"] for r in done)
     assert [r["_error"] for r in out].count("not done: interrupted") == 10 - report.done
     sent = len(emu.chat_requests)
+    # The request in flight at Ctrl-C is billed: the ledger has it, as an estimate ("~").
+    assert report.in_flight_at_stop == 1 and report.estimated_usd > 0
+    assert [r.estimated for r in ledger.records].count(True) == 1
+    assert "stopped in flight, estimated" in report.describe()
+    from grok_jupyter.magic.reports import usage_table
+
+    _, shown = usage_table(ledger)  # what %grok usage shows
+    assert "~0." in shown and "requests in flight at Ctrl-C" in shown
     emu.reset()
     again = map_rows(data, "Count {n}", client=gclient, progress=False)
     assert all(r["answer"] for r in again)
-    assert len(emu.chat_requests) == 10 - report.done  # finished rows came from the cache
-    assert sent >= report.done
+    # The finished rows came from the cache, and so did the one in flight: the re-run
+    # waited for its answer instead of paying for it again.
+    assert len(emu.chat_requests) == 10 - report.done - 1
+    assert again.report.cached == report.done + 1
+    assert sent == report.done + 1
+    assert len(ledger) == 10  # one record a billed request, the stopped one's estimated
 
 
 def test_cancelling_amap_rows_returns_the_partial_table(emu, gclient):

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 import grok_jupyter.notebook
 import grok_jupyter.table
 
@@ -97,3 +99,51 @@ def test_taking_map_rows_from_the_table_package_registers_df_grok():
         """
     )
     assert out == "True True"
+
+
+def _relative_imports(path) -> set[str]:
+    """The sibling modules ``path`` imports, at any depth (inside functions too)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                found.add(node.module.split(".")[0])
+            else:
+                found.update(a.name for a in node.names)
+    return found
+
+
+@pytest.mark.parametrize("package", ["grok_jupyter.table", "grok_jupyter.pacing"])
+def test_no_import_circle_and_no_module_over_450_lines(package):
+    import importlib
+    from pathlib import Path
+
+    folder = Path(importlib.import_module(package).__file__).parent
+    files = {p.stem: p for p in folder.glob("*.py") if p.stem != "__init__"}
+    graph = {name: _relative_imports(p) - {name} for name, p in files.items()}
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, f"import circle: {' -> '.join((*path, module))}"
+        if module in done:
+            return
+        for target in graph.get(module, ()):
+            visit(target, (*path, module))
+        done.add(module)
+
+    for module in graph:
+        visit(module, ())
+    sizes = {name: len(p.read_text().splitlines()) for name, p in files.items()}
+    assert max(sizes.values()) <= 450, sizes
+
+
+def test_the_pacing_package_imports_nothing_else_of_grok_jupyter():
+    from pathlib import Path
+
+    import grok_jupyter.pacing
+
+    for path in Path(grok_jupyter.pacing.__file__).parent.glob("*.py"):
+        text = path.read_text()
+        assert "from .." not in text and "import grok_jupyter" not in text, path.name
