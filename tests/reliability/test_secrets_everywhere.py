@@ -157,9 +157,12 @@ def read_config() -> str:
 
 
 @pytest.mark.timeout(120)
-def test_the_magic(ip, emu, folders, places, mcp_server, capsys, tmp_path):  # noqa: F811
+def test_the_magic(ip, emu, folders, places, mcp_server, capsys, tmp_path, monkeypatch):  # noqa: F811
     from grok_jupyter.client import GrokClient, set_client
     from grok_jupyter.notebook.conversation import get_conversation
+
+    folders["exports"].mkdir(exist_ok=True)
+    monkeypatch.chdir(folders["exports"])  # --export without --to writes beside the notebook
 
     set_client(GrokClient(base_url=emu.base_url, retry_backoff=0.01))  # the key from the env
     note = tmp_path / "note.txt"
@@ -313,11 +316,15 @@ def test_the_table_map_its_cache_and_batch_records(emu, folders, places):
         batch = map_rows(reviews, "One word for: {review}", client=client, mode="batch",
                          poll_interval=0.05, progress=False)
         places.add("map results", [live.to_string(), batch.to_string(), client.ledger.records])
+    from grok_jupyter.table.errors import MapAuthError
+
     with GrokClient(api_key=BAD_KEY, base_url=emu.base_url, max_retries=0) as bad:
-        refused = map_rows(reviews, "Sentiment of: {review}", client=bad, on_error="keep",
-                           cache=False, progress=False)
-    assert refused["_error"].notna().all()
-    places.add("refused map", refused.to_string())
+        # A refused key stops the map at the first row (issue 21), whatever on_error says.
+        with pytest.raises(MapAuthError) as refused:
+            map_rows(reviews, "Sentiment of: {review}", client=bad, on_error="keep",
+                     cache=False, progress=False)
+    places.add("refused map", [str(refused.value), repr(refused.value),
+                               refused.value.result.to_string()])
     places.add_requests(emu)
     store = folders["cache"] / "table_map.sqlite"
     with sqlite3.connect(store) as db:  # what was searched holds answers and batch records
