@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..client._estimate import estimate_cost
 from ..client._tokens import count_prompt_tokens, count_tokens
-from ..client._types import Usage
 
 ANSWER_TOKENS = 256  # assumed answer length when the call sets no max_tokens
 
@@ -62,8 +62,11 @@ def estimate(
         prompt = count_prompt_tokens(msgs) + extra
         prompt_total += prompt
         if info is not None:
-            # Per row: the long-context tier depends on each request's own prompt.
-            cost += info.cost_usd(Usage(prompt_tokens=prompt, completion_tokens=answer))
+            # Per row, through the client's one estimator: the long-context tier depends on
+            # each request's own prompt; the service tier and batch discount apply.
+            row = estimate_cost(model, prompt_tokens=prompt, output_tokens=answer,
+                                service_tier=params.get("service_tier"), catalog=catalog)
+            cost += row.token_usd or 0.0
     if cost is not None:
         cost *= 1.0 - discount
     return Estimate(

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..notebook.template_safety import check_format_template
 from .errors import MapInputError
 
 TEXT = "text"  # the field a string row (or an unnamed Series) fills
@@ -82,6 +83,9 @@ def template_fields(template: str) -> list[str]:
             f"template {template!r} is not a valid format string ({exc}); write a literal "
             "brace as {{ or }}."
         ) from None
+    # No field reads a private or dunder attribute ({obj.__init__.__globals__...} once put
+    # the API key in a prompt): refused before any row is filled.
+    check_format_template(template)
     for _, name, _, _ in parsed:
         if name is None:
             continue

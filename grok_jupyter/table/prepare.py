@@ -121,6 +121,10 @@ def prepare(
     owner = map_client(client, concurrency, single_attempt=mode == "live")
     aclient = owner.client
     model = model or aclient.catalog.default_chat_model
+    if mode == "batch":
+        # Before anything is sent: grok-4.5 and grok-4.6 take no batches (ModelNotBatchableError
+        # names those that do); where support is [U] it warns and sends.
+        aclient.catalog.check_batchable(model, stacklevel=3)
     plan = make_plan(data, template, schema=schema, model=model, system=system, params=params or {})
     store = open_cache(cache)
     report = MapReport(rows=len(plan.keys), mode=mode)
