@@ -51,7 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("on", "off"),
         default="on",
         help="'on' runs the prompt's fenced Python block on this machine for the "
-        "code_interpreter tool, as a cell would; 'off' refuses the tool (default: %(default)s)",
+        "code_interpreter tool, as a cell would; 'off' refuses the tool (default: "
+        "%(default)s). Contained: a clean environment (no API key), no access to the "
+        "emulator's /proc files, uid nobody when run as root, limits on memory, CPU, "
+        "processes and time, every process killed with the request. Not contained: the "
+        "network and the files its user may read or write: use 'off' for untrusted prompts",
     )
     parser.add_argument(
         "--retired",
