@@ -51,7 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("on", "off"),
         default="on",
         help="'on' runs the prompt's fenced Python block on this machine for the "
-        "code_interpreter tool, as a cell would; 'off' refuses the tool (default: %(default)s)",
+        "code_interpreter tool, as a cell would; 'off' refuses the tool (default: "
+        "%(default)s). Contained: a clean environment (no API key), no access to the "
+        "emulator's /proc files, uid nobody when run as root, limits on memory, CPU, "
+        "processes and time, every process killed with the request. Not contained: the "
+        "network and the files its user may read or write: use 'off' for untrusted prompts",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        dest="allowed_hosts",
+        default=[],
+        metavar="HOST:PORT",
+        help="serve this Host header too (repeat for several); by default only the bound "
+        "address, localhost, 127.0.0.1 and [::1] with the port are answered, others get 421",
     )
     parser.add_argument(
         "--retired",
@@ -117,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     sock = bind_socket(args.host, args.port)
     # The socket already listens, so a client that reads this line can connect at once.
     print(f"XAI_BASE_URL={base_url_of(sock)}", flush=True)
-    server = make_server(state)
+    server = make_server(state, allowed_hosts=args.allowed_hosts)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

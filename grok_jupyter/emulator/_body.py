@@ -58,9 +58,31 @@ def parse_json_body(raw: bytes) -> Any:
         return None
     _check_depth(raw)
     try:
-        return json.loads(raw)
+        parsed = json.loads(raw)
     except (ValueError, RecursionError):
         return None
+    lone = _LONE_SURROGATE.search(raw)
+    if lone is not None and _has_surrogate(parsed):
+        # serde_json refuses a lone surrogate escape while parsing: a syntax 400 ([U] wording).
+        raise _syntax_error(f"lone leading surrogate in hex escape at {_position(raw, lone.end())}")
+    return parsed
+
+
+# A \uD800-\uDFFF escape that is not a high surrogate followed by a low one.
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<![89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    return False
 
 
 # --- field types -------------------------------------------------------------
@@ -85,8 +107,8 @@ def _unexpected(value: Any) -> str:
 def _fits(value: Any, kind: str) -> bool:
     if kind == F32:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind == I32:
-        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == I32:  # serde refuses an integer outside i32 ("invalid value")
+        return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
     if kind == BOOL:
         return isinstance(value, bool)
     if kind == STRING:

@@ -1,9 +1,10 @@
 """The code_interpreter tool: run the prompt's fenced Python block for real.
 
 The code runs on this machine, as a notebook cell would, but fenced in: a
-child ``python -I`` in a fresh temporary directory, with a stripped
-environment (no API keys), CPU-time and address-space limits set through
-``resource.setrlimit`` before it starts, and a wall-clock timeout.
+child ``python -I`` in a fresh temporary directory with a clean environment (no
+API keys), in its own process group, sealed off from the emulator and limited as
+``_sandbox`` describes, with a wall-clock timeout. When the code ends or the time
+is up, every process it started is killed and the pipes are closed.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
+from . import _sandbox
+
 CPU_SECONDS = 10
-MEMORY_BYTES = 1024 * 1024 * 1024  # address space; numpy and pandas fit
+MEMORY_BYTES = 1024 * 1024 * 1024  # address space per process; numpy and pandas fit
+TREE_MEMORY_BYTES = 1024 * 1024 * 1024  # resident memory of all its processes together
+MAX_PROCESSES = 16  # RLIMIT_NPROC: so the tree's address space is at most 16 x 1 GiB
+FILE_BYTES = 100 * 1024 * 1024  # RLIMIT_FSIZE: largest file it may write
 TIMEOUT_SECONDS = 20.0
 OUTPUT_LIMIT = 20_000  # characters of stdout/stderr kept
 
@@ -40,21 +46,29 @@ class CodeResult:
         return self.returncode == 0
 
 
-def _limits() -> None:  # runs in the child, before exec
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+_lock = asyncio.Lock()  # one run at a time: the sandbox's uid and NPROC are shared
 
 
 async def run_code(code: str) -> CodeResult:
+    """Run ``code`` sealed off (see ``_sandbox``); every process it starts dies with it."""
+    async with _lock:
+        return await _run(code)
+
+
+async def _run(code: str) -> CodeResult:
+    _sandbox.seal_emulator_process()
+    p = _sandbox.plan(MAX_PROCESSES, CPU_SECONDS, MEMORY_BYTES, FILE_BYTES)
     with tempfile.TemporaryDirectory(prefix="grok-emulator-code-") as tmp:
         script = os.path.join(tmp, "main.py")
         with open(script, "w", encoding="utf-8") as f:
             f.write(code)
+        if p.uid is not None:
+            os.chown(tmp, p.uid, p.uid)
+        # A clean environment: nothing of the emulator's (no XAI_API_KEY) is inherited.
         env = {"PATH": os.defpath, "HOME": tmp, "TMPDIR": tmp, "LANG": "C.UTF-8"}
-        env["PYTHONIOENCODING"] = "utf-8"
+        env.update(PYTHONIOENCODING="utf-8", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+        posix = os.name == "posix"
+        drop = {"user": p.uid, "group": p.uid, "extra_groups": []} if p.uid is not None else {}
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-I",
@@ -64,16 +78,61 @@ async def run_code(code: str) -> CodeResult:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            preexec_fn=_limits if os.name == "posix" else None,
+            start_new_session=posix,  # its own group, killed as one
+            preexec_fn=(lambda: _sandbox.child_setup(p)) if posix else None,
+            **drop,
         )
-        try:
-            out, err = await asyncio.wait_for(proc.communicate(), TIMEOUT_SECONDS)
-        except TimeoutError:
+        out, err = bytearray(), bytearray()
+        readers = [
+            asyncio.ensure_future(_drain(proc.stdout, out)),
+            asyncio.ensure_future(_drain(proc.stderr, err)),
+        ]
+        note = await _watch(proc, p)
+        if posix:
+            _sandbox.kill_tree(proc.pid, p)
+        else:
             proc.kill()
-            out, err = await proc.communicate()
-            note = f"\nTimeoutError: the code ran longer than {TIMEOUT_SECONDS:g} seconds."
+        # A process that escaped the kill may still hold the pipes: do not wait for it.
+        await asyncio.wait(readers, timeout=1.0)
+        for reader in readers:
+            reader.cancel()
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None and hasattr(pipe, "_transport"):
+                pipe._transport.close()  # our end; StreamReader has no public close
+        if proc.returncode is None:
+            await proc.wait()
+        if note:
             return CodeResult(_text(out), _text(err) + note, None)
         return CodeResult(_text(out), _text(err), proc.returncode)
+
+
+async def _drain(stream: asyncio.StreamReader | None, into: bytearray) -> None:
+    while stream is not None and (chunk := await stream.read(65536)):
+        if len(into) < OUTPUT_LIMIT * 4:
+            into.extend(chunk)
+
+
+async def _watch(proc: asyncio.subprocess.Process, p: _sandbox.SandboxPlan) -> str:
+    """Wait for the child to end; '' when it did, else why it was stopped."""
+    deadline = asyncio.get_running_loop().time() + TIMEOUT_SECONDS
+    while True:
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            return f"\nTimeoutError: the code ran longer than {TIMEOUT_SECONDS:g} seconds."
+        try:
+            await asyncio.wait_for(proc.wait(), min(left, 0.05))
+            return ""
+        except TimeoutError:
+            pass
+        if os.name != "posix":
+            continue
+        pids = _sandbox.tree(proc.pid, p)
+        # RLIMIT_NPROC does not bind uid 0 (the kernel exempts root): count them here too.
+        if len(pids) > MAX_PROCESSES:
+            return f"\nBlockingIOError: the code started more than {MAX_PROCESSES} processes."
+        if _sandbox.tree_rss(pids) > TREE_MEMORY_BYTES:
+            limit = TREE_MEMORY_BYTES // 1024**2
+            return f"\nMemoryError: the code's processes together used more than {limit} MiB."
 
 
 def _text(data: bytes) -> str:

@@ -84,9 +84,7 @@ def with_encrypted_reasoning(
     return items
 
 
-def cached_tokens(
-    store: ResponsesStore, body: dict[str, Any], plan: ChatPlan, history: int
-) -> int:
+def cached_tokens(store: ResponsesStore, body: dict[str, Any], plan: ChatPlan, history: int) -> int:
     messages = plan.messages
     same = store.cached_prefix(body.get("prompt_cache_key"), messages)
     # A chained response re-reads its stored context: that prefix is a cache hit.

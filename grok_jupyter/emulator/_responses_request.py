@@ -286,6 +286,11 @@ def parse_request(
     for key in ("instructions", "prompt_cache_key", "previous_response_id"):
         if body.get(key) is not None and not isinstance(body[key], str):
             raise unprocessable(f"{key}: invalid type, expected a string")
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        # serde's text for a map field given another JSON type ([U] wording, as in _body).
+        kind = "a sequence" if isinstance(metadata, list) else f"{type(metadata).__name__}"
+        raise unprocessable(f"metadata: invalid type: {kind}, expected a map")
     tier = body.get("service_tier")
     if tier is not None and tier not in ("default", "priority", "auto", "flex"):
         raise bad_request('service_tier must be "default" or "priority".')

@@ -105,11 +105,17 @@ def base_url_of(sock: socket.socket) -> str:
     return f"http://{host}:{port}/v1"
 
 
-def make_server(state: EmulatorState, *, quiet: bool = False) -> uvicorn.Server:
+def make_server(
+    state: EmulatorState, *, quiet: bool = False, allowed_hosts: Iterable[str] = ()
+) -> uvicorn.Server:
     # quiet: no server log at all (the in-kernel emulator: its thread's stderr would land
     # in whatever cell runs next, e.g. "ERROR: ASGI callable returned ..." after a fault).
+    app = create_app(state)
+    # Host values served besides the bound address, localhost, 127.0.0.1 and [::1] with
+    # the port; any other Host gets 421 (a DNS-rebinding page cannot reach the emulator).
+    app.allowed_hosts = tuple(allowed_hosts)  # type: ignore[attr-defined]
     config = uvicorn.Config(
-        create_app(state),
+        app,
         log_level="critical" if quiet else "warning",
         log_config=None if quiet else uvicorn.config.LOGGING_CONFIG,
         access_log=False,
@@ -167,6 +173,7 @@ def serve(
     max_file_bytes: int = MAX_FILE_BYTES,
     batch_delay: float = DEFAULT_BATCH_DELAY,
     speed: SpeedSpec = "instant",
+    allowed_hosts: Iterable[str] = (),
 ) -> Iterator[EmulatorHandle]:
     """Run the emulator in a background thread for the ``with`` block.
 
@@ -186,6 +193,8 @@ def serve(
     ``emu.requests`` keeps (the newest).
     ``max_file_bytes``: an uploaded file over this gets 413 (default 50 MB, section 5).
     ``batch_delay``: seconds before a queued batch request is answered (default 0.5).
+    ``allowed_hosts``: ``Host`` values (``"name:port"``) served besides the bound address,
+    ``localhost``, ``127.0.0.1`` and ``[::1]`` with its port; any other gets 421.
     ``speed``: how fast answers come. ``"instant"`` (default); ``"realistic"``: each model's
     measured time to first token and tokens per second (``_pacing.MEASURED``); or a mapping
     for every model: ``{"ttft_s": 0.5, "tokens_per_s": 80}``, or ``{"answer_s": 2.0}`` for
@@ -209,7 +218,7 @@ def serve(
         speed=speed,
     )
     sock = bind_socket(host, port)
-    server = make_server(state, quiet=quiet)
+    server = make_server(state, quiet=quiet, allowed_hosts=allowed_hosts)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="grok-emulator", daemon=True
     )

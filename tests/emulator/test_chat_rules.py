@@ -42,9 +42,7 @@ def test_response_shape_and_alias_resolution(chat):
 def test_grok_4_3_effort_is_not_echoed_in_the_model_name(chat):
     # 2026 §4.1: the grok-3-mini-high style echo for grok-4.3 is [U]; echo grok-4.3.
     assert chat("hi", model="grok-4.3", reasoning_effort="high").json()["model"] == "grok-4.3"
-    assert (
-        chat("hi", model="grok-4.3-latest", reasoning_effort="low").json()["model"] == "grok-4.3"
-    )
+    assert chat("hi", model="grok-4.3-latest", reasoning_effort="low").json()["model"] == "grok-4.3"
 
 
 def test_usage_counts_reasoning_in_the_total_and_prices_from_the_catalogue(chat):

@@ -106,9 +106,14 @@ def test_a_compacted_history_is_billed_at_its_compacted_size(emu, http):
     # Answered from the compacted history all the same.
     assert text_of(compacted) == "Your name is Zorblax."
     # A turn chained on it keeps the history at its compacted size (cached, as any chain).
-    chained = http.post("/responses", json={
-        "model": "grok-4.3", "input": "Thanks.", "previous_response_id": compacted["id"],
-    }).json()["usage"]
+    chained = http.post(
+        "/responses",
+        json={
+            "model": "grok-4.3",
+            "input": "Thanks.",
+            "previous_response_id": compacted["id"],
+        },
+    ).json()["usage"]
     assert chained["input_tokens"] < usage["output_tokens"] + 100
     assert chained["input_tokens_details"]["cached_tokens"] > 0
 
@@ -192,9 +197,12 @@ def test_a_garbled_compaction_item_is_refused(emu, http):
 
 
 def test_a_compaction_from_another_emulator_is_refused(http):
-    with serve() as other, httpx.Client(
-        base_url=other.base_url, headers={"Authorization": f"Bearer {KEY}"}
-    ) as elsewhere:
+    with (
+        serve() as other,
+        httpx.Client(
+            base_url=other.base_url, headers={"Authorization": f"Bearer {KEY}"}
+        ) as elsewhere,
+    ):
         output = _compact(elsewhere, CONVERSATION).json()["output"]
     r = _turn(http, [*output, {"role": "user", "content": "What is my name?"}])
     assert r.status_code == 400 and "not made by this server" in r.json()["error"]

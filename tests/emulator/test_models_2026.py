@@ -82,7 +82,7 @@ def test_a_long_prompt_on_grok_4_20_bills_every_token_at_the_higher_tier(chat):
     usage = chat("word " * 200_000, model="grok-4.20-0309-non-reasoning").json()["usage"]
     assert usage["prompt_tokens"] >= 200_000
     tier = get_catalog()["grok-4.20-0309-non-reasoning"].price_per_million.long_context
-    expected = (usage["prompt_tokens"] * tier.input + usage["completion_tokens"] * tier.output)
+    expected = usage["prompt_tokens"] * tier.input + usage["completion_tokens"] * tier.output
     assert usage["cost_in_usd_ticks"] == round(expected / 1e6 * USD_TICKS_PER_USD)
     standard = get_catalog()["grok-4.20-0309-non-reasoning"].price_per_million
     at_standard = (
@@ -120,9 +120,7 @@ def test_serve_retired_error_answers_404_with_the_not_found_text():
         messages = [{"role": "user", "content": "hi"}]
         old = http.post("/chat/completions", json={"model": "grok-3", "messages": messages})
         assert old.status_code == 404
-        assert old.json()["error"].startswith(
-            "The model grok-3 does not exist or your team "
-        )
+        assert old.json()["error"].startswith("The model grok-3 does not exist or your team ")
         current = http.post("/chat/completions", json={"model": "grok-4.3", "messages": messages})
         assert current.status_code == 200
     with pytest.raises(ValueError, match="retired"):
@@ -190,6 +188,9 @@ def test_serve_retired_error_also_applies_to_responses():
     from grok_jupyter.emulator import serve
 
     with serve(retired="error") as emu:
-        r = httpx.post(f"{emu}/responses", json={"model": "grok-4-1-fast-reasoning", "input": "hi"},
-                       headers={"Authorization": "Bearer xai-emulator-test-key-7Qk9"})
+        r = httpx.post(
+            f"{emu}/responses",
+            json={"model": "grok-4-1-fast-reasoning", "input": "hi"},
+            headers={"Authorization": "Bearer xai-emulator-test-key-7Qk9"},
+        )
         assert r.status_code == 404 and "grok-4-1-fast-reasoning" in r.text

@@ -130,11 +130,10 @@ def test_several_searches_interleave_as_recorded(create):
         ("web_search_call.completed", 1),
         ("output_item.done", 1),
     ]
+
     def items(kind: str) -> list[dict]:
         return [
-            e["item"]
-            for e in evs
-            if e["type"] == kind and e["item"]["type"] == "web_search_call"
+            e["item"] for e in evs if e["type"] == kind and e["item"]["type"] == "web_search_call"
         ]
 
     added = items("response.output_item.added")
@@ -159,6 +158,8 @@ def test_max_output_tokens_caps_the_answer_not_the_reasoning(create):
     assert usage["output_tokens"] > 2 == body["max_output_tokens"]
     capped = create("Write 40 words about rain.", max_output_tokens=3)
     assert capped["status"] == "incomplete"
-    assert capped["usage"]["output_tokens"] - capped["usage"]["output_tokens_details"][
-        "reasoning_tokens"
-    ] == 3
+    assert (
+        capped["usage"]["output_tokens"]
+        - capped["usage"]["output_tokens_details"]["reasoning_tokens"]
+        == 3
+    )

@@ -24,8 +24,12 @@ def mcp_server():
 @pytest.fixture
 def ask(http, mcp_server):
     def post(prompt: str, *, status: int = 200, **tool_fields):
-        tool = {"type": "mcp", "server_url": mcp_server.url, "server_label": "toolbox",
-                **tool_fields}
+        tool = {
+            "type": "mcp",
+            "server_url": mcp_server.url,
+            "server_label": "toolbox",
+            **tool_fields,
+        }
         stream = tool.pop("stream", False)
         body = {"model": model(reasoning=False), "input": prompt, "tools": [tool]}
         if stream:
@@ -50,8 +54,16 @@ def test_the_named_tool_is_called_and_its_real_result_returned(ask):
     add = next(t for t in listed["tools"] if t["name"] == "add")
     assert add["input_schema"]["required"] == ["a", "b"]
     (call,) = _items(body, "mcp_call")
-    assert set(call) == {"type", "id", "status", "name", "arguments", "output", "error",
-                         "server_label"}
+    assert set(call) == {
+        "type",
+        "id",
+        "status",
+        "name",
+        "arguments",
+        "output",
+        "error",
+        "server_label",
+    }
     assert call["name"] == "add" and json.loads(call["arguments"]) == {"a": 19, "b": 23}
     assert call["output"] == "42" and call["error"] is None and call["status"] == "completed"
     assert call["server_label"] == "toolbox" and body["id"] in call["id"]
@@ -68,8 +80,9 @@ def test_key_value_arguments_follow_the_input_schema(ask):
 
 
 def test_argument_rule():
-    schema = {"properties": {"a": {"type": "integer"}, "ok": {"type": "boolean"},
-                             "x": {"type": "number"}}}
+    schema = {
+        "properties": {"a": {"type": "integer"}, "ok": {"type": "boolean"}, "x": {"type": "number"}}
+    }
     assert pick_arguments("a=3 ok=yes x: 2.5", schema) == {"a": 3, "ok": True, "x": 2.5}
     assert pick_arguments('first {"a": 1} then {"a": 2}', schema) == {"a": 1}
     one = {"properties": {"text": {"type": "string"}}}
@@ -133,7 +146,7 @@ def test_stream_events_for_the_mcp_items(ask):
     start = kinds.index("response.mcp_call.in_progress")
     added = evs[start - 1]
     assert added["item"]["status"] == "in_progress" and added["item"]["arguments"] == ""
-    assert kinds[start:start + 8] == [
+    assert kinds[start : start + 8] == [
         "response.mcp_call.in_progress",
         "response.mcp_call_arguments.delta",
         "response.mcp_call_arguments.done",
@@ -161,8 +174,11 @@ def test_failed_call_streams_mcp_call_failed(ask):
 
 def test_an_unreachable_server_is_a_400_that_says_which(http):
     url = closed_port_url()
-    body = {"model": model(reasoning=False), "input": "add a=1 b=2",
-            "tools": [{"type": "mcp", "server_url": url, "server_label": "gone"}]}
+    body = {
+        "model": model(reasoning=False),
+        "input": "add a=1 b=2",
+        "tools": [{"type": "mcp", "server_url": url, "server_label": "gone"}],
+    }
     r = http.post("/responses", json=body)
     assert r.status_code == 400
     error = r.json()
@@ -171,15 +187,21 @@ def test_an_unreachable_server_is_a_400_that_says_which(http):
 
 def test_a_url_that_is_not_mcp_is_a_400(http, mcp_server):
     url = mcp_server.url.replace("/mcp", "/not-mcp")
-    body = {"model": model(reasoning=False), "input": "add a=1 b=2",
-            "tools": [{"type": "mcp", "server_url": url}]}
+    body = {
+        "model": model(reasoning=False),
+        "input": "add a=1 b=2",
+        "tools": [{"type": "mcp", "server_url": url}],
+    }
     r = http.post("/responses", json=body)
     assert r.status_code == 400 and "Error retrieving tool list" in r.json()["error"]
 
 
 def test_a_bad_server_url_is_refused(http):
-    body = {"model": model(reasoning=False), "input": "hi",
-            "tools": [{"type": "mcp", "server_url": "ftp://example.com/mcp"}]}
+    body = {
+        "model": model(reasoning=False),
+        "input": "hi",
+        "tools": [{"type": "mcp", "server_url": "ftp://example.com/mcp"}],
+    }
     r = http.post("/responses", json=body)
     assert r.status_code == 400 and "http(s)" in r.json()["error"]
 
@@ -196,10 +218,14 @@ def test_other_requests_are_answered_while_an_mcp_call_waits(emu, http):
     result: dict[str, int] = {}
 
     def slow_request():
-        with httpx.Client(base_url=emu.base_url, headers={"Authorization": f"Bearer {KEY}"},
-                          timeout=120) as c:
-            body = {"model": model(reasoning=False), "input": "add a=1 b=2",
-                    "tools": [{"type": "mcp", "server_url": url}]}
+        with httpx.Client(
+            base_url=emu.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=120
+        ) as c:
+            body = {
+                "model": model(reasoning=False),
+                "input": "add a=1 b=2",
+                "tools": [{"type": "mcp", "server_url": url}],
+            }
             result["status"] = c.post("/responses", json=body).status_code
 
     thread = threading.Thread(target=slow_request)
@@ -222,8 +248,10 @@ def test_other_requests_are_answered_while_an_mcp_call_waits(emu, http):
 
 
 def test_two_servers_each_list_and_a_tool_is_called_once(http, mcp_server):
-    tools = [{"type": "mcp", "server_url": mcp_server.url, "server_label": label}
-             for label in ("first", "second")]
+    tools = [
+        {"type": "mcp", "server_url": mcp_server.url, "server_label": label}
+        for label in ("first", "second")
+    ]
     body = {"model": model(reasoning=False), "input": "add a=1 b=1", "tools": tools}
     r = http.post("/responses", json=body)
     assert r.status_code == 200, r.text
@@ -236,8 +264,11 @@ def test_two_servers_each_list_and_a_tool_is_called_once(http, mcp_server):
 
 def test_credentials_in_the_url_stay_out_of_the_error(http):
     url = closed_port_url().replace("http://", "http://me:s3cret-pw@")
-    body = {"model": model(reasoning=False), "input": "add a=1 b=2",
-            "tools": [{"type": "mcp", "server_url": url}]}
+    body = {
+        "model": model(reasoning=False),
+        "input": "add a=1 b=2",
+        "tools": [{"type": "mcp", "server_url": url}],
+    }
     r = http.post("/responses", json=body)
     assert r.status_code == 400
     assert "s3cret-pw" not in r.text and "Error retrieving tool list" in r.text

@@ -195,8 +195,11 @@ def test_reset_forgets_added_posts_and_pages_but_keeps_the_shipped_corpus():
     with serve() as emu:
         url = emu.add_post("lab", "Zanzibar quokka telescope first light", "2026-11-20")
         emu.add_page("https://quokka.example/first-light", "Quokka", "Zanzibar quokka telescope")
-        body = {"model": model(reasoning=False), "input": "Zanzibar quokka telescope",
-                "tools": [{"type": "x_search"}, {"type": "web_search"}]}
+        body = {
+            "model": model(reasoning=False),
+            "input": "Zanzibar quokka telescope",
+            "tools": [{"type": "x_search"}, {"type": "web_search"}],
+        }
         headers = {"Authorization": f"Bearer {KEY}"}
         first = httpx.post(f"{emu}/responses", json=body, headers=headers).json()
         assert url in cited(first)

@@ -49,9 +49,14 @@ def test_reset_over_http_forgets_files_and_added_posts_as_emu_reset_does(emu, ht
     root = emu.base_url.removesuffix("/v1")
     uploaded = http.post("/files", files={"file": ("n.txt", b"hello", "text/plain")}).json()
     url = emu.add_post("resetcheck", "a post about zebras", "2026-11-01")
+
     def search() -> str:
-        return str(http.post("/responses", json={
-            "model": "grok-4.3", "input": "zebras", "tools": [{"type": "x_search"}]}).json())
+        return str(
+            http.post(
+                "/responses",
+                json={"model": "grok-4.3", "input": "zebras", "tools": [{"type": "x_search"}]},
+            ).json()
+        )
 
     assert http.get(f"/files/{uploaded['id']}").status_code == 200 and url in search()
     httpx.post(f"{root}/_emulator/reset")
@@ -104,17 +109,41 @@ def test_command_line_help_describes_every_option():
     out = subprocess.run(
         [sys.executable, "-m", "grok_jupyter.emulator", "--help"], capture_output=True, text=True
     ).stdout
-    for option in ("--host", "--port", "--api-key", "--rpm", "--tpm", "--rate-window",
-                   "--corpus", "--code-execution", "--retired", "--batch-delay",
-                   "--max-file-bytes", "--speed"):
+    for option in (
+        "--host",
+        "--port",
+        "--api-key",
+        "--rpm",
+        "--tpm",
+        "--rate-window",
+        "--corpus",
+        "--code-execution",
+        "--retired",
+        "--batch-delay",
+        "--max-file-bytes",
+        "--speed",
+    ):
         assert option in out
     assert "realistic" in out and "answer_s=2" in out  # the speed profiles, with an example
 
 
 def test_command_line_options_reach_the_server():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "grok_jupyter.emulator", "--port", "0", "--retired", "error",
-         "--code-execution", "off", "--max-file-bytes", "10", "--speed", "answer_s=0.6"],
+        [
+            sys.executable,
+            "-m",
+            "grok_jupyter.emulator",
+            "--port",
+            "0",
+            "--retired",
+            "error",
+            "--code-execution",
+            "off",
+            "--max-file-bytes",
+            "10",
+            "--speed",
+            "answer_s=0.6",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -122,19 +151,38 @@ def test_command_line_options_reach_the_server():
     try:
         url = proc.stdout.readline().strip().split("=", 1)[1]
         auth = {"Authorization": f"Bearer {KEY}"}
-        retired = httpx.post(f"{url}/chat/completions", headers=auth, timeout=10, json={
-            "model": "grok-3", "messages": [{"role": "user", "content": "hi"}]})
+        retired = httpx.post(
+            f"{url}/chat/completions",
+            headers=auth,
+            timeout=10,
+            json={"model": "grok-3", "messages": [{"role": "user", "content": "hi"}]},
+        )
         assert retired.status_code == 404  # --retired error
-        big = httpx.post(f"{url}/files", headers=auth, timeout=10,
-                         files={"file": ("a.txt", b"x" * 11, "text/plain")})
+        big = httpx.post(
+            f"{url}/files",
+            headers=auth,
+            timeout=10,
+            files={"file": ("a.txt", b"x" * 11, "text/plain")},
+        )
         assert big.status_code == 413  # --max-file-bytes 10
-        code = httpx.post(f"{url}/responses", headers=auth, timeout=10, json={
-            "model": "grok-4.3", "input": "Run:\n```python\nprint(1)\n```",
-            "tools": [{"type": "code_interpreter"}]})
+        code = httpx.post(
+            f"{url}/responses",
+            headers=auth,
+            timeout=10,
+            json={
+                "model": "grok-4.3",
+                "input": "Run:\n```python\nprint(1)\n```",
+                "tools": [{"type": "code_interpreter"}],
+            },
+        )
         assert code.status_code >= 400  # --code-execution off refuses the tool
         start = time.monotonic()
-        paced = httpx.post(f"{url}/chat/completions", headers=auth, timeout=10, json={
-            "model": "grok-4.3", "messages": [{"role": "user", "content": "hi"}]})
+        paced = httpx.post(
+            f"{url}/chat/completions",
+            headers=auth,
+            timeout=10,
+            json={"model": "grok-4.3", "messages": [{"role": "user", "content": "hi"}]},
+        )
         assert paced.status_code == 200 and time.monotonic() - start >= 0.6  # --speed
     finally:
         proc.terminate()
@@ -144,7 +192,9 @@ def test_command_line_options_reach_the_server():
 def test_command_line_refuses_a_bad_speed_with_what_to_write():
     done = subprocess.run(
         [sys.executable, "-m", "grok_jupyter.emulator", "--speed", "warp"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert "--speed" not in done.stdout and "'instant', 'realistic' or key=value" in done.stderr

@@ -130,9 +130,10 @@ def test_a_bad_speed_is_refused_with_what_to_change(emu, spec, says):
 
 
 def test_serve_takes_a_speed(chat):
-    with serve(speed={"answer_s": 0.6}) as paced, httpx.Client(
-        base_url=paced.base_url, headers={"Authorization": "Bearer xai-k"}
-    ) as http:
+    with (
+        serve(speed={"answer_s": 0.6}) as paced,
+        httpx.Client(base_url=paced.base_url, headers={"Authorization": "Bearer xai-k"}) as http,
+    ):
         body = {"model": "grok-4.3", "messages": [{"role": "user", "content": "hi"}]}
         elapsed, r = _timed(lambda: http.post("/chat/completions", json=body))
     assert r.status_code == 200 and 0.6 <= elapsed < 0.6 + SLACK

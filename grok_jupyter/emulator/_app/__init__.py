@@ -11,6 +11,7 @@ its own module plus its routes in ``create_app``. Admin routes live under
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from starlette.applications import Starlette
@@ -45,6 +46,10 @@ class _EmulatorApp(Starlette):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        if not _host_allowed(scope, getattr(self, "allowed_hosts", ())):
+            # DNS rebinding: a web page's request names its own host. 421, nothing run.
+            await send_error(send, 421, "Misdirected request: this Host is not served here.")
+            return
         request_id = str(uuid.uuid4()).encode()
 
         async def send_with_id(message: Message) -> None:
@@ -57,6 +62,22 @@ class _EmulatorApp(Starlette):
             await send(message)
 
         await super().__call__(scope, receive, send_with_id)
+
+
+def _host_allowed(scope: Scope, extra: tuple[str, ...]) -> bool:
+    """The Host names the bound address, localhost, 127.0.0.1 or [::1] with its port."""
+    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "").lower()
+    server = scope.get("server") or ("", 0)
+    bound = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+    names = {bound, "localhost", "127.0.0.1", "[::1]"}
+    return host in {f"{n}:{server[1]}" for n in names} or host in {h.lower() for h in extra}
+
+
+async def send_error(send: Send, status: int, message: str) -> None:
+    body = json.dumps({"code": "Client specified an invalid argument", "error": message}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
