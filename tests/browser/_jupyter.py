@@ -23,6 +23,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.wire import last_body, turn_requests, user_text
+
 ROOT = Path(__file__).parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 TOKEN = "grok-panel-browser-test"
@@ -219,10 +221,10 @@ def type_and_enter(page, panel, text: str) -> None:
 def send_fast_typed(page, panel, emu, text: str, turn: int) -> None:
     """Type ``text`` fast and press Enter as turn ``turn``: it is sent once, whole, and the
     box is left empty (nothing typed joins the next send)."""
-    before = len(emu.chat_requests)
+    before = len(turn_requests(emu))
     type_and_enter(page, panel, text)
     wait_idle_panel(page, turn)
-    assert len(emu.chat_requests) == before + 1, f"turn {turn}: sent once"
+    assert len(turn_requests(emu)) == before + 1, f"turn {turn}: sent once"
     assert last_prompt(emu) == text, f"turn {turn}"
     assert panel.locator("[data-testid=grok-input]").input_value() == ""
 
@@ -279,11 +281,8 @@ def assert_fits_narrow(page, panel, shot: str) -> None:
 
 
 def last_prompt(emu) -> str:
-    """The last user message the emulator received, as text."""
-    content = emu.chat_requests[-1].body["messages"][-1]["content"]
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if p.get("type") == "text")
-    return content
+    """The last user message the emulator received, as text (on either API)."""
+    return user_text(last_body(emu))
 
 
 def collapse_side_panels(page) -> None:
