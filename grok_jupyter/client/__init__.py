@@ -148,6 +148,9 @@ _NAMES: dict[str, str] = {
     "count_tokens": "_tokens",  # offline token counts
     "split_tokens": "_tokens",  # offline token counts
     "token_id": "_tokens",  # offline token counts
+    "AnswerLostError": "_errors",  # transport (issue 21)
+    "backoff_delay": "_retry",  # transport (issue 21): the retry policy, for own retry loops
+    "is_retryable": "_retry",  # transport (issue 21)
 }
 
 __all__ = [
@@ -158,6 +161,7 @@ __all__ = [
     "APITimeoutError",
     "Annotation",
     "AnnotationAddedEvent",
+    "AnswerLostError",
     "ApiKeyInfo",
     "AsyncChatStream",
     "AsyncGrokClient",
@@ -265,6 +269,7 @@ __all__ = [
     "UsageLedger",
     "UsageRecord",
     "UsageSummary",
+    "backoff_delay",
     "catalog",
     "chat_usage",
     "code_interpreter",
@@ -277,6 +282,7 @@ __all__ = [
     "get_client",
     "get_ledger",
     "image_part",
+    "is_retryable",
     "mcp",
     "resolve_settings",
     "set_async_client",
@@ -300,6 +306,7 @@ if TYPE_CHECKING:
     from ._client import AsyncGrokClient, GrokClient
     from ._default import get_async_client, get_client, set_async_client, set_client
     from ._errors import (
+        AnswerLostError,
         APIConnectionError,
         APIStatusError,
         APITimeoutError,
@@ -369,6 +376,7 @@ if TYPE_CHECKING:
         ResponseUsage,
         ServerToolCall,
     )
+    from ._retry import backoff_delay, is_retryable
     from ._server_tools import (
         ForcedServerToolError,
         InvalidToolError,

@@ -26,6 +26,7 @@ from ._encode import encode_body, find_unsendable
 from ._errors import GrokError, InvalidRequestError, InvalidValueError, mask_key
 from ._http import httpx
 from ._key_registry import remember_key
+from ._lost_creates import CreateMemory
 from ._retry import CallClock, backoff_delay
 from ._settings import (
     ENV_API_KEY,
@@ -167,6 +168,7 @@ class BaseGrokClient:
             headers["Authorization"] = "Bearer " + settings.api_key
         self._headers = headers
         self._owns_http = http_client is None
+        self._creates = CreateMemory()  # uploads and batches made, and those whose answer was lost
         self._transport = self._transport_class(self, http_client)
         self._attach_resources()
 

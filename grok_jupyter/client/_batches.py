@@ -25,8 +25,9 @@ from pydantic import Field
 
 from ._arguments import check_seconds
 from ._base import Messages
-from ._errors import APITimeoutError, InvalidRequestError
+from ._errors import AnswerLostError, APITimeoutError, InvalidRequestError
 from ._http import httpx
+from ._lost_creates import newest_batch, not_found
 from ._resource import AsyncResource, SyncResource, afollow_pages, follow_pages, list_path, path_id
 from ._types import ChatCompletion, WireModel
 from ._usage import record_from_usage
@@ -250,8 +251,30 @@ class Batches(SyncResource):
     """``client.batches``: the Batch API."""
 
     def create(self, name: str, *, input_file_id: str | None = None) -> Batch:
-        """A new batch; add requests with ``add_requests`` (or give a JSONL ``input_file_id``)."""
-        return self._send("POST", PATH, _batch_of, body=_create_body(name, input_file_id))
+        """A new batch; add requests with ``add_requests`` (or give a JSONL ``input_file_id``).
+
+        Never made twice by a lost answer: if the connection breaks after the create was
+        sent, the batches are searched for one of this name that this client was not told
+        of, and that one is returned; else ``AnswerLostError``, and the next create of the
+        same name looks again before sending."""
+        body = _create_body(name, input_file_id)
+        memory = self._client._creates
+        if name in memory.lost_batches:
+            found = newest_batch(self.iter(), name, set(memory.known))
+            if found is not None:
+                memory.found_batch(name, found.id)
+                return found
+        try:
+            batch = self._send("POST", PATH, _batch_of, body=body)
+        except AnswerLostError as lost:
+            memory.lose_batch(name)
+            found = newest_batch(self.iter(), name, set(memory.known))
+            if found is None:
+                raise not_found(lost, f"batch named {name!r}", "create") from lost
+            memory.found_batch(name, found.id)
+            return found
+        memory.made(batch.id)
+        return batch
 
     def add_requests(self, batch_id: str, requests: Sequence[dict[str, Any]]) -> None:
         """Queue requests: each ``{"batch_request_id": ..., "batch_request":
@@ -333,7 +356,24 @@ class AsyncBatches(AsyncResource):
     """``client.batches`` of an ``AsyncGrokClient``: the same, awaited."""
 
     async def create(self, name: str, *, input_file_id: str | None = None) -> Batch:
-        return await self._send("POST", PATH, _batch_of, body=_create_body(name, input_file_id))
+        body = _create_body(name, input_file_id)
+        memory = self._client._creates
+        if name in memory.lost_batches:
+            found = newest_batch([b async for b in self.iter()], name, set(memory.known))
+            if found is not None:
+                memory.found_batch(name, found.id)
+                return found
+        try:
+            batch = await self._send("POST", PATH, _batch_of, body=body)
+        except AnswerLostError as lost:
+            memory.lose_batch(name)
+            found = newest_batch([b async for b in self.iter()], name, set(memory.known))
+            if found is None:
+                raise not_found(lost, f"batch named {name!r}", "create") from lost
+            memory.found_batch(name, found.id)
+            return found
+        memory.made(batch.id)
+        return batch
 
     async def add_requests(self, batch_id: str, requests: Sequence[dict[str, Any]]) -> None:
         path = f"{PATH}/{_id(batch_id)}/requests"

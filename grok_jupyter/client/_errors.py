@@ -11,10 +11,12 @@
     │   ├── FileTooLargeError          a file over the Files API's size limit (.limit)
     │   ├── UnsupportedFileTypeError   a file of a type the Files API does not read
     │   └── ModelNotBatchableError     a Batch API request for a model that takes none
-    ├── APIConnectionError             no usable answer reached us
+    ├── APIConnectionError             no usable answer reached us (.request_sent)
     │   ├── APITimeoutError
     │   │   └── DeadlineExceededError  the call's ``deadline`` passed (.partial for streams)
-    │   └── ResponseBodyInterruptedError  the server answered, then the body was cut (not retried)
+    │   ├── AnswerLostError            sent, then the connection broke: maybe billed (not retried)
+    │   └── ResponseBodyInterruptedError  the server answered, then the body was cut or
+    │                                     could not be decoded (not retried)
     ├── StreamInterruptedError         a stream broke after it began (.partial)
     └── APIStatusError                 the server answered with an error (.retry_after)
         ├── BadRequestError            400
@@ -149,7 +151,22 @@ class ModelNotBatchableError(InvalidRequestError):
 
 
 class APIConnectionError(GrokError):
-    """The server could not be reached, or dropped the connection before answering."""
+    """The server could not be reached, or dropped the connection before answering.
+
+    ``request_sent``: whether the request may have reached the server (then it may
+    have done, and billed, the work: a POST is not sent again blindly)."""
+
+    request_sent = False
+
+
+class AnswerLostError(APIConnectionError):
+    """The request was sent, then the connection broke before any answer arrived.
+
+    The server may have done the work and billed it, so the client does not send it
+    again by itself (xAI documents no idempotency key that would make that safe).
+    ``files.upload`` and ``batches.create`` look for what the lost call made first."""
+
+    request_sent = True
 
 
 class APITimeoutError(APIConnectionError):
@@ -174,11 +191,14 @@ class DeadlineExceededError(APITimeoutError):
 
 
 class ResponseBodyInterruptedError(APIConnectionError):
-    """The server answered (``status_code``) but the connection broke inside the body.
+    """The server answered (``status_code``) but the connection broke inside the body,
+    or the body could not be decoded (a broken compressed encoding).
 
     Never retried: the server has done the work and bills for it, so a retry
     would pay twice. ``request_id`` (when the server sent one) identifies the
     call in the console."""
+
+    request_sent = True
 
 
 class StreamInterruptedError(GrokError):

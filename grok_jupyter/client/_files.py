@@ -22,12 +22,14 @@ from pydantic import Field
 
 from ._arguments import check_filename
 from ._errors import (
+    AnswerLostError,
     FileTooLargeError,
     InvalidRequestError,
     InvalidValueError,
     UnsupportedFileTypeError,
 )
 from ._http import httpx
+from ._lost_creates import FileIdentity, afind_file, file_identity, find_file, not_found
 from ._resource import AsyncResource, SyncResource, afollow_pages, follow_pages, list_path, path_id
 from ._types import WireModel
 
@@ -232,8 +234,9 @@ def _multipart(
     filename: str | None,
     purpose: str | None,
     expires_after: int | None = None,
-) -> tuple[bytes, httpx.Headers]:
-    """The checked file as a multipart body (httpx2 encodes it) plus the request headers."""
+) -> tuple[bytes, httpx.Headers, FileIdentity]:
+    """The checked file as a multipart body (httpx2 encodes it), the request headers, and
+    what identifies the upload if its answer is lost (name, size, hash)."""
     if purpose is not None and not isinstance(purpose, str):
         raise InvalidRequestError(f"purpose must be a string, not {type(purpose).__name__}.")
     expires_after = check_expires_after(expires_after)  # before the file is read
@@ -253,7 +256,7 @@ def _multipart(
     )
     body = encoded.read()
     _, headers = client._prepare(None, {"Content-Type": encoded.headers["Content-Type"]})
-    return body, headers
+    return body, headers, file_identity(name, data)
 
 
 # --- answers ----------------------------------------------------------------
@@ -296,9 +299,27 @@ class Files(SyncResource):
         type the API reads (``UnsupportedFileTypeError``), or ``expires_after`` outside
         3600..2592000 seconds (``InvalidValueError``). ``filename`` defaults to the
         path's or file object's name; ``purpose`` is sent only when given;
-        ``expires_after`` (seconds) makes the API delete the file then (``expires_at``)."""
-        prepared = _multipart(self._client, file, filename, purpose, expires_after)
-        return self._send("POST", PATH, _file_of, prepared=prepared)
+        ``expires_after`` (seconds) makes the API delete the file then (``expires_at``).
+
+        Never stored twice by a lost answer: if the connection breaks after the file was
+        sent, the stored files are searched (name, size, content) and the one found is
+        returned; else ``AnswerLostError``, and the next identical upload looks again."""
+        body, headers, ident = _multipart(self._client, file, filename, purpose, expires_after)
+        memory = self._client._creates
+        if ident in memory.lost_files:  # an identical upload's answer was lost: look first
+            found = find_file(memory, ident, self.iter(), self.content)
+            if found is not None:
+                return found
+        try:
+            stored = self._send("POST", PATH, _file_of, prepared=(body, headers))
+        except AnswerLostError as lost:
+            memory.lose_file(ident)
+            found = find_file(memory, ident, self.iter(), self.content)
+            if found is not None:
+                return found
+            raise not_found(lost, "file of that name, size and content", "upload") from lost
+        memory.made(stored.id)
+        return stored
 
     def list(self, *, limit: int | None = None, pagination_token: str | None = None) -> FilePage:
         """One page of files; pass the page's ``pagination_token`` for the next one."""
@@ -337,10 +358,24 @@ class AsyncFiles(AsyncResource):
         import asyncio
 
         check_expires_after(expires_after)  # refused here, before the thread starts
-        prepared = await asyncio.to_thread(
+        body, headers, ident = await asyncio.to_thread(
             _multipart, self._client, file, filename, purpose, expires_after
         )
-        return await self._send("POST", PATH, _file_of, prepared=prepared)
+        memory = self._client._creates
+        if ident in memory.lost_files:
+            found = await afind_file(memory, ident, self.iter(), self.content)
+            if found is not None:
+                return found
+        try:
+            stored = await self._send("POST", PATH, _file_of, prepared=(body, headers))
+        except AnswerLostError as lost:
+            memory.lose_file(ident)
+            found = await afind_file(memory, ident, self.iter(), self.content)
+            if found is not None:
+                return found
+            raise not_found(lost, "file of that name, size and content", "upload") from lost
+        memory.made(stored.id)
+        return stored
 
     async def list(
         self, *, limit: int | None = None, pagination_token: str | None = None

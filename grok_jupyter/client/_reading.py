@@ -85,16 +85,46 @@ def body_error(
         )
         return err, should_retry(err)
     shown = f", request id {rid}" if rid else ""
+    broke = (
+        "its body could not be decoded (a broken "
+        f"{response.headers.get('content-encoding') or 'compressed'} encoding: "
+        if isinstance(exc, httpx.DecodingError)
+        else "the connection broke while the answer was being read ("
+    )
     return (
         ResponseBodyInterruptedError(
-            f"The server answered (HTTP {status}{shown}) but the connection broke while "
-            f"the answer was being read ({why}). Not retried: the server has done the work "
+            f"The server answered (HTTP {status}{shown}) but {broke}{why}). "
+            "Not retried: the server has done the work "
             "and bills for it, so a retry would pay twice. Send the request again if you "
             "want a new answer.",
             status_code=status,
             request_id=rid,
         ),
         False,
+    )
+
+
+# xAI's error body, ``{"code": ..., "error": ...}`` (or OpenAI's ``{"error": {...}}``),
+# which the API sometimes sends with HTTP 200. Only bodies this small are looked at:
+# an answer (a batch's results page, a file) is never taken for one.
+_ERROR_BODY_MAX = 8192
+_ERROR_KEYS = frozenset({"code", "error"})
+
+
+def is_error_body(content: bytes) -> bool:
+    """Whether a 2xx body is an error body: only ``error`` (a non-empty text or object),
+    and ``code``. A response object's ``"error": null`` is not one."""
+    if len(content) > _ERROR_BODY_MAX or b'"error"' not in content:
+        return False
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return False
+    return (
+        isinstance(body, dict)
+        and bool(body.get("error"))
+        and isinstance(body["error"], (str, dict))
+        and set(body) <= _ERROR_KEYS
     )
 
 
@@ -158,7 +188,7 @@ def answer(
     api_key: str | None,
 ) -> T:
     """The value of a read answer, or raise its typed error (``parse`` None: a stream request)."""
-    if response.status_code >= 400:
+    if response.status_code >= 400 or is_error_body(response.content):
         raise status_error_of(response, api_key)
     if parse is None:
         raise not_a_stream(response, api_key)

@@ -1,7 +1,9 @@
 """A streamed Responses call: typed events in, and what they add up to (``ResponseAccumulator``).
 
 The SSE framing is ``_streaming.SSEDecoder`` (``event:`` lines skipped, a
-``[DONE]`` tolerated: both are [U] for ``/v1/responses``, §2.5). As with chat
+``[DONE]`` tolerated after the final event: both are [U] for ``/v1/responses``,
+§2.5; a ``[DONE]`` or the end of the body before ``response.completed`` /
+``incomplete`` / ``failed`` is an interrupted stream, estimated in the ledger). As with chat
 streams, nothing here retries: once an event reached the caller, a break is a
 ``StreamInterruptedError`` with the accumulator in ``.partial``; past the
 call's deadline it is ``DeadlineExceededError``. The stream ends at
@@ -81,8 +83,11 @@ class _ResponseStreamState(StreamStateBase):
         return isinstance(body, dict) and "error" in body and "type" not in body
 
     def parse(self, data: bytes) -> ResponseEvent | None:
-        """The event in ``data``; None for ``[DONE]``. Raises on a mid-stream failure."""
+        """The event in ``data``; None for ``[DONE]``. Raises on a mid-stream failure,
+        and at a ``[DONE]`` before ``response.completed``: the answer is not whole."""
         if data == _DONE:
+            if not self.accumulator.finished:
+                raise self.interrupted("the stream ended with [DONE] before response.completed")
             self.done = True
             return None
         acc = self.accumulator
@@ -170,7 +175,7 @@ class ResponseStream(_Base):
                 if event is not None:
                     yield event
             state.end_of_body()
-        except (httpx.TransportError, httpx.StreamError) as exc:
+        except (httpx.RequestError, httpx.StreamError) as exc:
             if state.closed:
                 return
             raise state.broken(exc) from exc
@@ -242,7 +247,7 @@ class AsyncResponseStream(_Base):
                 if event is not None:
                     yield event
             state.end_of_body()
-        except (httpx.TransportError, httpx.StreamError) as exc:
+        except (httpx.RequestError, httpx.StreamError) as exc:
             if state.closed:
                 return
             raise state.broken(exc) from exc

@@ -2,11 +2,14 @@
 
 Retry policy (``should_retry`` and ``transport_error``):
 * retried: 429, 500, 502, 503, 504, an error body sent with HTTP 200 that
-  maps to one of those, connection errors (refused, reset, dropped before an
-  answer) and connect/pool timeouts, since then the server did no work;
-* read and write timeouts are retried only for idempotent calls (GETs and
-  tokenize); a chat that timed out while the model was answering may still
-  run and bill on the server, and a retry would pay and wait twice;
+  maps to one of those, and failures before the request was sent (connection
+  refused, connect and pool timeouts), since then the server did no work;
+* a failure after the request was sent (a reset or a drop before the answer,
+  a read or write timeout) is retried only for idempotent calls (GETs and
+  tokenize). A POST is not sent again: the server may have done the work and
+  billed it (a reset after the model answered), and xAI documents no
+  idempotency key that would make a resend safe (xai-api*.md say nothing of
+  one), so it is ``AnswerLostError`` (``request_sent``, "may have been billed");
 * never once a success status has arrived: a 200 whose body breaks is a
   ``ResponseBodyInterruptedError`` (the server did the work and bills for
   it), and a stream whose first chunk reached the caller is never re-sent;
@@ -25,12 +28,14 @@ import time
 
 from . import _errors
 from ._errors import (
+    AnswerLostError,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     DeadlineExceededError,
     GrokError,
     RateLimitError,
+    ResponseBodyInterruptedError,
     scrub,
 )
 from ._http import httpx
@@ -116,18 +121,55 @@ def should_retry(error: GrokError) -> bool:
     return False
 
 
+def is_retryable(error: BaseException, *, idempotent: bool = False) -> bool:
+    """Whether the client would send a request again after ``error``.
+
+    The one policy, public for callers that run their own retries (the table map):
+    error answers by ``should_retry``; transport failures only when the request was
+    not sent, or when the call is ``idempotent`` (GETs) and its answer did not start."""
+    if isinstance(error, APIStatusError):
+        return should_retry(error)
+    if isinstance(error, (DeadlineExceededError, ResponseBodyInterruptedError)):
+        return False
+    if isinstance(error, APIConnectionError):
+        return idempotent or not error.request_sent
+    return False
+
+
+# Failures before a byte of the request left: the server cannot have seen it.
+_BEFORE_SENDING = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+
+
 def transport_error(
     exc: Exception, *, idempotent: bool, base_url: str, api_key: str | None, clock: CallClock
 ) -> tuple[GrokError, bool]:
     """(typed error, whether a retry is safe) for an httpx exception before any answer."""
     why = scrub(str(exc) or type(exc).__name__, api_key)
+    error: APIConnectionError
     if isinstance(exc, httpx.TimeoutException):
         if clock.expired():
             return clock.exceeded(f"The request to {base_url}"), False
-        early = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+        early = isinstance(exc, _BEFORE_SENDING)
         phase = "connecting to" if early else "waiting for an answer from"
-        return APITimeoutError(f"Timed out {phase} {base_url}: {why}"), early or idempotent
-    return APIConnectionError(f"Could not reach {base_url}: {why}"), True
+        billed = "" if early or idempotent else _MAY_BE_BILLED
+        error = APITimeoutError(f"Timed out {phase} {base_url}: {why}{billed}")
+        error.request_sent = not early
+    elif isinstance(exc, _BEFORE_SENDING) or (idempotent and isinstance(exc, httpx.TransportError)):
+        error = APIConnectionError(f"Could not reach {base_url}: {why}")
+        error.request_sent = not isinstance(exc, _BEFORE_SENDING)
+    else:
+        error = AnswerLostError(
+            f"The request was sent to {base_url}, then the connection broke before the "
+            f"answer arrived ({why}).{_MAY_BE_BILLED}"
+        )
+    return error, is_retryable(error, idempotent=idempotent)
+
+
+_MAY_BE_BILLED = (
+    " The server may have done the work and billed it, so it was not sent again "
+    "(a second send could pay twice). Check the usage in the xAI console, or send it "
+    "again yourself if you want an answer."
+)
 
 
 def backoff_delay(attempt: int, error: GrokError, *, base: float, cap: float) -> float:

@@ -329,7 +329,7 @@ class ChatStream(_StreamBase[StreamAccumulator]):
                     return
                 yield chunk
             state.end_of_body()
-        except (httpx.TransportError, httpx.StreamError) as exc:
+        except (httpx.RequestError, httpx.StreamError) as exc:
             if state.closed:  # closed on purpose (Stop, Ctrl-C): end quietly
                 return
             raise state.broken(exc) from exc
@@ -408,7 +408,7 @@ class AsyncChatStream(_StreamBase[StreamAccumulator]):
                     return
                 yield chunk
             state.end_of_body()
-        except (httpx.TransportError, httpx.StreamError) as exc:
+        except (httpx.RequestError, httpx.StreamError) as exc:
             if state.closed:
                 return
             raise state.broken(exc) from exc

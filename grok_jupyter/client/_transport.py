@@ -132,7 +132,7 @@ class SyncTransport(_TransportBase):
                 # Always streamed: the status arrives first, so a break in the body is
                 # told apart from a server that never answered (and is not retried).
                 response = http.send(request, stream=True)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # DecodingError is no TransportError
                 error, retry = self._transport_error(exc, idempotent, clock)
                 cause = exc
             else:
@@ -142,7 +142,7 @@ class SyncTransport(_TransportBase):
                     return response
                 try:
                     read_body(response, clock)
-                except (httpx.TransportError, httpx.StreamError) as exc:
+                except (httpx.RequestError, httpx.StreamError) as exc:
                     response.close()
                     error, retry = body_error(
                         response, exc, api_key=settings.api_key, clock=clock
@@ -218,7 +218,7 @@ class AsyncTransport(_TransportBase):
             cause: Exception | None = None
             try:
                 response = await http.send(request, stream=True)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # DecodingError is no TransportError
                 error, retry = self._transport_error(exc, idempotent, clock)
                 cause = exc
             else:
@@ -228,7 +228,7 @@ class AsyncTransport(_TransportBase):
                     return response
                 try:
                     await aread_body(response, clock)
-                except (httpx.TransportError, httpx.StreamError) as exc:
+                except (httpx.RequestError, httpx.StreamError) as exc:
                     await response.aclose()
                     error, retry = body_error(
                         response, exc, api_key=settings.api_key, clock=clock

@@ -15,7 +15,10 @@ FAULTS: dict[str, dict[str, Any]] = {
     "server_error": {},
     "unavailable": {},
     "bad_gateway": {},
-    "json_error_200": {},
+    # xAI's error body ``{"code", "error"}`` sent with HTTP 200, on any route. ``status``:
+    # the kind of error its gRPC ``code`` says (503 unavailable, 400 invalid argument,
+    # 404 not found, 429 exhausted, 500 internal).
+    "json_error_200": {"status": 503},
     "disconnect": {},
     "cut": {"after_chunks": 2},
     "malformed": {"after_chunks": 2},
@@ -28,10 +31,20 @@ FAULTS: dict[str, dict[str, Any]] = {
     # ``response.failed`` event (xai-api-2026.md sections 2.5 and 2.6), then [DONE].
     # Applied where the events are built (``_responses_stream``); other streams ignore it.
     "response_failed": {"after_chunks": 8},
+    # The request is answered in full (a chat or response generated and billed, a file
+    # stored, a batch made), then the connection is dropped before any byte of the answer:
+    # what a client sees when a reset hits after the server did the work.
+    "reset_after_work": {},
+    # A 200 whose body says ``content-encoding: gzip`` but is not gzip (an SSE stream when
+    # the request asked for one): the client's decoder fails while reading it.
+    "bad_encoding": {},
+    # Responses streams only: the final ``response.completed`` (or ``.incomplete``) event
+    # is left out; ``done=1`` still ends the body with ``data: [DONE]``, ``done=0`` just ends it.
+    "no_completed": {"done": 1},
 }
 
 # These only change a stream; on any other response they are noted and ignored.
-STREAM_FAULTS = frozenset({"cut", "malformed", "keepalive", "slow_chunks"})
+STREAM_FAULTS = frozenset({"cut", "malformed", "keepalive", "slow_chunks", "no_completed"})
 
 
 @dataclass(frozen=True)

@@ -240,8 +240,11 @@ def stream_events(response: dict[str, Any], fault: Any = None) -> list[dict[str,
         i += 1
     final = "response.incomplete" if response["status"] == "incomplete" else "response.completed"
     events.append({"type": final, "response": response})
-    if fault is not None and getattr(fault, "name", None) == "response_failed":
+    name = getattr(fault, "name", None)
+    if name == "response_failed":
         return _failed(events, start, fault.count("after_chunks"))
+    if name == "no_completed":
+        return events[:-1]  # the stream ends without its final event
     return events
 
 

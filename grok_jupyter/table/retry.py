@@ -4,27 +4,21 @@ The map's client sends each attempt once (``max_retries=0``); the retries are
 the map's, so a 429 is sent again only when the account's pace allows it (the
 client alone would retry every rate-limited request after the same
 ``Retry-After``, all at once, on top of the paced starts). What is retried,
-and after how long, is what the client itself would decide
-(``client._retry``): 429s always, after the pacer's pause; 5xx and error
-bodies the client retries, and connection failures before any answer, after
+and after how long, is what the client itself would decide (its public policy,
+``grok_jupyter.client.is_retryable`` and ``backoff_delay``): 429s always, after
+the pacer's pause; 5xx and error bodies the client retries, and connection
+failures before the request was sent, after
 the client's jittered back-off, up to the client's ``max_retries``. A POST
-that timed out waiting for its answer, or whose answer was cut, is not
-retried: the server may have done (and billed) the work.
+that timed out waiting for its answer, whose connection broke after it was
+sent (``AnswerLostError``), or whose answer was cut or could not be decoded,
+is not retried: the server may have done (and billed) the work.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..client._errors import (
-    APIConnectionError,
-    APIStatusError,
-    DeadlineExceededError,
-    RateLimitError,
-    ResponseBodyInterruptedError,
-)
-from ..client._http import httpx
-from ..client._retry import CallClock, backoff_delay, should_retry, transport_error
+from ..client import RateLimitError, backoff_delay, is_retryable
 
 MAX_RATE_LIMITED = 8  # a row answered 429 this often in a row is failed, not sent again
 
@@ -44,20 +38,6 @@ class RetryPolicy:
         """
         if isinstance(exc, RateLimitError):
             return 0.0 if rate_limited < MAX_RATE_LIMITED else None
-        if attempt >= self.max_retries or not _client_would_retry(exc):
+        if attempt >= self.max_retries or not is_retryable(exc):
             return None
         return backoff_delay(attempt, exc, base=self.backoff, cap=self.backoff_max)  # type: ignore[arg-type]
-
-
-def _client_would_retry(exc: BaseException) -> bool:
-    if isinstance(exc, APIStatusError):
-        return should_retry(exc)
-    if isinstance(exc, (ResponseBodyInterruptedError, DeadlineExceededError)):
-        return False
-    cause = exc.__cause__
-    if isinstance(exc, APIConnectionError) and isinstance(cause, httpx.TransportError):
-        _, retry = transport_error(
-            cause, idempotent=False, base_url="", api_key=None, clock=CallClock(None, 0.0)
-        )
-        return retry
-    return False

@@ -10,10 +10,10 @@ from .. import _errors as errors
 from .._errors import EmulatorError
 from .._faults import Fault
 from .error_reply import error_response
-from .wire import DropConnection
+from .wire import BrokenEncoding, DropConnection
 
 
-def fault_response(fault: Fault) -> Any:
+def fault_response(fault: Fault, body: Any = None) -> Any:
     """The response a fault puts in place of the real one, or None."""
     name = fault.name
     if name == "rate_limit":
@@ -44,9 +44,20 @@ def fault_response(fault: Fault) -> Any:
         )
         return Response(html, 502, media_type="text/html")
     if name == "json_error_200":
-        return JSONResponse(
-            {"code": errors.UNAVAILABLE, "error": "Timed out waiting for first token"}
-        )
+        code, message = _ERROR_200.get(fault.count("status"), _ERROR_200[503])
+        return JSONResponse({"code": code, "error": message})
     if name == "disconnect":
         return DropConnection()
+    if name == "bad_encoding":
+        return BrokenEncoding(stream=bool(isinstance(body, dict) and body.get("stream")))
     return None
+
+
+# json_error_200's ``status``: the gRPC code and a message xAI sends with it.
+_ERROR_200: dict[int, tuple[str, str]] = {
+    400: (errors.INVALID_ARGUMENT, "Invalid request content."),
+    404: (errors.NOT_FOUND, "The requested entity was not found."),
+    429: (errors.RESOURCE_EXHAUSTED, "Rate limit exceeded."),
+    500: (errors.INTERNAL, "An internal error occurred."),
+    503: (errors.UNAVAILABLE, "Timed out waiting for first token"),
+}

@@ -25,6 +25,7 @@ from .._faults import Fault, parse_fault_header
 from .._state import EmulatorState, RecordedRequest
 from .error_reply import error_response
 from .faults import fault_response
+from .wire import DropConnection
 
 
 @dataclass
@@ -132,7 +133,7 @@ def api(
         if fault is not None and fault.name == "slow_first_byte":
             await asyncio.sleep(fault.number("delay"))
         if fault is not None:
-            replaced = fault_response(fault)
+            replaced = fault_response(fault, body)
             if replaced is not None:
                 if fault.name == "rate_limit":
                     replaced.headers.update(state.rate_headers())
@@ -154,6 +155,9 @@ def api(
                 response = await handler(request, body, Call(state, catalog, fault, key, started))
             except EmulatorError as exc:
                 response = error_response(exc)
+            else:
+                if fault is not None and fault.name == "reset_after_work":
+                    return DropConnection()  # the work is done and billed; the answer is lost
         response.headers.update(state.rate_headers())
         return response
 

@@ -40,6 +40,21 @@ class DropConnection:
         await _abort(scope)
 
 
+class BrokenEncoding:
+    """A 200 whose body claims gzip but is not (the ``bad_encoding`` fault)."""
+
+    def __init__(self, *, stream: bool) -> None:
+        kind = "text/event-stream" if stream else "application/json"
+        self.headers: dict[str, str] = {"content-type": kind, "content-encoding": "gzip"}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = b"\x1f\x8b\x08\x00 this is not a gzip stream at all"
+        headers = [(k.encode(), v.encode()) for k, v in self.headers.items()]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
 class EventStream:
     """An SSE response from pre-encoded events, with the stream faults applied.
 
@@ -80,6 +95,8 @@ class EventStream:
         if name == "cut":
             del timed[fault.count("after_chunks") :]
             return timed, True
+        if name == "no_completed" and not fault.count("done"):
+            return timed, False  # the body ends cleanly, with no [DONE]
         timed.append((DONE_EVENT, timed[-1][1] if timed else 0.0))
         return timed, False
 
