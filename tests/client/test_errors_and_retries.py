@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from grok_jupyter.client import (
+    AnswerLostError,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -81,15 +82,17 @@ def test_max_retries_zero_sends_once(make_client, emu):
     assert len(emu.chat_requests) == 1
 
 
-def test_disconnect_is_a_connection_error_and_is_retried(client, emu):
-    with pytest.raises(APIConnectionError) as err:
+def test_a_post_dropped_after_sending_is_not_resent_but_a_get_is(client, emu):
+    # The server got the chat, then the connection dropped: the client cannot tell
+    # whether the model answered (and billed), so the POST is not sent again (issue 21).
+    with pytest.raises(AnswerLostError, match="may have done the work and billed it") as err:
         client.chat("hi", headers=fault("disconnect"))
-    assert not isinstance(err.value, APITimeoutError)
-    assert len(emu.chat_requests) == 3
+    assert err.value.request_sent and not isinstance(err.value, APITimeoutError)
+    assert len(emu.chat_requests) == 1
     emu.reset()
-    emu.inject("disconnect")
-    assert client.chat("hi").text
-    assert len(emu.chat_requests) == 2
+    emu.inject("disconnect")  # a GET is safe to repeat
+    assert client.models()
+    assert [r.path for r in emu.requests] == ["/v1/models", "/v1/models"]
 
 
 def test_connection_refused(make_client):
@@ -271,9 +274,9 @@ async def test_async_timeout_and_disconnect(emu, api_key):
         with pytest.raises(APITimeoutError):
             await c.chat("hi", headers=fault("slow_first_byte;delay=1"))
         assert len(emu.chat_requests) == 1
-        with pytest.raises(APIConnectionError):
+        with pytest.raises(AnswerLostError):
             await c.chat("hi", headers=fault("disconnect"))
-        assert len(emu.chat_requests) == 4
+        assert len(emu.chat_requests) == 2  # sent once: it may have been billed
 
 
 # --- the key never leaks ------------------------------------------------------
