@@ -3,8 +3,8 @@
 Three cases:
 - ``client=`` given: that client, and for the other half (sync/async) a twin
   with its settings, made here;
-- ``api_key``, ``base_url``, ``timeout`` or ``max_retries`` set: clients of
-  its own with those settings;
+- ``api_key``, ``base_url``, ``timeout``, ``max_retries`` or ``pace_requests``
+  set: clients of its own with those settings;
 - otherwise the process-wide ``get_client()`` / ``get_async_client()``, looked
   up at every call so a later ``set_client()`` takes effect.
 
@@ -119,6 +119,7 @@ def settings_of(client: Any) -> dict[str, Any]:
         "max_retry_wait": s.max_retry_wait,
         "deadline": s.deadline,
         "allow_insecure_http": s.allow_insecure_http,
+        "pace_requests": s.pace_requests,
         "retry_backoff": client.retry_backoff,
         "retry_backoff_max": client.retry_backoff_max,
         "validate": client.validate,

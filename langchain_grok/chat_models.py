@@ -30,7 +30,7 @@ from langchain_grok._request import REQUEST_FIELDS
 if TYPE_CHECKING:
     from grok_jupyter.client import AsyncGrokClient, CostEstimate, GrokClient
 
-_CLIENT_SETTINGS = ("api_key", "base_url", "timeout", "max_retries")
+_CLIENT_SETTINGS = ("api_key", "base_url", "timeout", "max_retries", "pace_requests")
 # Fields read from the environment when not given: pickled without their value
 # and read again from the receiving process's environment (a key never travels
 # unless it was passed explicitly).
@@ -110,7 +110,13 @@ class ChatGrok(BaseChatModel):
     5xx, connection errors and connect timeouts. A read timeout is not retried:
     a chat request is not idempotent for billing, since the server may have
     taken it and be generating (and billing) the answer, so a retry could pay
-    and wait twice. Nothing is retried once an answer has started arriving."""
+    and wait twice; nor is one whose connection broke after it was sent
+    (``AnswerLostError``). Nothing is retried once an answer has started arriving."""
+    pace_requests: bool = False
+    """Start each request at the account's rate (learned from the rate headers and 429s),
+    so ``abatch`` / ``batch`` over many inputs stay under the limit instead of being
+    answered 429 and retried. Makes a client of ChatGrok's own with
+    ``pace_requests=True``; a given ``client=`` paces if it was made with that setting."""
     stream_usage: bool = True
     """Ask for usage on chat streams (a Responses stream always has it): on the last chunk."""
     streaming: bool = False
@@ -208,6 +214,7 @@ class ChatGrok(BaseChatModel):
             "base_url": self.base_url,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
+            "pace_requests": self.pace_requests,
             "ledger": get_ledger(),
         }
 

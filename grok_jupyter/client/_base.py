@@ -72,6 +72,9 @@ class BaseGrokClient:
     stream's whole body included (default None, no limit; each call can pass
     its own). ``allow_insecure_http=True`` permits a plain ``http://`` base URL
     to another machine, which is refused otherwise (the key would travel in clear).
+    ``pace_requests=True`` starts each request at the account's rate, learned from the
+    rate headers and 429s (``_pace``), so callers sharing the client (``ChatGrok.abatch``
+    / ``batch``, gathered tasks) stay under the limit instead of being answered 429.
     """
 
     _http_client_class: type[httpx.Client] | type[httpx.AsyncClient]
@@ -94,6 +97,7 @@ class BaseGrokClient:
         max_retry_wait: float | None = None,
         deadline: float | None = None,
         allow_insecure_http: bool = False,
+        pace_requests: bool = False,
     ) -> None:
         if api_key is not None and not isinstance(api_key, str):
             # The value itself is never shown: it may be a key in the wrong type.
@@ -112,6 +116,7 @@ class BaseGrokClient:
             max_retry_wait=max_retry_wait,
             deadline=deadline,
             allow_insecure_http=allow_insecure_http,
+            pace_requests=pace_requests,
         )
         expected = self._http_client_class
         if http_client is not None and not isinstance(http_client, expected):

@@ -71,11 +71,15 @@ class Settings:
     # Seconds one call (retries and a stream's whole body included) may take; None: no limit.
     deadline: float | None = None
     allow_insecure_http: bool = False
+    # Start each request at the account's pace (``_pace``): opt-in, for shared clients.
+    pace_requests: bool = False
 
     def __repr__(self) -> str:
         extra = f", deadline={self.deadline:g}" if self.deadline is not None else ""
         if self.allow_insecure_http:
             extra += ", allow_insecure_http=True"
+        if self.pace_requests:
+            extra += ", pace_requests=True"
         return (
             f"Settings(api_key={mask_key(self.api_key)}, base_url={self.base_url!r}, "
             f"timeout={self.timeout!r}, max_retries={self.max_retries}, "
@@ -97,6 +101,7 @@ def resolve_settings(
     max_retry_wait: float | None = None,
     deadline: float | None = None,
     allow_insecure_http: bool = False,
+    pace_requests: bool = False,
 ) -> Settings:
     """Explicit values win, then ``XAI_API_KEY`` / ``XAI_BASE_URL``, then defaults."""
     key = _secret(api_key or os.environ.get(ENV_API_KEY))
@@ -131,7 +136,16 @@ def resolve_settings(
         max_retry_wait=wait,
         deadline=check_deadline(deadline),
         allow_insecure_http=bool(allow_insecure_http),
+        pace_requests=_flag(pace_requests, "pace_requests"),
     )
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidValueError(
+            f"{name} must be True or False, not {value!r}.", parameter=name
+        )
+    return value
 
 
 def _secret(key: str | None) -> SecretKey | None:

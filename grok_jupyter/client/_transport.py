@@ -23,6 +23,7 @@ from ._errors import GrokError
 from ._http import httpx
 from ._loops import LoopPools
 from ._observe import notify
+from ._pace import AsyncPace, SyncPace, observe
 from ._reading import answer, aread_body, body_error, is_event_stream, read_body
 from ._retry import CallClock, backoff_delay, forget_locals, should_retry, transport_error
 
@@ -36,6 +37,8 @@ _LIMITS = httpx.Limits(max_connections=128, max_keepalive_connections=64, keepal
 
 
 class _TransportBase:
+    _pace: Any = None  # AsyncPace / SyncPace when the client was made with pace_requests=True
+
     def __init__(self, client: BaseGrokClient, http_client: Any = None) -> None:
         self._client = client
         self._user_http = http_client  # given by the user: used as is, never closed
@@ -81,6 +84,29 @@ class _TransportBase:
     def _new_pool(self, cls: Any) -> Any:
         return cls(timeout=self._client.settings.timeout, limits=_LIMITS)
 
+    def _heard(self, response: httpx.Response, pacer: Any) -> None:
+        """Every response's status and rate headers go to whoever paces by them."""
+        logger.debug("%s -> %d", response.request.url.path, response.status_code)
+        notify(response)  # the table map's limiter
+        if pacer is not None:
+            observe(pacer, response.status_code, response.headers)
+        elif isinstance(self._pace, SyncPace):
+            self._pace.observe(response.status_code, response.headers)
+
+
+# One attempt's outcome: (True, value, None, False, None) with the answer (or an open
+# stream), else (False, None, error, whether a retry is safe, the httpx exception).
+Attempt = tuple[bool, Any, GrokError | None, bool, Exception | None]
+
+
+def _answered(
+    response: httpx.Response, parse: Callable[[httpx.Response], Any] | None, api_key: str | None
+) -> Attempt:
+    try:
+        return True, answer(response, parse, api_key), None, False, None
+    except GrokError as exc:
+        return False, None, exc, should_retry(exc), None
+
 
 class SyncTransport(_TransportBase):
     """Sends on one ``httpx2.Client``, built at the first request."""
@@ -89,6 +115,8 @@ class SyncTransport(_TransportBase):
         super().__init__(client, http_client)
         self._pool: httpx.Client | None = None
         self._lock = threading.Lock()
+        if client.settings.pace_requests:
+            self._pace = SyncPace(client.settings)
 
     @property
     def http(self) -> httpx.Client:
@@ -127,32 +155,18 @@ class SyncTransport(_TransportBase):
                 method, url, content=content, headers=headers, timeout=timeout
             )
             logger.debug("%s %s (attempt %d)", method, path, attempt + 1)
-            cause: Exception | None = None
+            pace = self._pace
+            if pace is not None:
+                pace.start()  # the account's next start time (pace_requests=True)
             try:
-                # Always streamed: the status arrives first, so a break in the body is
-                # told apart from a server that never answered (and is not retried).
-                response = http.send(request, stream=True)
-            except httpx.RequestError as exc:  # DecodingError is no TransportError
-                error, retry = self._transport_error(exc, idempotent, clock)
-                cause = exc
-            else:
-                logger.debug("%s %s -> %d", method, path, response.status_code)
-                notify(response)  # the table map's limiter reads rate headers
-                if response.status_code < 400 and parse is None and is_event_stream(response):
-                    return response
-                try:
-                    read_body(response, clock)
-                except (httpx.RequestError, httpx.StreamError) as exc:
-                    response.close()
-                    error, retry = body_error(
-                        response, exc, api_key=settings.api_key, clock=clock
-                    )
-                    cause = exc
-                else:
-                    try:
-                        return answer(response, parse, settings.api_key)
-                    except GrokError as exc:
-                        error, retry = exc, should_retry(exc)
+                done, value, error, retry, cause = self._attempt(
+                    http, request, parse, idempotent, clock
+                )
+            finally:
+                if pace is not None:
+                    pace.end()  # a stream has begun by now: only its start is paced
+            if done:
+                return value
             delay = self._next_delay(attempt, error, retry, clock)
             if delay is None:
                 forget_locals(cause)
@@ -162,11 +176,39 @@ class SyncTransport(_TransportBase):
             clock.waited += delay
             attempt += 1
 
+    def _attempt(
+        self,
+        http: httpx.Client,
+        request: httpx.Request,
+        parse: Callable[[httpx.Response], Any] | None,
+        idempotent: bool,
+        clock: CallClock,
+    ) -> Attempt:
+        """One send and its reading (see ``Attempt``)."""
+        api_key = self._client.settings.api_key
+        try:
+            # Always streamed: the status arrives first, so a break in the body is
+            # told apart from a server that never answered (and is not retried).
+            response = http.send(request, stream=True)
+        except httpx.RequestError as exc:  # DecodingError is no TransportError
+            return (False, None, *self._transport_error(exc, idempotent, clock), exc)
+        self._heard(response, None)
+        if response.status_code < 400 and parse is None and is_event_stream(response):
+            return True, response, None, False, None
+        try:
+            read_body(response, clock)
+        except (httpx.RequestError, httpx.StreamError) as exc:
+            response.close()
+            return (False, None, *body_error(response, exc, api_key=api_key, clock=clock), exc)
+        return _answered(response, parse, api_key)
+
     def close(self) -> None:
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()
+        if self._pace is not None:
+            self._pace.close()
 
 
 class AsyncTransport(_TransportBase):
@@ -177,6 +219,8 @@ class AsyncTransport(_TransportBase):
     ) -> None:
         super().__init__(client, http_client)
         self._pools = LoopPools(lambda: self._new_pool(httpx.AsyncClient))
+        if client.settings.pace_requests:
+            self._pace = AsyncPace(client.settings)
 
     @property
     def http(self) -> httpx.AsyncClient | None:
@@ -215,30 +259,16 @@ class AsyncTransport(_TransportBase):
                 method, url, content=content, headers=headers, timeout=timeout
             )
             logger.debug("%s %s (attempt %d)", method, path, attempt + 1)
-            cause: Exception | None = None
+            pacer = await self._pace.start() if self._pace is not None else None
             try:
-                response = await http.send(request, stream=True)
-            except httpx.RequestError as exc:  # DecodingError is no TransportError
-                error, retry = self._transport_error(exc, idempotent, clock)
-                cause = exc
-            else:
-                logger.debug("%s %s -> %d", method, path, response.status_code)
-                notify(response)  # the table map's limiter reads rate headers
-                if response.status_code < 400 and parse is None and is_event_stream(response):
-                    return response
-                try:
-                    await aread_body(response, clock)
-                except (httpx.RequestError, httpx.StreamError) as exc:
-                    await response.aclose()
-                    error, retry = body_error(
-                        response, exc, api_key=settings.api_key, clock=clock
-                    )
-                    cause = exc
-                else:
-                    try:
-                        return answer(response, parse, settings.api_key)
-                    except GrokError as exc:
-                        error, retry = exc, should_retry(exc)
+                done, value, error, retry, cause = await self._attempt(
+                    http, request, parse, idempotent, clock, pacer
+                )
+            finally:
+                if pacer is not None:
+                    pacer.release()  # a stream has begun by now: only its start is paced
+            if done:
+                return value
             delay = self._next_delay(attempt, error, retry, clock)
             if delay is None:
                 forget_locals(cause)
@@ -247,6 +277,30 @@ class AsyncTransport(_TransportBase):
             await asyncio.sleep(delay)
             clock.waited += delay
             attempt += 1
+
+    async def _attempt(
+        self,
+        http: httpx.AsyncClient,
+        request: httpx.Request,
+        parse: Callable[[httpx.Response], Any] | None,
+        idempotent: bool,
+        clock: CallClock,
+        pacer: Any,
+    ) -> Attempt:
+        api_key = self._client.settings.api_key
+        try:
+            response = await http.send(request, stream=True)
+        except httpx.RequestError as exc:  # DecodingError is no TransportError
+            return (False, None, *self._transport_error(exc, idempotent, clock), exc)
+        self._heard(response, pacer)
+        if response.status_code < 400 and parse is None and is_event_stream(response):
+            return True, response, None, False, None
+        try:
+            await aread_body(response, clock)
+        except (httpx.RequestError, httpx.StreamError) as exc:
+            await response.aclose()
+            return (False, None, *body_error(response, exc, api_key=api_key, clock=clock), exc)
+        return _answered(response, parse, api_key)
 
     @property
     def pool_count(self) -> int:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import pickle
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from ..client._pace import account_name  # one name per account: a paced client shares it
 from ..client._usage import UsageLedger, UsageRecord, UsageSummary
 from .errors import MapInputError
 from .retry import RetryPolicy
@@ -147,12 +147,6 @@ async def _watch_send(request: Any) -> None:
     request.extensions["trace"] = trace
 
 
-def account_name(settings: Any) -> str:
-    key = str.__str__(settings.api_key) if settings.api_key else ""
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16] if key else "no-key"
-    return f"{settings.base_url}#{digest}"
-
-
 def map_client(client: Any, max_in_flight: int, *, single_attempt: bool = False) -> MapClient:
     """The twin a map sends with, from a GrokClient, an AsyncGrokClient or the shared default.
 
@@ -174,7 +168,8 @@ def map_client(client: Any, max_in_flight: int, *, single_attempt: bool = False)
         owned = user_http = httpx.AsyncClient(
             timeout=base.settings.timeout, limits=limits, event_hooks={"request": [_watch_send]}
         )
-    settings = base.settings
+    # The map paces its own requests: its twin does not take a second start time.
+    settings = dataclasses.replace(base.settings, pace_requests=False)
     if single_attempt:
         settings = dataclasses.replace(settings, max_retries=0)
     twin = AsyncGrokClient.__new__(AsyncGrokClient)
