@@ -77,11 +77,13 @@ def cost_guard(exc: Any, again: str = "add --yes to this cell") -> str:
 def explain(exc: BaseException) -> str:
     """One line saying what went wrong and what to change."""
     from ..client._errors import (
+        AnswerLostError,
         APIConnectionError,
         APIStatusError,
         AuthenticationError,
         ContextWindowExceededError,
         RateLimitError,
+        ResponseBodyInterruptedError,
         StreamInterruptedError,
         UnsupportedParameterError,
     )
@@ -104,6 +106,9 @@ def explain(exc: BaseException) -> str:
         return f"the stream broke before the answer was complete: {message}"
     if isinstance(exc, APIStatusError):
         return f"the API refused the request: {message}"
+    if isinstance(exc, (AnswerLostError, ResponseBodyInterruptedError)):
+        # It reached the API: "could not reach" would hide that it may have been billed.
+        return f"the answer was lost after the request reached the API: {message}"
     if isinstance(exc, APIConnectionError):
         return f"could not reach the API: {message} Check XAI_BASE_URL and the network."
     return message

@@ -86,6 +86,15 @@ def test_rate_limit_after_retries_commits_nothing(ip, emu) -> None:
     assert get_conversation("default").messages == []  # the turn can simply be run again
 
 
+def test_a_turn_whose_answer_was_lost_is_paid_once_and_says_so(ip, emu) -> None:
+    # The server answered and billed, then the connection dropped (issue 21): not resent.
+    emu.inject("reset_after_work", times=3)
+    message = ip.fails("%%grok\nhello")
+    assert "the answer was lost after the request reached the API" in message
+    assert "may have done the work and billed it" in message
+    assert emu.billed["calls"] == 1 and len(emu.requests) == 1
+
+
 def test_the_server_refusing_a_parameter_is_one_line(ip, emu) -> None:
     # As when the bundled catalogue is out of date: only the server knows to refuse.
     from grok_jupyter.client import GrokClient, set_client
