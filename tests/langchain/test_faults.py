@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from grok_jupyter.client import (
+    AnswerLostError,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -41,7 +42,6 @@ def llm(client, use_responses_api):
         ("server_error", {}),
         ("unavailable", {}),
         ("bad_gateway", {}),
-        ("disconnect", {}),
     ],
 )
 @pytest.mark.parametrize("streamed", [False, True])
@@ -61,7 +61,6 @@ def test_transient_faults_are_retried(emu, api, llm, fault, params, streamed):
         ("rate_limit", {"retry_after": 0.01}, RateLimitError),
         ("server_error", {}, InternalServerError),
         ("unavailable", {}, ServiceUnavailableError),
-        ("disconnect", {}, APIConnectionError),
     ],
 )
 def test_persistent_faults_end_in_a_typed_error(emu, api, llm, fault, params, error):
@@ -71,6 +70,16 @@ def test_persistent_faults_end_in_a_typed_error(emu, api, llm, fault, params, er
     assert len(only_on(emu, api)) == 3  # one try and the client's two retries
     if isinstance(info.value, APIStatusError):
         assert info.value.status_code in (429, 500, 503)
+
+
+@pytest.mark.parametrize("fault", ["disconnect", "reset_after_work"])
+def test_a_call_lost_after_sending_is_not_sent_again(emu, api, llm, fault):
+    # The server may have done and billed the work (issue 21): one request, a typed error.
+    emu.inject(fault, times=10)
+    with pytest.raises(AnswerLostError, match="billed") as info:
+        llm.invoke(PROMPT)
+    assert isinstance(info.value, APIConnectionError)
+    assert len(only_on(emu, api)) == 1
 
 
 def test_error_in_a_200_body_is_an_error_not_an_answer(emu, llm):

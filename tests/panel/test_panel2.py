@@ -389,11 +389,13 @@ def test_a_saved_chat_comes_back_after_a_kernel_restart(emu, client, panels, tmp
 def test_a_failed_upload_puts_the_prompt_and_document_back(emu, panels, comms):
     with GrokClient(api_key=TEST_API_KEY, base_url=emu.base_url, max_retries=0) as client:
         panel = panels("p2-upload", client=client)
-        emu.inject("disconnect")  # the upload's connection drops before any answer
+        emu.inject("disconnect")  # the upload's connection drops after it was sent
         send_id = browser_send(panel, "Summarise the notes", files=[("notes.txt", b"a b c\n")])
         panel.wait(30)
     (refused,) = to_browser(comms, panel, "refused")
     assert refused["id"] == send_id and refused["text"] == "Summarise the notes"
-    assert refused["files"] == ["notes.txt"] and "APIConnectionError" in panel.error
-    assert [r.path for r in emu.requests] == ["/v1/files"]  # the upload, nothing after it
+    assert refused["files"] == ["notes.txt"] and "AnswerLostError" in panel.error
+    # The upload, then a look for what it may have stored (none), nothing after it.
+    assert [(r.method, r.path) for r in emu.requests] == [("POST", "/v1/files"),
+                                                          ("GET", "/v1/files")]
     assert len(panel.conversation) == 0 and not panel.busy

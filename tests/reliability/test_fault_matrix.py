@@ -18,6 +18,7 @@ import pytest
 from IPython.core.error import UsageError
 
 from grok_jupyter.client import (
+    AnswerLostError,
     APIConnectionError,
     APITimeoutError,
     AsyncGrokClient,
@@ -72,8 +73,10 @@ RETRYABLE: dict[str, tuple[dict[str, Any], type[GrokError], str]] = {
     "unavailable": ({}, ServiceUnavailableError, "HTTP 503"),
     "bad_gateway": ({}, InternalServerError, "502 Bad Gateway"),
     "json_error_200": ({}, ServiceUnavailableError, "HTTP 200, The service is currently"),
-    "disconnect": ({}, APIConnectionError, "Server disconnected"),
 }
+# Faults after the request was sent (issue 21): the server may have done and billed the
+# work, so no entry point sends it again; the typed error says it may have been billed.
+LOST = ["disconnect", "reset_after_work"]
 
 
 @dataclass
@@ -293,12 +296,31 @@ def test_a_persistent_fault_ends_in_its_typed_error_after_the_retries(entry, fau
 
     check_error(entry, outcome, cls, words)
     assert len(turn_requests(ctx.emu)) == 3
-    if fault == "disconnect":
-        assert not isinstance(outcome.error, APITimeoutError)
     if outcome.yielded is not None:
         assert outcome.yielded == ""  # nothing reached the caller before the error
     if outcome.committed is not None:
         assert outcome.committed == 0  # nothing committed: the turn can be retried as it was
+    check_clean(ctx)
+
+
+# --- the connection breaks after the request was sent: not resent, paid once ------------
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("fault", LOST)
+@ENTRY
+def test_a_request_lost_after_sending_is_not_sent_again(entry, fault, ctx):
+    ctx.emu.inject(fault, times=3)
+
+    outcome = run(entry, ctx)
+
+    check_error(entry, outcome, AnswerLostError, "may have done the work and billed it")
+    if front(entry) != "magic":
+        assert isinstance(outcome.error, APIConnectionError) and outcome.error.request_sent
+    assert len(turn_requests(ctx.emu)) == 1
+    assert ctx.emu.billed["calls"] == (1 if fault == "reset_after_work" else 0)
+    if outcome.committed is not None:
+        assert outcome.committed == 0  # nothing committed: the turn can be sent again
     check_clean(ctx)
 
 

@@ -93,9 +93,12 @@ def test_the_key_appears_nowhere_a_user_or_a_log_can_see(emu, monkeypatch, caplo
         chunks = list(stream)
     seen += [repr(client), str(client), repr(client.settings), repr(completion),
              repr(chunks), repr(stream), repr(client.ledger.records), repr(client.ledger.summary())]
-    for fault in ("rate_limit", "server_error", "unavailable", "disconnect", "json_error_200"):
+    for fault in ("rate_limit", "server_error", "unavailable", "json_error_200"):
         emu.inject(fault, times=3, retry_after=0) if fault == "rate_limit" else emu.inject(
             fault, times=3)
+        expect_error(lambda: client.chat("Hi"))
+    for fault in ("disconnect", "reset_after_work", "bad_encoding"):  # each sent once
+        emu.inject(fault)
         expect_error(lambda: client.chat("Hi"))
     emu.inject("cut", after_chunks=2)
     expect_error(lambda: list(client.stream("Reply with 8 words.")))
@@ -188,7 +191,8 @@ def test_the_key_appears_nowhere_a_user_or_a_log_can_see(emu, monkeypatch, caplo
     haystack = "\n".join(seen)
     # The scan is not vacuous: the answers, the errors and the debug logs are all in it.
     for words in ("emulator", "RateLimitError", "AuthenticationError", "StreamInterruptedError",
-                  "MissingAPIKeyError", "ServiceUnavailableError", "retry 1/2", "grok: "):
+                  "MissingAPIKeyError", "ServiceUnavailableError", "retry 1/2", "grok: ",
+                  "AnswerLostError", "ResponseBodyInterruptedError"):
         assert words in haystack, words
     assert_nowhere(haystack)
     client.close()

@@ -2,7 +2,8 @@
 
 Each request carries its fault in ``X-Emulator-Fault``, so the fault applies to
 every attempt of that request and its outcome is known in advance: a retryable
-fault fails all three attempts with its typed error, a stream fault breaks
+fault fails all three attempts with its typed error (a drop after sending is
+sent once: it may have been billed), a stream fault breaks
 streams only, a slow first byte is a timeout, keep-alives are harmless.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from grok_jupyter.client import (
-    APIConnectionError,
+    AnswerLostError,
     APITimeoutError,
     AsyncGrokClient,
     GrokError,
@@ -47,7 +48,8 @@ FAULTS: dict[str, tuple[type | None, type | None, int]] = {
     "unavailable": (ServiceUnavailableError, ServiceUnavailableError, 3),
     "bad_gateway": (InternalServerError, InternalServerError, 3),
     "json_error_200": (ServiceUnavailableError, ServiceUnavailableError, 3),
-    "disconnect": (APIConnectionError, APIConnectionError, 3),
+    # Dropped after the request was sent: it may have been billed, so it is sent once.
+    "disconnect": (AnswerLostError, AnswerLostError, 1),
     "cut;after_chunks=2": (StreamInterruptedError, None, 1),
     "malformed;after_chunks=1": (StreamInterruptedError, None, 1),
     "slow_first_byte;delay=5": (APITimeoutError, APITimeoutError, 1),
