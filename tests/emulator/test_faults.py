@@ -213,3 +213,50 @@ def test_tokens_per_minute_limit_and_set_limits(emu, chat):
     assert chat("hi").status_code == 429
     emu.reset()  # restores the limits serve() was given: none
     assert chat("hi").status_code == 200
+
+
+# --- issue 21: the faults of a lost answer, a broken encoding, an unfinished stream ---------
+
+
+@pytest.mark.parametrize(("status", "code"), [
+    (400, "Client specified an invalid argument"), (404, "Some requested entity was not found"),
+    (429, "Some resource has been exhausted"), (503, "The service is currently unavailable"),
+])  # fmt: skip
+def test_json_error_200_says_its_kind_on_any_route(emu, http, status, code):
+    for method, path in [("GET", "/files"), ("POST", "/batches"), ("GET", "/batches/b/results")]:
+        emu.inject("json_error_200", status=status)
+        response = http.request(method, path, json={"name": "x"} if method == "POST" else None)
+        assert response.status_code == 200 and response.json()["code"] == code
+
+
+def test_reset_after_work_does_the_work_then_drops_the_connection(emu, http, chat):
+    emu.inject("reset_after_work")
+    with pytest.raises(httpx.RemoteProtocolError):
+        chat("hi")
+    assert emu.billed["calls"] == 1  # answered and billed; the answer never left
+    emu.inject("reset_after_work")
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/batches", json={"name": "made"})
+    assert [b["name"] for b in http.get("/batches").json()["batches"]] == ["made"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_bad_encoding_claims_gzip_over_bytes_that_are_not(emu, http, chat, stream):
+    emu.inject("bad_encoding")
+    with pytest.raises(httpx.DecodingError):
+        chat("hi", stream=stream)
+    emu.inject("bad_encoding")
+    raw = http.send(http.build_request("GET", "/models"), stream=True)
+    assert raw.headers["content-encoding"] == "gzip" and raw.status_code == 200
+    raw.close()
+
+
+@pytest.mark.parametrize(("spec", "ends"), [("no_completed", "[DONE]"),
+                                            ("no_completed;done=0", None)])  # fmt: skip
+def test_no_completed_leaves_out_the_final_responses_event(http, spec, ends):
+    body = {"model": "grok-4.3", "input": "Say hi.", "stream": True}
+    response = http.post("/responses", json=body, headers={"X-Emulator-Fault": spec})
+    events = parse_sse(response.text)
+    types = [e["type"] for e in events if isinstance(e, dict)]
+    assert "response.output_text.delta" in types and "response.completed" not in types
+    assert (events[-1] if events[-1] == "[DONE]" else None) == ends
