@@ -4,7 +4,8 @@
 headers and 429s); ``pacer`` starts one sender's requests by it
 (``RequestPacer``) and keeps the books of this process (``local_source``).
 Nothing here imports the rest of grok_jupyter, so any layer may use it: the
-table map does; the client and ``ChatGrok`` could (see ``pacer``'s docstring).
+table map does, and the client does when made with ``pace_requests=True``
+(``client/_pace.py``; ``ChatGrok(pace_requests=True)`` for ``abatch`` / ``batch``).
 """
 
 from __future__ import annotations

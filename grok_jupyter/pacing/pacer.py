@@ -18,9 +18,9 @@ Using it::
             finally:
                 pacer.release(tokens=usage.total_tokens)
 
-Only the event loop's thread calls a pacer. ``ChatGrok.abatch`` or the async
-client could take one the same way: ``acquire`` before each request,
-``release`` after it, ``on_response`` from ``client._observe``.
+Only the event loop's thread calls a pacer. The client's opt-in pacing
+(``pace_requests=True``, ``client/_pace.py``) takes one the same way: ``acquire``
+before each attempt, ``release`` after it, ``on_response`` with every response.
 """
 
 from __future__ import annotations
