@@ -151,7 +151,7 @@ def transport_error(
             return clock.exceeded(f"The request to {base_url}"), False
         early = isinstance(exc, _BEFORE_SENDING)
         phase = "connecting to" if early else "waiting for an answer from"
-        billed = "" if early or idempotent else _MAY_BE_BILLED
+        billed = "" if early or idempotent else "." + _MAY_BE_BILLED
         error = APITimeoutError(f"Timed out {phase} {base_url}: {why}{billed}")
         error.request_sent = not early
     elif isinstance(exc, _BEFORE_SENDING) or (idempotent and isinstance(exc, httpx.TransportError)):

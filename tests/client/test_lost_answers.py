@@ -154,3 +154,12 @@ def test_an_async_client_is_typed_the_same(emu):
     import asyncio
 
     asyncio.run(run())
+
+
+def test_a_post_that_timed_out_waiting_says_it_may_have_been_billed(make_client, emu):
+    c = make_client(timeout=0.2)
+    billed = r"timed out\. The server may have done the work"
+    with pytest.raises(APIConnectionError, match=billed) as e:
+        c.chat("hi", headers=fault("slow_first_byte;delay=1"))
+    assert e.value.request_sent and not is_retryable(e.value)
+    assert len(emu.chat_requests) == 1
