@@ -27,7 +27,7 @@ from ._arguments import check_seconds
 from ._base import Messages
 from ._errors import AnswerLostError, APITimeoutError, InvalidRequestError
 from ._http import httpx
-from ._lost_creates import newest_batch, not_found
+from ._lost_creates import find_batch, not_found
 from ._resource import AsyncResource, SyncResource, afollow_pages, follow_pages, list_path, path_id
 from ._types import ChatCompletion, WireModel
 from ._usage import record_from_usage
@@ -259,20 +259,15 @@ class Batches(SyncResource):
         same name looks again before sending."""
         body = _create_body(name, input_file_id)
         memory = self._client._creates
-        if name in memory.lost_batches:
-            found = newest_batch(self.iter(), name, set(memory.known))
-            if found is not None:
-                memory.found_batch(name, found.id)
-                return found
+        if name in memory.lost_batches and (found := find_batch(memory, name, self.iter())):
+            return found
         try:
             batch = self._send("POST", PATH, _batch_of, body=body)
         except AnswerLostError as lost:
             memory.lose_batch(name)
-            found = newest_batch(self.iter(), name, set(memory.known))
-            if found is None:
-                raise not_found(lost, f"batch named {name!r}", "create") from lost
-            memory.found_batch(name, found.id)
-            return found
+            if found := find_batch(memory, name, self.iter()):
+                return found
+            raise not_found(lost, f"batch named {name!r}", "create") from lost
         memory.made(batch.id)
         return batch
 
@@ -358,20 +353,17 @@ class AsyncBatches(AsyncResource):
     async def create(self, name: str, *, input_file_id: str | None = None) -> Batch:
         body = _create_body(name, input_file_id)
         memory = self._client._creates
-        if name in memory.lost_batches:
-            found = newest_batch([b async for b in self.iter()], name, set(memory.known))
-            if found is not None:
-                memory.found_batch(name, found.id)
-                return found
+        if name in memory.lost_batches and (
+            found := find_batch(memory, name, [b async for b in self.iter()])
+        ):
+            return found
         try:
             batch = await self._send("POST", PATH, _batch_of, body=body)
         except AnswerLostError as lost:
             memory.lose_batch(name)
-            found = newest_batch([b async for b in self.iter()], name, set(memory.known))
-            if found is None:
-                raise not_found(lost, f"batch named {name!r}", "create") from lost
-            memory.found_batch(name, found.id)
-            return found
+            if found := find_batch(memory, name, [b async for b in self.iter()]):
+                return found
+            raise not_found(lost, f"batch named {name!r}", "create") from lost
         memory.made(batch.id)
         return batch
 

@@ -77,10 +77,15 @@ def file_candidates(
             yield f
 
 
-def newest_batch(batches: Iterable[Batch], name: str, known: set[str]) -> Batch | None:
-    """The newest batch named ``name`` that this client was not told of."""
+def find_batch(memory: CreateMemory, name: str, batches: Iterable[Batch]) -> Batch | None:
+    """The newest batch named ``name`` that this client was not told of (then known)."""
+    known = set(memory.known)
     found = [b for b in batches if b.name == name and b.id not in known]
-    return max(found, key=lambda b: b.create_time or "") if found else None
+    if not found:
+        return None
+    batch = max(found, key=lambda b: b.create_time or "")
+    memory.found_batch(name, batch.id)
+    return batch
 
 
 def find_file(
