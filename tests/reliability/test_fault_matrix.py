@@ -25,6 +25,7 @@ from grok_jupyter.client import (
     GrokError,
     InternalServerError,
     RateLimitError,
+    ResponseBodyInterruptedError,
     ServiceUnavailableError,
     StreamInterruptedError,
 )
@@ -321,6 +322,25 @@ def test_a_request_lost_after_sending_is_not_sent_again(entry, fault, ctx):
     assert ctx.emu.billed["calls"] == (1 if fault == "reset_after_work" else 0)
     if outcome.committed is not None:
         assert outcome.committed == 0  # nothing committed: the turn can be sent again
+    check_clean(ctx)
+
+
+@pytest.mark.timeout(30)
+@ENTRY
+def test_a_broken_encoding_is_typed_and_not_sent_again(entry, ctx):
+    # A 200 whose gzip body cannot be decoded: httpx2's DecodingError used to escape
+    # untyped from every entry point (issue 21). The server answered, so it is not resent.
+    ctx.emu.inject("bad_encoding", times=3)
+
+    outcome = run(entry, ctx)
+
+    assert outcome.error is not None, entry
+    if front(entry) == "magic":
+        assert str(outcome.error).startswith("grok: ")
+    else:
+        typed = (ResponseBodyInterruptedError, StreamInterruptedError)
+        assert isinstance(outcome.error, typed), f"{entry}: {outcome.error!r}"
+    assert len(turn_requests(ctx.emu)) == 1
     check_clean(ctx)
 
 
