@@ -28,6 +28,9 @@ FAULTS: dict[str, dict[str, Any]] = {
     # ``response.failed`` event (xai-api-2026.md sections 2.5 and 2.6), then [DONE].
     # Applied where the events are built (``_responses_stream``); other streams ignore it.
     "response_failed": {"after_chunks": 8},
+    # An answer with no text (a model that thought and said nothing), on chat and
+    # Responses: the only way the emulator answers empty, so a test must ask for it.
+    "empty_answer": {},
 }
 
 # These only change a stream; on any other response they are noted and ignored.

@@ -23,6 +23,7 @@ from ...client._errors import BadRequestError, GrokError, NotFoundError
 from ...client._responses_request import chat_usage
 from ...client._types import FunctionCall, ToolCall
 from ..attach_files import responses_content
+from .empty_answer import EMPTY_ANSWER, is_empty_answer
 from .guard import check_window
 from .server_activity import McpLines, describe_call, show_activity
 from .types import STREAMING, RoundOutcome, TurnObserver
@@ -43,6 +44,8 @@ def input_items(messages: list[Message]) -> list[dict[str, Any]]:
         elif message.role == "assistant":
             if message.text:
                 items.append({"role": "assistant", "content": message.text})
+            elif is_empty_answer(message):  # never sent empty (empty_answer.py)
+                items.append({"role": "assistant", "content": EMPTY_ANSWER})
             for call in message.tool_calls or ():
                 items.append({
                     "type": "function_call",
