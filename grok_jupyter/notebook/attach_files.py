@@ -207,6 +207,16 @@ async def aupload_once(client: Any, src: Source, *, filename: str | None = None)
     return uploaded
 
 
+def upload_again(client: Any, src: Source, *, filename: str | None = None) -> Any:
+    """Upload ``src`` even if this process uploaded the same bytes before: the server no
+    longer has that file (deleted, expired, or an emulator that restarted). The new
+    ``FileObject`` replaces the old one in the cache."""
+    data, name = _read(src, filename)
+    uploaded = client.files.upload(data, filename=name)
+    _remember(client, hashlib.sha256(data).hexdigest(), uploaded)
+    return uploaded
+
+
 def input_file_part(client: Any, src: Source, *, filename: str | None = None) -> dict[str, Any]:
     """``{"type": "input_file", "file_id": ...}`` for a path, bytes or binary file.
 
@@ -228,11 +238,19 @@ async def ainput_file_part(
 # --- inside a conversation ----------------------------------------------------
 
 
-def message_part(part: dict[str, Any], filename: str | None = None) -> FilePart:
-    """An ``input_file`` part as the ``FilePart`` a ``Conversation``'s user message keeps."""
+def message_part(
+    part: dict[str, Any], filename: str | None = None, *, path: str | None = None
+) -> FilePart:
+    """An ``input_file`` part as the ``FilePart`` a ``Conversation``'s user message keeps.
+
+    ``path``: where the file came from (the magic's ``--file``), kept in the saved chat so
+    the file can be uploaded again when the server no longer has it (``reattach.py``).
+    It is never sent (``responses_content`` sends the id only)."""
     file = {k: v for k, v in part.items() if k in ("file_id", "file_url") and v}
     if filename:
         file["filename"] = filename
+    if path:
+        file["path"] = path
     return FilePart(type="file", file=file)
 
 

@@ -163,6 +163,7 @@ def run_turn(
 
     def finish() -> None:
         result.latency_s = time.perf_counter() - started
+        result.notices.extend(getattr(rounds, "notices", ()))  # files uploaded again or gone
         refused = getattr(rounds, "refused", None)
         if refused is not None:  # the compaction's items were refused: the full history went
             compacting.savings = None
