@@ -215,6 +215,8 @@ def _metas(doc: dict[str, Any], key: str, where: str = "") -> list[TurnMeta]:
                 model=_entry(raw, "model", str, f"{at}."),
                 citations=[dict(c) for c in citations],
                 usage_estimated=bool(_entry(raw, "usage_estimated", bool, f"{at}.")),
+                tool_calls=_tool_calls(raw),
+                tool_cost_usd=_cost(raw, "tool_cost_usd", f"{at}."),
             )
         )
     return out
@@ -249,7 +251,17 @@ def _meta_out(meta: TurnMeta) -> dict[str, Any]:
         "model": meta.model,
         "citations": meta.citations,
         "usage_estimated": meta.usage_estimated,
+        "tool_calls": meta.tool_calls,
+        "tool_cost_usd": meta.tool_cost_usd,
     }
+
+
+def _tool_calls(raw: dict[str, Any]) -> dict[str, int]:
+    """A turn's server-side tool calls (absent before they were kept: none)."""
+    calls = raw.get("tool_calls")
+    if not isinstance(calls, dict):
+        return {}
+    return {str(k): v for k, v in calls.items() if type(v) is int and v > 0}
 
 
 def _compaction_out(record: CompactionRecord) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """A chat's file the server lost (deleted, expired, an emulator restarted) is uploaded
 again from its path, or the turn goes on without it and names it (issue 23, item 1).
 The engine through a real emulator over HTTP; the magic in a real kernel is in
-tests/magic/test_chat_files_restart.py."""
+tests/magic/test_chats_in_a_real_kernel.py."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ...client._errors import BadRequestError, GrokError, NotFoundError
-from ...client._responses_request import chat_usage
+from ...client._responses_request import chat_usage, tool_calls_of
 from ...client._types import FunctionCall, ToolCall
 from .. import reattach
 from ..attach_files import responses_content
@@ -327,6 +327,7 @@ class ResponsesRounds:
         outcome.response_id = response.id or None
         outcome.cut = response.status == "incomplete"
         outcome.citations = citations
+        outcome.tool_counts = tool_calls_of(response.usage, list(response.output or ()))
         outcome.tool_calls = [
             ToolCall(id=call.call_id or call.id or f"call_{n}",
                      function=FunctionCall(name=call.name, arguments=call.arguments or "{}"))

@@ -1,6 +1,7 @@
-"""What a new user met in a real kernel (issue 23, items 1, 5 and 9), done the same way:
-``%grok emulator`` in the kernel, ``%%grok --chat NAME --file report.pdf``, then a
-kernel restart, which starts a new in-kernel emulator that has never seen the file."""
+"""What a new user met in a real kernel (issue 23, items 1, 3, 5 and 9), done the same
+way: ``%grok emulator`` in the kernel, ``%%grok --chat NAME --file report.pdf``, a kernel
+restart (which starts a new in-kernel emulator that has never seen the file), an empty
+answer, and ``%grok chats --export`` of a chat whose turns ran server-side tools."""
 
 from __future__ import annotations
 
@@ -71,6 +72,7 @@ def notebook(tmp_path: Path) -> Iterator[Notebook]:
 
 
 def _variable(nb: Notebook, expression: str) -> Any:
+    nb.ok("from grok_jupyter.notebook.conversation import get_conversation")
     return nb.ok(f"print(repr({expression}))").strip()
 
 
@@ -118,3 +120,32 @@ def test_an_empty_answer_does_not_break_the_chat(notebook):
     notebook.ok("%config GrokMagics.api = 'chat'")
     shown = notebook.ok("%%grok --chat blank\nSay 'on chat too'")
     assert "on chat too" in shown and "content element" not in shown
+
+
+def _cost_rows(markdown: str) -> dict[str, list[str]]:
+    start = markdown.index("**Cost**")
+    rows = {}
+    for line in markdown[start:].splitlines()[4:]:  # after the title and the header
+        if line.startswith("|"):
+            cells = [c.strip().strip("*") for c in line.strip().strip("|").split("|")]
+            rows[cells[0]] = cells
+    return rows
+
+
+def test_the_chat_export_shows_tool_costs_apart_and_they_add_up(notebook, tmp_path):
+    notebook.ok("%%grok --chat costs --file report.pdf\nWhat was Q3 revenue?")
+    notebook.ok("%%grok --chat costs --search web,x\nkettle news this week")
+    notebook.ok("%%grok --chat costs\nSay 'done'")
+    notebook.ok("%grok chats --export costs --to costs.md")
+    exported = (tmp_path / "costs.md").read_text()
+    rows = _cost_rows(exported)
+    tools = {name for name in rows if name.startswith("tool: ")}
+    assert "tool: attachment search" in tools and "tool: web search" in tools, rows
+    assert tools <= {"tool: attachment search", "tool: web search", "tool: X search"}
+    total = float(rows.pop("total")[2].lstrip("$"))
+    parts = sum(float(cells[2].lstrip("$")) for cells in rows.values())
+    assert total > 0 and abs(parts - total) < 0.00001 * len(rows), rows
+    spent = float(_variable(notebook, "get_conversation('costs').cost_usd").strip("'"))
+    assert abs(total - spent) < 0.00005
+    # Each turn's footer splits its cost the same way.
+    assert "(tokens $" in exported and "web search ×" in exported
