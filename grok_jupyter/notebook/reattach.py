@@ -7,9 +7,10 @@ expires on xAI, and on every restart of an in-kernel emulator; a history resent 
 it gets 404 "File with id … not found", and every later turn of the chat would fail
 the same way. ``recover`` finds which files are gone, uploads each again from the
 path it was attached from (``--file``), and puts the new id in place in the messages
-(the conversation's own, so the saved chat holds the new id after the turn). A file
-whose path is gone too, or that came without one, is replaced by a short text part
-naming it, and a notice says the turn went on without it.
+(the conversation's own, so the saved chat holds the new id after the turn); a file
+attached without a path (the panel's) from the copy the chat store keeps
+(``chat_copies.py``). A file whose path (or copy) is gone too is replaced by a short
+text part naming it, and a notice says the turn went on without it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from ..client._errors import GoneError, GrokError, InvalidRequestError, NotFoundError
 from ..client._types import FilePart, Message, TextPart
 from .attach_files import upload_again
+from .chat_copies import read_copy
 
 FileGone = (NotFoundError, GoneError)  # an expired file: 404 on xAI [U: 410 is possible]
 
@@ -73,12 +75,17 @@ def recover(client: Any, error: Exception, messages: list[Message]) -> list[str]
         holders = [(m, n, f) for m, n, f in parts if f["file_id"] == file_id]
         name = str(holders[0][2].get("filename") or file_id)
         path = next((f["path"] for _, _, f in holders if f.get("path")), None)
-        new_id, why = _upload(client, path, name)
+        if path:
+            new_id, why = _upload(client, path, name)
+            source = path
+        else:  # attached without a path (the panel): its stored copy (chat_copies.py)
+            new_id, why = _upload_copy(client, holders[0][2], name)
+            source = "its stored copy"
         if new_id is not None:
             for _, _, file in holders:
                 file["file_id"] = new_id
             notices.append(f"{name} was no longer on the server; it was uploaded again "
-                           f"from {path}.")  # fmt: skip
+                           f"from {source}.")  # fmt: skip
             continue
         for message, n, _ in holders:
             content = message.content
@@ -89,10 +96,18 @@ def recover(client: Any, error: Exception, messages: list[Message]) -> list[str]
     return notices
 
 
-def _upload(client: Any, path: str | None, name: str) -> tuple[str | None, str]:
+def _upload_copy(client: Any, file: dict[str, Any], name: str) -> tuple[str | None, str]:
+    data, why = read_copy(file)
+    if data is None:
+        return None, why
+    try:
+        return upload_again(client, data, filename=name).id, ""
+    except GrokError as exc:
+        return None, f"uploading it again failed ({exc})"
+
+
+def _upload(client: Any, path: str, name: str) -> tuple[str | None, str]:
     """(the new file id, "") or (None, why it could not be uploaded again)."""
-    if not path:
-        return None, "there is no copy of it to upload again"
     try:
         uploaded = upload_again(client, path, filename=name)
     except (InvalidRequestError, OSError) as exc:
