@@ -53,6 +53,7 @@ def copy_out(directory: Path, file: dict[str, Any]) -> dict[str, Any]:
 
 def copy_in(directory: Path, file: dict[str, Any]) -> dict[str, Any]:
     """A saved ``file`` dict, with where its copy is on this machine (not read yet)."""
+    file = {k: v for k, v in file.items() if k != COPY_PATH_KEY}  # never taken from the file
     match = _COPY.fullmatch(str(file.get(COPY_KEY) or ""))
     if match is None:
         return file

@@ -6,22 +6,24 @@ file id (``attach_files.message_part``). The id dies when the file is deleted or
 expires on xAI, and on every restart of an in-kernel emulator; a history resent with
 it gets 404 "File with id … not found", and every later turn of the chat would fail
 the same way. ``recover`` finds which files are gone, uploads each again from the
-path it was attached from (``--file``), and puts the new id in place in the messages
-(the conversation's own, so the saved chat holds the new id after the turn); a file
-attached without a path (the panel's) from the copy the chat store keeps
-(``chat_copies.py``). A file whose path (or copy) is gone too is replaced by a short
+path it was attached from (``--file``) if it still holds the bytes attached (a chat
+folder is untrusted: a path it names is never read to be sent otherwise), and puts
+the new id in place in the messages (the conversation's own, so the saved chat holds
+the new id after the turn); a file attached without a path (the panel's) from the
+copy the chat store keeps (``chat_copies.py``). A file whose path (or copy) is gone too is replaced by a short
 text part naming it, and a notice says the turn went on without it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from typing import Any
 
 from ..client._errors import GoneError, GrokError, InvalidRequestError, NotFoundError
 from ..client._types import FilePart, Message, TextPart
-from .attach_files import upload_again
+from .attach_files import check_path, upload_again
 from .chat_copies import read_copy
 
 FileGone = (NotFoundError, GoneError)  # an expired file: 404 on xAI [U: 410 is possible]
@@ -76,7 +78,7 @@ def recover(client: Any, error: Exception, messages: list[Message]) -> list[str]
         name = str(holders[0][2].get("filename") or file_id)
         path = next((f["path"] for _, _, f in holders if f.get("path")), None)
         if path:
-            new_id, why = _upload(client, path, name)
+            new_id, why = _upload(client, path, holders[0][2].get("sha256"), name)
             source = path
         else:  # attached without a path (the panel): its stored copy (chat_copies.py)
             new_id, why = _upload_copy(client, holders[0][2], name)
@@ -106,14 +108,21 @@ def _upload_copy(client: Any, file: dict[str, Any], name: str) -> tuple[str | No
         return None, f"uploading it again failed ({exc})"
 
 
-def _upload(client: Any, path: str, name: str) -> tuple[str | None, str]:
-    """(the new file id, "") or (None, why it could not be uploaded again)."""
+def _upload(client: Any, path: str, digest: Any, name: str) -> tuple[str | None, str]:
+    """(the new file id, "") or (None, why it could not be uploaded again). Only the bytes
+    that were attached go: a chat folder is untrusted (it is often committed and pulled),
+    so a path it names is read and sent only if it still holds the same content."""
     try:
-        uploaded = upload_again(client, path, filename=name)
+        data = check_path(path, name).read_bytes()
     except (InvalidRequestError, OSError) as exc:
         if not os.path.exists(os.path.expanduser(path)):
             return None, f"{path} is gone too"
         return None, f"{path} cannot be attached again ({exc})"
+    if not isinstance(digest, str) or hashlib.sha256(data).hexdigest() != digest:
+        return None, (f"{path} has changed since it was attached (attach it again with "
+                      "--file to send the current version)")  # fmt: skip
+    try:
+        uploaded = upload_again(client, data, filename=name)
     except GrokError as exc:
         return None, f"uploading it again failed ({exc})"
     return uploaded.id, ""

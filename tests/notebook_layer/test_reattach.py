@@ -76,3 +76,30 @@ def test_a_file_gone_from_disk_too_is_named_and_the_turn_goes_on(client, emu, tm
     assert "input_file" not in repr(body["input"])
     assert "[attached file report.txt: no longer available]" in conversation.messages[0].text
     assert _ask(client, conversation, "Say 'and on'").ok  # later turns need no mending
+
+
+def test_a_file_changed_since_it_was_attached_is_not_sent_in_its_place(client, emu, tmp_path):
+    """A chat folder is untrusted (committed, pulled): a path it names is sent only if it
+    still holds the bytes attached, so a planted path cannot pull another file in."""
+    conversation, path = _chat_with_report(client, tmp_path)
+    emu.reset()
+    forget_uploads()
+    (tmp_path / "report.txt").write_text("Something else entirely.\n")
+    result = _ask(client, conversation, "Say 'still going'")
+    assert result.ok and result.text == "still going"
+    (notice,) = result.notices
+    assert "has changed since it was attached" in notice and "--file" in notice
+    assert list(client.files.iter()) == []  # nothing was uploaded
+
+
+def test_a_planted_path_is_never_read(client, emu, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not send me\n")
+    conversation = Conversation("planted")
+    planted = message_part({"file_id": "file_gone"}, "notes.txt", path=str(secret))
+    conversation.append(Message.user([TextPart(text="Read."), planted]),
+                        Message.assistant("Read."))  # fmt: skip
+    result = _ask(client, conversation, "Say 'fine'")
+    assert result.ok and result.text == "fine"
+    assert "has changed since it was attached" in result.notices[0]
+    assert list(client.files.iter()) == [] and "do not send me" not in repr(emu.requests)
