@@ -76,6 +76,17 @@ def _variable(nb: Notebook, expression: str) -> Any:
     return nb.ok(f"print(repr({expression}))").strip()
 
 
+def test_a_follow_up_about_the_file_is_answered_from_it(notebook):
+    """Item 5: the follow-up is chained (previous_response_id), so the file is not in the
+    request; the emulator answers from the files the conversation holds."""
+    notebook.ok("%%grok --chat followup --file report.pdf\nSummarise the report.")
+    follow = notebook.ok("%%grok --chat followup\nWhat does the report say about Q3?")
+    assert "Q3 revenue rose 12% to $4.1M." in follow and "You said" not in follow
+    assert "searching the attached files" in follow or "report.pdf" in follow
+    unrelated = notebook.ok("%%grok --chat followup\nreply with 20 words")
+    assert "Q3 revenue" not in unrelated  # a question not about the file: a plain answer
+
+
 def test_a_chat_with_a_file_goes_on_after_a_kernel_restart(notebook, tmp_path):
     first = notebook.ok("%%grok --chat q3 --file report.pdf\nWhat was Q3 revenue?")
     assert "Q3 revenue rose 12% to $4.1M." in first
