@@ -10,8 +10,9 @@ path it was attached from (``--file``) if it still holds the bytes attached (a c
 folder is untrusted: a path it names is never read to be sent otherwise), and puts
 the new id in place in the messages (the conversation's own, so the saved chat holds
 the new id after the turn); a file attached without a path (the panel's) from the
-copy the chat store keeps (``chat_copies.py``). A file whose path (or copy) is gone too is replaced by a short
-text part naming it, and a notice says the turn went on without it.
+copy the chat store keeps (``chat_copies.py``). A file whose path (or copy) is gone
+too is replaced by a short text part naming it, and a notice says the turn went on
+without it.
 """
 
 from __future__ import annotations

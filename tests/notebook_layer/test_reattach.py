@@ -81,7 +81,7 @@ def test_a_file_gone_from_disk_too_is_named_and_the_turn_goes_on(client, emu, tm
 def test_a_file_changed_since_it_was_attached_is_not_sent_in_its_place(client, emu, tmp_path):
     """A chat folder is untrusted (committed, pulled): a path it names is sent only if it
     still holds the bytes attached, so a planted path cannot pull another file in."""
-    conversation, path = _chat_with_report(client, tmp_path)
+    conversation, _ = _chat_with_report(client, tmp_path)
     emu.reset()
     forget_uploads()
     (tmp_path / "report.txt").write_text("Something else entirely.\n")
