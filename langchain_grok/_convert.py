@@ -42,6 +42,8 @@ from grok_jupyter.client import (
 from langchain_grok._tool_media import name_of, note, placeholder, split_content, tool_names
 
 PROVIDER = "xai"
+# Sent in place of an earlier answer that had no text (``_assistant``); the history keeps it.
+EMPTY_ANSWER = "[This answer had no text.]"
 
 # --- LangChain -> wire -----------------------------------------------------
 
@@ -116,6 +118,10 @@ def _assistant(message: AIMessage) -> Message:
     # content are other providers' echoes of what ``tool_calls`` says already.
     text = message.content if isinstance(message.content, str) else _join_text(message.content)
     # ``Message.to_wire`` sends "" rather than null; xAI answers 400 to null.
+    if not text.strip() and not calls:
+        # An answer with no text: xAI refuses a message with no content element (400,
+        # shared/xai-api.md section 1.2), so it goes as a placeholder the model can read.
+        text = EMPTY_ANSWER
     return Message(role="assistant", content=text or "", tool_calls=calls or None)
 
 

@@ -22,7 +22,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_grok._convert import _image_part, _join_text, _text_only
+from langchain_grok._convert import EMPTY_ANSWER, _image_part, _join_text, _text_only
 from langchain_grok._file_blocks import input_file
 from langchain_grok._kwargs import refuse_credentials_in_call
 from langchain_grok._request import NOT_SENT
@@ -209,6 +209,8 @@ def _assistant(message: AIMessage) -> list[dict[str, Any]]:
     text = content if isinstance(content, str) else _join_text(content)
     if text:
         items.append({"role": "assistant", "content": text})
+    elif not message.tool_calls:  # never an empty message: the placeholder (_convert.py)
+        items.append({"role": "assistant", "content": EMPTY_ANSWER})
     for call in message.tool_calls:
         items.append(
             {

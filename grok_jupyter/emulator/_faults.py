@@ -41,6 +41,9 @@ FAULTS: dict[str, dict[str, Any]] = {
     # Responses streams only: the final ``response.completed`` (or ``.incomplete``) event
     # is left out; ``done=1`` still ends the body with ``data: [DONE]``, ``done=0`` just ends it.
     "no_completed": {"done": 1},
+    # An answer with no text (a model that thought and said nothing), on chat and
+    # Responses: the only way the emulator answers empty, so a test must ask for it.
+    "empty_answer": {},
 }
 
 # These only change a stream; on any other response they are noted and ignored.

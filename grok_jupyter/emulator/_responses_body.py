@@ -174,6 +174,10 @@ def context_after(messages: list[dict[str, Any]], reply: Reply) -> list[dict[str
         if messages and messages[0]["role"] == "system"
         else list(messages)
     )
+    if not reply.content and not reply.tool_calls:
+        # An answer with no text: the server's own chain holds no empty message, so a
+        # chained follow-up is never refused for it [U: how xAI stores it is not known].
+        return context
     assistant: dict[str, Any] = {"role": "assistant", "content": reply.content}
     if reply.tool_calls:
         assistant["tool_calls"] = reply.tool_calls

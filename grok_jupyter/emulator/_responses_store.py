@@ -21,6 +21,8 @@ class StoredResponse:
     body: dict[str, Any]
     context: list[dict[str, Any]]  # input and output of the whole chain, as chat messages
     input_items: list[dict[str, Any]] = field(default_factory=list)  # this request's, with ids
+    # The input_file parts of the whole chain: a chained follow-up can search them.
+    files: list[dict[str, Any]] = field(default_factory=list)
 
 
 class ResponsesStore:

@@ -143,7 +143,7 @@ class CellInputs:
                 raise missing_key() from None
             except GrokError as exc:
                 raise fail(f"--file {path}: {explain(exc)}") from None
-            parts.append(message_part(part, os.path.basename(path)))
+            parts.append(message_part(part, os.path.basename(path), path=path))
         return parts
 
     def _tools(self, spec: str | None) -> Any:

@@ -219,21 +219,11 @@ def usage_table(ledger: Any) -> tuple[str, str]:
     return md, plain
 
 
-# Server-side tool counters (the ledger's tool_call_counts) as the usage table names them.
-TOOL_LABELS = {
-    "web_search_calls": "web search",
-    "x_search_calls": "X search",
-    "code_interpreter_calls": "code execution",
-    "file_search_calls": "attachment search",
-    "mcp_calls": "MCP",
-    "image_generation_calls": "image generation",
-}
-
-
 def _tool_rows(records: list[Any]) -> list[tuple[str, ...]]:
     """One row per server-side tool, with what its calls cost: the model rows are tokens
     only (``cost_usd``), so model rows and tool rows add up to the total."""
     from ..client._catalog import get_catalog
+    from ..notebook.transcript import tool_label
 
     catalog = get_catalog()
     tools: dict[str, dict[str, Any]] = {}
@@ -254,10 +244,10 @@ def _tool_rows(records: list[Any]) -> list[tuple[str, ...]]:
             row["usd"] += spent * share
             row["src"][r.source] = row["src"].get(r.source, 0) + n
     return [
-        (f"tool: {TOOL_LABELS.get(k, k.removesuffix('_calls').replace('_', ' '))}",
+        (f"tool: {tool_label(k)}",
          str(v["calls"]), "", "", "", "", "", "", _usd(v["usd"]),
          ", ".join(f"{s} {n}" for s, n in sorted(v["src"].items())))
-        for k, v in sorted(tools.items(), key=lambda item: TOOL_LABELS.get(item[0], item[0]))
+        for k, v in sorted(tools.items(), key=lambda item: tool_label(item[0]))
     ]
 
 

@@ -35,6 +35,7 @@ import hashlib
 import mimetypes
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import IO, Any
 
@@ -157,6 +158,11 @@ def _read(src: Source, filename: str | None) -> tuple[bytes, str]:
 # (base URL, key fingerprint) -> {sha256 of the bytes: FileObject}.
 _uploads: dict[tuple[str, str], dict[str, Any]] = {}
 _lock = threading.Lock()
+# Bytes attached without a path (the panel's uploads), by SHA-256, newest last: the chat
+# store keeps a copy of each beside the chat (``chat_copies.py``), from which the file is
+# uploaded again when the server has lost it. Bounded: the oldest are let go first.
+_copies: OrderedDict[str, bytes] = OrderedDict()
+_COPIES_MAX_BYTES = 256 * 1024 * 1024
 
 
 def _account(client: Any) -> tuple[str, str]:
@@ -176,11 +182,37 @@ def _remember(client: Any, digest: str, uploaded: Any) -> None:
         _uploads.setdefault(_account(client), {})[digest] = uploaded
 
 
+def _keep_copy(digest: str, data: bytes) -> None:
+    with _lock:
+        _copies[digest] = data
+        _copies.move_to_end(digest)
+        while sum(map(len, _copies.values())) > _COPIES_MAX_BYTES and len(_copies) > 1:
+            _copies.popitem(last=False)
+
+
+def kept_copy(digest: str) -> bytes | None:
+    """The bytes attached without a path in this process whose SHA-256 is ``digest``."""
+    with _lock:
+        return _copies.get(digest)
+
+
+def _digest_of(file_id: str) -> str | None:
+    """The SHA-256 of the bytes uploaded as ``file_id`` in this process, if known."""
+    with _lock:
+        for files in _uploads.values():
+            for digest, uploaded in files.items():
+                if getattr(uploaded, "id", None) == file_id:
+                    return digest
+    return None
+
+
 def forget_uploads(client: Any = None) -> None:
-    """Forget cached uploads (of ``client``'s account, or all): the next attach uploads again."""
+    """Forget cached uploads (of ``client``'s account, or all, with the bytes kept of
+    attachments without a path): the next attach uploads again."""
     with _lock:
         if client is None:
             _uploads.clear()
+            _copies.clear()
         else:
             _uploads.pop(_account(client), None)
 
@@ -189,6 +221,8 @@ def upload_once(client: Any, src: Source, *, filename: str | None = None) -> Any
     """The ``FileObject`` for ``src`` on ``client``: uploaded now, or the one from before."""
     data, name = _read(src, filename)
     digest = hashlib.sha256(data).hexdigest()
+    if not isinstance(src, (str, os.PathLike)):
+        _keep_copy(digest, data)
     uploaded = _cached(client, digest)
     if uploaded is None:
         uploaded = client.files.upload(data, filename=name)
@@ -200,10 +234,22 @@ async def aupload_once(client: Any, src: Source, *, filename: str | None = None)
     """``upload_once`` for an ``AsyncGrokClient``."""
     data, name = _read(src, filename)
     digest = hashlib.sha256(data).hexdigest()
+    if not isinstance(src, (str, os.PathLike)):
+        _keep_copy(digest, data)
     uploaded = _cached(client, digest)
     if uploaded is None:
         uploaded = await client.files.upload(data, filename=name)
         _remember(client, digest, uploaded)
+    return uploaded
+
+
+def upload_again(client: Any, src: Source, *, filename: str | None = None) -> Any:
+    """Upload ``src`` even if this process uploaded the same bytes before: the server no
+    longer has that file (deleted, expired, or an emulator that restarted). The new
+    ``FileObject`` replaces the old one in the cache."""
+    data, name = _read(src, filename)
+    uploaded = client.files.upload(data, filename=name)
+    _remember(client, hashlib.sha256(data).hexdigest(), uploaded)
     return uploaded
 
 
@@ -228,11 +274,23 @@ async def ainput_file_part(
 # --- inside a conversation ----------------------------------------------------
 
 
-def message_part(part: dict[str, Any], filename: str | None = None) -> FilePart:
-    """An ``input_file`` part as the ``FilePart`` a ``Conversation``'s user message keeps."""
+def message_part(
+    part: dict[str, Any], filename: str | None = None, *, path: str | None = None
+) -> FilePart:
+    """An ``input_file`` part as the ``FilePart`` a ``Conversation``'s user message keeps.
+
+    ``path``: where the file came from (the magic's ``--file``), kept in the saved chat so
+    the file can be uploaded again when the server no longer has it (``reattach.py``);
+    bytes attached without one keep their SHA-256, and the chat store a copy of them
+    (``chat_copies.py``). Neither is ever sent (``responses_content`` sends the id only)."""
     file = {k: v for k, v in part.items() if k in ("file_id", "file_url") and v}
     if filename:
         file["filename"] = filename
+    if path:
+        file["path"] = path
+    digest = _digest_of(file["file_id"]) if file.get("file_id") else None
+    if digest:
+        file["sha256"] = digest
     return FilePart(type="file", file=file)
 
 

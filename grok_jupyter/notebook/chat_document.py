@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..client._types import Message, Usage
+from . import chat_copies
 from .chat_compaction import CompactionRecord
 from .chat_files import ChatImages
 from .chat_history import Conversation, TurnMeta, _Snapshot
@@ -89,18 +90,27 @@ def to_document(conversation: Conversation, images: ChatImages) -> dict[str, Any
         "cost_usd": conversation.cost_usd,
         "response_id": conversation.response_id,
         "response_turns": conversation.response_turns,
-        "messages": [images.message_out(m) for m in messages],
+        "messages": [_out(images, m) for m in messages],
         "turns": [_meta_out(m) for m in meta],
         "compactions": [_compaction_out(c) for c in conversation.compactions],
         "undo": None
         if undo is None
         else {
-            "messages": [images.message_out(m) for m in undo.messages],
+            "messages": [_out(images, m) for m in undo.messages],
             "turns": [_meta_out(m) for m in undo.meta],
             "cost_usd": undo.cost_usd,
             "compactions": [_compaction_out(c) for c in undo.compactions],
         },
     }
+
+
+def _out(images: ChatImages, message: Message) -> dict[str, Any]:
+    # Images go to images/, documents attached without a path to files/ (chat_copies.py).
+    return chat_copies.wire_out(images.directory, images.message_out(message))
+
+
+def _in(images: ChatImages, message: Message) -> Message:
+    return chat_copies.message_in(images.directory, images.message_in(message))
 
 
 def parse_document(data: bytes) -> SavedChat:
@@ -146,11 +156,11 @@ def to_conversation(saved: SavedChat, images: ChatImages) -> Conversation:
     if saved.conv_id:
         conversation.conv_id = saved.conv_id  # the same cached prompt prefix
     conversation.cost_usd = saved.cost_usd
-    messages = [images.message_in(m) for m in saved.messages]
+    messages = [_in(images, m) for m in saved.messages]
     undo = None
     if saved.undo is not None:
         u = saved.undo
-        undo = _Snapshot([images.message_in(m) for m in u.messages], u.meta, u.cost_usd, None, 0,
+        undo = _Snapshot([_in(images, m) for m in u.messages], u.meta, u.cost_usd, None, 0,
                          compactions=u.compactions)
     conversation._import_state(messages, saved.meta, undo, saved.compactions)
     # Chain on the stored response only if the history is the one it answered.
@@ -215,6 +225,8 @@ def _metas(doc: dict[str, Any], key: str, where: str = "") -> list[TurnMeta]:
                 model=_entry(raw, "model", str, f"{at}."),
                 citations=[dict(c) for c in citations],
                 usage_estimated=bool(_entry(raw, "usage_estimated", bool, f"{at}.")),
+                tool_calls=_tool_calls(raw),
+                tool_cost_usd=_cost(raw, "tool_cost_usd", f"{at}."),
             )
         )
     return out
@@ -249,7 +261,17 @@ def _meta_out(meta: TurnMeta) -> dict[str, Any]:
         "model": meta.model,
         "citations": meta.citations,
         "usage_estimated": meta.usage_estimated,
+        "tool_calls": meta.tool_calls,
+        "tool_cost_usd": meta.tool_cost_usd,
     }
+
+
+def _tool_calls(raw: dict[str, Any]) -> dict[str, int]:
+    """A turn's server-side tool calls (absent before they were kept: none)."""
+    calls = raw.get("tool_calls")
+    if not isinstance(calls, dict):
+        return {}
+    return {str(k): v for k, v in calls.items() if type(v) is int and v > 0}
 
 
 def _compaction_out(record: CompactionRecord) -> dict[str, Any]:

@@ -40,6 +40,9 @@ class TurnMeta:
     model: str | None = None
     citations: list[dict[str, Any]] = field(default_factory=list)  # {index, url, title}
     usage_estimated: bool = False
+    # Server-side tool calls by counter ({"web_search_calls": 2}) and their part of cost_usd.
+    tool_calls: dict[str, int] = field(default_factory=dict)
+    tool_cost_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Turn:
     model: str | None
     citations: tuple[dict[str, Any], ...]
     usage_estimated: bool
+    server_tools: tuple[tuple[str, int], ...] = ()  # (counter, calls) of server-side tools
+    server_tools_usd: float = 0.0  # their part of cost_usd
 
     @property
     def prompt_text(self) -> str:
@@ -225,6 +230,8 @@ class Conversation(CompactionState):
             meta.model = getattr(result, "model", None) or meta.model
             meta.citations = citations
             meta.usage_estimated = bool(getattr(result, "usage_estimated", False))
+            meta.tool_calls = dict(getattr(result, "tool_counts", None) or {})
+            meta.tool_cost_usd = float(getattr(result, "tool_cost_usd", 0.0) or 0.0)
             self._version += 1
         self._changed()
 
@@ -261,6 +268,8 @@ class Conversation(CompactionState):
                     info.model,
                     tuple(info.citations),
                     info.usage_estimated,
+                    tuple(info.tool_calls.items()),
+                    info.tool_cost_usd,
                 )
             )
         return out

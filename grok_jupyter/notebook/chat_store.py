@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..client._errors import InvalidRequestError
-from . import chat_registry
+from . import chat_copies, chat_registry
 from .chat_document import (
     SCHEMA_VERSION,
     ChatDocumentError,
@@ -247,7 +247,9 @@ class ChatStore:
             except FileNotFoundError:
                 return False
             # A set-aside file keeps its images too: it is kept for the user, whole.
-            self._images.drop_unused([*self._files(), *self.set_aside()])
+            kept = [*self._files(), *self.set_aside()]
+            self._images.drop_unused(kept)
+            chat_copies.drop_unused(self.directory, [_text_of(p) for p in kept])
         return True
 
     def export_markdown(
@@ -371,3 +373,12 @@ def export_markdown(name: str, path: str | os.PathLike[str] | None = None) -> Pa
     """Export the chat ``name`` (in memory or saved) as Markdown; returns the file."""
     store = get_store() or ChatStore(DEFAULT_CHAT_DIR)
     return store.export_markdown(name, path)
+
+
+def _text_of(path: Path) -> str:
+    """A chat file's text (for the copies it refers to); "" if it cannot be read."""
+    try:
+        data, _ = read_plain_file(path)
+    except OSError:
+        return ""
+    return data.decode("utf-8", errors="replace")

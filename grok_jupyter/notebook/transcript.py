@@ -80,6 +80,28 @@ def _arguments(raw: str) -> str:
         return raw
 
 
+# Server-side tool counters (usage details, the ledger's tool_call_counts) as a person
+# names them: the export's cost rows and ``%grok usage``'s tool rows.
+TOOL_LABELS = {
+    "web_search_calls": "web search",
+    "x_search_calls": "X search",
+    "code_interpreter_calls": "code execution",
+    "file_search_calls": "attachment search",
+    "document_search_calls": "attachment search",  # what attachment_search bills [U]
+    "mcp_calls": "MCP",
+    "image_generation_calls": "image generation",
+}
+
+
+def tool_label(counter: str) -> str:
+    """``"web_search_calls"`` -> ``"web search"``; an unknown counter by its own name."""
+    return TOOL_LABELS.get(counter, counter.removesuffix("_calls").replace("_", " "))
+
+
+def _usd(value: float) -> str:
+    return f"${value:.{4 if abs(value) >= 0.0001 or not value else 6}f}"
+
+
 def _footer(turn: Turn) -> str:
     approx = "~" if turn.usage_estimated else ""
     parts = [turn.model or "(model not recorded)"]
@@ -89,9 +111,42 @@ def _footer(turn: Turn) -> str:
             f"{approx}{turn.usage.completion_tokens:,} out tokens"
         )
     if turn.cost_usd:
-        digits = 4 if turn.cost_usd >= 0.0001 else 6
-        parts.append(f"{approx}${turn.cost_usd:.{digits}f}")
+        cost = f"{approx}{_usd(turn.cost_usd)}"
+        if turn.server_tools:  # the tools apart, so the parts add up to the turn's cost
+            tools = [f"{tool_label(k)} ×{n}" for k, n in turn.server_tools]
+            tokens = max(turn.cost_usd - turn.server_tools_usd, 0.0)
+            cost += (f" (tokens {_usd(tokens)} + {', '.join(tools)} "
+                     f"{_usd(turn.server_tools_usd)})")  # fmt: skip
+        parts.append(cost)
     return " · ".join(parts)
+
+
+def cost_table(conversation: Conversation) -> str:
+    """What the chat cost, one row per model's tokens and per server-side tool, and a row
+    for the rest (compactions, turns deleted since): the rows add up to the total."""
+    tokens: dict[str, list[float]] = {}  # model -> [turns, USD]
+    tools: dict[str, list[float]] = {}  # label -> [calls, USD]
+    for turn in conversation.turns:
+        row = tokens.setdefault(turn.model or "(model not recorded)", [0, 0.0])
+        row[0] += 1
+        row[1] += max(turn.cost_usd - turn.server_tools_usd, 0.0)
+        calls = sum(n for _, n in turn.server_tools)
+        for counter, n in turn.server_tools:
+            tool = tools.setdefault(tool_label(counter), [0, 0.0])
+            tool[0] += n
+            tool[1] += turn.server_tools_usd * n / calls  # split by calls within the turn
+    if not any(row[1] for row in (*tokens.values(), *tools.values())):
+        return ""
+    lines = ["**Cost**", "", "| | calls | USD |", "|---|---:|---:|"]
+    lines += [f"| {model} tokens | {int(t)} turn{'s' * (t != 1)} | {_usd(usd)} |"
+              for model, (t, usd) in tokens.items()]  # fmt: skip
+    lines += [f"| tool: {label} | {int(n)} | {_usd(usd)} |" for label, (n, usd) in tools.items()]
+    total = conversation.cost_usd
+    rest = total - sum(r[1] for r in (*tokens.values(), *tools.values()))
+    if abs(rest) >= 0.0000005:
+        lines.append(f"| other (compactions, deleted turns) | | {_usd(rest)} |")
+    lines.append(f"| **total** | | **{_usd(total)}** |")
+    return "\n".join(lines)
 
 
 def turn_markdown(turn: Turn, counter: list[int] | None = None) -> str:
@@ -144,7 +199,8 @@ def conversation_markdown(conversation: Conversation) -> str:
         body.append(turn_markdown(turn, counter))
         start += (turn.user is not None) + len(turn.replies)
     body += [line for lines in marks.values() for line in lines]
-    return "\n".join(head + body).rstrip() + "\n"
+    table = cost_table(conversation)
+    return "\n".join(head + body + ([table] if table else [])).rstrip() + "\n"
 
 
 def compaction_line(record: CompactionRecord) -> str:

@@ -125,3 +125,45 @@ def test_a_streamed_unrelated_follow_up_has_no_search_events(http):
     text = "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
     assert text and "zorblax" not in text
     assert _searches(events[-1]["response"]) == 0
+
+
+# --- chained follow-ups: previous_response_id (issue 23, item 5) ----------------------
+
+
+def test_a_chained_follow_up_about_the_file_searches_it(http):
+    """The history is not resent: the stored chain holds the file, and a question about it
+    is answered from it (before, only the files of the current request were searched)."""
+    file_id = _upload(http, f"Q3 revenue rose 12% to $4.1M.\n{OTHER}\n", "report.txt")
+    first = _ask(http, _user("Read the report.", file_id))
+    body = _ask(
+        http,
+        {"role": "user", "content": "What does the report say about Q3?"},
+        previous_response_id=first["id"],
+    )
+    text = _answer(body)
+    assert "Q3 revenue rose 12% to $4.1M." in text and "report.txt" in text
+    assert "You said" not in text
+    assert _searches(body) == 1 and any(i["type"] == "file_search_call" for i in body["output"])
+    # Two links on, the chain still holds it; an unrelated prompt is still a prompt.
+    unrelated = _ask(
+        http, {"role": "user", "content": "reply with 30 words"},
+        previous_response_id=body["id"],
+    )  # fmt: skip
+    assert _searches(unrelated) == 0 and "zorblax" not in _answer(unrelated)
+    again = _ask(
+        http, {"role": "user", "content": "How long is the kettle warranty?"},
+        previous_response_id=unrelated["id"],
+    )  # fmt: skip
+    assert OTHER in _answer(again) and _searches(again) == 1
+
+
+def test_a_chained_file_deleted_since_is_a_404_naming_it(http):
+    file_id = _upload(http, NOTE)
+    first = _ask(http, _user("Read my notes.", file_id))
+    assert http.delete(f"/files/{file_id}").status_code == 200
+    r = http.post(
+        "/responses",
+        json={"model": "grok-4.3", "input": "What do my notes say?",
+              "previous_response_id": first["id"]},
+    )  # fmt: skip
+    assert r.status_code == 404 and file_id in r.text

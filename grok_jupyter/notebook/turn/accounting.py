@@ -57,3 +57,17 @@ def estimate_round(
     wire_tools = [t.to_wire() if hasattr(t, "to_wire") else t for t in tools]
     body = {"messages": [m.to_wire() for m in messages], "tools": wire_tools or None}
     return estimate_usage(body, text, reasoning)
+
+
+def add_tools(result: Any, counts: dict[str, int], usage: Usage | None, catalog: Any) -> None:
+    """Add a round's server-side tool calls to ``result`` (a ``TurnResult``), priced at the
+    catalogue's list prices. The server's ``cost_in_usd_ticks`` covers them already; a
+    round priced from tokens alone (no ticks) gets them added, as the ledger does."""
+    from ...client._usage import tool_cost_usd
+
+    for name, n in counts.items():
+        result.tool_counts[name] = result.tool_counts.get(name, 0) + n
+    tools = tool_cost_usd(counts, catalog) or 0.0
+    result.tool_cost_usd += tools
+    if usage is None or usage.cost_in_usd_ticks is None:
+        result.cost_usd += tools

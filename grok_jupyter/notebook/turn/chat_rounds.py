@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ...client._errors import GrokError
+from .empty_answer import sendable
 from .types import STREAMING, RoundOutcome, TurnObserver
 
 if TYPE_CHECKING:
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
 def _for_request(message: Message) -> Message:
     # Earlier reasoning is shown to the user but not sent again: it would only cost tokens.
     if message.reasoning_content:
-        return message.model_copy(update={"reasoning_content": None})
-    return message
+        message = message.model_copy(update={"reasoning_content": None})
+    return sendable(message)  # an empty answer goes as a placeholder (empty_answer.py)
 
 
 class ChatRounds:

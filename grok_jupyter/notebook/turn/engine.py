@@ -23,7 +23,7 @@ from ...client._types import Message
 from ..conversation import INTERRUPTED_MARKER
 from ..secrets import redact, redact_message, redact_messages, warn_key_in_prompt
 from ..tools import ToolsInterrupted
-from .accounting import add_usage, cost_usd, estimate_round
+from .accounting import add_tools, add_usage, cost_usd, estimate_round
 from .chat_rounds import ChatRounds
 from .compaction import Compacting, before_turn
 from .guard import check_cost, check_window, tier_note
@@ -153,6 +153,8 @@ def run_turn(
             result.usage_estimated = True
         result.usage = add_usage(result.usage, usage)
         result.cost_usd += cost_usd(result.model, usage, request.params.get("service_tier"))
+        if outcome.tool_counts:
+            add_tools(result, outcome.tool_counts, usage, client.catalog)
         if compacting.savings is not None:
             compacting.savings.add(result.model, usage)
 
@@ -163,6 +165,7 @@ def run_turn(
 
     def finish() -> None:
         result.latency_s = time.perf_counter() - started
+        result.notices.extend(getattr(rounds, "notices", ()))  # files uploaded again or gone
         refused = getattr(rounds, "refused", None)
         if refused is not None:  # the compaction's items were refused: the full history went
             compacting.savings = None

@@ -20,9 +20,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ...client._errors import BadRequestError, GrokError, NotFoundError
-from ...client._responses_request import chat_usage
+from ...client._responses_request import chat_usage, tool_calls_of
 from ...client._types import FunctionCall, ToolCall
+from .. import reattach
 from ..attach_files import responses_content
+from .empty_answer import EMPTY_ANSWER, is_empty_answer
 from .guard import check_window
 from .server_activity import McpLines, describe_call, show_activity
 from .types import STREAMING, RoundOutcome, TurnObserver
@@ -43,6 +45,8 @@ def input_items(messages: list[Message]) -> list[dict[str, Any]]:
         elif message.role == "assistant":
             if message.text:
                 items.append({"role": "assistant", "content": message.text})
+            elif is_empty_answer(message):  # never sent empty (empty_answer.py)
+                items.append({"role": "assistant", "content": EMPTY_ANSWER})
             for call in message.tool_calls or ():
                 items.append({
                     "type": "function_call",
@@ -106,6 +110,7 @@ class ResponsesRounds:
         self.compacted: list[dict[str, Any]] = list(record.items or ()) if record else []
         self.history = self.full_history[record.upto:] if self.compacted else self.full_history
         self.refused: str | None = None  # why the API refused the compaction this turn
+        self.notices: list[str] = []  # files uploaded again or gone (reattach.py)
         # The Responses API's x-grok-conv-id: a stable routing key per conversation, the
         # only way to reliable cache hits (xai-api-2026.md section 2.1, [V DOCS]).
         self.cache_key = conversation.conv_id if conversation is not None else None
@@ -163,10 +168,34 @@ class ResponsesRounds:
                 outcome.text = outcome.reasoning = ""
                 chained = False
         if not chained:
-            self._send_history(outcome, pending, params, observer, cancel)
+            self._send_with_files(outcome, pending, params, observer, cancel)
         if outcome.response_id and not outcome.stopped:
             self.previous = outcome.response_id
             self.chained_upto = len(pending) + 1  # the loop appends this round's message
+
+    def _send_with_files(
+        self,
+        outcome: RoundOutcome,
+        pending: list[Message],
+        params: dict[str, Any],
+        observer: TurnObserver,
+        cancel: threading.Event | None,
+    ) -> None:
+        """``_send_history``; when the server lost a file the history holds (404), it is
+        uploaded again, or dropped and named (``reattach.py``), and the request sent again."""
+        messages = [*self.full_history, *self.history, *pending]  # redaction may copy some
+        retries = len(reattach.file_ids(messages))  # each retry mends at least one file
+        while True:
+            try:
+                self._send_history(outcome, pending, params, observer, cancel)
+                return
+            except reattach.FileGone as exc:
+                notices = reattach.recover(self.client, exc, messages) if retries else None
+                if notices is None:
+                    raise
+                retries -= 1
+                self.notices += notices
+                outcome.text = outcome.reasoning = ""
 
     def _send_history(
         self,
@@ -298,6 +327,7 @@ class ResponsesRounds:
         outcome.response_id = response.id or None
         outcome.cut = response.status == "incomplete"
         outcome.citations = citations
+        outcome.tool_counts = tool_calls_of(response.usage, list(response.output or ()))
         outcome.tool_calls = [
             ToolCall(id=call.call_id or call.id or f"call_{n}",
                      function=FunctionCall(name=call.name, arguments=call.arguments or "{}"))

@@ -81,6 +81,8 @@ class RoundOutcome:
     cut: bool = False  # stopped at the length cap
     citations: list[Citation] = field(default_factory=list)
     response_id: str | None = None  # Responses only: the stored response
+    # Responses only: server-side tool calls by the usage's counter ({"web_search_calls": 2}).
+    tool_counts: dict[str, int] = field(default_factory=dict)
     stopped: bool = False  # Stop was pressed mid-round
     first_token_at: float | None = None  # perf_counter() of the first text or reasoning
     text_parts: list[str] = field(default_factory=list, repr=False)
@@ -202,6 +204,9 @@ class TurnResult:
     # The history was compacted before this turn (or a compaction failed or was set aside:
     # ``compaction.failed``); ``cost_usd`` includes what the compaction cost.
     compaction: CompactionNote | None = None
+    # Server-side tool calls by counter, and their part of ``cost_usd`` (catalogue prices).
+    tool_counts: dict[str, int] = field(default_factory=dict)
+    tool_cost_usd: float = 0.0
 
     @property
     def ok(self) -> bool:
