@@ -22,6 +22,9 @@ def load_ipython_extension(ipython: Any) -> None:
     from .table_commands import register_accessor_on_load
 
     register_accessor_on_load()  # df.grok.map, now or once pandas is imported
+    from ..bridge import install
+
+    install(ipython)  # the notebook bridge's comm: the front end's extension says hello
 
 
 def unload_ipython_extension(ipython: Any) -> None:

@@ -8,6 +8,7 @@
  *   run     a cell by id with the notebook's session (CodeCell.execute), answering its outputs;
  *   side    show a widget (the chat panel) in the right-hand area, rendered with the
  *           notebook's own rendermime so the widget is live.
+ *   interrupt  the kernel, as the toolbar's stop button does.
  * Every request gets one reply: {type: "reply", request, ok, ...} or {ok: false, error}.
  * Why not ipylab's commands: they act on the focused cell and the UI, which damaged a typing
  * user's work (docs/architecture.md).
@@ -31,7 +32,7 @@ class Bridge {
   constructor(app, tracker) {
     this.app = app;
     this.tracker = tracker;
-    this.kernels = new WeakSet(); // kernel connections whose comm target is registered
+    this.kernels = new WeakMap(); // kernel connection -> this page's id for it
     this.comms = new Map(); // comm id -> frontend id (a comm is served once)
     this.sides = new Map(); // side panel id -> widget
   }
@@ -49,25 +50,29 @@ class Bridge {
 
   attach(kernel) {
     if (this.kernels.has(kernel)) return;
-    this.kernels.add(kernel);
+    const frontend = randomId(); // this page, for this kernel
+    this.kernels.set(kernel, frontend);
+    // Every run request says a bridge is here, so the kernel knows it in the cell that
+    // asks (the hello below is heard only once no cell runs: after a run-all, too late).
+    const execute = kernel.requestExecute.bind(kernel);
+    kernel.requestExecute = (content, disposeOnDone, metadata) =>
+      execute(content, disposeOnDone, { ...(metadata || {}), grokBridge: frontend });
     kernel.registerCommTarget(TARGET, (comm) => this.adopt(kernel, comm));
     // A page (re)loaded after grok_jupyter opened its comm: take the open comm over.
-    const adoptOpen = () =>
-      kernel
-        .requestCommInfo({ target_name: TARGET })
-        .then((reply) => {
-          const comms = (reply.content && reply.content.comms) || {};
-          for (const id of Object.keys(comms)) {
-            if (!this.comms.has(id)) this.adopt(kernel, kernel.createComm(TARGET, id));
-          }
-        })
-        .catch(() => undefined);
-    adoptOpen();
+    kernel
+      .requestCommInfo({ target_name: TARGET })
+      .then((reply) => {
+        const comms = (reply.content && reply.content.comms) || {};
+        for (const id of Object.keys(comms)) {
+          if (!this.comms.has(id)) this.adopt(kernel, kernel.createComm(TARGET, id));
+        }
+      })
+      .catch(() => undefined);
   }
 
   adopt(kernel, comm) {
     if (this.comms.has(comm.commId)) return;
-    const frontend = randomId();
+    const frontend = this.kernels.get(kernel);
     this.comms.set(comm.commId, frontend);
     comm.onMsg = (msg) => {
       const data = (msg.content && msg.content.data) || {};
@@ -82,6 +87,7 @@ class Bridge {
       app: this.app.name,
       version: this.app.version
     });
+    for (const panel of this.panels(kernel)) panel.node.dataset.grokBridge = frontend;
   }
 
   async handle(kernel, comm, data) {
@@ -91,6 +97,7 @@ class Bridge {
       if (data.type === 'insert') reply({ ok: true, ...this.insert(kernel, data) });
       else if (data.type === 'run') reply({ ok: true, ...(await this.run(kernel, data)) });
       else if (data.type === 'side') reply({ ok: true, ...this.side(kernel, data) });
+      else if (data.type === 'interrupt') reply({ ok: true, ...(await kernel.interrupt()) });
       else throw new Error(`unknown request ${JSON.stringify(data.type)}`);
     } catch (err) {
       reply({ ok: false, error: String((err && err.message) || err) });

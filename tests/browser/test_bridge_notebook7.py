@@ -1,0 +1,18 @@
+"""The notebook bridge in a real Notebook 7 (Chromium + Playwright): inserted cells land by
+cell id, a typing user keeps every keystroke, and the chat opens in the side panel."""
+
+from __future__ import annotations
+
+import pytest
+
+from ._bridge import insert_below_after_shift_enter, typing_while_cells_are_inserted_and_run
+
+pytestmark = pytest.mark.browser
+
+
+def test_cells_land_below_the_agent_cell_after_shift_enter_and_survive_a_reload(notebook7, tab):
+    insert_below_after_shift_enter(tab, notebook7, "nb7-bridge-below.ipynb")
+
+
+def test_a_user_typing_elsewhere_loses_no_keystroke_while_cells_are_inserted(notebook7, tab):
+    typing_while_cells_are_inserted_and_run(tab, notebook7, "nb7-bridge-typing.ipynb")
