@@ -170,10 +170,12 @@ class Bridge {
     // Scrolls on its own, on the theme's background (inline: no style loader in the build).
     Object.assign(box.node.style, {
       overflow: 'auto',
-      minWidth: '320px',
+      boxSizing: 'border-box',
       padding: '4px',
       background: 'var(--jp-layout-color1)'
     });
+    // JupyterLab sizes its sidebar to this (Notebook 7's side panel has a fixed width).
+    if (this.app.name === 'JupyterLab') box.node.style.minWidth = '340px';
     box.title.label = data.title || 'Grok';
     box.title.caption = data.title || 'Grok';
     box.title.closable = true;

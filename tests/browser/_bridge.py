@@ -62,9 +62,22 @@ def wait_outputs(page, cell_id: str, text: str, path: str = "") -> None:
 
 
 def cell_node(page, cell_id: str):
-    """The locator of the cell ``cell_id`` on screen (cells carry their model id in the DOM)."""
+    """The locator of the cell ``cell_id`` in the current notebook, on screen."""
     index = cell_ids(page).index(cell_id)
-    return page.locator(".jp-Notebook .jp-Cell").nth(index)
+    widget = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+    return page.locator(f'[id="{widget}"] .jp-Notebook .jp-Cell').nth(index)
+
+
+def activate(page, path: str) -> None:
+    """Bring the notebook ``path`` to the front (JupyterLab: its tab)."""
+    page.evaluate(f"(p) => window.jupyterapp.shell.activateById(({WIDGET})(p).id)", path)
+    page.wait_for_function(
+        "(p) => window.jupyterapp.shell.currentWidget.context.path === p", arg=path
+    )
+
+
+def wait_not_running(page) -> None:
+    page.wait_for_function("() => !document.querySelector('.jp-Notebook .jp-mod-running')")
 
 
 def click_into(page, cell_id: str) -> None:
@@ -80,7 +93,11 @@ def shift_enter(page, cell_id: str) -> None:
 
 def printed_ids(page, cell_id: str) -> list[str]:
     """The cell ids a cell printed (``inserted <id> <id>``)."""
-    outputs = next(c for c in cells(page) if c["id"] == cell_id)["outputs"]
+    return printed_ids_in(page, "", cell_id)
+
+
+def printed_ids_in(page, path: str, cell_id: str) -> list[str]:
+    outputs = next(c for c in cells(page, path) if c["id"] == cell_id)["outputs"]
     text = "".join(str(o.get("text", "")) for o in outputs)
     return re.findall(r"[0-9a-f]{32}", text)
 
@@ -142,13 +159,13 @@ def insert_below_after_shift_enter(page, server: Server, name: str) -> None:
     write_notebook(server, name, "%load_ext grok_jupyter", AGENT_INSERTS, "after = 2")
     open_notebook(page, server, name)
     shift_enter(page, "c0")
-    page.wait_for_function("() => !document.querySelector('.jp-Notebook .jp-mod-running')")
+    wait_not_running(page)
     shift_enter(page, "c1")  # runs the agent's cell; the focus moves on to c2
     page.wait_for_timeout(300)
     before = where(page)
     assert before["active"] == "c2"
     wait_cell_count(page, 5)
-    page.wait_for_function("() => !document.querySelector('.jp-Notebook .jp-mod-running')")
+    wait_not_running(page)
     first, second = printed_ids(page, "c1")
     assert cell_ids(page) == ["c0", "c1", first, second, "c2"]
     assert where(page) == before  # active cell, mode and focus: as the user left them
@@ -178,7 +195,7 @@ def typing_while_cells_are_inserted_and_run(page, server: Server, name: str) -> 
     write_notebook(server, name, "%load_ext grok_jupyter", AGENT_RUNS, "")
     open_notebook(page, server, name)
     shift_enter(page, "c0")
-    page.wait_for_function("() => !document.querySelector('.jp-Notebook .jp-mod-running')")
+    wait_not_running(page)
     shift_enter(page, "c1")
     click_into(page, "c2")
     page.keyboard.type(TYPED, delay=30)  # about 2.5 s: the inserts and runs land meanwhile
@@ -193,3 +210,37 @@ def typing_while_cells_are_inserted_and_run(page, server: Server, name: str) -> 
     assert [c["type"] for c in final] == ["code"] * 8  # no cell became Raw or Markdown
     assert [c["source"] for c in final[2:7]] == [f"print({i} * 111)" for i in range(5)]
     assert where(page) == {"active": "c2", "mode": "edit", "focused": "c2"}
+
+
+def side_panel_works(page, server: Server, emu, name: str, shot: str) -> None:
+    """``%grok chat NAME --side`` (after a Run All, the way a notebook is usually reopened)
+    shows the live chat in the side area, not in the cell, and a prompt typed there is
+    answered there."""
+    from ._jupyter import (
+        OVERFLOW_JS,
+        TEST_API_KEY,
+        command,
+        open_notebook,
+        screenshot,
+        send_fast_typed,
+        write_notebook,
+    )
+
+    chat = name.rsplit(".", 1)[0]
+    write_notebook(server, name, "%load_ext grok_jupyter", f"%grok chat {chat} --side")
+    open_notebook(page, server, name)
+    command(page, "notebook:run-all-cells")
+    side = page.locator(".grok-side .grok-chat")
+    side.locator("[data-testid=grok-input]").wait_for()
+    assert side.is_visible()
+    note = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea")
+    page.wait_for_function(
+        "(n) => n.textContent.includes('is open in the side panel')", arg=note.element_handle()
+    )
+    assert page.locator(".jp-Notebook .grok-chat").count() == 0  # not inline too
+    send_fast_typed(page, side, emu, "Hello from the side panel", 1)
+    side.locator(".grok-history").get_by_text("Hello from the side panel").first.wait_for()
+    assert len(side.locator(".grok-history").inner_text()) > len("Hello from the side panel")
+    screenshot(page, shot)
+    assert side.evaluate(OVERFLOW_JS) == []  # every control fits the side area's width
+    assert TEST_API_KEY not in page.content()

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from ._bridge import insert_below_after_shift_enter, typing_while_cells_are_inserted_and_run
+from ._bridge import (
+    insert_below_after_shift_enter,
+    side_panel_works,
+    typing_while_cells_are_inserted_and_run,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -16,3 +20,7 @@ def test_cells_land_below_the_agent_cell_after_shift_enter_and_survive_a_reload(
 
 def test_a_user_typing_elsewhere_loses_no_keystroke_while_cells_are_inserted(notebook7, tab):
     typing_while_cells_are_inserted_and_run(tab, notebook7, "nb7-bridge-typing.ipynb")
+
+
+def test_the_chat_opens_and_works_in_the_side_panel(emu, notebook7, tab):
+    side_panel_works(tab, notebook7, emu, "nb7-side.ipynb", "nb7-side-panel")
