@@ -9,6 +9,8 @@
  *   side    show a widget (the chat panel) in the right-hand area, rendered with the
  *           notebook's own rendermime so the widget is live.
  *   interrupt  the kernel, as the toolbar's stop button does.
+ * The chat panel's Insert below / Replace cell buttons reach it as a DOM event in the page
+ * ("grok-bridge"), not through the kernel: see onPageRequest.
  * Every request gets one reply: {type: "reply", request, ok, ...} or {ok: false, error}.
  * Why not ipylab's commands: they act on the focused cell and the UI, which damaged a typing
  * user's work (docs/architecture.md).
@@ -35,9 +37,89 @@ class Bridge {
     this.kernels = new WeakMap(); // kernel connection -> this page's id for it
     this.comms = new Map(); // comm id -> frontend id (a comm is served once)
     this.sides = new Map(); // side panel id -> widget
+    this.sideOwners = new Map(); // side panel widget -> its notebook panel
+    this.lastCell = new WeakMap(); // notebook panel -> id of the user's last active cell
+  }
+
+  /*
+   * Requests from the page itself: the chat panel's "Insert below" and "Replace cell" send a
+   * "grok-bridge" DOM event (synchronous, so they work while the kernel is busy); the
+   * notebook is the one the panel's view is in (a side view: the notebook it came from).
+   */
+  onPageRequest(event) {
+    const d = event.detail;
+    if (!d || typeof d !== 'object') return;
+    d.available = true;
+    if (d.action === 'ping') return;
+    try {
+      d.result = this.pageAction(this.notebookOf(event.target), d);
+    } catch (err) {
+      d.error = String((err && err.message) || err);
+    }
+  }
+
+  notebookOf(node) {
+    for (const [box, panel] of this.sideOwners) if (box.node.contains(node)) return panel;
+    const panel = this.tracker.find((p) => p.node.contains(node)) || this.tracker.currentWidget;
+    if (!panel) throw new Error('no notebook is open');
+    return panel;
+  }
+
+  /** The user's cell: the last active one that is not a chat panel's own cell (a click in an
+   * inline panel makes its cell active; the user means the cell they were working on). */
+  targetIndex(panel) {
+    const notebook = panel.content;
+    const id = this.lastCell.get(panel);
+    const index = id ? notebook.model.sharedModel.cells.findIndex((c) => c.getId() === id) : -1;
+    return index >= 0 ? index : notebook.activeCellIndex;
+  }
+
+  pageAction(panel, d) {
+    const notebook = panel.content;
+    const model = notebook.model;
+    const shared = model.sharedModel;
+    if (d.action === 'target') {
+      const index = this.targetIndex(panel);
+      const cell = shared.cells[index];
+      return { index, id: cell.getId(), type: cell.cell_type, source: cell.getSource() };
+    }
+    if (d.action === 'insert') {
+      // Below the user's cell; the focus, the active cell and the mode stay as they are.
+      const index = this.targetIndex(panel);
+      const id = randomId();
+      shared.insertCell(index + 1, {
+        cell_type: 'code', id, source: d.source || '', metadata: {}, outputs: [],
+        execution_count: null
+      });
+      model.dirty = true;
+      return { id, index: index + 1 };
+    }
+    if (d.action === 'replace') {
+      const index = this.targetIndex(panel);
+      const cell = shared.cells[index];
+      if (!cell || cell.getId() !== d.id) throw new Error('the cell to replace has changed');
+      const previous = cell.getSource();
+      cell.setSource(d.source || '');
+      model.dirty = true;
+      return { id: cell.getId(), index, previous };
+    }
+    if (d.action === 'restore') {
+      const cell = shared.cells.find((c) => c.getId() === d.id);
+      if (!cell) throw new Error('that cell is no longer in the notebook');
+      if (cell.getSource() !== d.expected) throw new Error('the cell was edited since; not undone');
+      cell.setSource(d.previous);
+      model.dirty = true;
+      return { id: d.id };
+    }
+    throw new Error(`unknown action ${JSON.stringify(d.action)}`);
   }
 
   watch(panel) {
+    const remember = (cell) => {
+      if (cell && !cell.node.querySelector('.grok-chat')) this.lastCell.set(panel, cell.model.id);
+    };
+    panel.content.activeCellChanged.connect((_, cell) => remember(cell));
+    remember(panel.content.activeCell);
     const session = panel.sessionContext;
     const attach = () => {
       const kernel = session.session && session.session.kernel;
@@ -192,8 +274,10 @@ class Bridge {
       metadata: {}
     });
     this.sides.set(id, box);
+    this.sideOwners.set(box, panel);
     box.disposed.connect(() => {
       if (this.sides.get(id) === box) this.sides.delete(id);
+      this.sideOwners.delete(box);
       model.dispose();
     });
     panel.disposed.connect(() => box.dispose()); // the widgets die with the notebook
@@ -210,6 +294,7 @@ const plugin = {
   requires: [INotebookTracker],
   activate: (app, tracker) => {
     const bridge = new Bridge(app, tracker);
+    document.addEventListener('grok-bridge', (event) => bridge.onPageRequest(event));
     tracker.widgetAdded.connect((_, panel) => bridge.watch(panel));
     tracker.forEach((panel) => bridge.watch(panel));
   }

@@ -244,3 +244,60 @@ def side_panel_works(page, server: Server, emu, name: str, shot: str) -> None:
     screenshot(page, shot)
     assert side.evaluate(OVERFLOW_JS) == []  # every control fits the side area's width
     assert TEST_API_KEY not in page.content()
+
+
+CODE_PROMPT = "Write a Python function that squares a number"
+
+
+def code_block_actions(page, server: Server, emu, name: str, *, side: bool) -> None:
+    """A code block in the chat gets Insert below and Replace cell (after a confirmation,
+    with Undo): they act on the user's cell, not on the panel's own cell, and leave the
+    active cell where it was."""
+    from ._jupyter import (
+        command,
+        open_notebook,
+        send_fast_typed,
+        write_notebook,
+    )
+
+    chat = name.rsplit(".", 1)[0]
+    opener = f"%grok chat {chat}" + (" --side" if side else "")
+    write_notebook(server, name, "%load_ext grok_jupyter", "value = 1", opener)
+    open_notebook(page, server, name)
+    command(page, "notebook:run-all-cells")
+    panel = page.locator(".grok-side .grok-chat" if side else ".jp-Notebook .grok-chat")
+    panel.locator("[data-testid=grok-input]").wait_for()
+    wait_not_running(page)
+    click_into(page, "c1")  # the user's cell
+    page.keyboard.press("Escape")
+    send_fast_typed(page, panel, emu, CODE_PROMPT, 1)  # a click in the panel: its cell is active
+    block = panel.locator(".grok-history .grok-code").last
+    code = block.locator("pre").inner_text().rstrip("\n")
+    assert code.startswith("def ")
+    assert block.locator("[data-testid=grok-copy]").is_visible()
+    active = where(page)["active"]
+
+    block.locator("[data-testid=grok-insert-below]").click()
+    wait_cell_count(page, 4)
+    final = cells(page)
+    assert [c["id"] for c in final][:2] == ["c0", "c1"] and final[3]["id"] == "c2"
+    assert final[2]["source"] == code and final[2]["type"] == "code"
+    assert where(page)["active"] == active  # the active cell did not move
+    assert "Inserted as cell 3" in block.locator("[data-testid=grok-cell-note]").inner_text()
+
+    block.locator("[data-testid=grok-replace-cell]").click()
+    confirm = panel.locator("[data-testid=grok-confirm]")
+    confirm.wait_for()
+    assert "Replace cell 2 (value = 1)" in confirm.inner_text()
+    assert next(c for c in cells(page) if c["id"] == "c1")["source"] == "value = 1"  # not yet
+    panel.locator("[data-testid=grok-confirm-yes]").click()
+    page.wait_for_function(
+        f"(code) => ({WIDGET})('').content.model.sharedModel.cells[1].getSource() === code",
+        arg=code,
+    )
+    block.locator("[data-testid=grok-undo-replace]").click()
+    page.wait_for_function(
+        f"() => ({WIDGET})('').content.model.sharedModel.cells[1].getSource() === 'value = 1'"
+    )
+    assert "Cell restored" in block.locator("[data-testid=grok-cell-note]").inner_text()
+    assert [c["type"] for c in cells(page)] == ["code"] * 4

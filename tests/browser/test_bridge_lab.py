@@ -13,6 +13,7 @@ from ._bridge import (
     cell_ids,
     cells,
     click_into,
+    code_block_actions,
     insert_below_after_shift_enter,
     printed_ids_in,
     shift_enter,
@@ -168,3 +169,7 @@ def test_inserting_and_running_from_a_button_against_shift_enter(lab, tab):
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "bridge-timing.json").write_text(json.dumps(report, indent=1))
     print("insert-and-run vs Shift+Enter:", json.dumps(report))
+
+
+def test_insert_below_and_replace_with_undo_from_the_side_chat(emu, lab, tab):
+    code_block_actions(tab, lab, emu, "lab-code-actions.ipynb", side=True)

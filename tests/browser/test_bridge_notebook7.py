@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ._bridge import (
+    code_block_actions,
     insert_below_after_shift_enter,
     side_panel_works,
     typing_while_cells_are_inserted_and_run,
@@ -24,3 +25,7 @@ def test_a_user_typing_elsewhere_loses_no_keystroke_while_cells_are_inserted(not
 
 def test_the_chat_opens_and_works_in_the_side_panel(emu, notebook7, tab):
     side_panel_works(tab, notebook7, emu, "nb7-side.ipynb", "nb7-side-panel")
+
+
+def test_insert_below_and_replace_with_undo_from_the_inline_chat(emu, notebook7, tab):
+    code_block_actions(tab, notebook7, emu, "nb7-code-actions.ipynb", side=False)
