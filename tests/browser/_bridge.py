@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from ._jupyter import Server
+from ._jupyter import KERNEL_IDLE, Server
 
 # The notebook widget at ``path`` (the current one when path is empty).
 WIDGET = """(path) => { const app = window.jupyterapp;
@@ -127,6 +127,26 @@ second = bridge.insert_cell(
               "data": {"text/plain": "'second cell'"}}])
 print("inserted", first, second)"""
 
+# Run after a reload: the kernel's bridge was opened for the page before it.
+AFTER_RELOAD = """from grok_jupyter.bridge import current_cell_id, open_bridge
+print("inserted", open_bridge().insert_cell(below=current_cell_id(), source="after = 3"))"""
+
+
+def assert_loaded_in_declared_range(page, server: Server) -> None:
+    """The installed JupyterLab / Notebook is in the range the extension declares, and the
+    page activated the extension's plugin."""
+    from importlib.metadata import version
+
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    built = Path(__file__).parents[2] / "grok_jupyter" / "labextension" / "package.json"
+    supports = json.loads(built.read_text())["grokJupyter"]["supports"]
+    dist = "jupyterlab" if server.app == "lab" else "notebook"
+    assert Version(version(dist)) in SpecifierSet(supports[dist]), (dist, version(dist))
+    assert page.evaluate("() => window.jupyterapp.isPluginActivated('grok-jupyter-bridge:plugin')")
+
+
 # A worker thread (as the panel's agent) inserts and runs five cells, one after the other,
 # below this cell, while the user types elsewhere.
 AGENT_RUNS = """import threading, time
@@ -156,8 +176,9 @@ def insert_below_after_shift_enter(page, server: Server, name: str) -> None:
     save keeps them across a reload."""
     from ._jupyter import open_notebook, write_notebook
 
-    write_notebook(server, name, "%load_ext grok_jupyter", AGENT_INSERTS, "after = 2")
+    write_notebook(server, name, "%load_ext grok_jupyter", AGENT_INSERTS, AFTER_RELOAD)
     open_notebook(page, server, name)
+    assert_loaded_in_declared_range(page, server)
     shift_enter(page, "c0")
     wait_not_running(page)
     shift_enter(page, "c1")  # runs the agent's cell; the focus moves on to c2
@@ -165,7 +186,7 @@ def insert_below_after_shift_enter(page, server: Server, name: str) -> None:
     before = where(page)
     assert before["active"] == "c2"
     wait_cell_count(page, 5)
-    wait_not_running(page)
+    wait_outputs(page, "c1", "inserted")
     first, second = printed_ids(page, "c1")
     assert cell_ids(page) == ["c0", "c1", first, second, "c2"]
     assert where(page) == before  # active cell, mode and focus: as the user left them
@@ -185,6 +206,14 @@ def insert_below_after_shift_enter(page, server: Server, name: str) -> None:
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     wait_cell_count(page, 5)
     assert cell_ids(page) == ["c0", "c1", first, second, "c2"]
+    # The reloaded page takes over the kernel's open bridge: an insert still lands.
+    page.wait_for_function(KERNEL_IDLE)
+    click_into(page, "c2")
+    page.keyboard.press("Control+Enter")  # run in place (Shift+Enter would add a cell below)
+    wait_cell_count(page, 6)
+    wait_outputs(page, "c2", "inserted")
+    (third,) = printed_ids(page, "c2")
+    assert cell_ids(page)[4:] == ["c2", third]
 
 
 def typing_while_cells_are_inserted_and_run(page, server: Server, name: str) -> None:
