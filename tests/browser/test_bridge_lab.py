@@ -173,3 +173,35 @@ def test_inserting_and_running_from_a_button_against_shift_enter(lab, tab):
 
 def test_insert_below_and_replace_with_undo_from_the_side_chat(emu, lab, tab):
     code_block_actions(tab, lab, emu, "lab-code-actions.ipynb", side=True)
+
+
+# A worker thread runs a cell that hangs: run_cell gives up after its time limit, and
+# interrupt() stops the cell through the front end, as the toolbar's stop button does.
+AGENT_HANGS = """import threading
+from grok_jupyter.bridge import BridgeTimeout, current_cell_id, open_bridge
+bridge, here = open_bridge(), current_cell_id()
+def work():
+    cell = bridge.insert_cell(below=here, source="import time\\ntime.sleep(120)")
+    try:
+        bridge.run_cell(cell, 2)
+    except BridgeTimeout as exc:
+        bridge.interrupt()
+        bridge.insert_cell(below=cell, source=f"# {exc}")
+threading.Thread(target=work, daemon=True).start()"""
+
+
+def test_a_hanging_cell_times_out_and_is_interrupted(lab, tab):
+    page = tab
+    write_notebook(lab, "bridge-hang.ipynb", "%load_ext grok_jupyter", AGENT_HANGS, "")
+    open_notebook(page, lab, "bridge-hang.ipynb")
+    shift_enter(page, "c0")
+    wait_not_running(page)
+    shift_enter(page, "c1")
+    wait_cell_count(page, 5)
+    hung = cell_ids(page)[2]
+    wait_outputs(page, hung, "KeyboardInterrupt")
+    final = cells(page)
+    assert final[2]["source"] == "import time\ntime.sleep(120)"
+    assert final[3]["source"].startswith("# the browser did not answer running cell")
+    assert "within 2 s" in final[3]["source"]
+    page.wait_for_function(KERNEL_IDLE)  # the kernel is free again
