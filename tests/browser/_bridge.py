@@ -330,3 +330,31 @@ def code_block_actions(page, server: Server, emu, name: str, *, side: bool) -> N
     )
     assert "Cell restored" in block.locator("[data-testid=grok-cell-note]").inner_text()
     assert [c["type"] for c in cells(page)] == ["code"] * 4
+
+
+def fix_last_error_inserts_its_cell(page, server: Server, emu, name: str) -> None:
+    """Fix last error answers with the corrected cell; Insert below puts it right below the
+    cell that failed."""
+    from ._jupyter import command, open_notebook, write_notebook
+
+    chat = name.rsplit(".", 1)[0]
+    write_notebook(
+        server, name, "%load_ext grok_jupyter", f"%grok chat {chat} --side", "total = 1 / 0"
+    )
+    open_notebook(page, server, name)
+    command(page, "notebook:run-all-cells")
+    panel = page.locator(".grok-side .grok-chat")
+    panel.locator("[data-testid=grok-input]").wait_for()
+    wait_outputs(page, "c2", "ZeroDivisionError")
+    click_into(page, "c2")  # the user looks at the failed cell
+    page.keyboard.press("Escape")
+    panel.locator("[data-testid=grok-fix]").click()
+    block = panel.locator(".grok-history .grok-code").last
+    block.locator("[data-testid=grok-insert-below]").wait_for()
+    code = block.locator("pre").inner_text().rstrip("\n")
+    block.locator("[data-testid=grok-insert-below]").click()
+    wait_cell_count(page, 4)
+    final = cells(page)
+    assert [c["id"] for c in final][:3] == ["c0", "c1", "c2"]
+    assert final[3]["source"] == code and code.strip()
+    assert final[2]["source"] == "total = 1 / 0"  # the failed cell is left as it was

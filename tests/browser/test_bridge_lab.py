@@ -14,6 +14,7 @@ from ._bridge import (
     cells,
     click_into,
     code_block_actions,
+    fix_last_error_inserts_its_cell,
     insert_below_after_shift_enter,
     printed_ids_in,
     shift_enter,
@@ -205,3 +206,7 @@ def test_a_hanging_cell_times_out_and_is_interrupted(lab, tab):
     assert final[3]["source"].startswith("# the browser did not answer running cell")
     assert "within 2 s" in final[3]["source"]
     page.wait_for_function(KERNEL_IDLE)  # the kernel is free again
+
+
+def test_fix_last_error_inserts_its_cell_below_the_failed_one(emu, lab, tab):
+    fix_last_error_inserts_its_cell(tab, lab, emu, "lab-fix-insert.ipynb")
