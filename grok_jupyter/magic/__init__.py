@@ -22,6 +22,10 @@ def load_ipython_extension(ipython: Any) -> None:
     from .table_commands import register_accessor_on_load
 
     register_accessor_on_load()  # df.grok.map, now or once pandas is imported
+    if getattr(ipython, "kernel", None) is not None:  # in a kernel: the notebook bridge's comm
+        from ..bridge import install
+
+        install(ipython)  # a front end with the grok-jupyter-bridge extension says hello
 
 
 def unload_ipython_extension(ipython: Any) -> None:

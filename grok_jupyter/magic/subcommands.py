@@ -32,7 +32,7 @@ SUBCOMMANDS = {
     "reset": "clear a conversation  [NAME]",
     "tokens": "count the tokens in TEXT ({name} fields are filled)  TEXT [-m MODEL]",
     "image": "generate images and show them inline  PROMPT [-n N] [-o VAR]",
-    "chat": "open the chat panel  [NAME]",
+    "chat": "open the chat panel  [NAME] [--side]",
     "chats": "the saved chats  [--delete NAME] [--export NAME [--to PATH]] [--undo NAME]",
     "fix": "explain the last error and offer a corrected cell below  [-m MODEL] [--chat NAME]",
     "map": "ask a prompt for every row of a table  DF TEMPLATE [--schema NAME] [-o VAR] [...]",
@@ -242,7 +242,13 @@ class GrokSubcommands:
             self._ns[args.output] = [to_pil(x) for x in stored]
 
     def _cmd_chat(self, rest: str) -> None:
-        name = self._conversation_name(rest, "chat")
+        args = parse(
+            "chat", rest,
+            ("name", {"nargs": "?", "help": "conversation name"}),
+            ("--side", {"action": "store_true", "help": "open it in the side panel (JupyterLab's "
+                        "right-hand area, Notebook 7's side panel); needs the notebook bridge"}),
+        )
+        name = args.name or self.default_chat
         try:
             from ..panel.widget import ChatPanel
         except ImportError:
@@ -255,7 +261,7 @@ class GrokSubcommands:
         from ..notebook.conversation import get_conversation
 
         # Loaded from the chat store (.grok/chats) when it is not in memory: after a restart.
-        display(ChatPanel(get_conversation(name), model=self.model or None))
+        display(ChatPanel(get_conversation(name), model=self.model or None, side=args.side))
 
     def _cmd_config(self, rest: str) -> None:
         from . import reports

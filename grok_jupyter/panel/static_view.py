@@ -51,9 +51,12 @@ class StaticTranscript:
         A live view hides the static output (static/chat.js); without one, it shows."""
         from IPython.display import display
 
-        bundle = self._repr_mimebundle_()
-        data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
-        display(data, metadata=meta, raw=True)
+        if getattr(self, "_side_shown", False):  # the live view is in the side panel
+            display(self._side_note(), raw=True)  # type: ignore[attr-defined]
+        else:
+            bundle = self._repr_mimebundle_()
+            data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
+            display(data, metadata=meta, raw=True)
         self._display_id = self._display_id or f"grok-chat-{uuid.uuid4().hex}"
         display(self._static_bundle(), raw=True, display_id=self._display_id)
         # ipykernel keeps the request a message answers in a context variable; an update

@@ -46,6 +46,7 @@ from . import render
 from .attachments import PanelAttachments, Pending, classify
 from .chats import PanelChats
 from .observer import PanelObserver, describe_error
+from .side import SideView
 from .static_view import StaticTranscript
 from .turns import PanelTurns, usage_note
 
@@ -70,14 +71,18 @@ def _model_options(current: str | None) -> list[list[str]]:
     return options
 
 
-class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anywidget.AnyWidget):
+class ChatPanel(
+    PanelTurns, StaticTranscript, SideView, PanelChats, PanelAttachments, anywidget.AnyWidget
+):
     """A chat with Grok in the notebook, sharing ``get_conversation(conversation)`` with ``%%grok``.
 
     ``ChatPanel(conversation="default", model=None, system=None, tools=None, client=None,
-    temperature=1.0, chat_dir=None)``. ``tools``: kernel functions Grok may call (as the magic's
-    ``--tools``). ``client``: a ``GrokClient``; the shared ``get_client()`` by default.
+    temperature=1.0, chat_dir=None, side=False)``. ``tools``: kernel functions Grok may call (as
+    the magic's ``--tools``). ``client``: a ``GrokClient``; the shared ``get_client()`` by default.
     ``chat_dir``: where chats are saved (default ``.grok/chats/`` beside the notebook, or
     ``GrokMagics.chat_dir`` / ``$GROK_JUPYTER_CHAT_DIR``); a saved chat is restored by name.
+    ``side=True``: open it in JupyterLab's right-hand area (Notebook 7: its side panel); that
+    needs the notebook bridge (``grok_jupyter.bridge``), else it says so and shows inline.
     From code: ``send(text)``, ``stop()``, ``clear()`` / ``undo()``, ``retry()``,
     ``wait()``, ``attach(path)``, ``export_markdown()``, ``compact()``, ``switch(name)``,
     ``close()``.
@@ -131,6 +136,7 @@ class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anyw
         client: GrokClient | None = None,
         temperature: float = 1.0,
         chat_dir: str | Path | None = None,
+        side: bool = False,
         **kwargs: Any,
     ) -> None:
         self._chat_dir = chat_dir
@@ -164,6 +170,8 @@ class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anyw
         self.observe(self._on_system_edit, "system")
         self.on_msg(self._on_frontend_msg)
         self._open(conversation)
+        if side:
+            self._open_side()
 
     # --- public actions ------------------------------------------------------
 

@@ -104,6 +104,68 @@ function hideStatic(panelId) {
   };
 }
 
+// --- Insert below / Replace cell, through the grok-jupyter-bridge extension ------------------
+// The extension answers a synchronous "grok-bridge" DOM event in the page, so these work while
+// the kernel is busy. Without it (VS Code, Colab, a page without the extension) nobody
+// answers, and only Copy is shown.
+function bridgeCall(node, detail) {
+  const d = { ...detail };
+  node.dispatchEvent(new CustomEvent("grok-bridge", { bubbles: true, composed: true, detail: d }));
+  return d;
+}
+
+function addCellActions(container) {
+  if (!bridgeCall(document, { action: "ping" }).available) return;
+  for (const block of container.querySelectorAll(".grok-code")) {
+    if (block.querySelector(".grok-cell-actions")) continue;
+    const action = (name, text, title) => h("button", { type: "button", class: "grok-cell-action",
+      "data-testid": `grok-${name}`, "data-action": name, title, "aria-label": title, text });
+    block.append(h("div", { class: "grok-cell-actions" }, [
+      action("insert-below", "Insert below", "Insert this code in a new cell below your cell"),
+      action("replace-cell", "Replace cell", "Replace your cell's code with this (asks first; Undo puts it back)"),
+      h("span", { class: "grok-cell-note", "data-testid": "grok-cell-note", "aria-live": "polite" }),
+    ]));
+  }
+}
+
+function onCellAction(event, askConfirm) {
+  const btn = event.target.closest(".grok-cell-action");
+  if (!btn) return;
+  const bar = btn.closest(".grok-cell-actions");
+  const say = (text) => { bar.querySelector(".grok-cell-note").textContent = text; };
+  const pre = btn.closest(".grok-code").querySelector("pre");
+  const source = pre ? pre.textContent.replace(/\n$/, "") : "";
+  const kind = btn.dataset.action;
+  if (kind === "insert-below") {
+    const r = bridgeCall(btn, { action: "insert", source });
+    say(r.error ? `Not inserted: ${r.error}` : `Inserted as cell ${r.result.index + 1}.`);
+  } else if (kind === "replace-cell") {
+    const target = bridgeCall(btn, { action: "target" });
+    if (target.error) { say(`Not replaced: ${target.error}`); return; }
+    const { index, id, source: old } = target.result;
+    const first = old.split("\n")[0].slice(0, 60);
+    askConfirm(`Replace cell ${index + 1}${first ? ` (${first})` : ""} with this code? Undo puts it back.`, () => {
+      const r = bridgeCall(btn, { action: "replace", id, source });
+      if (r.error) { say(`Not replaced: ${r.error}`); return; }
+      say(`Cell ${index + 1} replaced.`);
+      offerUndo(bar, id, r.result.previous, source);
+    });
+  } else if (kind === "undo-replace") {
+    const { id, previous, expected } = btn.undo;
+    const r = bridgeCall(btn, { action: "restore", id, previous, expected });
+    btn.remove();
+    say(r.error ? `Not undone: ${r.error}` : "Cell restored.");
+  }
+}
+
+function offerUndo(bar, id, previous, expected) {
+  bar.querySelector(".grok-cell-action[data-action=undo-replace]")?.remove();
+  const undo = h("button", { type: "button", class: "grok-cell-action", "data-testid": "grok-undo-replace",
+    "data-action": "undo-replace", title: "Put the cell's code back", text: "Undo" });
+  undo.undo = { id, previous, expected };
+  bar.insertBefore(undo, bar.querySelector(".grok-cell-note"));
+}
+
 function render({ model, el }) {
   let sendCounter = 0;
   let inFlight = null; // {id, text, files, timer}: a send the kernel has not acknowledged
@@ -283,6 +345,9 @@ function render({ model, el }) {
     model.on(`change:${name}`, fn);
     fn();
   }
+  // After the sync above has drawn the history: Insert below / Replace cell on code blocks.
+  model.on("change:history_html", () => addCellActions(history));
+  addCellActions(history);
 
   function showLocalError(text) {
     errorText.textContent = text;
@@ -517,6 +582,7 @@ function render({ model, el }) {
   for (const [box, trait] of [[webBox, "web_search"], [xBox, "x_search"], [codeBox, "code_execution"]]) {
     box.addEventListener("change", () => { model.set(trait, box.checked); model.save_changes(); });
   }
+  transcript.addEventListener("click", (event) => onCellAction(event, askConfirm));
   transcript.addEventListener("click", async (event) => {
     const copy = event.target.closest(".grok-copy");
     if (copy) {
