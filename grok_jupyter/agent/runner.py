@@ -50,15 +50,22 @@ class _ValueHook:
                              "metadata": metadata, "execution_count": None})
 
 
-def _interrupt_main() -> None:
-    """KeyboardInterrupt in the main thread, as the kernel's interrupt (SIGINT) raises it: a
-    real signal, so a ``time.sleep`` or a blocking read is woken too."""
+def _interrupt(ident: int) -> None:
+    """KeyboardInterrupt in the thread running the step. The main thread gets SIGINT, as
+    the kernel's interrupt sends it, so a ``time.sleep`` or a blocking read wakes too; another
+    thread (a LangChain tool node's worker) gets it at its next bytecode."""
     import signal
 
-    if hasattr(signal, "pthread_kill"):
-        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
-    else:  # Windows: seen at the next bytecode
-        _thread.interrupt_main()
+    if ident == threading.main_thread().ident:
+        if hasattr(signal, "pthread_kill"):
+            signal.pthread_kill(ident, signal.SIGINT)
+        else:  # Windows: seen at the next bytecode
+            _thread.interrupt_main()
+        return
+    import ctypes
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
+                                               ctypes.py_object(KeyboardInterrupt))
 
 
 def _plain_traceback(lines: list[str]) -> str:
@@ -75,9 +82,11 @@ def run_code(shell: Any, code: str, *, timeout: float | None = None) -> StepRun:
     timer_fired = threading.Event()
     timer: threading.Timer | None = None
     if timeout:
+        target = threading.get_ident()
+
         def fire() -> None:
             timer_fired.set()
-            _interrupt_main()
+            _interrupt(target)
 
         timer = threading.Timer(timeout, fire)
         timer.daemon = True

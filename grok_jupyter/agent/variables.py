@@ -36,6 +36,8 @@ def user_variables(ns: Mapping[str, Any]) -> dict[str, Any]:
 
 def _shape(value: Any) -> str:
     shape = getattr(value, "shape", None)
+    if shape == ():
+        return f"value {_repr.repr(value)}"  # a numpy scalar
     if isinstance(shape, tuple):
         return " × ".join(str(d) for d in shape) or "scalar"
     try:
