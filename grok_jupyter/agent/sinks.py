@@ -106,11 +106,11 @@ def choose_sink(shell: Any) -> CellSink:
     """The bridge's sink when ``grok_jupyter.bridge`` is installed and the front end has it,
     else the fallback."""
     try:
-        from .. import bridge  # type: ignore[attr-defined]  # h24b's labextension bridge
+        from ..bridge import open_bridge  # type: ignore[import-not-found]  # the labextension's
     except ImportError:
         return FallbackSink(shell)
     cell_id = running_cell_id(shell)
-    opened = bridge.open_bridge(shell) if cell_id else None
+    opened = open_bridge(shell) if cell_id else None
     if opened is None or cell_id is None:
         return FallbackSink(shell)
     return BridgeCellSink(opened, cell_id)

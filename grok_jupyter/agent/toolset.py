@@ -16,7 +16,7 @@ from typing import Any
 from ..client._types import Message, TextPart, ToolCall
 from ..notebook.tools import INTERRUPTED_OUTPUT, KernelTools, ToolResult, ToolsInterrupted
 from .approval import Approver, Decision
-from .budget import clip
+from .budget import clip, redact_outputs
 from .cells import read_cells
 from .files import list_files, read_file
 from .record import StepRecord, remember
@@ -169,6 +169,7 @@ class AgentTools(KernelTools):
             self._keep(decision.code, status, text)
             return text
         run = run_code(self.shell, decision.code, timeout=self.step_timeout)
+        run.outputs = redact_outputs(run.outputs)  # shown, inserted and saved: never the key
         self.sink.add_cell(decision.code, run.outputs, None)
         self.say(f"Step {number}: {run.status} ({run.seconds:.2f} s).")
         text = self._summary(decision, run)

@@ -1,0 +1,193 @@
+"""``%%grok --agent`` in a real kernel against the emulator's deterministic agent: what the
+user sees for each approval, for auto and plan, a failing step, a hang, the budget and
+step limits, files outside the folder and the key in a step's output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.agent.kernel_agent import KEY, next_input, run
+from tests.kernels import started_kernel
+
+SETUP = """%load_ext grok_jupyter
+import pandas as pd
+trips = pd.DataFrame({"station": ["A", "B", "A", "C"], "minutes": [12, 30, 18, 7]})
+"""
+SUM_CELL = """%%grok --agent --chat agent-test
+How long are the trips in total?
+```python
+total = int(trips["minutes"].sum())
+print(total)
+```"""
+
+
+@pytest.fixture(scope="module")
+def kernel(emulator_session, tmp_path_factory) -> Iterator[Any]:
+    folder = tmp_path_factory.mktemp("notebook")
+    (folder / "notes.txt").write_text("station A is the busiest\n")
+    (folder.parent / "outside-secret.txt").write_text("not for the agent\n")
+    env = {"XAI_API_KEY": KEY, "XAI_BASE_URL": emulator_session.base_url}
+    setup = f"import os\nos.chdir({str(folder)!r})\n{SETUP}"
+    with started_kernel(env, setup, secret=KEY) as started:
+        yield started
+
+
+@pytest.fixture
+def kc(kernel, emulator_session) -> Any:
+    emulator_session.reset()
+    _, client = kernel
+    run(client, "from grok_jupyter.notebook.conversation import forget_conversation\n"
+                "forget_conversation('agent-test')\ntotal = None")
+    return client
+
+
+def conversation(kc: Any, name: str = "agent-test") -> list[dict]:
+    code = ("import json\nfrom grok_jupyter.notebook.conversation import get_conversation\n"
+            f"print(json.dumps([m.to_wire() for m in get_conversation({name!r}).messages]))")
+    return json.loads(run(kc, code)["text"])
+
+
+def value(kc: Any, expr: str) -> str:
+    return run(kc, f"print(repr({expr}))")["text"].strip()
+
+
+def test_run_asks_then_runs_the_code_in_the_kernel(kc) -> None:
+    seen = run(kc, SUM_CELL, answers=["r"])
+    assert seen["prompts"] == ["Run this step? [r]un / [e]dit / [s]kip / [q] stop: "]
+    text = seen["text"]
+    assert "── Step 1: run this code ──" in text and 'trips["minutes"].sum()' in text
+    assert "Step 1: ok" in text
+    assert "From what ran: the results show 67." in text  # the emulator quotes the output
+    assert "[model step 1:" in text and "so far]" in text  # each step's cost as it goes
+    assert value(kc, "total") == "67"  # the step ran in the user's kernel
+    # No bridge in nbclient/jupyter_client: the code is offered as the next cell.
+    assert "Cells can't be inserted in this front end" in text
+    assert next_input(seen["reply"]) == 'total = int(trips["minutes"].sum())\nprint(total)'
+    # The conversation keeps the code, the approval and the output summary.
+    kept = json.dumps(conversation(kc))
+    assert 'trips[\\"minutes\\"].sum()' in kept and "approved (Run)" in kept and "67" in kept
+
+
+def test_edit_runs_the_users_code_instead(kc) -> None:
+    seen = run(kc, SUM_CELL, answers=["e", "total = 1000", "print(total)", "."])
+    assert "Step 1: ok" in seen["text"] and "the results show 1000." in seen["text"]
+    assert value(kc, "total") == "1000"
+    kept = json.dumps(conversation(kc))
+    assert "edited by the user, then run" in kept and "total = 1000" in kept
+
+
+def test_skip_with_a_reason_tells_grok_and_runs_nothing(kc) -> None:
+    seen = run(kc, SUM_CELL, answers=["s", "not now"])
+    assert "Step 1 skipped." in seen["text"]
+    assert "You skipped the step, so I did not run it." in seen["text"]
+    assert value(kc, "total") == "None"
+    tool_results = [m["content"] for m in conversation(kc) if m["role"] == "tool"]
+    assert "The user skipped this step; it did not run. Their reason: not now" in tool_results
+
+
+def test_stop_ends_the_turn_and_keeps_the_steps_done(kc) -> None:
+    seen = run(kc, SUM_CELL, answers=["q", ""])
+    assert "Stopped: you pressed Stop." in seen["text"]
+    assert seen["reply"]["content"]["status"] == "ok"
+    assert value(kc, "total") == "None"
+    kept = conversation(kc)
+    assert [m["role"] for m in kept] == ["user", "assistant", "tool", "assistant", "tool",
+                                         "assistant"]
+    assert "list_variables" in json.dumps(kept[1]) and "[interrupted]" in kept[-1]["content"]
+
+
+def test_auto_runs_without_asking(kc) -> None:
+    seen = run(kc, SUM_CELL.replace("--agent", "--agent --approve auto"))
+    assert seen["prompts"] == []
+    assert value(kc, "total") == "67"
+
+
+def test_plan_proposes_and_runs_nothing(kc) -> None:
+    seen = run(kc, SUM_CELL.replace("--agent", "--agent --approve plan"))
+    assert seen["prompts"] == [] and "Step 1: proposed, not run." in seen["text"]
+    assert value(kc, "total") == "None"
+    assert next_input(seen["reply"]) == 'total = int(trips["minutes"].sum())\nprint(total)'
+
+
+def test_a_failing_step_is_marked_and_grok_names_the_error(kc) -> None:
+    cell = "%%grok --agent --approve auto --chat agent-test\nFix:\n```python\nx = 1\ny = x / 0\n```"
+    seen = run(kc, cell)
+    assert "Step 1: failed" in seen["text"] and "ZeroDivisionError" in seen["text"]
+    assert "The code raised ZeroDivisionError: division by zero at line 2." in seen["text"]
+    assert seen["reply"]["content"]["status"] == "ok"  # the agent's cell itself succeeded
+
+
+def test_a_hanging_step_times_out(kc) -> None:
+    cell = ("%%grok --agent --approve auto --step-timeout 1 --chat agent-test\nWait:\n"
+            "```python\nimport time\ntime.sleep(30)\n```")
+    seen = run(kc, cell)
+    assert "Step 1: timed out after 1 s" in seen["text"]
+    assert "The step timed out after 1 s" in seen["text"]
+
+
+def test_the_step_limit_ends_with_an_answer(kc) -> None:
+    seen = run(kc, SUM_CELL.replace("--agent", "--agent --approve auto --max-steps 1"))
+    assert "The agent reached --max-steps 1" in seen["text"]
+    assert value(kc, "total") == "None"  # the second round was the answer, tools off
+
+
+def test_the_budget_stops_before_a_step_that_would_pass_it(kc) -> None:
+    seen = run(kc, SUM_CELL.replace("--agent", "--agent --approve auto --budget 0.0015"))
+    assert "Stopped: the budget of $0.0015 would be passed" in seen["text"]
+    assert value(kc, "total") == "None"
+
+
+def test_files_outside_the_folder_are_refused(kc, emulator_session) -> None:
+    emulator_session.script([
+        {"tool": "read_file", "arguments": {"path": "../outside-secret.txt"}},
+        {"tool": "read_file", "arguments": {"path": "notes.txt"}},
+        "Done.",
+    ])
+    run(kc, "%%grok --agent --chat agent-test\nRead my files.")
+    results = [m["content"] for m in conversation(kc) if m["role"] == "tool"]
+    assert results[0].startswith("Refused: '../outside-secret.txt' is outside the notebook's")
+    assert "not for the agent" not in json.dumps(results)
+    assert results[1] == "station A is the busiest\n"
+
+
+def test_the_key_in_a_steps_output_is_redacted(kc, emulator_session) -> None:
+    seen = run(kc, "%%grok --agent --approve auto --chat agent-test\nShow it:\n"
+                   "```python\nimport os\nprint(os.environ['XAI_API_KEY'])\n```")
+    # run() already checked that the key is in no message the kernel sent.
+    assert "[redacted API key]" in json.dumps(conversation(kc))
+    sent = json.dumps([r.body for r in emulator_session.requests])
+    assert KEY not in sent and "[redacted API key]" in sent
+    assert seen["reply"]["content"]["status"] == "ok"
+
+
+def test_a_plot_shows_in_the_cell_and_goes_to_grok_as_an_image(kc, emulator_session) -> None:
+    cell = ("%%grok --agent --approve auto --chat agent-test\nPlot it:\n```python\n"
+            "import matplotlib.pyplot as plt\nplt.plot(trips['minutes'])\nplt.title('minutes')\n"
+            "```")
+    seen = run(kc, cell)
+    assert any("image/png" in d for d in seen["displays"])  # the plot, in the agent's cell
+    last = json.dumps(emulator_session.requests[-1].body)
+    assert "Plots drawn by the step above" in last and "data:image/png;base64," in last
+    assert "[a plot: sent to you as an image after these results]" in last
+
+
+def test_ctrl_c_during_a_step_ends_the_turn_and_keeps_it(kernel, kc) -> None:
+    import threading
+
+    km, _ = kernel
+    cell = ("%%grok --agent --approve auto --chat agent-test\nWait:\n"
+            "```python\nimport time\ntime.sleep(30)\n```")
+    timer = threading.Timer(2.0, km.interrupt_kernel)
+    timer.start()
+    try:
+        seen = run(kc, cell)
+    finally:
+        timer.cancel()
+    assert "Interrupted. The 1 step(s) done are kept in conversation 'agent-test'" in seen["text"]
+    kept = conversation(kc)
+    assert kept[-1]["content"].endswith("[interrupted]")
+    assert "interrupted before this tool finished" in json.dumps(kept)
