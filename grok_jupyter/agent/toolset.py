@@ -63,6 +63,7 @@ class AgentTools(KernelTools):
         root: str | None = None,
         step_timeout: float | None = 60.0,
         budget_usd: float | None = None,
+        images: bool = True,
         say: Callable[[str], None] = print,
     ) -> None:
         self.shell = shell
@@ -72,6 +73,7 @@ class AgentTools(KernelTools):
         self.step_timeout = step_timeout
         self.budget_usd = budget_usd
         self.say = say
+        self.send_images = images  # False: the caller sends text only (LangChain tools)
         self.spent_usd = 0.0
         self.last_round_usd = 0.0
         self.steps = 0
@@ -191,13 +193,15 @@ class AgentTools(KernelTools):
             elif kind in ("display_data", "execute_result"):
                 data = output.get("data") or {}
                 png = data.get("image/png")
-                if isinstance(png, str) and len(self.images) < _MAX_IMAGES:
+                if isinstance(png, str) and self.send_images and len(self.images) < _MAX_IMAGES:
                     self.images.append(f"data:image/png;base64,{png.strip()}")
                     images += 1
                 if "text/plain" in data and not png:
                     texts.append(str(data["text/plain"]) + "\n")
-                elif png:
+                elif png and self.send_images:
                     texts.append("[a plot: sent to you as an image after these results]\n")
+                elif png:
+                    texts.append("[a plot: shown to the user in the notebook]\n")
         body = clip("".join(texts).rstrip()) if texts else "(no output)"
         note = f"\n{run.error}" if run.error else ""
         return f"{head}{note}\nOutput:\n{body}"

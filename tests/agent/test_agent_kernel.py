@@ -30,6 +30,7 @@ def kernel(emulator_session, tmp_path_factory) -> Iterator[Any]:
     folder = tmp_path_factory.mktemp("notebook")
     (folder / "notes.txt").write_text("station A is the busiest\n")
     (folder.parent / "outside-secret.txt").write_text("not for the agent\n")
+    (folder / "link.txt").symlink_to(folder.parent / "outside-secret.txt")  # a link out
     env = {"XAI_API_KEY": KEY, "XAI_BASE_URL": emulator_session.base_url}
     setup = f"import os\nos.chdir({str(folder)!r})\n{SETUP}"
     with started_kernel(env, setup, secret=KEY) as started:
@@ -145,6 +146,8 @@ def test_files_outside_the_folder_are_refused(kc, emulator_session) -> None:
     emulator_session.script([
         {"tool": "read_file", "arguments": {"path": "../outside-secret.txt"}},
         {"tool": "read_file", "arguments": {"path": "notes.txt"}},
+        {"tool": "read_file", "arguments": {"path": "link.txt"}},
+        {"tool": "list_files", "arguments": {}},
         "Done.",
     ])
     run(kc, "%%grok --agent --chat agent-test\nRead my files.")
@@ -152,6 +155,8 @@ def test_files_outside_the_folder_are_refused(kc, emulator_session) -> None:
     assert results[0].startswith("Refused: '../outside-secret.txt' is outside the notebook's")
     assert "not for the agent" not in json.dumps(results)
     assert results[1] == "station A is the busiest\n"
+    assert results[2].startswith("Refused: 'link.txt' is outside the notebook's folder")
+    assert "notes.txt (25 bytes)" in results[3] and "link.txt" not in results[3]
 
 
 def test_the_key_in_a_steps_output_is_redacted(kc, emulator_session) -> None:
