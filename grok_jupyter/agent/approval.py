@@ -19,11 +19,12 @@ class Decision:
     action: Action
     code: str = ""  # what runs (the edited code, for "edit")
     reason: str = ""  # why it was skipped or stopped (optional)
+    asked: bool = True  # False: --approve auto ran it without asking
 
     def describe(self) -> str:
         """How the step was approved, as the conversation keeps it."""
         return {
-            "run": "approved (Run)",
+            "run": "approved (Run)" if self.asked else "run without asking (--approve auto)",
             "edit": "edited by the user, then run",
             "skip": "skipped by the user" + (f": {self.reason}" if self.reason else ""),
             "stop": "the user pressed Stop" + (f": {self.reason}" if self.reason else ""),
@@ -39,7 +40,7 @@ class Approver(Protocol):
 
 class AutoApprover:
     def decide(self, kind: str, code: str) -> Decision:
-        return Decision("run", code)
+        return Decision("run", code, asked=False)
 
 
 class PlanApprover:

@@ -18,8 +18,9 @@ from langchain_grok import ChatGrok
 from grok_jupyter.agent import notebook_tools
 
 agent = create_agent(ChatGrok(), tools=notebook_tools(approve="auto"))
-out = agent.invoke({"messages": [{"role": "user", "content":
-    "Total minutes?\\n```python\\nlc_total = int(trips['minutes'].sum())\\nprint(lc_total)\\n```"}]})
+question = ("Total minutes?\\n```python\\nlc_total = int(trips['minutes'].sum())\\n"
+            "print(lc_total)\\n```")
+out = agent.invoke({"messages": [{"role": "user", "content": question}]})
 print("ANSWER:", out["messages"][-1].content)
 print("TOOLS:", [m.name for m in out["messages"] if m.type == "tool"])
 '''
