@@ -77,6 +77,7 @@ class AgentTools(KernelTools):
         self.spent_usd = 0.0
         self.last_round_usd = 0.0
         self.steps = 0
+        self.run_seconds = 0.0  # the steps' code's own run time, all steps (benchmarks/agent)
         self.images: list[str] = []  # data URLs drawn by the steps since the last results
         super().__init__(self._functions())
 
@@ -171,6 +172,7 @@ class AgentTools(KernelTools):
             self._keep(decision.code, status, text)
             return text
         run = run_code(self.shell, decision.code, timeout=self.step_timeout)
+        self.run_seconds += run.seconds
         run.outputs = redact_outputs(run.outputs)  # shown, inserted and saved: never the key
         self.sink.add_cell(decision.code, run.outputs, None)
         self.say(f"Step {number}: {run.status} ({run.seconds:.2f} s).")
