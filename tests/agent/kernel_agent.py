@@ -10,12 +10,21 @@ from typing import Any
 KEY = "xai-agent-kernel-test-key-Qm47"  # recognisable, so the key scans mean something
 
 
-def run(kc: Any, code: str, answers: Iterable[str] = (), timeout: float = 60) -> dict[str, Any]:
-    """Run ``code``, typing ``answers`` (in order) at each ``input()`` prompt. Returns what the
-    user saw: ``text`` (everything printed in the cell), ``prompts`` (the questions asked),
-    ``displays`` (display data bundles), ``reply`` (the execute reply), ``messages``."""
+def run(kc: Any, code: str, answers: Iterable[str] = (), timeout: float = 60,
+        cell_id: str | None = None) -> dict[str, Any]:
+    """Run ``code`` (from the cell ``cell_id``, when given), typing ``answers`` (in order)
+    at each ``input()`` prompt. Returns what the user saw: ``text`` (everything printed in
+    the cell), ``prompts`` (the questions asked), ``displays`` (display data bundles),
+    ``reply`` (the execute reply), ``messages``."""
     typed = list(answers)
-    msg_id = kc.execute(code, allow_stdin=True)
+    if cell_id is None:
+        msg_id = kc.execute(code, allow_stdin=True)
+    else:  # as JupyterLab and Notebook 7 send it: the cell's id in the request's metadata
+        content = {"code": code, "silent": False, "store_history": True,
+                   "user_expressions": {}, "allow_stdin": True, "stop_on_error": True}
+        msg = kc.session.msg("execute_request", content, metadata={"cellId": cell_id})
+        kc.shell_channel.send(msg)
+        msg_id = msg["header"]["msg_id"]
     messages: list[dict] = []
     prompts: list[str] = []
     idle = False

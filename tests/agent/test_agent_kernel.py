@@ -196,3 +196,84 @@ def test_ctrl_c_during_a_step_ends_the_turn_and_keeps_it(kernel, kc) -> None:
     kept = conversation(kc)
     assert kept[-1]["content"].endswith("[interrupted]")
     assert "interrupted before this tool finished" in json.dumps(kept)
+
+
+def test_the_agent_reads_a_table_recent_cells_and_the_last_error(kc, emulator_session) -> None:
+    run(kc, "oops = undefined_name_here")  # the last error the agent should see
+    emulator_session.script([
+        {"tool": "describe_variable", "arguments": {"name": "trips"}},
+        {"tool": "read_cells", "arguments": {"count": 3}},
+        "Done.",
+    ])
+    run(kc, "%%grok --agent --chat agent-test\nLook around.")
+    described, cells = [m["content"] for m in conversation(kc) if m["role"] == "tool"]
+    assert described.startswith("trips = pandas DataFrame: 4 rows × 2 columns")
+    assert "all 4 rows:" in described and "30" in described
+    assert "oops = undefined_name_here" in cells
+    assert "NameError: name 'undefined_name_here' is not defined" in cells
+
+
+def test_insert_cell_asks_then_offers_the_cell_without_running_it(kc, emulator_session) -> None:
+    emulator_session.script([
+        {"tool": "insert_cell", "arguments": {"source": "inserted = True"}}, "Added.",
+    ])
+    seen = run(kc, "%%grok --agent --chat agent-test\nAdd a cell.", answers=["r"])
+    assert seen["prompts"] == ["Insert this step? [r]un / [e]dit / [s]kip / [q] stop: "]
+    assert "Step 1: inserted, not run." in seen["text"]
+    assert next_input(seen["reply"]) == "inserted = True"
+    assert value(kc, "globals().get('inserted')") == "None"
+
+
+def test_server_side_search_mixes_in(kc, emulator_session) -> None:
+    run(kc, SUM_CELL.replace("--agent", "--agent --approve auto --search web"))
+    tools = emulator_session.requests[-1].body["tools"]
+    kinds = {t.get("name") or t["type"] for t in tools}
+    assert {"web_search", "list_variables", "run_code"} <= kinds
+    assert emulator_session.requests[-1].path == "/v1/responses"
+
+
+def test_bad_options_are_refused_before_anything_is_sent(kc, emulator_session) -> None:
+    seen = run(kc, "%%grok --agent --budget -1\nGo.")
+    assert "--budget -1: give a positive amount in USD" in seen["text"]
+    seen = run(kc, "%%grok --agent --tools print\nGo.")
+    assert "--agent works with the notebook's own tools" in seen["text"]
+    seen = run(kc, "%%grok --agent --approve maybe\nGo.")
+    assert "invalid choice: 'maybe'" in seen["text"]
+    assert emulator_session.requests == []
+
+
+BRIDGE_STUB = '''
+import sys, types
+inserted = []
+class StubBridge:  # grok_jupyter.bridge's contract (h24b): insert below a cell id
+    def insert_cell(self, *, below, source, outputs=None, execution_count=None):
+        inserted.append({"below": below, "source": source, "outputs": outputs})
+        return f"new-{len(inserted)}"
+stub = types.ModuleType("grok_jupyter.bridge")
+stub.open_bridge = lambda shell: StubBridge()
+sys.modules["grok_jupyter.bridge"] = stub
+'''
+
+
+def test_with_a_bridge_each_step_becomes_a_cell_below_the_agents(kc, emulator_session) -> None:
+    run(kc, BRIDGE_STUB)
+    try:
+        emulator_session.script([
+            {"tool": "run_code", "arguments": {"code": "print('first')"}},
+            {"tool": "run_code", "arguments": {"code": "second = 2\nsecond"}},
+            "Done.",
+        ])
+        seen = run(kc, "%%grok --agent --approve auto --chat agent-test\nTwo steps.",
+                   cell_id="agent-cell-1")
+        assert "(cell added below: new-1)" in seen["text"]
+        assert "Cells can't be inserted" not in seen["text"]
+        assert next_input(seen["reply"]) is None  # the cells are in the notebook already
+        cells = json.loads(run(kc, "import json\nprint(json.dumps(inserted))")["text"])
+        assert [(c["below"], c["source"]) for c in cells] == [
+            ("agent-cell-1", "print('first')"), ("new-1", "second = 2\nsecond")]
+        assert cells[0]["outputs"] == [{"output_type": "stream", "name": "stdout",
+                                        "text": "first\n"}]
+        assert cells[1]["outputs"][0]["output_type"] == "execute_result"
+        assert cells[1]["outputs"][0]["data"]["text/plain"] == "2"
+    finally:
+        run(kc, "del sys.modules['grok_jupyter.bridge']")
