@@ -49,6 +49,11 @@ class AgentCell:
             raise fail(f"--budget {args.budget:g}: give a positive amount in USD, e.g. 0.05.")
         if args.step_timeout is not None and args.step_timeout <= 0:
             raise fail(f"--step-timeout {args.step_timeout:g}: give a positive number of s.")
+        kernel = getattr(self.shell, "kernel", None)
+        if args.approve == "ask" and kernel is not None and not getattr(kernel, "_allow_stdin",
+                                                                        True):
+            raise fail("this front end can't ask before each step (it has no input prompt, as "
+                       "nbclient and papermill): use --approve auto or --approve plan.")
         max_steps = args.max_steps if args.max_steps is not None else DEFAULT_AGENT_STEPS
         if max_steps < 1:
             raise fail("--max-steps must be at least 1.")

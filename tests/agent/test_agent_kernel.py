@@ -277,3 +277,13 @@ def test_with_a_bridge_each_step_becomes_a_cell_below_the_agents(kc, emulator_se
         assert cells[1]["outputs"][0]["data"]["text/plain"] == "2"
     finally:
         run(kc, "del sys.modules['grok_jupyter.bridge']")
+
+
+def test_ask_without_an_input_prompt_says_how_to_go_on(kc, emulator_session) -> None:
+    msg_id = kc.execute(SUM_CELL, allow_stdin=False)  # as nbclient and papermill send it
+    reply = kc.get_shell_msg(timeout=60)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=60)
+    assert reply["content"]["status"] == "error"
+    assert "use --approve auto or --approve plan" in reply["content"]["evalue"]
+    assert emulator_session.requests == []
