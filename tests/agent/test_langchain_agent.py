@@ -42,3 +42,12 @@ def test_create_agent_with_notebook_tools_runs_a_step_in_the_kernel(kc) -> None:
     assert "ANSWER: From what ran: the results show 42." in text
     assert "TOOLS: ['list_variables', 'run_code']" in text
     assert run(kc, "print(lc_total)")["text"].strip() == "42"  # it ran in the user's kernel
+
+
+def test_notebook_tools_ask_before_each_step_by_default(kc) -> None:
+    code = AGENT.replace('notebook_tools(approve="auto")', "notebook_tools()").replace(
+        "lc_total", "asked_total")
+    seen = run(kc, code, answers=["s", "not this one"], timeout=120)
+    assert seen["prompts"][0] == "Run this step? [r]un / [e]dit / [s]kip / [q] stop: "
+    assert "ANSWER: You skipped the step, so I did not run it." in seen["text"]
+    assert "NameError" in run(kc, "print(asked_total)")["text"]  # nothing ran
