@@ -29,8 +29,8 @@ class AgentObserver(TurnObserver):
         self._mid_line = False
 
     def on_text(self, delta: str) -> None:
+        # Not flushed per token: a kernel's stdout batches the answer into a few messages.
         sys.stdout.write(delta)
-        sys.stdout.flush()
         self._mid_line = not delta.endswith("\n")
 
     def _line(self, text: str) -> None:

@@ -41,10 +41,13 @@ class AgentCell:
         from ..notebook.turn import CostGuardError, TurnRequest, run_turn
         from .server_tools import build_tools
         from .shell import cell_key
+        from .subcommands import check_var_name
 
-        if args.tools or args.schema or args.image or args.file:
+        if args.tools or args.schema or args.image or args.file or args.format:
             raise fail("--agent works with the notebook's own tools: drop --tools, --schema, "
-                       "--image and --file (the agent reads variables and files itself).")
+                       "--image, --file and -f (the agent reads variables and files itself, "
+                       "and its answer is text).")
+        check_var_name(args.output, "-o/--output")
         if args.budget is not None and args.budget <= 0:
             raise fail(f"--budget {args.budget:g}: give a positive amount in USD, e.g. 0.05.")
         if args.step_timeout is not None and args.step_timeout <= 0:
@@ -112,5 +115,9 @@ class AgentCell:
             print(f"The agent reached --max-steps {max_steps}; it answered with what it had.")
         if result.error is not None:
             raise fail(explain(result.error))
+        if args.output:  # the answer, with its usage and tool calls, as for any cell
+            from .answer import GrokAnswer
+
+            self._ns[args.output] = GrokAnswer.of(result)
         if self.show_footer:
             print(footer(result))

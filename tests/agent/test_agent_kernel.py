@@ -287,3 +287,9 @@ def test_ask_without_an_input_prompt_says_how_to_go_on(kc, emulator_session) -> 
     assert reply["content"]["status"] == "error"
     assert "use --approve auto or --approve plan" in reply["content"]["evalue"]
     assert emulator_session.requests == []
+
+
+def test_o_keeps_the_answer(kc) -> None:
+    run(kc, SUM_CELL.replace("--agent", "--agent --approve auto -o found"))
+    assert value(kc, "str(found)") == "'From what ran: the results show 67.'"
+    assert value(kc, "len(found.tool_calls)") == "2"
