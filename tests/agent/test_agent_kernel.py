@@ -293,3 +293,30 @@ def test_o_keeps_the_answer(kc) -> None:
     run(kc, SUM_CELL.replace("--agent", "--agent --approve auto -o found"))
     assert value(kc, "str(found)") == "'From what ran: the results show 67.'"
     assert value(kc, "len(found.tool_calls)") == "2"
+
+
+def test_the_saved_chat_keeps_the_code_approvals_and_outputs(kc, tmp_path) -> None:
+    chats = tmp_path / "chats"
+    run(kc, f"%config GrokMagics.chat_dir = {str(chats)!r}")
+    try:
+        run(kc, SUM_CELL.replace("agent-test", "agent-saved"), answers=["r"])
+        run(kc, SUM_CELL.replace("agent-test", "agent-saved"), answers=["s", "enough"])
+    finally:
+        run(kc, "%config GrokMagics.chat_dir = 'off'")
+    (saved,) = chats.glob("agent-saved*.json")
+    text = saved.read_text()
+    assert 'trips[\\"minutes\\"].sum()' in text  # the code
+    assert "approved (Run)" in text and "Output:\\n67" in text  # approval, output summary
+    assert "The user skipped this step; it did not run. Their reason: enough" in text
+    assert KEY not in text
+
+
+def test_a_long_output_is_cut_to_its_budget_saying_what_was_left_out(kc) -> None:
+    cell = ("%%grok --agent --approve auto --chat agent-test\nPrint a lot:\n```python\n"
+            "print('start ' + 'x' * 100_000 + ' end')\n```")
+    seen = run(kc, cell)
+    assert "x" * 1000 in seen["text"]  # the user sees the whole output in the cell
+    result = [m["content"] for m in conversation(kc) if m["role"] == "tool"][-1]
+    assert len(result) < 8_300
+    assert "characters left out] …" in result
+    assert "Output:\nstart xxx" in result and result.endswith("xxx end")
