@@ -61,6 +61,13 @@ class StdinApprover:
         self.read = read
 
     def decide(self, kind: str, code: str) -> Decision:
+        try:
+            return self._ask(kind, code)
+        except EOFError:  # stdin closed (a terminal's Ctrl-D, a piped script): nobody to ask
+            return Decision("stop", code, "no one could be asked: the input was closed",
+                            asked=False)
+
+    def _ask(self, kind: str, code: str) -> Decision:
         verb = "Run" if kind == "run" else "Insert"
         while True:
             answer = self.read(f"{verb} this step? [r]un / [e]dit / [s]kip / [q] stop: ")

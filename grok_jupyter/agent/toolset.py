@@ -76,7 +76,8 @@ class AgentTools(KernelTools):
         self.send_images = images  # False: the caller sends text only (LangChain tools)
         self.spent_usd = 0.0
         self.last_round_usd = 0.0
-        self.steps = 0
+        self.steps = 0  # steps Grok asked for
+        self.done = 0  # of them, those that ran, were skipped or were proposed
         self.run_seconds = 0.0  # the steps' code's own run time, all steps (benchmarks/agent)
         self.images: list[str] = []  # data URLs drawn by the steps since the last results
         super().__init__(self._functions())
@@ -155,12 +156,15 @@ class AgentTools(KernelTools):
         decision = self.approver.decide(kind, code)
         if decision.action == "stop":
             self._keep(code, "stopped", decision.describe())
+            if not decision.asked:
+                raise AgentStop(decision.reason)
             raise AgentStop("you pressed Stop" + (f" ({decision.reason})" if decision.reason
                                                   else ""))
         if decision.action == "skip":
             self.say(f"Step {number} skipped.")
             reason = f" Their reason: {decision.reason}" if decision.reason else ""
             text = f"The user skipped this step; it did not run.{reason}"
+            self.done += 1
             self._keep(code, "skipped", text)
             return text
         if decision.action == "plan" or kind == "insert":
@@ -169,10 +173,12 @@ class AgentTools(KernelTools):
             status = "proposed" if decision.action == "plan" else "inserted"
             text = f"Not run ({decision.describe()}): {status} {where}."
             self.say(f"Step {number}: {status}, not run.")
+            self.done += 1
             self._keep(decision.code, status, text)
             return text
         run = run_code(self.shell, decision.code, timeout=self.step_timeout)
         self.run_seconds += run.seconds
+        self.done += 1
         run.outputs = redact_outputs(run.outputs)  # shown, inserted and saved: never the key
         self.sink.add_cell(decision.code, run.outputs, None)
         self.say(f"Step {number}: {run.status} ({run.seconds:.2f} s).")

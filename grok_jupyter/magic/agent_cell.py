@@ -90,11 +90,9 @@ class AgentCell:
             result = run_turn(request, client=get_client(), conversation=conversation,
                               observer=observer)
         except AgentStopped as stop:
-            ended = (f"Stopped: {stop.reason}. The {tools.steps} step(s) done are kept in "
-                     f"{where}.")
+            ended = f"Stopped: {stop.reason}. {_kept(tools.done, where)}"
         except KeyboardInterrupt:
-            ended = (f"Interrupted. The {tools.steps} step(s) done are kept in {where}, marked "
-                     "[interrupted].")
+            ended = f"Interrupted. {_kept(tools.done, where)} The answer is marked [interrupted]."
         except MissingAPIKeyError:
             raise missing_key() from None
         except CostGuardError as exc:
@@ -121,3 +119,10 @@ class AgentCell:
             self._ns[args.output] = GrokAnswer.of(result)
         if self.show_footer:
             print(footer(result))
+
+
+def _kept(done: int, where: str) -> str:
+    if not done:
+        return f"No step had run; the turn is kept in {where}."
+    return f"The {done} step{'s' if done != 1 else ''} done {'are' if done != 1 else 'is'} " \
+        f"kept in {where}."

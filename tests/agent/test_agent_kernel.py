@@ -192,7 +192,8 @@ def test_ctrl_c_during_a_step_ends_the_turn_and_keeps_it(kernel, kc) -> None:
         seen = run(kc, cell)
     finally:
         timer.cancel()
-    assert "Interrupted. The 1 step(s) done are kept in conversation 'agent-test'" in seen["text"]
+    assert ("Interrupted. No step had run; the turn is kept in conversation 'agent-test'."
+            in seen["text"])
     kept = conversation(kc)
     assert kept[-1]["content"].endswith("[interrupted]")
     assert "interrupted before this tool finished" in json.dumps(kept)
@@ -320,3 +321,18 @@ def test_a_long_output_is_cut_to_its_budget_saying_what_was_left_out(kc) -> None
     assert len(result) < 8_300
     assert "characters left out] …" in result
     assert "Output:\nstart xxx" in result and result.endswith("xxx end")
+
+
+def test_stop_at_the_second_step_keeps_the_first(kc, emulator_session) -> None:
+    emulator_session.script([
+        {"tool": "run_code", "arguments": {"code": "total = 1"}},
+        {"tool": "run_code", "arguments": {"code": "total = 2"}},
+        "Never asked for.",
+    ])
+    seen = run(kc, "%%grok --agent --chat agent-test\nTwo steps.", answers=["r", "q", "wrong"])
+    assert "Stopped: you pressed Stop (wrong). The 1 step done is kept in conversation" \
+        in seen["text"]
+    assert value(kc, "total") == "1"
+    kept = json.dumps(conversation(kc))
+    assert "total = 1" in kept and "Not run: you pressed Stop (wrong)." in kept
+    assert "Never asked for." not in kept
