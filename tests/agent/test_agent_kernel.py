@@ -169,12 +169,21 @@ def test_the_key_in_a_steps_output_is_redacted(kc, emulator_session) -> None:
     assert seen["reply"]["content"]["status"] == "ok"
 
 
-def test_a_plot_shows_in_the_cell_and_goes_to_grok_as_an_image(kc, emulator_session) -> None:
+@pytest.mark.parametrize("api", ["responses", "chat"])
+def test_a_plot_shows_in_the_cell_and_goes_to_grok_as_an_image(kc, emulator_session,
+                                                                 api) -> None:
+    run(kc, f"%config GrokMagics.api = {api!r}")
     cell = ("%%grok --agent --approve auto --chat agent-test\nPlot it:\n```python\n"
             "import matplotlib.pyplot as plt\nplt.plot(trips['minutes'])\nplt.title('minutes')\n"
             "```")
-    seen = run(kc, cell)
+    try:
+        seen = run(kc, cell)
+    finally:
+        run(kc, "%config GrokMagics.api = 'auto'")
     assert any("image/png" in d for d in seen["displays"])  # the plot, in the agent's cell
+    assert emulator_session.requests[-1].path.endswith(
+        "/responses" if api == "responses" else "/chat/completions")
+    assert "From what ran:" in seen["text"]  # the API took the images and answered
     last = json.dumps(emulator_session.requests[-1].body)
     assert "Plots drawn by the step above" in last and "data:image/png;base64," in last
     assert "[a plot: sent to you as an image after these results]" in last
