@@ -187,32 +187,33 @@ class AgentTools(KernelTools):
         return text
 
     def _summary(self, decision: Decision, run: StepRun) -> str:
+        """What Grok reads of a step: status and approval, then its text output (a plot as a
+        line saying it follows as an image), then the traceback when it failed."""
         head = f"Status: {run.status} — {decision.describe()}."
         if decision.action == "edit":
             head += f"\nThe user edited the code; what ran:\n```python\n{decision.code}\n```"
-        if run.status == "failed":
-            return f"{head}\n{clip(run.error or '')}"
         texts: list[str] = []
-        images = 0
         for output in run.outputs:
             kind = output.get("output_type")
             if kind == "stream":
                 texts.append(output.get("text", ""))
             elif kind in ("display_data", "execute_result"):
-                data = output.get("data") or {}
-                png = data.get("image/png")
-                if isinstance(png, str) and self.send_images and len(self.images) < _MAX_IMAGES:
-                    self.images.append(f"data:image/png;base64,{png.strip()}")
-                    images += 1
-                if "text/plain" in data and not png:
-                    texts.append(str(data["text/plain"]) + "\n")
-                elif png and self.send_images:
-                    texts.append("[a plot: sent to you as an image after these results]\n")
-                elif png:
-                    texts.append("[a plot: shown to the user in the notebook]\n")
+                texts.append(self._display_text(output.get("data") or {}))
         body = clip("".join(texts).rstrip()) if texts else "(no output)"
+        if run.status == "failed":
+            printed = f"\nOutput before the error:\n{body}" if texts else ""
+            return f"{head}{printed}\n{clip(run.error or '')}"
         note = f"\n{run.error}" if run.error else ""
         return f"{head}{note}\nOutput:\n{body}"
+
+    def _display_text(self, data: dict[str, Any]) -> str:
+        png = data.get("image/png")
+        if not isinstance(png, str):
+            return str(data.get("text/plain", "")) + "\n"
+        if self.send_images and len(self.images) < _MAX_IMAGES:
+            self.images.append(f"data:image/png;base64,{png.strip()}")
+            return "[a plot: sent to you as an image after these results]\n"
+        return "[a plot: shown to the user in the notebook, not sent to you]\n"
 
     def _keep(self, code: str, status: str, summary: str) -> None:
         remember(StepRecord(code=code, status=status, summary=summary))

@@ -38,12 +38,13 @@ def kernel(emulator_session, tmp_path_factory) -> Iterator[Any]:
 
 
 @pytest.fixture
-def kc(kernel, emulator_session) -> Any:
+def kc(kernel, emulator_session) -> Iterator[Any]:
     emulator_session.reset()
     _, client = kernel
     run(client, "from grok_jupyter.notebook.conversation import forget_conversation\n"
                 "forget_conversation('agent-test')\ntotal = None")
-    return client
+    yield client
+    emulator_session.reset()  # no scripted turn left for another module's test
 
 
 def conversation(kc: Any, name: str = "agent-test") -> list[dict]:

@@ -27,12 +27,19 @@ print("TOOLS:", [m.name for m in out["messages"] if m.type == "tool"])
 
 
 @pytest.fixture(scope="module")
-def kc(emulator_session) -> Iterator[Any]:
+def kernel_client(emulator_session) -> Iterator[Any]:
     env = {"XAI_API_KEY": KEY, "XAI_BASE_URL": emulator_session.base_url}
     setup = ("import pandas as pd\n"
              "trips = pd.DataFrame({'station': ['A', 'B'], 'minutes': [12, 30]})")
     with started_kernel(env, setup, secret=KEY) as (_, client):
         yield client
+
+
+@pytest.fixture
+def kc(kernel_client, emulator_session) -> Iterator[Any]:
+    emulator_session.reset()  # no scripted turn queued by another test
+    yield kernel_client
+    emulator_session.reset()
 
 
 def test_create_agent_with_notebook_tools_runs_a_step_in_the_kernel(kc) -> None:
