@@ -21,7 +21,7 @@ from .cells import read_cells
 from .files import list_files, read_file
 from .record import StepRecord, remember
 from .runner import StepRun, run_code
-from .sinks import CellSink
+from .sinks import CellSink, show_outputs
 from .variables import describe_variable, list_variables
 
 PLOTS_NOTE = "Plots drawn by the step above"  # the emulator's agent knows this opening
@@ -180,8 +180,14 @@ class AgentTools(KernelTools):
         self.run_seconds += run.seconds
         self.done += 1
         run.outputs = redact_outputs(run.outputs)  # shown, inserted and saved: never the key
-        self.sink.add_cell(decision.code, run.outputs, None)
-        self.say(f"Step {number}: {run.status} ({run.seconds:.2f} s).")
+        if run.ok:
+            self.sink.add_cell(decision.code, run.outputs, None)
+        else:
+            # Shown here, not made a cell: the notebook must run top to bottom without Grok,
+            # and the next step (the fix) becomes the cell.
+            show_outputs(run.outputs)
+        self.say(f"Step {number}: {run.status} ({run.seconds:.2f} s)."
+                 + ("" if run.ok else " Not added as a cell."))
         text = self._summary(decision, run)
         self._keep(decision.code, run.status, text)
         return text

@@ -121,6 +121,8 @@ def test_a_failing_step_is_marked_and_grok_names_the_error(kc) -> None:
     assert "Step 1: failed" in seen["text"] and "ZeroDivisionError" in seen["text"]
     assert "The code raised ZeroDivisionError: division by zero at line 2." in seen["text"]
     assert seen["reply"]["content"]["status"] == "ok"  # the agent's cell itself succeeded
+    # A failed step is shown, not made a cell: the notebook must run top to bottom.
+    assert "Not added as a cell." in seen["text"] and next_input(seen["reply"]) is None
 
 
 def test_a_hanging_step_times_out(kc) -> None:
