@@ -17,6 +17,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 
 from . import (
+    agent,
     caching,
     cluster,
     compaction,
@@ -49,6 +50,7 @@ GROUPS: dict[str, tuple[Callable[..., list[Row]], bool, list[str]]] = {
     "compaction": (compaction.run, False, compaction.KEYS),
     "cluster": (cluster.run, False, cluster.KEYS),
     "map": (map_rows.run, False, map_rows.KEYS),
+    "agent": (agent.run, False, agent.KEYS),
 }
 ALL_KEYS = [k for _, _, keys in GROUPS.values() for k in keys]
 

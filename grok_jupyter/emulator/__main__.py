@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
         "'answer_s=2' (each answer takes exactly 2 s) or 'ttft_s=0.5,tokens_per_s=80' "
         "(default: %(default)s)",
     )
+    parser.add_argument(
+        "--script",
+        metavar="FILE.json",
+        help="queue exact model turns from a JSON list before serving: each chat or "
+        "Responses request takes the next one (text, or {\"tool\": NAME, \"arguments\": "
+        "{...}}); see emu.script",
+    )
     return parser
 
 
@@ -127,6 +134,17 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ValueError as exc:  # a bad --speed: say so as argparse would (exit 2)
         parser.error(str(exc))
+    if args.script:
+        import json
+
+        try:
+            with open(args.script, encoding="utf-8") as handle:
+                turns = json.load(handle)
+            if not isinstance(turns, list):
+                raise ValueError("the file must hold a JSON list of turns")
+            state.queue_script(turns)
+        except (OSError, ValueError) as exc:
+            parser.error(f"--script {args.script}: {exc}")
     sock = bind_socket(args.host, args.port)
     # The socket already listens, so a client that reads this line can connect at once.
     print(f"XAI_BASE_URL={base_url_of(sock)}", flush=True)

@@ -24,7 +24,7 @@ from ._errors import EmulatorError
 from ._faults import Fault
 from ._file_inputs import attached_parts, resolve_attachments
 from ._input_items import input_items
-from ._responder import Reply, respond
+from ._responder import Reply
 from ._responder.structured import json_object
 from ._responses_body import (
     cached_tokens,
@@ -38,6 +38,7 @@ from ._responses_request import parse_request
 from ._responses_store import StoredResponse
 from ._responses_stream import FAILED_ERROR
 from ._responses_tools import ToolRun, add_code_run, add_mcp_runs, run_tools
+from ._script import reply_for
 from ._state import EmulatorState
 from ._validation import answering_model, plan_chat
 
@@ -138,7 +139,7 @@ async def answer_request(
     plan = plan_chat(
         req.chat_body, catalog, state.get_image, retired=state.retired, api="responses"
     )
-    reply = respond(plan)
+    reply = reply_for(plan, state)
     effort = req.chat_body.get("reasoning_effort")
     if effort == "none" or not plan.info.reasoning:
         reply.reasoning = ""

@@ -68,6 +68,15 @@ class EmulatorHandle(str):
         ``add_post``, uploaded files and batches; restore the limits ``serve()`` was given."""
         self._state.reset()
 
+    def script(self, items: list[Any]) -> int:
+        """Queue exact model turns: each chat or Responses request takes the next item
+        instead of the deterministic answer. An item is text (``"Done."``) or tool calls
+        (``{"tool": "run_code", "arguments": {"code": "1 + 1"}}``, or
+        ``{"tool_calls": [{"name": ..., "arguments": {...}}]}``); a bad one raises
+        ``ValueError`` and nothing is queued. Returns how many are queued; ``reset()``
+        clears them."""
+        return self._state.queue_script(items)
+
     def set_limits(self, rpm: int | None = None, tpm: int | None = None) -> None:
         """Enforce requests and tokens per minute (None: no limit)."""
         self._state.set_limits(rpm=rpm, tpm=tpm)

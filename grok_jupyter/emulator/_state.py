@@ -192,6 +192,7 @@ class EmulatorState:
         self._limiter = RateLimiter(rpm, tpm, rate_window)
         self._requests: deque[tuple[RecordedRequest, int]] = deque()
         self._faults: deque[Fault] = deque()
+        self._script: deque[dict[str, Any]] = deque()  # emu.script(): exact model turns
         self._deferred: dict[str, _Deferred] = {}
         self._images: dict[str, bytes] = {}
         self.responses = ResponsesStore()  # /v1/responses: stored responses, corpus
@@ -242,6 +243,20 @@ class EmulatorState:
         with self._lock:
             return self._faults.popleft() if self._faults else None
 
+    def queue_script(self, items: Iterable[Any]) -> int:
+        """Queue scripted model turns (``_script.checked_item`` forms); returns how many are
+        queued now. Every item is checked before any is queued."""
+        from ._script import checked_item
+
+        checked = [checked_item(item) for item in items]
+        with self._lock:
+            self._script.extend(checked)
+            return len(self._script)
+
+    def next_script(self) -> dict[str, Any] | None:
+        with self._lock:
+            return self._script.popleft() if self._script else None
+
     def reset(self) -> None:
         """Forget requests, queued faults, added pages and posts, uploaded files and
         batches; restore the limits and speed ``serve()`` was given. ``emu.reset()`` and
@@ -251,6 +266,7 @@ class EmulatorState:
             self._requests.clear()
             self._recorded_bytes = 0
             self._faults.clear()
+            self._script.clear()
             self._limiter = RateLimiter(*self._configured_limits)
             self._billed_ticks = 0
             self._billed_calls = 0

@@ -29,6 +29,8 @@ class AskCell:
         from ..notebook.turn import TurnRequest, run_turn
         from .server_tools import build_tools
 
+        if getattr(args, "agent", False):
+            return self._agent(args, cell)  # magic/agent_cell.py: the notebook agent
         fmt = args.format or self.default_format
         check_var_name(args.output, "-o/--output")
         model = self._model(args.model or self.model or None)

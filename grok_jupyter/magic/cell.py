@@ -31,6 +31,7 @@ from traitlets import (
     validate,
 )
 
+from .agent_cell import AgentCell
 from .ask import AskCell
 from .chat_command import ChatCommands
 from .effort import REASONING_EFFORTS
@@ -77,6 +78,9 @@ Examples::
 
     %%grok --tools mean_price,top_n
     Which product sells best?
+
+    %%grok --agent --approve auto --budget 0.05
+    Load trips.csv and plot trips per hour.
 """
 
 
@@ -87,7 +91,7 @@ def is_kernel(shell: Any) -> bool:
 
 @magics_class
 class GrokMagics(
-    AskCell, TableCommands, FixCommand, ChatCommands, GrokSubcommands, CellInputs, Magics
+    AskCell, AgentCell, TableCommands, FixCommand, ChatCommands, GrokSubcommands, CellInputs, Magics
 ):
     """The ``%%grok`` and ``%grok`` magics. Settings: ``%config GrokMagics``."""
 
@@ -280,7 +284,24 @@ class GrokMagics(
         help="Python functions in the notebook offered to Grok as tools (schemas come from "
         "signatures, type hints and docstrings). Calls run here and are shown.",
     )
-    @argument("--max-steps", type=int, metavar="N", help="Most model rounds with --tools.")
+    @argument("--max-steps", type=int, metavar="N",
+              help="Most model rounds with --tools (default 5) or --agent (default 10).")
+    @argument_group("Agent (Grok works in the notebook)")
+    @argument(
+        "--agent", action="store_true",
+        help="Grok reads the kernel's variables, recent cells and the notebook's files, and "
+        "writes and runs cells in this kernel, step by step, asking first (--approve).",
+    )
+    @argument(
+        "--approve", choices=("ask", "auto", "plan"), default="ask", type=str.lower,
+        help="ask (default): Run / Edit / Skip / Stop before each step; auto: run without "
+        "asking; plan: only propose the cells, run nothing.",
+    )
+    @argument("--budget", type=float, metavar="USD",
+              help="Stop the agent before a step that would take its spending past USD.")
+    @argument("--step-timeout", type=float, metavar="S",
+              help="Interrupt a step's code after S seconds (default 60); the step is marked "
+                   "'timed out after S s'.")
     @argument_group("Conversation")
     @argument("--chat", metavar="NAME", help="Named conversation (default: 'default').")
     @argument("--new", action="store_true", help="Start the conversation afresh.")

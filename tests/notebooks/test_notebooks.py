@@ -1,4 +1,4 @@
-"""Notebooks 01-05 run top to bottom in a real kernel against the emulator, without leaking the key.
+"""Notebooks 01-05 and 08 run top to bottom in a real kernel against the emulator, without leaking the key.
 
 The same check CI runs with ``pytest --nbval-lax notebooks/``; here the outputs
 are also scanned for the API key and for the one-output-per-answer rule.
@@ -23,6 +23,7 @@ NAMES = [
     "03-tools-in-the-kernel.ipynb",
     "04-chat-panel.ipynb",
     "05-langchain.ipynb",
+    "08-agent.ipynb",
 ]
 
 
@@ -57,7 +58,8 @@ def test_notebook_runs_against_the_emulator(name: str, emu, tmp_path) -> None:
     assert os.environ["XAI_API_KEY"] not in text  # the emu fixture's recognisable key
     assert turn_requests(emu), "the notebook talked to the emulator"
     for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.startswith("%%grok"):
+        agent = "--agent" in cell.source.partition("\n")[0]  # steps shown as they run
+        if cell.cell_type == "code" and cell.source.startswith("%%grok") and not agent:
             shown = [o for o in cell.outputs if o.output_type == "display_data"]
             assert len(shown) == 1, cell.source  # one final output per answer
             assert not any(o.output_type == "error" for o in cell.outputs)
@@ -83,7 +85,8 @@ def test_saved_outputs_notebook_runs_against_the_emulator(name: str, emu, tmp_pa
     kinds = {t["type"] for r in posted for t in r.body.get("tools") or ()}
     assert {"x_search", "web_search", "code_interpreter", "mcp"} <= kinds
     for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.startswith("%%grok"):
+        agent = "--agent" in cell.source.partition("\n")[0]  # steps shown as they run
+        if cell.cell_type == "code" and cell.source.startswith("%%grok") and not agent:
             shown = [o for o in cell.outputs if o.output_type == "display_data"]
             assert len(shown) == 1, cell.source
             assert not any(o.output_type == "error" for o in cell.outputs)

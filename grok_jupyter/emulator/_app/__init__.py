@@ -150,6 +150,7 @@ def create_app(state: EmulatorState | None = None, *, catalog: Catalog | None = 
         Route("/_emulator/faults", admin.admin_fault_names, methods=["GET"]),
         Route("/_emulator/requests", admin.admin_requests, methods=["GET"]),
         Route("/_emulator/reset", admin.admin_reset, methods=["POST"]),
+        Route("/_emulator/script", admin.admin_script, methods=["POST"]),
         Route("/_emulator/limits", admin.admin_limits, methods=["POST"]),
         Route("/_emulator/billing", admin.admin_billing, methods=["GET"]),
         Route("/_emulator/speed", admin.admin_set_speed, methods=["POST"]),

@@ -60,3 +60,17 @@ async def admin_set_speed(request: Request) -> Response:
 
 async def admin_speed(request: Request) -> Response:
     return JSONResponse(request.app.state.emulator.speed.describe())
+
+
+async def admin_script(request: Request) -> Response:
+    """``{"turns": [...]}`` (or the list alone): ``emu.script`` for another process."""
+    state: EmulatorState = request.app.state.emulator
+    try:
+        spec = await request.json()
+        items = spec.get("turns") if isinstance(spec, dict) else spec
+        if not isinstance(items, list):
+            raise ValueError('send {"turns": [...]} or a list of turns')
+        queued = state.queue_script(items)
+    except ValueError as exc:
+        return JSONResponse({"error": f"bad script: {exc}"}, 400)
+    return JSONResponse({"queued": queued})

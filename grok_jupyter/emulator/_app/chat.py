@@ -13,7 +13,7 @@ from ...client._tokens import count_prompt_tokens
 from .._body import BOOL, F32, I32, SEQ, STRING, check_types
 from .._encode import completion_body, keepalive_event, stream_events, usage_dict
 from .._pacing import event_times, wait_for_answer
-from .._responder import respond
+from .._script import reply_for
 from .._validation import ChatPlan, plan_chat
 from .pipeline import Call
 from .wire import EventStream
@@ -62,7 +62,7 @@ async def chat_completions(request: Request, body: Any, call: Call) -> Any:
         check_types(body, request.state.raw_body, CHAT_FIELD_TYPES)
     plan = plan_chat(body, call.catalog, call.state.get_image, retired=call.state.retired)
     plan.cached_tokens = _cached_tokens(request, call, plan)
-    reply = respond(plan)
+    reply = reply_for(plan, call.state)
     if getattr(call.fault, "name", None) == "empty_answer":
         reply.content = ""  # what a test asked for: an answer with no text
     if not plan.reasons:

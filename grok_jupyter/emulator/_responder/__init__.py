@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from .._validation import ChatPlan
+from .agent import agent_reply, is_agent_request
 from .reply import Reply, after_tool_results, last_user_text, tool_results_text
 from .structured import json_keys, json_object, schema_answer
 from .text import generate_words, limit_reply, reasoning_text, text_answer, token_logprobs
@@ -24,6 +25,12 @@ __all__ = ["Reply", "generate_words", "json_keys", "respond", "token_logprobs"]
 
 def respond(plan: ChatPlan) -> Reply:
     body = plan.body
+    if plan.tools and is_agent_request(plan.tools):  # grok_jupyter.agent's notebook tools
+        reply = agent_reply(plan.messages, tools_allowed=body.get("tool_choice") != "none")
+        if plan.info.reasoning and not reply.tool_calls:
+            reply.reasoning = reasoning_text("", "I should answer from what ran.",
+                                             body.get("reasoning_effort"))
+        return reply
     prompt = last_user_text(plan.messages)
     fmt = body.get("response_format") or {}
     calls = [] if after_tool_results(plan.messages) else plan_tool_calls(plan, prompt)
