@@ -87,7 +87,7 @@ class PanelChats:
         self._failed_user = None
         self._hide_error()
         self.set_trait("live_user_html", "")
-        self.live_html = ""
+        self._live.clear()
         self._open(get_conversation(name, chat_dir=self._chat_dir))
         self._update_static()
 
@@ -119,8 +119,7 @@ class PanelChats:
     def _clear_live(self) -> None:
         with self.hold_sync():
             self.set_trait("live_user_html", "")
-            self.live_html = ""
-            self.live_reasoning = ""
+            self._live.clear()
 
     # --- turn operations (notebook/conversation.py) --------------------------------
 

@@ -123,8 +123,7 @@ class PanelTurns:
             # Shown as it will be sent: a key typed into the prompt never reaches the
             # widget state (saved in the notebook) nor the engine's request.
             self.set_trait("live_user_html", render.user_html(redact_message(preview)))
-            self.live_html = ""
-            self.live_reasoning = ""
+            self._live.clear()
             self._set_busy(True)
         # Read the controls here, on the kernel's thread, not in the worker.
         job = dict(
@@ -176,8 +175,7 @@ class PanelTurns:
         with self.hold_sync():
             if not committed:
                 # Nothing was committed: the user's turn stays on screen, ready to retry.
-                self.live_html = ""
-                self.live_reasoning = ""
+                self._live.clear()
             if refused:
                 self.set_trait("live_user_html", "")
             self._set_busy(False)

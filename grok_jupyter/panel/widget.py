@@ -45,6 +45,7 @@ from ..notebook.turn import StopSignal, TurnResult
 from . import render
 from .attachments import PanelAttachments, Pending, classify
 from .chats import PanelChats
+from .live import LiveStream
 from .observer import PanelObserver, describe_error
 from .static_view import StaticTranscript
 from .turns import PanelTurns, usage_note
@@ -112,8 +113,6 @@ class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anyw
     )
     history_html = Unicode(read_only=True, help="The committed turns, as HTML.").tag(sync=True)
     live_user_html = Unicode(read_only=True, help="The prompt in flight.").tag(sync=True)
-    live_html = Unicode(help="The answer streaming in.").tag(sync=True)
-    live_reasoning = Unicode(help="The reasoning streaming in (escaped text).").tag(sync=True)
     pending = List(help="Kernel-side attachments: chips shown under the input.").tag(sync=True)
     chats = List(help="Conversation names for the chat list.").tag(sync=True)
     # Keys the script's per-panel memory (draft, picked files, scroll) across re-rendered views.
@@ -144,6 +143,7 @@ class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anyw
         self._stop = StopSignal()
         self._worker: threading.Thread | None = None
         self._observer: PanelObserver | None = None
+        self._live = LiveStream(self.send_custom)  # the answer in flight, sent as changes
         self._failed_user: Message | None = None
         self._pending: list[Pending] = []
         self._clear_when_done = False
@@ -220,6 +220,16 @@ class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anyw
         super().close()
 
     @property
+    def live_html(self) -> str:
+        """The answer streaming in, as the browser shows it ("" between turns)."""
+        return self._live.html
+
+    @property
+    def live_reasoning(self) -> str:
+        """The reasoning streaming in (escaped text)."""
+        return self._live.reasoning
+
+    @property
     def client(self) -> GrokClient:
         if self._client is not None:
             return self._client
@@ -247,6 +257,7 @@ class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anyw
     def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
         return {
             "ping": lambda c: self.send_custom({"type": "pong"}),
+            "live_sync": lambda c: self._live.resync(),
             "stop": lambda c: self.stop(),
             "clear": lambda c: self.clear(),
             "undo": lambda c: self.undo(),

@@ -15,8 +15,8 @@ from tests.panel.panel_helpers import (
     browser_send,
     browser_sets,
     from_browser,
+    live_views,
     png_bytes,
-    state_updates,
     stop_a_long_answer,
     to_browser,
 )
@@ -57,7 +57,7 @@ def test_web_x_and_code_toggles_send_a_responses_turn_with_those_tools(emu, clie
     ]
     assert emu.chat_requests == []
     # The server-side search showed as a line while it ran.
-    assert any("searching the web" in v for v in state_updates(comms, panel, "live_html"))
+    assert any("searching the web" in v for v in live_views(comms, panel))
     # Sources are numbered links under the answer.
     history = panel.history_html
     assert '<div class="grok-citations">' in history

@@ -104,6 +104,43 @@ function hideStatic(panelId) {
   };
 }
 
+// The answer in flight arrives as changes ({type: "live"}, panel/live.py): finished blocks are
+// appended once, and the block being written is kept up to `keep` units and extended, so a
+// long answer costs bytes in proportion to its length and moves on screen at every update.
+function liveAnswerView(answer, reasoning, reasoningText) {
+  const head = h("div", { class: "grok-live-head" });
+  const body = h("div", { class: "grok-live-body" });
+  const tail = h("div", { class: "grok-live-tail" });
+  const turn = h("div", { class: "grok-turn grok-assistant" },
+    [h("div", { class: "grok-role", text: "Grok" }), head, body, tail]);
+  let tailHtml = "";
+  let reasoningHtml = "";
+  answer.replaceChildren();
+  return (msg) => {
+    if (msg.reset) {
+      head.replaceChildren();
+      body.replaceChildren();
+      tailHtml = "";
+      tail.replaceChildren();
+      reasoningHtml = "";
+    }
+    if (msg.head !== undefined) head.innerHTML = msg.head;
+    if (msg.append) body.insertAdjacentHTML("beforeend", msg.append);
+    if (msg.tail !== undefined) {
+      tailHtml = tailHtml.slice(0, msg.keep || 0) + msg.tail;
+      tail.innerHTML = tailHtml;
+    }
+    if (msg.reasoning !== undefined) {
+      reasoningHtml = reasoningHtml.slice(0, msg.reasoning_keep || 0) + msg.reasoning;
+      reasoningText.innerHTML = reasoningHtml; // escaped by the kernel
+    }
+    reasoning.hidden = !reasoningHtml;
+    const empty = !head.hasChildNodes() && !body.hasChildNodes() && !tailHtml;
+    if (empty) answer.replaceChildren();
+    else if (turn.parentNode !== answer) answer.replaceChildren(turn);
+  };
+}
+
 function render({ model, el }) {
   let sendCounter = 0;
   let inFlight = null; // {id, text, files, timer}: a send the kernel has not acknowledged
@@ -251,12 +288,6 @@ function render({ model, el }) {
     mcp_url: () => { if (document.activeElement !== mcpField) mcpField.value = model.get("mcp_url"); },
     history_html: () => keepScrolled(() => { history.innerHTML = model.get("history_html"); }),
     live_user_html: () => keepScrolled(() => { liveUser.innerHTML = model.get("live_user_html"); }),
-    live_html: () => keepScrolled(() => { liveAnswer.innerHTML = model.get("live_html"); }),
-    live_reasoning: () => {
-      const text = model.get("live_reasoning");
-      liveReasoning.hidden = !text;
-      liveReasoningText.innerHTML = text; // escaped by the kernel
-    },
     busy: () => {
       const busy = model.get("busy");
       sendBtn.disabled = busy;
@@ -283,6 +314,8 @@ function render({ model, el }) {
     model.on(`change:${name}`, fn);
     fn();
   }
+  const applyLive = liveAnswerView(liveAnswer, liveReasoning, liveReasoningText);
+  model.send({ type: "live_sync" }); // an answer already streaming shows in this view too
 
   function showLocalError(text) {
     errorText.textContent = text;
@@ -414,7 +447,8 @@ function render({ model, el }) {
 
   model.on("msg:custom", (msg) => {
     if (!msg || typeof msg !== "object") return;
-    if (msg.type === "ack") onAck(msg);
+    if (msg.type === "live") keepScrolled(() => applyLive(msg));
+    else if (msg.type === "ack") onAck(msg);
     else if (msg.type === "refused") onRefused(msg);
     else if (msg.type === "draft") { input.value = msg.text || ""; input.focus(); }
     else if (msg.type === "export") download(msg.filename || "chat.md", msg.markdown || "");
