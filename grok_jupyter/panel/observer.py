@@ -44,6 +44,14 @@ def retry_can_fix(exc: BaseException) -> bool:
     return isinstance(exc, APIConnectionError)
 
 
+def server_refused(exc: BaseException | None) -> bool:
+    """The server refused the request as it stands (a 4xx other than 408/429): the same
+    prompt fails again unless the user changes it, or the model."""
+    if not isinstance(exc, APIStatusError):
+        return False
+    return 400 <= exc.status_code < 500 and exc.status_code not in (408, 429)
+
+
 class PanelObserver(TurnObserver):
     """Collects the streaming turn and pushes it into the live view, throttled by time
     only: an update sends only what changed (``live.py``), so the bytes stay linear in

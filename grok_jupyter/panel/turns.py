@@ -22,9 +22,13 @@ from ..notebook.turn.guard import default_threshold
 from ..table.errors import dollars
 from . import render
 from .attachments import Pending
-from .observer import PanelObserver, describe_error, retry_can_fix
+from .observer import PanelObserver, describe_error, retry_can_fix, server_refused
 
 Draft = tuple[str, list[Pending], list[Pending]]  # text, kernel-side, browser attachments
+DRAFT_BACK = (
+    "Your prompt and its attachments are back in the input: edit them, or pick another "
+    "model, then Send (or Retry)."
+)
 
 
 class PanelTurns:
@@ -141,7 +145,7 @@ class PanelTurns:
     def _run(self, user: Message | None, job: dict[str, Any]) -> None:
         observer = self._observer
         result: TurnResult | None = None
-        error: BaseException | None = None
+        error: BaseException | str | None = None
         refused = False
         try:
             if user is None:
@@ -172,6 +176,10 @@ class PanelTurns:
                 observer.active = False
         self.last_result = result
         committed = result is not None and (result.interrupted or result.error is None)
+        returned = not committed and job.get("draft") is not None and server_refused(error)
+        if returned:  # the server said no to this prompt: it goes back to the input, to edit
+            refused = True
+            error = f"{describe_error(error)}\n{DRAFT_BACK}"
         with self.hold_sync():
             if not committed:
                 # Nothing was committed: the user's turn stays on screen, ready to retry.
@@ -184,6 +192,9 @@ class PanelTurns:
                 self._pending = kept + self._pending  # the browser restores its own files
                 self._sync_pending()
                 self._refuse(job["send_id"], text, job["files"], error)
+                if returned:  # Retry (after picking another model, say) sends it again
+                    self._failed_user = user
+                    self.set_trait("can_retry", True)
             elif error is not None:
                 if isinstance(error, StreamInterruptedError):
                     self._show_error(

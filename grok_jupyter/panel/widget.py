@@ -291,7 +291,9 @@ class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anyw
             return
         self._submit(text, items, send_id=send_id, files=files)
 
-    def _refuse(self, send_id: Any, text: str, files: Sequence[Any], exc: BaseException) -> None:
+    def _refuse(
+        self, send_id: Any, text: str, files: Sequence[Any], exc: BaseException | str
+    ) -> None:
         """A refused send: the error is shown and the browser puts the prompt back."""
         self._show_error(exc, retry=False)
         names = [str(f.get("name", "")) if isinstance(f, dict) else str(f) for f in files]

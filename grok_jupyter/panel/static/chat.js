@@ -146,6 +146,7 @@ function render({ model, el }) {
   let inFlight = null; // {id, text, files, timer}: a send the kernel has not acknowledged
   let localFiles = []; // File objects picked here; they travel with the next Send
   let confirmAction = null;
+  let draftBack = false; // a refused prompt was put back in the input: Retry sends it from there
 
   // --- controls -------------------------------------------------------------------
   const modelSelect = h("select", { class: "grok-model", "data-testid": "grok-model",
@@ -193,10 +194,12 @@ function render({ model, el }) {
 
   // --- errors, confirmations, attachments -------------------------------------------------
   const errorText = h("span", { class: "grok-error", "data-testid": "grok-error" });
+  const editDraftBtn = button("edit-draft", "Edit the prompt that was put back in the input",
+    "Edit", { hidden: true });
   const retryBtn = button("retry", "Retry the failed turn", "Retry");
   const dismissBtn = button("dismiss", "Dismiss the error", "Dismiss");
   const errorBox = h("div", { class: "grok-error-box", "data-testid": "grok-error-box",
-    role: "alert", hidden: true }, [errorText, retryBtn, dismissBtn]);
+    role: "alert", hidden: true }, [errorText, editDraftBtn, retryBtn, dismissBtn]);
   const confirmText = h("span", { class: "grok-confirm-text" });
   const confirmYes = button("confirm-yes", "Confirm", "Confirm");
   const confirmNo = button("confirm-no", "Cancel", "Cancel");
@@ -300,6 +303,7 @@ function render({ model, el }) {
       const text = model.get("error");
       errorText.textContent = text;
       errorBox.hidden = !text;
+      if (!text) showDraftBack(false);
     },
     can_retry: () => { retryBtn.hidden = !model.get("can_retry"); },
     can_undo: () => { undoBtn.disabled = !model.get("can_undo"); },
@@ -316,6 +320,21 @@ function render({ model, el }) {
   }
   const applyLive = liveAnswerView(liveAnswer, liveReasoning, liveReasoningText);
   model.send({ type: "live_sync" }); // an answer already streaming shows in this view too
+
+  function showDraftBack(back) {
+    draftBack = back;
+    editDraftBtn.hidden = !back;
+  }
+
+  function editDraft() {
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+  }
+
+  function retry() {
+    if (draftBack && (input.value.trim() || localFiles.length)) send(); // as edited, if at all
+    else model.send({ type: "retry" });
+  }
 
   function showLocalError(text) {
     errorText.textContent = text;
@@ -433,6 +452,7 @@ function render({ model, el }) {
       for (const f of sent.files) if (!localFiles.includes(f)) localFiles.push(f);
     }
     renderChips();
+    showDraftBack(true);
     input.focus();
   }
 
@@ -498,7 +518,8 @@ function render({ model, el }) {
   window.addEventListener("keydown", guardEnter, true);
   sendBtn.addEventListener("click", send);
   stopBtn.addEventListener("click", () => model.send({ type: "stop" }));
-  retryBtn.addEventListener("click", () => model.send({ type: "retry" }));
+  retryBtn.addEventListener("click", retry);
+  editDraftBtn.addEventListener("click", editDraft);
   dismissBtn.addEventListener("click", () => { errorBox.hidden = true; model.send({ type: "dismiss" }); });
   clearBtn.addEventListener("click", () => model.send({ type: "clear" }));
   undoBtn.addEventListener("click", () => model.send({ type: "undo" }));

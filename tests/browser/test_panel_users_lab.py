@@ -1,0 +1,82 @@
+"""What new users met in the panel (issue 23 items 7, 10–14), in a real JupyterLab
+(Chromium + Playwright), each done as the user did it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.wire import image_urls, last_body, user_content
+
+from ._jupyter import (
+    chat_notebook,
+    open_notebook,
+    run_all,
+    type_and_enter,
+    wait_idle_panel,
+)
+
+pytestmark = pytest.mark.browser
+
+# Records when the live answer's text changed, and its length then (a MutationObserver).
+WATCH_LIVE = """() => {
+  const live = document.querySelector('.grok-chat .grok-live-answer');
+  window.__grokSeen = [];
+  let last = 0;
+  new MutationObserver(() => {
+    const n = live.textContent.length;
+    if (n > last) window.__grokSeen.push([performance.now(), n, live.textContent]);
+    last = n;
+  }).observe(live, { childList: true, subtree: true, characterData: true });
+}"""
+
+
+def test_a_long_answer_moves_on_screen_at_least_every_second(emu, lab, tab):
+    page = tab
+    open_notebook(page, lab, chat_notebook(lab, "lab-flow"))
+    panel = run_all(page)
+    page.evaluate(WATCH_LIVE)
+    emu.set_speed({"ttft_s": 0.2, "tokens_per_s": 100})
+    type_and_enter(page, panel, "reply with 800 words")
+    wait_idle_panel(page, 1)
+    seen = page.evaluate("() => window.__grokSeen.map(([t, n]) => [t, n])")
+    last_text = page.evaluate("() => window.__grokSeen.at(-1)[2]")
+    gaps = [(b[0] - a[0]) / 1000 for a, b in zip(seen, seen[1:], strict=False)]
+    assert len(seen) > 50, "the answer grew on screen in many steps"
+    assert max(gaps) <= 1.0, f"the answer stood still on screen for {max(gaps):.1f} s"
+    # What the page put together from the changes is the whole answer, as committed.
+    answer = panel.locator(".grok-history .grok-assistant").last.inner_text()
+    assert " ".join(last_text.split()[-20:]) in " ".join(answer.split())
+    assert len(answer.split()) >= 800
+
+
+def test_a_prompt_the_server_refuses_stays_in_the_input_with_its_image(emu, lab, tab, tmp_path):
+    page = tab
+    open_notebook(page, lab, chat_notebook(lab, "lab-refused"))
+    panel = run_all(page)
+    picture = tmp_path / "cat.png"
+    from tests.panel.panel_helpers import png_bytes
+
+    picture.write_bytes(png_bytes())
+    # A text-only model; the client does not know it refuses images, the server says 400.
+    panel.locator("[data-testid=grok-model]").select_option("grok-build-0.1")
+    panel.locator("[data-testid=grok-file-input]").set_input_files(str(picture))
+    type_and_enter(page, panel, "What is in this picture?")
+    error = panel.locator("[data-testid=grok-error]")
+    page.wait_for_function("(n) => n.textContent.includes('400')", arg=error.element_handle())
+    box = panel.locator("[data-testid=grok-input]")
+    assert box.input_value() == "What is in this picture?"
+    assert panel.locator("[data-testid=grok-chip]").inner_text().strip().startswith("cat.png")
+    assert panel.locator("[data-testid=grok-history] .grok-user").count() == 0
+    edit = panel.locator("[data-testid=grok-edit-draft]")
+    retry = panel.locator("[data-testid=grok-retry]")
+    assert edit.is_visible() and retry.is_visible()
+
+    edit.click()  # Edit: the cursor is in the prompt, at its end
+    assert page.evaluate("() => document.activeElement.dataset.testid") == "grok-input"
+    panel.locator("[data-testid=grok-model]").select_option("grok-4.3")
+    retry.click()  # sends the prompt and its picture again, to the model picked now
+    wait_idle_panel(page, 1)
+    body = last_body(emu)
+    assert body["model"] == "grok-4.3"
+    assert image_urls(user_content(body))[0].startswith("data:image/png;base64,")
+    assert panel.locator("[data-testid=grok-chip]").count() == 0
