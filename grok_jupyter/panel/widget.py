@@ -257,7 +257,7 @@ class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anyw
     def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
         return {
             "ping": lambda c: self.send_custom({"type": "pong"}),
-            "live_sync": lambda c: self._live.resync(),
+            "live_sync": lambda c: (self._live.resync(), self._send_static()),
             "stop": lambda c: self.stop(),
             "clear": lambda c: self.clear(),
             "undo": lambda c: self.undo(),

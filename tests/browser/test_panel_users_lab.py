@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests.wire import image_urls, last_body, user_content
@@ -10,7 +12,9 @@ from tests.wire import image_urls, last_body, user_content
 from ._jupyter import (
     chat_notebook,
     open_notebook,
+    reload_with_the_kernel_running,
     run_all,
+    saved_static_html,
     type_and_enter,
     wait_idle_panel,
 )
@@ -40,7 +44,7 @@ def test_a_long_answer_moves_on_screen_at_least_every_second(emu, lab, tab):
     wait_idle_panel(page, 1)
     seen = page.evaluate("() => window.__grokSeen.map(([t, n]) => [t, n])")
     last_text = page.evaluate("() => window.__grokSeen.at(-1)[2]")
-    gaps = [(b[0] - a[0]) / 1000 for a, b in zip(seen, seen[1:], strict=False)]
+    gaps = [(b[0] - a[0]) / 1000 for a, b in itertools.pairwise(seen)]
     assert len(seen) > 50, "the answer grew on screen in many steps"
     assert max(gaps) <= 1.0, f"the answer stood still on screen for {max(gaps):.1f} s"
     # What the page put together from the changes is the whole answer, as committed.
@@ -80,3 +84,21 @@ def test_a_prompt_the_server_refuses_stays_in_the_input_with_its_image(emu, lab,
     assert body["model"] == "grok-4.3"
     assert image_urls(user_content(body))[0].startswith("data:image/png;base64,")
     assert panel.locator("[data-testid=grok-chip]").count() == 0
+
+
+def test_turns_after_a_reload_reach_the_saved_transcript(emu, lab, tab):
+    page = tab
+    name = chat_notebook(lab, "lab-reload")
+    open_notebook(page, lab, name)
+    panel = run_all(page)
+    type_and_enter(page, panel, "Before the reload: remember 41.")
+    wait_idle_panel(page, 1)
+    assert "remember 41" in saved_static_html(page, lab, name)
+
+    reload_with_the_kernel_running(page)
+    panel = page.locator(".grok-chat").last
+    type_and_enter(page, panel, "After the reload: remember 42.")
+    wait_idle_panel(page, 2)
+    html = saved_static_html(page, lab, name)
+    assert "remember 41" in html and "After the reload: remember 42." in html
+    assert html.count('class="grok-static"') == 1  # the one transcript, updated in place

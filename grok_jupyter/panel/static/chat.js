@@ -141,6 +141,36 @@ function liveAnswerView(answer, reasoning, reasoningText) {
   };
 }
 
+// The static transcript beside the view is what GitHub, nbviewer and a restarted kernel show.
+// The kernel updates it by display id, but JupyterLab and Notebook 7 route such an update only
+// through the request that displayed it, which a page loaded later (a reload) does not know.
+// So the view writes the kernel's transcript ({type: "static"}) into the notebook's model
+// itself, in the output that carries this panel's id; a save keeps it.
+function writeStatic(model, panelId, html) {
+  let cells;
+  try {
+    const context = model.widget_manager && model.widget_manager.context;
+    cells = context && context.model && context.model.cells;
+  } catch (err) {
+    return false; // a front end without a notebook model (VS Code, Colab): its own updates
+  }
+  if (!cells) return false;
+  const mark = `data-grok-panel="${panelId}"`;
+  for (let i = 0; i < cells.length; i++) {
+    const outputs = cells.get(i).outputs;
+    for (let j = 0; outputs && j < outputs.length; j++) {
+      const data = outputs.get(j).data || {};
+      const old = [].concat(data["text/html"] || []).join("");
+      if (!old.includes(mark)) continue;
+      if (old !== html) {
+        outputs.set(j, { output_type: "display_data", data: { "text/html": html }, metadata: {} });
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
 function render({ model, el }) {
   let sendCounter = 0;
   let inFlight = null; // {id, text, files, timer}: a send the kernel has not acknowledged
@@ -468,6 +498,7 @@ function render({ model, el }) {
   model.on("msg:custom", (msg) => {
     if (!msg || typeof msg !== "object") return;
     if (msg.type === "live") keepScrolled(() => applyLive(msg));
+    else if (msg.type === "static") writeStatic(model, memoryKey, msg.html || "");
     else if (msg.type === "ack") onAck(msg);
     else if (msg.type === "refused") onRefused(msg);
     else if (msg.type === "draft") { input.value = msg.text || ""; input.focus(); }
