@@ -22,8 +22,10 @@ from ..notebook.turn.guard import default_threshold
 from ..table.errors import dollars
 from . import render
 from .attachments import Pending
+from .commands import _shell, fill_prompt
 from .observer import PanelObserver, describe_error, retry_can_fix, server_refused
 
+SEND_REFUSED = "refused"
 Draft = tuple[str, list[Pending], list[Pending]]  # text, kernel-side, browser attachments
 DRAFT_BACK = (
     "Your prompt and its attachments are back in the input: edit them, or pick another "
@@ -43,6 +45,9 @@ class PanelTurns:
     def _submit(
         self, text: str, items: list[Pending], *, send_id: Any = None, files: Sequence[Any] = ()
     ) -> bool:
+        handled, text = self._slash(text, items, send_id, files)
+        if handled:
+            return False
         if self.busy:
             self._refuse(
                 send_id,
@@ -56,17 +61,38 @@ class PanelTurns:
         kept = list(self._pending)  # kernel-side attachments go back here if refused
         if not text.strip() and not kept and not items:
             return False
+        notes: list[str] = []
         try:
             server_tools = self._server_tools()
-        except GrokError as exc:
+            prompt = fill_prompt(text, _shell(), notes)  # {name} and @name, as the magic
+        except GrokError as exc:  # a bad MCP URL, a template reading private attributes
             self._refuse(send_id, text, files, exc)
             return False
+        if notes:
+            self._notice("\n".join(notes))  # what was cut or summarised
         self._pending = []
         self._sync_pending()
-        self._start(
-            None, draft=(text, kept, items), server_tools=server_tools, send_id=send_id, files=files
-        )
+        self._start(None, draft=(text, kept, items), server_tools=server_tools, send_id=send_id,
+                    files=files, prompt=prompt)  # fmt: skip
         return True
+
+    def _slash(
+        self, text: str, items: list[Pending], send_id: Any, files: Sequence[Any]
+    ) -> tuple[bool, str]:
+        """(handled, text): a ``/command`` is done here and never sent (an unknown one is
+        refused, the prompt kept); ``//`` sends a leading "/" as written."""
+        if text.lstrip().startswith("//"):
+            return False, text.replace("//", "/", 1)
+        try:
+            if not self._command(text):
+                return False, text
+        except GrokError as exc:  # unknown, or not now (busy)
+            self._refuse(send_id, text, files, exc)
+            return True, text
+        if items:  # files attached to a command go back to the input with no text
+            self.send_custom({"type": SEND_REFUSED, "id": send_id, "text": "",
+                              "files": [str(f.get("name", "")) for f in files], "error": ""})
+        return True, text
 
     def _server_tools(self) -> list[dict[str, Any]]:
         """The Responses tools the toggles ask for; a bad MCP URL is refused before sending."""
@@ -115,6 +141,7 @@ class PanelTurns:
         server_tools: list[dict[str, Any]] | None = None,
         send_id: Any = None,
         files: Sequence[Any] = (),
+        prompt: str | None = None,
     ) -> None:
         self._hide_error()
         self._failed_user = None
@@ -136,6 +163,7 @@ class PanelTurns:
             send_id=send_id,
             files=list(files),
             draft=draft,
+            prompt=prompt,  # the draft's text with its {name} fields filled
         )
         self._worker = threading.Thread(
             target=self._run, args=(user, job), name="grok-chat-panel", daemon=True
@@ -151,7 +179,8 @@ class PanelTurns:
             if user is None:
                 text, kept, items = job["draft"]
                 try:
-                    user = self._user_message(text, [*kept, *items])  # uploads documents
+                    sent = text if job["prompt"] is None else job["prompt"]
+                    user = self._user_message(sent, [*kept, *items])  # uploads documents
                 except Exception as exc:
                     # Nothing was asked yet (a refused file, a failed upload): the prompt and
                     # its files go back to the input.

@@ -45,10 +45,11 @@ from ..notebook.turn import StopSignal, TurnResult
 from . import render
 from .attachments import PanelAttachments, Pending, classify
 from .chats import PanelChats
+from .commands import PanelCommands
 from .live import LiveStream
 from .observer import PanelObserver, describe_error
 from .static_view import StaticTranscript
-from .turns import PanelTurns, usage_note
+from .turns import SEND_REFUSED, PanelTurns, usage_note
 
 if TYPE_CHECKING:
     from ..client import GrokClient
@@ -56,7 +57,6 @@ if TYPE_CHECKING:
 __all__ = ["ChatPanel"]
 
 STATIC = Path(__file__).parent / "static"
-SEND_REFUSED = "refused"
 
 
 def _model_options(current: str | None) -> list[list[str]]:
@@ -71,7 +71,9 @@ def _model_options(current: str | None) -> list[list[str]]:
     return options
 
 
-class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anywidget.AnyWidget):
+class ChatPanel(
+    PanelTurns, PanelCommands, StaticTranscript, PanelChats, PanelAttachments, anywidget.AnyWidget
+):
     """A chat with Grok in the notebook, sharing ``get_conversation(conversation)`` with ``%%grok``.
 
     ``ChatPanel(conversation="default", model=None, system=None, tools=None, client=None,
@@ -266,6 +268,7 @@ class ChatPanel(PanelTurns, StaticTranscript, PanelChats, PanelAttachments, anyw
             "unpend": lambda c: self._remove_pending(int(c.get("id", 0))),
             "dismiss": lambda c: self._hide_error(),
             **self._chat_handlers(),
+            **self._command_handlers(),
         }
 
     def send_custom(self, content: dict[str, Any], buffers: Sequence[bytes] | None = None) -> None:

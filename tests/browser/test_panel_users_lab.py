@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from tests.wire import image_urls, last_body, user_content
+from tests.wire import image_urls, last_body, turn_requests, user_content, user_text
 
 from ._jupyter import (
     chat_notebook,
@@ -17,6 +17,7 @@ from ._jupyter import (
     saved_static_html,
     type_and_enter,
     wait_idle_panel,
+    write_notebook,
 )
 
 pytestmark = pytest.mark.browser
@@ -102,3 +103,49 @@ def test_turns_after_a_reload_reach_the_saved_transcript(emu, lab, tab):
     html = saved_static_html(page, lab, name)
     assert "remember 41" in html and "After the reload: remember 42." in html
     assert html.count('class="grok-static"') == 1  # the one transcript, updated in place
+
+
+def test_slash_commands_braces_and_at_completion(emu, lab, tab):
+    page = tab
+    (lab.work / "sales.csv").write_text("region,total\nnorth,120\n")
+    name = write_notebook(
+        lab, "lab-habits.ipynb", "%load_ext grok_jupyter", "sales = [120, 340, 560]",
+        "%grok chat lab-habits",
+    )  # fmt: skip
+    open_notebook(page, lab, name)
+    panel = run_all(page)
+    box = panel.locator("[data-testid=grok-input]")
+
+    type_and_enter(page, panel, "/help")  # answered here, not a paid prompt
+    notice = panel.locator("[data-testid=grok-notice]")
+    notice.wait_for()
+    assert "/clear" in notice.inner_text() and "/export" in notice.inner_text()
+    type_and_enter(page, panel, "/sumarize")
+    error = panel.locator("[data-testid=grok-error]")
+    error.wait_for()
+    assert "Unknown command /sumarize" in error.inner_text()
+    assert box.input_value() == "/sumarize"  # kept, to be corrected
+    assert turn_requests(emu) == []
+
+    box.fill("")
+    box.click()
+    page.keyboard.type("Total of @sal", delay=0)
+    suggestions = panel.locator("[data-testid=grok-suggestion]")
+    suggestions.first.wait_for()
+    assert suggestions.all_inner_texts() == ["{sales} variable", "sales.csv file"]
+    page.keyboard.press("Enter")  # picks the first: the variable, as {sales}
+    assert box.input_value() == "Total of {sales}"
+    page.keyboard.type(" please, and @sales.c", delay=0)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=grok-suggestion]')]"
+        ".map((n) => n.textContent).join() === 'sales.csv file'"
+    )
+    page.keyboard.press("Tab")  # the file is attached, not typed
+    panel.locator("[data-testid=grok-chip]").wait_for()
+    assert box.input_value() == "Total of {sales} please, and "
+    page.keyboard.press("Enter")
+    wait_idle_panel(page, 1)
+    assert user_text(last_body(emu)).startswith("Total of [120, 340, 560] please, and")
+    (request,) = turn_requests(emu)
+    parts = user_content(request.body)
+    assert [p["type"] for p in parts] == ["input_text", "input_file"]  # the file went with it

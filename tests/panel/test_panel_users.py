@@ -4,10 +4,12 @@ items is in tests/browser/test_panel_users_*.py."""
 
 from __future__ import annotations
 
+import pytest
+
 from grok_jupyter.client import GrokClient
 from tests.conftest import TEST_API_KEY
-from tests.panel.panel_helpers import ask, from_browser, png_bytes, to_browser
-from tests.wire import image_urls, last_body, user_content
+from tests.panel.panel_helpers import ask, browser_send, from_browser, png_bytes, to_browser
+from tests.wire import image_urls, last_body, user_content, user_text
 
 
 def test_a_prompt_the_server_refuses_goes_back_to_the_input_with_its_image(emu, panels, comms):
@@ -32,3 +34,93 @@ def test_a_prompt_the_server_refuses_goes_back_to_the_input_with_its_image(emu, 
         (url,) = image_urls(user_content(last_body(emu)))
         assert url.startswith("data:image/png;base64,")
         assert [m.role for m in panel.conversation.messages] == ["user", "assistant"]
+
+
+@pytest.fixture
+def shell():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    try:
+        yield InteractiveShell.instance()
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_slash_commands_are_done_here_and_never_sent_as_paid_prompts(
+    emu, client, panels, comms, shell
+):
+    panel = panels("u-slash", client=client)
+    assert ask(panel, "Hello").ok
+    sent = len(emu.requests)
+
+    browser_send(panel, "/help")
+    (notice,) = to_browser(comms, panel, "notice")
+    for name in ("/clear", "/export", "/fix", "/help"):
+        assert name in notice["text"]
+
+    browser_send(panel, "/export")
+    (export,) = to_browser(comms, panel, "export")
+    assert "Hello" in export["markdown"] and export["filename"] == "u-slash.md"
+
+    browser_send(panel, "/fix")  # no error yet: it says so, and nothing is sent
+    assert "No error to fix yet" in panel.error
+    shell.run_cell("totl = 1\nprint(total)")
+    browser_send(panel, "/fix")
+    assert panel.wait(30).ok
+    assert "NameError" in user_text(last_body(emu))
+    sent += 1
+
+    browser_send(panel, "/clear")
+    assert len(panel.conversation) == 0 and panel.can_undo
+    assert len(emu.requests) == sent  # /help, /export, /clear cost nothing
+
+    send_id = browser_send(panel, "/summarize this chat")
+    (refused,) = to_browser(comms, panel, "refused")
+    assert refused["id"] == send_id and refused["text"] == "/summarize this chat"
+    assert "Unknown command /summarize" in panel.error and "/clear" in panel.error
+    assert len(emu.requests) == sent
+
+    # A path is not a command, and "//" sends a leading "/" as written.
+    assert ask(panel, "/usr/lib is missing, why?").ok
+    assert user_text(last_body(emu)) == "/usr/lib is missing, why?"
+    assert ask(panel, "//help is what I typed").ok
+    assert user_text(last_body(emu)) == "/help is what I typed"
+
+
+def test_name_and_at_name_are_filled_from_kernel_variables_as_the_magic_fills_them(
+    emu, client, panels, comms, shell
+):
+    shell.user_ns["sales"] = [120, 340, 560]
+    shell.user_ns["region"] = "north"
+    panel = panels("u-fill", client=client)
+    assert ask(panel, "Sum {sales} for @region; keep {unknown} and me@example.org").ok
+    assert user_text(last_body(emu)) == (
+        "Sum [120, 340, 560] for north; keep {unknown} and me@example.org"
+    )
+    # The magic's template safety: a field reading private attributes is refused, kept.
+    sent = len(emu.requests)
+    browser_send(panel, "Show {sales.__class__}")
+    assert "__class__" in panel.error and len(emu.requests) == sent
+    assert to_browser(comms, panel, "refused")[-1]["text"] == "Show {sales.__class__}"
+
+
+def test_at_completion_offers_kernel_variables_and_files(
+    emu, client, panels, comms, shell, tmp_path, monkeypatch
+):
+    shell.user_ns["sales"] = [1, 2]
+    shell.user_ns["sales_by_region"] = {"north": 1}
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sales.csv").write_text("region,total\nnorth,1\n")
+    panel = panels("u-complete", client=client)
+    from_browser(panel, {"type": "complete", "prefix": "sal"})
+    (answer,) = to_browser(comms, panel, "completions")
+    assert answer["prefix"] == "sal"
+    assert [(i["kind"], i["label"], i["value"]) for i in answer["items"]] == [
+        ("variable", "sales", "{sales}"),
+        ("variable", "sales_by_region", "{sales_by_region}"),
+        ("file", "sales.csv", "sales.csv"),
+    ]
+    from_browser(panel, {"type": "attach_path", "path": "sales.csv"})  # the file is picked
+    assert [c["name"] for c in panel.pending] == ["sales.csv"]
+    from_browser(panel, {"type": "attach_path", "path": "../secret.txt"})
+    assert "not a file in the kernel's folder" in panel.error

@@ -171,6 +171,69 @@ function writeStatic(model, panelId, html) {
   return false;
 }
 
+// "@na" in the prompt offers the kernel's variables and files that start so (the kernel
+// answers {type: "completions"}): a variable goes in as {name}, filled when sent as the
+// magic fills it; a file is attached. Arrow keys move, Enter or Tab picks, Esc closes.
+function atCompletion(model, input, list) {
+  let items = [];
+  let active = 0;
+  let at = -1; // where the "@word" being completed starts
+  const close = () => { items = []; at = -1; list.hidden = true; list.replaceChildren(); };
+  const word = () => {
+    const before = input.value.slice(0, input.selectionStart);
+    const m = before.match(/(^|\s)@([\w.-]*)$/);
+    return m ? { start: before.length - m[2].length - 1, prefix: m[2] } : null;
+  };
+  const pick = (item) => {
+    const end = input.selectionStart;
+    const insert = item.kind === "variable" ? item.value : "";
+    input.setRangeText(insert, at, end, "end");
+    if (item.kind === "file") model.send({ type: "attach_path", path: item.value });
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    close();
+    input.focus();
+  };
+  const show = () => {
+    list.replaceChildren(...items.map((item, i) => h("div", {
+      role: "option", class: `grok-suggestion grok-suggestion-${item.kind}`,
+      "data-testid": "grok-suggestion", "aria-selected": i === active ? "true" : "false",
+      text: item.kind === "variable" ? `{${item.label}} variable` : `${item.label} file`,
+      onmousedown: (e) => { e.preventDefault(); pick(item); },
+    })));
+    list.hidden = items.length === 0;
+  };
+  input.addEventListener("input", () => {
+    const w = word();
+    if (!w) { close(); return; }
+    at = w.start;
+    model.send({ type: "complete", prefix: w.prefix });
+  });
+  input.addEventListener("blur", () => setTimeout(close, 150));
+  input.addEventListener("keydown", (event) => {
+    if (list.hidden || items.length === 0) return;
+    const keys = { ArrowDown: 1, ArrowUp: -1 };
+    if (event.key in keys) {
+      active = (active + keys[event.key] + items.length) % items.length;
+      show();
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      pick(items[active]);
+    } else if (event.key === "Escape") {
+      close();
+    } else {
+      return;
+    }
+    event.preventDefault();
+    event.stopImmediatePropagation(); // not Send, not the notebook, not Stop
+  });
+  return (msg) => {
+    const w = word();
+    if (!w || w.prefix !== msg.prefix) return; // typed on since: a newer answer comes
+    items = msg.items || [];
+    active = 0;
+    show();
+  };
+}
+
 function render({ model, el }) {
   let sendCounter = 0;
   let inFlight = null; // {id, text, files, timer}: a send the kernel has not acknowledged
@@ -242,7 +305,13 @@ function render({ model, el }) {
   // --- input row -----------------------------------------------------------------------------
   const input = h("textarea", { rows: "3", "aria-label": "Message to Grok",
     "data-testid": "grok-input", placeholder: "Ask Grok… (Enter sends, Shift+Enter: new line, Esc stops)" });
-  const inputWrap = h("div", { class: "grok-input" }, [input]);
+  const suggestions = h("div", { class: "grok-suggestions", "data-testid": "grok-suggestions",
+    role: "listbox", "aria-label": "Variables and files", hidden: true });
+  const inputWrap = h("div", { class: "grok-input" }, [input, suggestions]);
+  const noticeText = h("span", { class: "grok-notice-text", "data-testid": "grok-notice" });
+  const noticeBox = h("div", { class: "grok-notice", role: "status", hidden: true }, [noticeText,
+    button("dismiss-notice", "Dismiss the note", "Dismiss",
+      { onclick: () => { noticeBox.hidden = true; input.focus(); } })]);
   const sendBtn = button("send", "Send (Enter)", "Send");
   const stopBtn = button("stop", "Stop the answer (Esc)", "Stop", { disabled: true });
   const fileInput = h("input", { type: "file", multiple: true, class: "grok-file-input",
@@ -273,6 +342,7 @@ function render({ model, el }) {
     system,
     transcript,
     errorBox,
+    noticeBox,
     confirmBox,
     chips,
     h("div", { class: "grok-row grok-compose" }, [
@@ -499,6 +569,11 @@ function render({ model, el }) {
     if (!msg || typeof msg !== "object") return;
     if (msg.type === "live") keepScrolled(() => applyLive(msg));
     else if (msg.type === "static") writeStatic(model, memoryKey, msg.html || "");
+    else if (msg.type === "completions") complete(msg);
+    else if (msg.type === "notice") {
+      noticeText.textContent = msg.text || "";
+      noticeBox.hidden = !msg.text;
+    }
     else if (msg.type === "ack") onAck(msg);
     else if (msg.type === "refused") onRefused(msg);
     else if (msg.type === "draft") { input.value = msg.text || ""; input.focus(); }
@@ -509,6 +584,7 @@ function render({ model, el }) {
   });
 
   // --- events ----------------------------------------------------------------------------------
+  const complete = atCompletion(model, input, suggestions); // before Enter-sends: it may pick
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
