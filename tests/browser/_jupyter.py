@@ -391,3 +391,17 @@ def reload_with_the_kernel_running(page) -> None:
     page.reload()
     wait_kernel_idle(page)
     page.locator(f"{PANEL} [data-testid=grok-input]").last.wait_for()
+
+
+# The same for an input's placeholder text (its ::placeholder colour and opacity).
+PLACEHOLDER_CONTRAST_JS = CONTRAST_JS.replace(
+    "rgba(getComputedStyle(node).color)", "rgba(getComputedStyle(node, '::placeholder').color)"
+).replace("let o = 1;", "let o = Number(getComputedStyle(node, '::placeholder').opacity || 1);")
+
+
+def placeholder_contrast(locator) -> float:
+    return locator.evaluate(PLACEHOLDER_CONTRAST_JS)
+
+
+FOCUS_IN_PANEL = """() => { const a = document.activeElement;
+  return Boolean(a && a.closest('.grok-chat') && a !== document.body); }"""

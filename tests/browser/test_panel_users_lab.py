@@ -10,11 +10,16 @@ import pytest
 from tests.wire import image_urls, last_body, turn_requests, user_content, user_text
 
 from ._jupyter import (
+    FOCUS_IN_PANEL,
     chat_notebook,
+    contrast,
     open_notebook,
+    placeholder_contrast,
     reload_with_the_kernel_running,
     run_all,
     saved_static_html,
+    screenshot,
+    set_theme,
     type_and_enter,
     wait_idle_panel,
     write_notebook,
@@ -149,3 +154,48 @@ def test_slash_commands_braces_and_at_completion(emu, lab, tab):
     (request,) = turn_requests(emu)
     parts = user_content(request.body)
     assert [p["type"] for p in parts] == ["input_text", "input_file"]  # the file went with it
+
+
+def test_edit_confirmation_closes_on_esc_focus_stays_and_dark_theme_reads(emu, lab, tab):
+    page = tab
+    open_notebook(page, lab, chat_notebook(lab, "lab-keyboard"))
+    panel = run_all(page)
+    for n, text in enumerate(["First question", "Second question"], 1):
+        type_and_enter(page, panel, text)
+        wait_idle_panel(page, n)
+    confirm = panel.locator("[data-testid=grok-confirm]")
+
+    panel.locator("[data-testid=grok-turn-edit]").first.click()
+    confirm.wait_for()
+    page.keyboard.press("Escape")  # closes the confirmation; nothing is dropped
+    confirm.wait_for(state="hidden")
+    assert page.evaluate(FOCUS_IN_PANEL), "focus left the panel after Esc"
+    assert panel.locator(".grok-history .grok-user").count() == 2
+
+    panel.locator("[data-testid=grok-turn-edit]").first.click()
+    confirm.wait_for()
+    panel.locator("[data-testid=grok-confirm-no]").click()  # Cancel
+    confirm.wait_for(state="hidden")
+    assert page.evaluate(FOCUS_IN_PANEL), "focus left the panel after Cancel"
+
+    panel.locator("[data-testid=grok-turn-delete]").first.focus()
+    page.keyboard.press("Enter")  # Delete, from the keyboard
+    page.wait_for_function(
+        "() => document.querySelectorAll('.grok-chat .grok-history .grok-user').length === 1"
+    )
+    assert page.evaluate(FOCUS_IN_PANEL), "focus left the panel after Delete"
+
+    set_theme(page, "JupyterLab Dark")
+    panel.scroll_into_view_if_needed()
+    screenshot(page, "lab-dark-send")
+    send_label = panel.locator("[data-testid=grok-send] .grok-btn-text")
+    box = panel.locator("[data-testid=grok-input]")
+    box.fill("")
+    ratios = {"Send label": contrast(send_label), "placeholder": placeholder_contrast(box)}
+    set_theme(page, "JupyterLab Light")
+    ratios |= {
+        "Send label (light)": contrast(send_label),
+        "placeholder (light)": placeholder_contrast(box),
+    }
+    low = {k: round(v, 2) for k, v in ratios.items() if v < 4.5}
+    assert not low, f"text contrast under 4.5:1: {low}"

@@ -389,7 +389,7 @@ function render({ model, el }) {
     x_search: () => { xBox.checked = model.get("x_search"); },
     code_execution: () => { codeBox.checked = model.get("code_execution"); },
     mcp_url: () => { if (document.activeElement !== mcpField) mcpField.value = model.get("mcp_url"); },
-    history_html: () => keepScrolled(() => { history.innerHTML = model.get("history_html"); }),
+    history_html: () => keepScrolled(() => redrawHistory()),
     live_user_html: () => keepScrolled(() => { liveUser.innerHTML = model.get("live_user_html"); }),
     busy: () => {
       const busy = model.get("busy");
@@ -466,11 +466,22 @@ function render({ model, el }) {
     attachBtn.querySelector(".grok-btn-text").textContent = count ? `Attach (${count})` : "Attach";
   }
 
+  let confirmOpener = null; // what had focus when the confirmation opened: it gets it back
+
   function askConfirm(text, action) {
     confirmText.textContent = text;
     confirmAction = action;
+    confirmOpener = document.activeElement;
     confirmBox.hidden = false;
     confirmYes.focus();
+  }
+
+  function cancelConfirm() {
+    confirmBox.hidden = true;
+    confirmAction = null;
+    const back = confirmOpener && root.contains(confirmOpener) ? confirmOpener : input;
+    confirmOpener = null;
+    back.focus();
   }
   confirmYes.addEventListener("click", () => {
     confirmBox.hidden = true;
@@ -479,10 +490,15 @@ function render({ model, el }) {
     if (action) action();
     input.focus();
   });
-  confirmNo.addEventListener("click", () => {
-    confirmBox.hidden = true;
-    confirmAction = null;
-  });
+  confirmNo.addEventListener("click", cancelConfirm);
+
+  // The transcript is drawn anew when a turn is deleted or added: a button that had focus is
+  // gone, and focus would fall out of the panel (to the page). It goes to the transcript.
+  function redrawHistory() {
+    const focused = history.contains(document.activeElement);
+    history.innerHTML = model.get("history_html");
+    if (focused && !history.contains(document.activeElement)) transcript.focus({ preventScroll: true });
+  }
 
   // --- view -> kernel ------------------------------------------------------------------------
   function pushControls() {
@@ -593,7 +609,11 @@ function render({ model, el }) {
     }
   });
   root.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && model.get("busy")) {
+    if (event.key === "Escape" && !confirmBox.hidden) {
+      event.preventDefault();
+      event.stopPropagation(); // closes the confirmation, not the cell's edit mode
+      cancelConfirm();
+    } else if (event.key === "Escape" && model.get("busy")) {
       event.preventDefault();
       event.stopPropagation(); // Esc stops the answer, it does not leave the cell
       model.send({ type: "stop" });
