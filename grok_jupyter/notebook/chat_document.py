@@ -215,6 +215,11 @@ def _metas(doc: dict[str, Any], key: str, where: str = "") -> list[TurnMeta]:
                 model=_entry(raw, "model", str, f"{at}."),
                 citations=[dict(c) for c in citations],
                 usage_estimated=bool(_entry(raw, "usage_estimated", bool, f"{at}.")),
+                activity=[
+                    {"kind": str(a.get("kind", "status")), "text": str(a.get("text", ""))}
+                    for a in _entry(raw, "activity", list, f"{at}.") or []
+                    if isinstance(a, dict)
+                ],
             )
         )
     return out
@@ -249,6 +254,7 @@ def _meta_out(meta: TurnMeta) -> dict[str, Any]:
         "model": meta.model,
         "citations": meta.citations,
         "usage_estimated": meta.usage_estimated,
+        "activity": meta.activity,
     }
 
 

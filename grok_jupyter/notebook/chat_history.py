@@ -25,6 +25,7 @@ from typing import Any
 
 from ..client._types import Message, ToolCall, Usage
 from .chat_compaction import CompactionRecord, CompactionState
+from .chat_marks import TurnMarks
 
 INTERRUPTED_MARKER = "\n\n[interrupted]"
 
@@ -40,6 +41,7 @@ class TurnMeta:
     model: str | None = None
     citations: list[dict[str, Any]] = field(default_factory=list)  # {index, url, title}
     usage_estimated: bool = False
+    activity: list[dict[str, str]] = field(default_factory=list)  # chat_marks.py
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Turn:
     model: str | None
     citations: tuple[dict[str, Any], ...]
     usage_estimated: bool
+    activity: tuple[dict[str, str], ...] = ()  # server-side tool lines, as shown
 
     @property
     def prompt_text(self) -> str:
@@ -101,7 +104,7 @@ def _turn_starts(messages: list[Message]) -> list[int]:
     return starts
 
 
-class Conversation(CompactionState):
+class Conversation(CompactionState, TurnMarks):
     """The turns of one named chat, without its system prompt.
 
     The system prompt is kept beside the turns (``system``) rather than as the
@@ -261,6 +264,7 @@ class Conversation(CompactionState):
                     info.model,
                     tuple(info.citations),
                     info.usage_estimated,
+                    tuple(info.activity),
                 )
             )
         return out

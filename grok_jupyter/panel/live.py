@@ -82,6 +82,8 @@ class LiveStream:
     def clear(self) -> None:
         """No answer in flight: the live view empties."""
         with self._lock:
+            if not (self.head or self.blocks or self.tail or self.reasoning):
+                return  # already empty in every view
             self.head, self.blocks, self.tail, self.reasoning = "", [], "", ""
             self._send({"type": "live", "reset": True})
 

@@ -100,6 +100,22 @@ class PanelObserver(TurnObserver):
         self.tools[result.call.id] = (result.call, result.output, result.error)
         self.flush()
 
+    def activity(self, kernel_calls: set[str]) -> list[dict[str, str]]:
+        """The server-side tool lines shown, to keep with the committed answer: status lines,
+        and the tool lines of calls that are not the kernel's (MCP: ``kernel_calls`` are
+        the kernel tools' call ids, kept in the messages)."""
+        from ..notebook.display import call_signature
+
+        lines = [{"kind": "status", "text": line} for line in self.server_lines]
+        for call, output, error in self.tools.values():
+            if call.id in kernel_calls:
+                continue
+            text = call_signature(call.function.name, call.function.arguments)
+            if error is not None or output is not None:
+                text += f" → error: {error}" if error is not None else f" → {output}"
+            lines.append({"kind": "tool", "text": render._cut(text)})
+        return lines
+
     def flush(self) -> None:
         if not self.active:
             return

@@ -38,6 +38,7 @@ class StaticTranscript:
                 self.conversation.name,
                 self._turn_citations(),
                 panel_id=self.panel_id,
+                activity=self._turn_activity(),
             )
         }
 

@@ -26,6 +26,13 @@ from .commands import _shell, fill_prompt
 from .observer import PanelObserver, describe_error, retry_can_fix, server_refused
 
 SEND_REFUSED = "refused"
+# Conversations (by id) with a panel turn in flight: two panels on one chat take turns.
+_ANSWERING: set[int] = set()
+_ANSWERING_LOCK = threading.Lock()
+ANOTHER_PANEL = (
+    "Grok is answering this chat in another panel: wait for that answer, or press Stop "
+    "there, then send again."
+)
 Draft = tuple[str, list[Pending], list[Pending]]  # text, kernel-side, browser attachments
 DRAFT_BACK = (
     "Your prompt and its attachments are back in the input: edit them, or pick another "
@@ -41,6 +48,7 @@ class PanelTurns:
     # ``GrokMagics.confirm_over_usd`` (default $0.50).
     confirm_over_usd: float | None = None
     _confirmed_text: str | None = None
+    _resending = False  # the next turn sends an edited prompt, or regenerates
 
     def _submit(
         self, text: str, items: list[Pending], *, send_id: Any = None, files: Sequence[Any] = ()
@@ -48,15 +56,10 @@ class PanelTurns:
         handled, text = self._slash(text, items, send_id, files)
         if handled:
             return False
-        if self.busy:
-            self._refuse(
-                send_id,
-                text,
-                files,
-                InvalidRequestError(
-                    "Grok is still answering: wait, or press Stop, then send again."
-                ),
-            )
+        if self.busy or id(self.conversation) in _ANSWERING:
+            why = "Grok is still answering: wait, or press Stop, then send again."
+            why = why if self.busy else ANOTHER_PANEL
+            self._refuse(send_id, text, files, InvalidRequestError(why))
             return False
         kept = list(self._pending)  # kernel-side attachments go back here if refused
         if not text.strip() and not kept and not items:
@@ -143,6 +146,10 @@ class PanelTurns:
         files: Sequence[Any] = (),
         prompt: str | None = None,
     ) -> None:
+        with _ANSWERING_LOCK:  # Retry, Regenerate, Fix: the other ways a turn starts
+            if id(self.conversation) in _ANSWERING:
+                raise InvalidRequestError(ANOTHER_PANEL)
+            _ANSWERING.add(id(self.conversation))
         self._hide_error()
         self._failed_user = None
         self._stop = StopSignal()
@@ -164,7 +171,11 @@ class PanelTurns:
             files=list(files),
             draft=draft,
             prompt=prompt,  # the draft's text with its {name} fields filled
+            # An Edit or Regenerate stays undoable across the turn that resends it.
+            undo_mark=self.conversation.undo_mark() if self._resending else None,
+            conversation=self.conversation,
         )
+        self._resending = False
         self._worker = threading.Thread(
             target=self._run, args=(user, job), name="grok-chat-panel", daemon=True
         )
@@ -203,6 +214,8 @@ class PanelTurns:
         finally:
             if observer is not None:
                 observer.active = False
+            with _ANSWERING_LOCK:
+                _ANSWERING.discard(id(job["conversation"]))
         self.last_result = result
         committed = result is not None and (result.interrupted or result.error is None)
         returned = not committed and job.get("draft") is not None and server_refused(error)
@@ -237,8 +250,25 @@ class PanelTurns:
         if self._clear_when_done:
             self._clear_when_done = False
             self.conversation.reset()
+        if committed and observer is not None:
+            self._keep_turn_notes(observer, job["undo_mark"])
         self._turn_done(result)
         self._update_static()
+
+    def _free_of_other_panels(self) -> None:
+        """Raise if another panel is answering this chat (its turn must commit first)."""
+        if id(self.conversation) in _ANSWERING:
+            raise InvalidRequestError(ANOTHER_PANEL)
+
+    def _keep_turn_notes(self, observer: PanelObserver, undo_mark: int | None) -> None:
+        """After a committed turn: its server-side tool lines stay with the answer, and an
+        Edit's or Regenerate's Undo stays valid."""
+        turns = self.conversation.turns
+        replies = turns[-1].replies if turns else ()
+        kernel_calls = {c.id for m in replies for c in m.tool_calls or []}
+        self.conversation.note_activity(observer.activity(kernel_calls))
+        self.conversation.keep_undo(undo_mark)
+        self.set_trait("can_undo", self.conversation.can_undo)
 
     def _take_turn(self, user: Message, job: dict[str, Any]) -> TurnResult:
         """One turn in the engine, as the magic's: the API is the engine's choice."""

@@ -321,6 +321,7 @@ class ChatPanel(
                     actions=True,
                     citations=self._turn_citations(),
                     notes=notes,
+                    activity=self._turn_activity(),
                 ),
             )
             self.set_trait("can_undo", conversation.can_undo)
@@ -347,6 +348,10 @@ class ChatPanel(
         with self.hold_sync():
             self.set_trait("error", "")
             self.set_trait("can_retry", False)
+
+    def _turn_activity(self) -> dict[int, list[dict[str, str]]]:
+        """Server-side tool lines per turn index (searches, code runs, MCP calls)."""
+        return {t.index: list(t.activity) for t in self.conversation.turns if t.activity}
 
     def _turn_citations(self) -> dict[int, list[Any]]:
         """Sources per turn index (Responses turns keep them with the turn)."""

@@ -5,6 +5,7 @@ streaming at a set rate."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 
@@ -45,7 +46,7 @@ def _live_times(timed) -> list[float]:
 def _streaming_gaps(timed) -> list[float]:
     """Seconds between consecutive visible updates while the answer arrives."""
     times = _live_times(timed)
-    return [b - a for a, b in zip(times, times[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(times)]
 
 
 def test_an_answer_at_100_tokens_a_second_never_stands_still_for_a_second(

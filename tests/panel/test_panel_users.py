@@ -8,8 +8,17 @@ import pytest
 
 from grok_jupyter.client import GrokClient
 from tests.conftest import TEST_API_KEY
-from tests.panel.panel_helpers import ask, browser_send, from_browser, png_bytes, to_browser
-from tests.wire import image_urls, last_body, user_content, user_text
+from tests.mcp_server import running_mcp_server
+from tests.panel.panel_helpers import (
+    ask,
+    browser_send,
+    browser_sets,
+    from_browser,
+    png_bytes,
+    to_browser,
+    wait_until,
+)
+from tests.wire import image_urls, last_body, turn_requests, user_content, user_text
 
 
 def test_a_prompt_the_server_refuses_goes_back_to_the_input_with_its_image(emu, panels, comms):
@@ -124,3 +133,64 @@ def test_at_completion_offers_kernel_variables_and_files(
     assert [c["name"] for c in panel.pending] == ["sales.csv"]
     from_browser(panel, {"type": "attach_path", "path": "../secret.txt"})
     assert "not a file in the kernel's folder" in panel.error
+
+
+def test_undo_still_brings_back_the_dropped_turns_after_the_edited_prompt_is_sent(
+    emu, client, panels
+):
+    panel = panels("u-undo", client=client)
+    for text in ("First: remember 41.", "Second: remember 42.", "Third: remember 43."):
+        assert ask(panel, text).ok
+    from_browser(panel, {"type": "edit", "turn": 1})  # drops turns 1 and 2
+    assert panel.can_undo
+    assert ask(panel, "Second, edited: remember 99.").ok
+    assert panel.can_undo, "Undo went away once the edited prompt was sent"
+    cost = panel.conversation.cost_usd
+    from_browser(panel, {"type": "undo"})
+    prompts = [t.prompt_text for t in panel.conversation.turns]
+    assert prompts == ["First: remember 41.", "Second: remember 42.", "Third: remember 43."]
+    assert panel.conversation.cost_usd == cost  # the edited turn's cost stays counted
+    assert "remember 43" in panel.history_html and "remember 99" not in panel.history_html
+
+
+def test_mcp_and_code_tool_lines_stay_with_the_saved_turn(emu, client, panels, tmp_path):
+    from grok_jupyter.notebook.chat_registry import _conversations
+
+    with running_mcp_server() as server:
+        panel = panels("u-lines", client=client, chat_dir=tmp_path)
+        browser_sets(panel, mcp_url=server.url)
+        assert ask(panel, "Please add a=40 b=2").ok
+    browser_sets(panel, mcp_url="", code_execution=True)
+    assert ask(panel, "Run this:\n```python\nprint(6 * 7 + 1000)\n```").ok
+    history = panel.history_html
+    assert "add(a=40, b=2) → 42" in history  # the MCP call with its result, as the magic
+    assert "running code" in history
+    static = panel._static_bundle()["text/html"]
+    assert "add(a=40, b=2) → 42" in static and "running code" in static
+
+    # A restarted kernel reads the chat from disk: the lines are still there.
+    _conversations.clear()
+    again = panels("u-lines", client=client, chat_dir=tmp_path)
+    assert "add(a=40, b=2) → 42" in again.history_html and "running code" in again.history_html
+
+
+def test_two_panels_on_one_chat_take_turns(emu, client, panels, comms):
+    first = panels("u-two", client=client)
+    second = panels("u-two", client=client)
+    emu.inject("slow_chunks", delay=0.02)
+    browser_send(first, "reply with 3000 words")
+    wait_until(lambda: len(first.live_html) > 200, "the first panel's answer to stream")
+    send_id = browser_send(second, "And a second question at once")
+    (refused,) = to_browser(comms, second, "refused")
+    assert refused["id"] == send_id and refused["text"] == "And a second question at once"
+    assert "another panel" in second.error
+    from_browser(second, {"type": "regenerate"})  # nor may it change the chat meanwhile
+    assert "another panel" in second.error and len(first.conversation) == 0
+    from_browser(first, {"type": "stop"})
+    assert first.wait(30).interrupted
+    assert ask(second, "And a second question at once").ok  # now it goes
+    assert [t.prompt_text for t in second.conversation.turns] == [
+        "reply with 3000 words",
+        "And a second question at once",
+    ]
+    assert len(turn_requests(emu)) == 2
