@@ -199,3 +199,76 @@ def test_edit_confirmation_closes_on_esc_focus_stays_and_dark_theme_reads(emu, l
     }
     low = {k: round(v, 2) for k, v in ratios.items() if v < 4.5}
     assert not low, f"text contrast under 4.5:1: {low}"
+
+
+SEED_TABLE = """from grok_jupyter.client._types import Message
+from grok_jupyter.notebook.conversation import get_conversation
+get_conversation("lab-narrow").append(
+    Message.user("Sales by region, and the code?"),
+    Message.assistant(
+        "| region | Q1 sales | Q2 sales | Q3 sales | Q4 sales | total |\\n"
+        "|---|---|---|---|---|---|\\n| north-east | 12040 | 13550 | 11020 | 15990 | 52600 |\\n"
+        "\\n```python\\ntotal = sales['north'] + sales['south']\\n```"
+    ),
+)"""
+
+# Table cells with a word or number split across lines, and code text under the Copy button.
+NARROW_PROBLEMS = """(panel) => {
+  const out = [];
+  const lines = (node) => { const r = document.createRange(); r.selectNodeContents(node);
+    return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; };
+  for (const cell of panel.querySelectorAll('.grok-history td, .grok-history th')) {
+    const words = cell.textContent.trim().split(/[\\s-]+/).length; // a line per word at most
+    if (lines(cell) > words) out.push(`"${cell.textContent}" split over ${lines(cell)} lines`);
+  }
+  for (const block of panel.querySelectorAll('.grok-history .grok-code')) {
+    const b = block.querySelector('.grok-copy').getBoundingClientRect();
+    const r = document.createRange(); r.selectNodeContents(block.querySelector('code'));
+    for (const t of r.getClientRects())
+      if (t.left < b.right && t.right > b.left && t.top < b.bottom && t.bottom > b.top) {
+        out.push('Copy covers the code'); break; }
+  }
+  return out;
+}"""
+
+
+def test_at_244_px_table_numbers_stay_whole_and_copy_leaves_the_code_readable(emu, lab, tab):
+    page = tab
+    name = write_notebook(
+        lab, "lab-narrow.ipynb", "%load_ext grok_jupyter", SEED_TABLE, "%grok chat lab-narrow"
+    )
+    open_notebook(page, lab, name)
+    panel = run_all(page)
+    panel.locator(".grok-history td").first.wait_for()
+    panel.evaluate("(n) => { n.style.width = '244px'; }")
+    page.wait_for_timeout(300)  # the layout settles
+    assert round(panel.evaluate("(n) => n.getBoundingClientRect().width")) == 244
+    screenshot(page, "lab-244px")
+    assert panel.evaluate(NARROW_PROBLEMS) == []
+
+
+def test_undo_works_after_the_edited_prompt_is_sent(emu, lab, tab):
+    page = tab
+    open_notebook(page, lab, chat_notebook(lab, "lab-undo"))
+    panel = run_all(page)
+    for n, text in enumerate(["First: remember 41.", "Second: remember 42."], 1):
+        type_and_enter(page, panel, text)
+        wait_idle_panel(page, n)
+    panel.locator("[data-testid=grok-turn-edit]").last.click()
+    panel.locator("[data-testid=grok-confirm-yes]").click()
+    box = panel.locator("[data-testid=grok-input]")
+    page.wait_for_function("(n) => n.value === 'Second: remember 42.'", arg=box.element_handle())
+    box.fill("Second, edited: remember 99.")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('.grok-chat .grok-history').textContent.includes('99')"
+    )
+    wait_idle_panel(page, 2)
+    undo = panel.locator("[data-testid=grok-undo]")
+    assert undo.is_enabled(), "Undo went away once the edited prompt was sent"
+    undo.click()
+    page.wait_for_function(
+        "() => document.querySelector('.grok-chat .grok-history').textContent.includes('42')"
+    )
+    history = panel.locator("[data-testid=grok-history]").inner_text()
+    assert "Second: remember 42." in history and "remember 99" not in history
