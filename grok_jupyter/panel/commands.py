@@ -71,15 +71,29 @@ def fill_prompt(text: str, shell: Any, notes: list[str]) -> str:
         return text
     from ..notebook.interpolate import interpolate
 
-    namespace = shell.user_ns
+    if "@" in text:
+        text = _at_names(text, shell)
+    return interpolate(text, shell.user_ns, budget_tokens=budget, notes=notes,
+                       max_string_chars=max_chars)  # fmt: skip
+
+
+def _at_names(text: str, shell: Any) -> str:
+    """``@name`` as ``{name}`` where ``name`` is one of the notebook's variables (the ones
+    ``@`` completion offers: no modules, no private names); never inside code, where ``@``
+    is a decorator or an operator."""
+    from ..notebook.interpolate import _CODE, variable_names
+
+    names = set(variable_names(shell))
 
     def at_name(match: re.Match[str]) -> str:
         root = match.group(1).split(".")[0]
-        return "{" + match.group(1) + "}" if root in namespace else match.group()
+        return "{" + match.group(1) + "}" if root in names else match.group()
 
-    text = _AT_NAME.sub(at_name, text) if "@" in text else text
-    return interpolate(text, namespace, budget_tokens=budget, notes=notes,
-                       max_string_chars=max_chars)  # fmt: skip
+    out, at = [], 0
+    for code in _CODE.finditer(text):
+        out += [_AT_NAME.sub(at_name, text[at : code.start()]), code.group()]
+        at = code.end()
+    return "".join([*out, _AT_NAME.sub(at_name, text[at:])])
 
 
 class PanelCommands:

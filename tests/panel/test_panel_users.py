@@ -106,6 +106,10 @@ def test_name_and_at_name_are_filled_from_kernel_variables_as_the_magic_fills_th
     assert user_text(last_body(emu)) == (
         "Sum [120, 340, 560] for north; keep {unknown} and me@example.org"
     )
+    # In code, "@" is a decorator: left as written, even where the name is a variable.
+    shell.user_ns["cache"] = {}
+    assert ask(panel, "Why?\n```python\n@cache\ndef f(): ...\n```\nand @cache").ok
+    assert user_text(last_body(emu)) == "Why?\n```python\n@cache\ndef f(): ...\n```\nand {}"
     # The magic's template safety: a field reading private attributes is refused, kept.
     sent = len(emu.requests)
     browser_send(panel, "Show {sales.__class__}")
