@@ -26,6 +26,10 @@ def common_prefix(a: str, b: str) -> int:
     if a[:n] == b[:n]:
         return n
     lo, hi = 0, n
+    # The usual update: only the old end (a closing tag) differs; search just that end.
+    near = max(0, n - 64)
+    if a[:near] == b[:near]:
+        lo = near
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if a[:mid] == b[:mid]:
