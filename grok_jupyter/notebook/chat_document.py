@@ -227,6 +227,11 @@ def _metas(doc: dict[str, Any], key: str, where: str = "") -> list[TurnMeta]:
                 usage_estimated=bool(_entry(raw, "usage_estimated", bool, f"{at}.")),
                 tool_calls=_tool_calls(raw),
                 tool_cost_usd=_cost(raw, "tool_cost_usd", f"{at}."),
+                activity=[
+                    {"kind": str(a.get("kind", "status")), "text": str(a.get("text", ""))}
+                    for a in _entry(raw, "activity", list, f"{at}.") or []
+                    if isinstance(a, dict)
+                ],
             )
         )
     return out
@@ -263,6 +268,7 @@ def _meta_out(meta: TurnMeta) -> dict[str, Any]:
         "usage_estimated": meta.usage_estimated,
         "tool_calls": meta.tool_calls,
         "tool_cost_usd": meta.tool_cost_usd,
+        "activity": meta.activity,
     }
 
 

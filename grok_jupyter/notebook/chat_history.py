@@ -25,6 +25,7 @@ from typing import Any
 
 from ..client._types import Message, ToolCall, Usage
 from .chat_compaction import CompactionRecord, CompactionState
+from .chat_marks import TurnMarks
 
 INTERRUPTED_MARKER = "\n\n[interrupted]"
 
@@ -43,6 +44,7 @@ class TurnMeta:
     # Server-side tool calls by counter ({"web_search_calls": 2}) and their part of cost_usd.
     tool_calls: dict[str, int] = field(default_factory=dict)
     tool_cost_usd: float = 0.0
+    activity: list[dict[str, str]] = field(default_factory=list)  # chat_marks.py
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Turn:
     usage_estimated: bool
     server_tools: tuple[tuple[str, int], ...] = ()  # (counter, calls) of server-side tools
     server_tools_usd: float = 0.0  # their part of cost_usd
+    activity: tuple[dict[str, str], ...] = ()  # server-side tool lines, as shown
 
     @property
     def prompt_text(self) -> str:
@@ -106,7 +109,7 @@ def _turn_starts(messages: list[Message]) -> list[int]:
     return starts
 
 
-class Conversation(CompactionState):
+class Conversation(CompactionState, TurnMarks):
     """The turns of one named chat, without its system prompt.
 
     The system prompt is kept beside the turns (``system``) rather than as the
@@ -270,6 +273,7 @@ class Conversation(CompactionState):
                     info.usage_estimated,
                     tuple(info.tool_calls.items()),
                     info.tool_cost_usd,
+                    tuple(info.activity),
                 )
             )
         return out

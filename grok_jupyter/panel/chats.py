@@ -47,6 +47,7 @@ class PanelChats:
 
     conversation: Conversation
     _fixing: bool = False  # the turn in flight is a "Fix last error"
+    _resending: bool = False
     last_fix: str | None = None  # the corrected cell of the last fix, when the answer had one
     _unsubscribe: Callable[[], None] | None
     busy: bool
@@ -87,7 +88,7 @@ class PanelChats:
         self._failed_user = None
         self._hide_error()
         self.set_trait("live_user_html", "")
-        self.live_html = ""
+        self._live.clear()
         self._open(get_conversation(name, chat_dir=self._chat_dir))
         self._update_static()
 
@@ -119,8 +120,7 @@ class PanelChats:
     def _clear_live(self) -> None:
         with self.hold_sync():
             self.set_trait("live_user_html", "")
-            self.live_html = ""
-            self.live_reasoning = ""
+            self._live.clear()
 
     # --- turn operations (notebook/conversation.py) --------------------------------
 
@@ -138,6 +138,7 @@ class PanelChats:
         prompt, with its images and files, back in the input. Returns the prompt's text."""
         self._not_busy()
         message = self.conversation.truncate_before(index)
+        self._resending = True  # Undo outlives the turn that sends the edited prompt
         self._carry(message)
         self.send_custom({"type": "draft", "text": message.text})
         return message.text
@@ -146,12 +147,14 @@ class PanelChats:
         """Take the last turn again: its answer is replaced by a new one."""
         self._not_busy()
         message = self.conversation.regenerate()
+        self._resending = True
         self._start(message)
         return True
 
     def _not_busy(self) -> None:
         if self.busy:
             raise InvalidRequestError("Grok is still answering: press Stop first.")
+        self._free_of_other_panels()  # type: ignore[attr-defined]
 
     def export_markdown(self, path: str | os.PathLike[str] | None = None) -> str:
         """The whole chat as Markdown (every turn); written to ``path`` when given."""

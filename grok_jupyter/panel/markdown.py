@@ -101,12 +101,17 @@ class IncrementalMarkdown:
         self._in_fence: str | None = None
 
     def render(self, text: str) -> str:
+        blocks, tail = self.parts(text)
+        return "".join(blocks) + tail
+
+    def parts(self, text: str) -> tuple[list[str], str]:
+        """The finished blocks' HTML (a list that only grows) and the growing tail's HTML."""
         boundary = self._advance(text)
         if boundary > self._frozen_to:
             self._frozen_html.append(markdown_html(text[self._frozen_to : boundary]))
             self._frozen_to = boundary
         # The growing tail is rendered uncached: it changes on every update.
-        return "".join(self._frozen_html) + _md.render(text[self._frozen_to :])
+        return self._frozen_html, _md.render(text[self._frozen_to :])
 
     def _advance(self, text: str) -> int:
         """Scan whole new lines; return the end of the last blank line outside a fence."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING, Any
 
 from ..client._errors import (
@@ -12,7 +11,7 @@ from ..client._errors import (
     InvalidRequestError,
     StreamInterruptedError,
 )
-from ..notebook.display import GROWTH, MIN_STEP, Throttle
+from ..notebook.display import Throttle
 from ..notebook.turn import RUNNING_TOOLS, STREAMING, WAITING, TurnObserver
 from . import render
 
@@ -45,25 +44,31 @@ def retry_can_fix(exc: BaseException) -> bool:
     return isinstance(exc, APIConnectionError)
 
 
+def server_refused(exc: BaseException | None) -> bool:
+    """The server refused the request as it stands (a 4xx other than 408/429): the same
+    prompt fails again unless the user changes it, or the model."""
+    if not isinstance(exc, APIStatusError):
+        return False
+    return 400 <= exc.status_code < 500 and exc.status_code not in (408, 429)
+
+
 class PanelObserver(TurnObserver):
     """Collects the streaming turn and pushes it into the live view, throttled by time
-    and by growth: each update re-sends the whole live answer, so, as in the magic's
-    display (``notebook/display.py``), an update also waits for the text to grow by a
-    quarter, which keeps the bytes sent linear in the answer's size."""
+    only: an update sends only what changed (``live.py``), so the bytes stay linear in
+    the answer however often it is updated, and a long answer never stands still."""
 
     def __init__(
         self, panel: ChatPanel, interval: float, cancel: threading.Event | None = None
     ) -> None:
         self.panel = panel
         self.cancel = cancel  # Stop's signal (the turn engine closes the stream)
-        self.throttle = Throttle(interval, growth=GROWTH, min_step=MIN_STEP)
+        self.throttle = Throttle(interval)
         self.size = 0  # characters of text and reasoning so far
         self.text: list[str] = []
         self.reasoning: list[str] = []
         self.tools: dict[str, tuple[ToolCall, str | None, str | None]] = {}
         self.server_lines: list[str] = []  # "searching X for …", as they happen
         self.markdown = render.IncrementalMarkdown()
-        self.reasoning_sent = 0
         self.active = True  # false once the turn is over: late updates must not revive it
 
     def on_status(self, text: str) -> None:
@@ -95,17 +100,27 @@ class PanelObserver(TurnObserver):
         self.tools[result.call.id] = (result.call, result.output, result.error)
         self.flush()
 
+    def activity(self, kernel_calls: set[str]) -> list[dict[str, str]]:
+        """The server-side tool lines shown, to keep with the committed answer: status lines,
+        and the tool lines of calls that are not the kernel's (MCP: ``kernel_calls`` are
+        the kernel tools' call ids, kept in the messages)."""
+        from ..notebook.display import call_signature
+
+        lines = [{"kind": "status", "text": line} for line in self.server_lines]
+        for call, output, error in self.tools.values():
+            if call.id in kernel_calls:
+                continue
+            text = call_signature(call.function.name, call.function.arguments)
+            if error is not None or output is not None:
+                text += f" → error: {error}" if error is not None else f" → {output}"
+            lines.append({"kind": "tool", "text": render._cut(text)})
+        return lines
+
     def flush(self) -> None:
         if not self.active:
             return
         self.throttle.mark(self.size)
-        panel = self.panel
-        with panel.hold_sync():  # one message for the reasoning and the answer
-            if len(self.reasoning) != self.reasoning_sent:
-                self.reasoning_sent = len(self.reasoning)
-                panel.live_reasoning = html.escape("".join(self.reasoning))
-            lines = "".join(render.server_tool_html(line) for line in self.server_lines)
-            tools = "".join(render.tool_call_html(*entry) for entry in self.tools.values())
-            panel.live_html = render.assistant_html(
-                lines + tools + self.markdown.render("".join(self.text))
-            )
+        lines = "".join(render.server_tool_html(line) for line in self.server_lines)
+        tools = "".join(render.tool_call_html(*entry) for entry in self.tools.values())
+        blocks, tail = self.markdown.parts("".join(self.text))
+        self.panel._live.update(lines + tools, blocks, tail, "".join(self.reasoning))

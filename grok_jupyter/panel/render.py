@@ -112,6 +112,19 @@ def server_tool_html(line: str) -> str:
     return f'<div class="grok-tool grok-server-tool">{SEARCH_ICON} {html.escape(line)}</div>'
 
 
+def activity_html(lines: Sequence[dict[str, str]]) -> str:
+    """A turn's saved server-side tool lines: searches and code runs as status lines, MCP
+    calls as tool lines (``Conversation.note_activity``)."""
+    out = []
+    for line in lines:
+        text = str(line.get("text", ""))
+        if line.get("kind") == "tool":
+            out.append(f'<div class="grok-tool">{TOOL_ICON} <code>{html.escape(text)}</code></div>')
+        else:
+            out.append(server_tool_html(text))
+    return "".join(out)
+
+
 def _citation_parts(citation: Any) -> tuple[int | None, str, str | None]:
     if isinstance(citation, dict):
         return citation.get("index"), str(citation.get("url") or ""), citation.get("title")
@@ -187,9 +200,15 @@ def turn_actions_html(index: int, *, last: bool) -> str:
     return f'<span class="grok-turn-actions">{tags}</span>'
 
 
-def answer_body(replies: Sequence[Message], citations: Sequence[Any] = (), note: str = "") -> str:
-    """A Grok block's inside: reasoning, tool calls with results, the answer, citations."""
-    body: list[str] = []
+def answer_body(
+    replies: Sequence[Message],
+    citations: Sequence[Any] = (),
+    note: str = "",
+    activity: Sequence[dict[str, str]] = (),
+) -> str:
+    """A Grok block's inside: server-side tool lines, reasoning, tool calls with results,
+    the answer, citations."""
+    body: list[str] = [activity_html(activity)]
     calls: dict[str, ToolCall] = {}
     stopped = False
     for message in replies:
@@ -233,11 +252,12 @@ def transcript_html(
     actions: bool = False,
     citations: dict[int, Sequence[Any]] | None = None,
     notes: dict[int, str] | None = None,
+    activity: dict[int, Sequence[dict[str, str]]] | None = None,
 ) -> str:
     """The whole conversation: a user block, then one Grok block per turn (tool rounds inside).
 
     ``actions`` adds the per-turn Edit/Delete (and Regenerate on the last) buttons;
-    ``citations`` / ``notes`` are per turn index."""
+    ``citations`` / ``notes`` / ``activity`` (server-side tool lines) are per turn index."""
     blocks: list[str] = []
     turns = group_turns(messages)
     for index, (user, replies) in enumerate(turns):
@@ -246,8 +266,9 @@ def transcript_html(
             blocks.append(user_html(user, extra))
         cites = (citations or {}).get(index, ())
         note = (notes or {}).get(index, "")
-        if replies or cites:
-            blocks.append(assistant_html(answer_body(replies, cites, note)))
+        lines = (activity or {}).get(index, ())
+        if replies or cites or lines:
+            blocks.append(assistant_html(answer_body(replies, cites, note, lines)))
     return "".join(blocks)
 
 
@@ -256,13 +277,15 @@ def static_html(
     title: str,
     citations: dict[int, Sequence[Any]] | None = None,
     panel_id: str = "",
+    activity: dict[int, Sequence[dict[str, str]]] | None = None,
 ) -> str:
     """A self-contained transcript for viewers without a kernel or the panel's script.
 
     It is an output of its own beside the widget view; ``data-grok-panel`` lets a live view
     of that panel hide it (static/chat.js)."""
     head = f'<div class="grok-role">Grok chat: {html.escape(title)}</div>'
-    body = transcript_html(messages, citations=citations) or "<p><em>No turns yet.</em></p>"
+    body = transcript_html(messages, citations=citations, activity=activity)
+    body = body or "<p><em>No turns yet.</em></p>"
     panel = f' data-grok-panel="{html.escape(panel_id, quote=True)}"' if panel_id else ""
     return inline_styles(f'<div class="grok-static"{panel}>{head}{body}</div>')
 

@@ -38,6 +38,7 @@ class StaticTranscript:
                 self.conversation.name,
                 self._turn_citations(),
                 panel_id=self.panel_id,
+                activity=self._turn_activity(),
             )
         }
 
@@ -67,6 +68,17 @@ class StaticTranscript:
 
         self._shell = get_ipython()
 
+    def _send_static(self, html: str | None = None) -> None:
+        """The transcript to the panel's script too, which writes it into the notebook's own
+        output. A display update reaches that output only through the request that displayed
+        it, which a page loaded later (a browser reload) does not know: JupyterLab and
+        Notebook 7 route updates by request (``OutputArea._displayIdMap``), so without this
+        every turn after a reload would be missing from the saved notebook."""
+        if self._display_id is None:
+            return  # never displayed as the panel and its transcript (a bare widget)
+        html = html if html is not None else self._static_bundle()["text/html"]
+        self.send_custom({"type": "static", "html": html})  # type: ignore[attr-defined]
+
     def _update_static(self) -> None:
         """Refresh the static transcript output (what a saved notebook shows without the view)."""
         if self._display_id is None or self._display_context is None:
@@ -74,6 +86,7 @@ class StaticTranscript:
         from IPython.display import update_display
 
         data = self._static_bundle()
+        self._send_static(data["text/html"])
 
         def update() -> None:
             update_display(data, raw=True, display_id=self._display_id)

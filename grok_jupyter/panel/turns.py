@@ -22,9 +22,22 @@ from ..notebook.turn.guard import default_threshold
 from ..table.errors import dollars
 from . import render
 from .attachments import Pending
-from .observer import PanelObserver, describe_error, retry_can_fix
+from .commands import _shell, fill_prompt
+from .observer import PanelObserver, describe_error, retry_can_fix, server_refused
 
+SEND_REFUSED = "refused"
+# Conversations (by id) with a panel turn in flight: two panels on one chat take turns.
+_ANSWERING: set[int] = set()
+_ANSWERING_LOCK = threading.Lock()
+ANOTHER_PANEL = (
+    "Grok is answering this chat in another panel: wait for that answer, or press Stop "
+    "there, then send again."
+)
 Draft = tuple[str, list[Pending], list[Pending]]  # text, kernel-side, browser attachments
+DRAFT_BACK = (
+    "Your prompt and its attachments are back in the input: edit them, or pick another "
+    "model, then Send (or Retry)."
+)
 
 
 class PanelTurns:
@@ -35,34 +48,54 @@ class PanelTurns:
     # ``GrokMagics.confirm_over_usd`` (default $0.50).
     confirm_over_usd: float | None = None
     _confirmed_text: str | None = None
+    _resending = False  # the next turn sends an edited prompt, or regenerates
 
     def _submit(
         self, text: str, items: list[Pending], *, send_id: Any = None, files: Sequence[Any] = ()
     ) -> bool:
-        if self.busy:
-            self._refuse(
-                send_id,
-                text,
-                files,
-                InvalidRequestError(
-                    "Grok is still answering: wait, or press Stop, then send again."
-                ),
-            )
+        handled, text = self._slash(text, items, send_id, files)
+        if handled:
+            return False
+        if self.busy or id(self.conversation) in _ANSWERING:
+            why = "Grok is still answering: wait, or press Stop, then send again."
+            why = why if self.busy else ANOTHER_PANEL
+            self._refuse(send_id, text, files, InvalidRequestError(why))
             return False
         kept = list(self._pending)  # kernel-side attachments go back here if refused
         if not text.strip() and not kept and not items:
             return False
+        notes: list[str] = []
         try:
             server_tools = self._server_tools()
-        except GrokError as exc:
+            prompt = fill_prompt(text, _shell(), notes)  # {name} and @name, as the magic
+        except GrokError as exc:  # a bad MCP URL, a template reading private attributes
             self._refuse(send_id, text, files, exc)
             return False
+        if notes:
+            self._notice("\n".join(notes))  # what was cut or summarised
         self._pending = []
         self._sync_pending()
-        self._start(
-            None, draft=(text, kept, items), server_tools=server_tools, send_id=send_id, files=files
-        )
+        self._start(None, draft=(text, kept, items), server_tools=server_tools, send_id=send_id,
+                    files=files, prompt=prompt)  # fmt: skip
         return True
+
+    def _slash(
+        self, text: str, items: list[Pending], send_id: Any, files: Sequence[Any]
+    ) -> tuple[bool, str]:
+        """(handled, text): a ``/command`` is done here and never sent (an unknown one is
+        refused, the prompt kept); ``//`` sends a leading "/" as written."""
+        if text.lstrip().startswith("//"):
+            return False, text.replace("//", "/", 1)
+        try:
+            if not self._command(text):
+                return False, text
+        except GrokError as exc:  # unknown, or not now (busy)
+            self._refuse(send_id, text, files, exc)
+            return True, text
+        if items:  # files attached to a command go back to the input with no text
+            self.send_custom({"type": SEND_REFUSED, "id": send_id, "text": "",
+                              "files": [str(f.get("name", "")) for f in files], "error": ""})
+        return True, text
 
     def _server_tools(self) -> list[dict[str, Any]]:
         """The Responses tools the toggles ask for; a bad MCP URL is refused before sending."""
@@ -111,7 +144,12 @@ class PanelTurns:
         server_tools: list[dict[str, Any]] | None = None,
         send_id: Any = None,
         files: Sequence[Any] = (),
+        prompt: str | None = None,
     ) -> None:
+        with _ANSWERING_LOCK:  # Retry, Regenerate, Fix: the other ways a turn starts
+            if id(self.conversation) in _ANSWERING:
+                raise InvalidRequestError(ANOTHER_PANEL)
+            _ANSWERING.add(id(self.conversation))
         self._hide_error()
         self._failed_user = None
         self._stop = StopSignal()
@@ -123,8 +161,7 @@ class PanelTurns:
             # Shown as it will be sent: a key typed into the prompt never reaches the
             # widget state (saved in the notebook) nor the engine's request.
             self.set_trait("live_user_html", render.user_html(redact_message(preview)))
-            self.live_html = ""
-            self.live_reasoning = ""
+            self._live.clear()
             self._set_busy(True)
         # Read the controls here, on the kernel's thread, not in the worker.
         job = dict(
@@ -133,7 +170,12 @@ class PanelTurns:
             send_id=send_id,
             files=list(files),
             draft=draft,
+            prompt=prompt,  # the draft's text with its {name} fields filled
+            # An Edit or Regenerate stays undoable across the turn that resends it.
+            undo_mark=self.conversation.undo_mark() if self._resending else None,
+            conversation=self.conversation,
         )
+        self._resending = False
         self._worker = threading.Thread(
             target=self._run, args=(user, job), name="grok-chat-panel", daemon=True
         )
@@ -142,13 +184,14 @@ class PanelTurns:
     def _run(self, user: Message | None, job: dict[str, Any]) -> None:
         observer = self._observer
         result: TurnResult | None = None
-        error: BaseException | None = None
+        error: BaseException | str | None = None
         refused = False
         try:
             if user is None:
                 text, kept, items = job["draft"]
                 try:
-                    user = self._user_message(text, [*kept, *items])  # uploads documents
+                    sent = text if job["prompt"] is None else job["prompt"]
+                    user = self._user_message(sent, [*kept, *items])  # uploads documents
                 except Exception as exc:
                     # Nothing was asked yet (a refused file, a failed upload): the prompt and
                     # its files go back to the input.
@@ -171,13 +214,18 @@ class PanelTurns:
         finally:
             if observer is not None:
                 observer.active = False
+            with _ANSWERING_LOCK:
+                _ANSWERING.discard(id(job["conversation"]))
         self.last_result = result
         committed = result is not None and (result.interrupted or result.error is None)
+        returned = not committed and job.get("draft") is not None and server_refused(error)
+        if returned:  # the server said no to this prompt: it goes back to the input, to edit
+            refused = True
+            error = f"{describe_error(error)}\n{DRAFT_BACK}"
         with self.hold_sync():
             if not committed:
                 # Nothing was committed: the user's turn stays on screen, ready to retry.
-                self.live_html = ""
-                self.live_reasoning = ""
+                self._live.clear()
             if refused:
                 self.set_trait("live_user_html", "")
             self._set_busy(False)
@@ -186,6 +234,9 @@ class PanelTurns:
                 self._pending = kept + self._pending  # the browser restores its own files
                 self._sync_pending()
                 self._refuse(job["send_id"], text, job["files"], error)
+                if returned:  # Retry (after picking another model, say) sends it again
+                    self._failed_user = user
+                    self.set_trait("can_retry", True)
             elif error is not None:
                 if isinstance(error, StreamInterruptedError):
                     self._show_error(
@@ -199,8 +250,25 @@ class PanelTurns:
         if self._clear_when_done:
             self._clear_when_done = False
             self.conversation.reset()
+        if committed and observer is not None:
+            self._keep_turn_notes(observer, job["undo_mark"])
         self._turn_done(result)
         self._update_static()
+
+    def _free_of_other_panels(self) -> None:
+        """Raise if another panel is answering this chat (its turn must commit first)."""
+        if id(self.conversation) in _ANSWERING:
+            raise InvalidRequestError(ANOTHER_PANEL)
+
+    def _keep_turn_notes(self, observer: PanelObserver, undo_mark: int | None) -> None:
+        """After a committed turn: its server-side tool lines stay with the answer, and an
+        Edit's or Regenerate's Undo stays valid."""
+        turns = self.conversation.turns
+        replies = turns[-1].replies if turns else ()
+        kernel_calls = {c.id for m in replies for c in m.tool_calls or []}
+        self.conversation.note_activity(observer.activity(kernel_calls))
+        self.conversation.keep_undo(undo_mark)
+        self.set_trait("can_undo", self.conversation.can_undo)
 
     def _take_turn(self, user: Message, job: dict[str, Any]) -> TurnResult:
         """One turn in the engine, as the magic's: the API is the engine's choice."""

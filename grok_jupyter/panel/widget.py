@@ -45,10 +45,12 @@ from ..notebook.turn import StopSignal, TurnResult
 from . import render
 from .attachments import PanelAttachments, Pending, classify
 from .chats import PanelChats
+from .commands import PanelCommands
+from .live import LiveStream
 from .observer import PanelObserver, describe_error
 from .side import SideView
 from .static_view import StaticTranscript
-from .turns import PanelTurns, usage_note
+from .turns import SEND_REFUSED, PanelTurns, usage_note
 
 if TYPE_CHECKING:
     from ..client import GrokClient
@@ -56,7 +58,6 @@ if TYPE_CHECKING:
 __all__ = ["ChatPanel"]
 
 STATIC = Path(__file__).parent / "static"
-SEND_REFUSED = "refused"
 
 
 def _model_options(current: str | None) -> list[list[str]]:
@@ -72,7 +73,13 @@ def _model_options(current: str | None) -> list[list[str]]:
 
 
 class ChatPanel(
-    PanelTurns, StaticTranscript, SideView, PanelChats, PanelAttachments, anywidget.AnyWidget
+    PanelTurns,
+    PanelCommands,
+    StaticTranscript,
+    SideView,
+    PanelChats,
+    PanelAttachments,
+    anywidget.AnyWidget,
 ):
     """A chat with Grok in the notebook, sharing ``get_conversation(conversation)`` with ``%%grok``.
 
@@ -117,8 +124,6 @@ class ChatPanel(
     )
     history_html = Unicode(read_only=True, help="The committed turns, as HTML.").tag(sync=True)
     live_user_html = Unicode(read_only=True, help="The prompt in flight.").tag(sync=True)
-    live_html = Unicode(help="The answer streaming in.").tag(sync=True)
-    live_reasoning = Unicode(help="The reasoning streaming in (escaped text).").tag(sync=True)
     pending = List(help="Kernel-side attachments: chips shown under the input.").tag(sync=True)
     chats = List(help="Conversation names for the chat list.").tag(sync=True)
     # Keys the script's per-panel memory (draft, picked files, scroll) across re-rendered views.
@@ -150,6 +155,7 @@ class ChatPanel(
         self._stop = StopSignal()
         self._worker: threading.Thread | None = None
         self._observer: PanelObserver | None = None
+        self._live = LiveStream(self.send_custom)  # the answer in flight, sent as changes
         self._failed_user: Message | None = None
         self._pending: list[Pending] = []
         self._clear_when_done = False
@@ -228,6 +234,16 @@ class ChatPanel(
         super().close()
 
     @property
+    def live_html(self) -> str:
+        """The answer streaming in, as the browser shows it ("" between turns)."""
+        return self._live.html
+
+    @property
+    def live_reasoning(self) -> str:
+        """The reasoning streaming in (escaped text)."""
+        return self._live.reasoning
+
+    @property
     def client(self) -> GrokClient:
         if self._client is not None:
             return self._client
@@ -255,6 +271,7 @@ class ChatPanel(
     def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
         return {
             "ping": lambda c: self.send_custom({"type": "pong"}),
+            "live_sync": lambda c: (self._live.resync(), self._send_static()),
             "stop": lambda c: self.stop(),
             "clear": lambda c: self.clear(),
             "undo": lambda c: self.undo(),
@@ -263,6 +280,7 @@ class ChatPanel(
             "unpend": lambda c: self._remove_pending(int(c.get("id", 0))),
             "dismiss": lambda c: self._hide_error(),
             **self._chat_handlers(),
+            **self._command_handlers(),
         }
 
     def send_custom(self, content: dict[str, Any], buffers: Sequence[bytes] | None = None) -> None:
@@ -288,7 +306,9 @@ class ChatPanel(
             return
         self._submit(text, items, send_id=send_id, files=files)
 
-    def _refuse(self, send_id: Any, text: str, files: Sequence[Any], exc: BaseException) -> None:
+    def _refuse(
+        self, send_id: Any, text: str, files: Sequence[Any], exc: BaseException | str
+    ) -> None:
         """A refused send: the error is shown and the browser puts the prompt back."""
         self._show_error(exc, retry=False)
         names = [str(f.get("name", "")) if isinstance(f, dict) else str(f) for f in files]
@@ -313,6 +333,7 @@ class ChatPanel(
                     actions=True,
                     citations=self._turn_citations(),
                     notes=notes,
+                    activity=self._turn_activity(),
                 ),
             )
             self.set_trait("can_undo", conversation.can_undo)
@@ -339,6 +360,10 @@ class ChatPanel(
         with self.hold_sync():
             self.set_trait("error", "")
             self.set_trait("can_retry", False)
+
+    def _turn_activity(self) -> dict[int, list[dict[str, str]]]:
+        """Server-side tool lines per turn index (searches, code runs, MCP calls)."""
+        return {t.index: list(t.activity) for t in self.conversation.turns if t.activity}
 
     def _turn_citations(self) -> dict[int, list[Any]]:
         """Sources per turn index (Responses turns keep them with the turn)."""

@@ -372,3 +372,36 @@ OVERFLOW_JS = """(root) => {
   }
   return out;
 }"""
+
+
+def saved_static_html(page, server: Server, name: str, cell: int = 1) -> str:
+    """Save the notebook (File ▸ Save) and return the text/html its ``cell`` holds on disk:
+    what GitHub, nbviewer and a restarted kernel show."""
+    command(page, "docmanager:save")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+    saved = json.loads((server.work / name).read_text())
+    return "".join(
+        "".join(out.get("data", {}).get("text/html", "")) for out in saved["cells"][cell]["outputs"]
+    )
+
+
+def reload_with_the_kernel_running(page) -> None:
+    """Reload the page (F5) while the kernel runs on: the panel's view is drawn again from
+    the kernel's widget, and its cell is not run again."""
+    page.reload()
+    wait_kernel_idle(page)
+    page.locator(f"{PANEL} [data-testid=grok-input]").last.wait_for()
+
+
+# The same for an input's placeholder text (its ::placeholder colour and opacity).
+PLACEHOLDER_CONTRAST_JS = CONTRAST_JS.replace(
+    "rgba(getComputedStyle(node).color)", "rgba(getComputedStyle(node, '::placeholder').color)"
+).replace("let o = 1;", "let o = Number(getComputedStyle(node, '::placeholder').opacity || 1);")
+
+
+def placeholder_contrast(locator) -> float:
+    return locator.evaluate(PLACEHOLDER_CONTRAST_JS)
+
+
+FOCUS_IN_PANEL = """() => { const a = document.activeElement;
+  return Boolean(a && a.closest('.grok-chat') && a !== document.body); }"""

@@ -175,3 +175,22 @@ def stop_a_long_answer(emu: Any, panel: Any) -> Any:
     result = panel.wait(30)
     assert result.interrupted and result.usage is not None
     return result
+
+
+def live_views(comms: list, panel: Any) -> list[str]:
+    """The live answer's HTML after each ``live`` message, replayed as the script applies
+    them (static/chat.js ``liveAnswerView``: ``keep`` counts UTF-16 units)."""
+
+    def splice(old: str, keep: int, add: str) -> str:
+        return old.encode("utf-16-le")[: 2 * keep].decode("utf-16-le") + add
+
+    head, body, tail, shown = "", "", "", []
+    for msg in to_browser(comms, panel, "live"):
+        if msg.get("reset"):
+            head, body, tail = "", "", ""
+        head = msg.get("head", head)
+        body += msg.get("append", "")
+        if "tail" in msg:
+            tail = splice(tail, msg.get("keep", 0), msg["tail"])
+        shown.append(head + body + tail)
+    return shown

@@ -16,6 +16,7 @@ from tests.panel.panel_helpers import (
     browser_send,
     browser_sets,
     from_browser,
+    live_views,
     png_bytes,
     state_updates,
     to_browser,
@@ -48,7 +49,7 @@ def test_send_streams_the_reply_into_the_transcript(emu, client, panels, comms):
     assert to_browser(comms, panel, "ack") and not to_browser(comms, panel, "refused")
     assert panel.live_html == "" and panel.live_user_html == ""
     # The answer streamed into the live view before it was committed to the transcript.
-    assert any("emulator" in v for v in state_updates(comms, panel, "live_html"))
+    assert any("emulator" in v for v in live_views(comms, panel))
     # Status: model, the turn's tokens, the conversation's cost, time to first token.
     status = panel.status
     assert status.startswith("grok-4.3")
@@ -333,7 +334,7 @@ def test_widget_updates_are_bounded_by_time_not_tokens(emu, client, panels, comm
     result = ask(panel, "reply with 3000 words")
     elapsed = time.monotonic() - started
     tokens = result.usage.completion_tokens
-    sent = len(state_updates(comms, panel, "live_html"))
+    sent = len(live_views(comms, panel))
     assert tokens >= 3000
     # At most one update per interval, plus the first, the last and the clear.
     assert sent <= elapsed / panel.update_interval + 4

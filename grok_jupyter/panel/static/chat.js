@@ -166,11 +166,142 @@ function offerUndo(bar, id, previous, expected) {
   bar.insertBefore(undo, bar.querySelector(".grok-cell-note"));
 }
 
+// The answer in flight arrives as changes ({type: "live"}, panel/live.py): finished blocks are
+// appended once, and the block being written is kept up to `keep` units and extended, so a
+// long answer costs bytes in proportion to its length and moves on screen at every update.
+function liveAnswerView(answer, reasoning, reasoningText) {
+  const head = h("div", { class: "grok-live-head" });
+  const body = h("div", { class: "grok-live-body" });
+  const tail = h("div", { class: "grok-live-tail" });
+  const turn = h("div", { class: "grok-turn grok-assistant" },
+    [h("div", { class: "grok-role", text: "Grok" }), head, body, tail]);
+  let tailHtml = "";
+  let reasoningHtml = "";
+  answer.replaceChildren();
+  return (msg) => {
+    if (msg.reset) {
+      head.replaceChildren();
+      body.replaceChildren();
+      tailHtml = "";
+      tail.replaceChildren();
+      reasoningHtml = "";
+    }
+    if (msg.head !== undefined) head.innerHTML = msg.head;
+    if (msg.append) body.insertAdjacentHTML("beforeend", msg.append);
+    if (msg.tail !== undefined) {
+      tailHtml = tailHtml.slice(0, msg.keep || 0) + msg.tail;
+      tail.innerHTML = tailHtml;
+    }
+    if (msg.reasoning !== undefined) {
+      reasoningHtml = reasoningHtml.slice(0, msg.reasoning_keep || 0) + msg.reasoning;
+      reasoningText.innerHTML = reasoningHtml; // escaped by the kernel
+    }
+    reasoning.hidden = !reasoningHtml;
+    const empty = !head.hasChildNodes() && !body.hasChildNodes() && !tailHtml;
+    if (empty) answer.replaceChildren();
+    else if (turn.parentNode !== answer) answer.replaceChildren(turn);
+  };
+}
+
+// The static transcript beside the view is what GitHub, nbviewer and a restarted kernel show.
+// The kernel updates it by display id, but JupyterLab and Notebook 7 route such an update only
+// through the request that displayed it, which a page loaded later (a reload) does not know.
+// So the view writes the kernel's transcript ({type: "static"}) into the notebook's model
+// itself, in the output that carries this panel's id; a save keeps it.
+function writeStatic(model, panelId, html) {
+  let cells;
+  try {
+    const context = model.widget_manager && model.widget_manager.context;
+    cells = context && context.model && context.model.cells;
+  } catch (err) {
+    return false; // a front end without a notebook model (VS Code, Colab): its own updates
+  }
+  if (!cells) return false;
+  const mark = `data-grok-panel="${panelId}"`;
+  for (let i = 0; i < cells.length; i++) {
+    const outputs = cells.get(i).outputs;
+    for (let j = 0; outputs && j < outputs.length; j++) {
+      const data = outputs.get(j).data || {};
+      const old = [].concat(data["text/html"] || []).join("");
+      if (!old.includes(mark)) continue;
+      if (old !== html) {
+        outputs.set(j, { output_type: "display_data", data: { "text/html": html }, metadata: {} });
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+// "@na" in the prompt offers the kernel's variables and files that start so (the kernel
+// answers {type: "completions"}): a variable goes in as {name}, filled when sent as the
+// magic fills it; a file is attached. Arrow keys move, Enter or Tab picks, Esc closes.
+function atCompletion(model, input, list) {
+  let items = [];
+  let active = 0;
+  let at = -1; // where the "@word" being completed starts
+  const close = () => { items = []; at = -1; list.hidden = true; list.replaceChildren(); };
+  const word = () => {
+    const before = input.value.slice(0, input.selectionStart);
+    const m = before.match(/(^|\s)@([\w.-]*)$/);
+    return m ? { start: before.length - m[2].length - 1, prefix: m[2] } : null;
+  };
+  const pick = (item) => {
+    const end = input.selectionStart;
+    const insert = item.kind === "variable" ? item.value : "";
+    input.setRangeText(insert, at, end, "end");
+    if (item.kind === "file") model.send({ type: "attach_path", path: item.value });
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    close();
+    input.focus();
+  };
+  const show = () => {
+    list.replaceChildren(...items.map((item, i) => h("div", {
+      role: "option", class: `grok-suggestion grok-suggestion-${item.kind}`,
+      "data-testid": "grok-suggestion", "aria-selected": i === active ? "true" : "false",
+      text: item.kind === "variable" ? `{${item.label}} variable` : `${item.label} file`,
+      onmousedown: (e) => { e.preventDefault(); pick(item); },
+    })));
+    list.hidden = items.length === 0;
+  };
+  input.addEventListener("input", () => {
+    const w = word();
+    if (!w) { close(); return; }
+    at = w.start;
+    model.send({ type: "complete", prefix: w.prefix });
+  });
+  input.addEventListener("blur", () => setTimeout(close, 150));
+  input.addEventListener("keydown", (event) => {
+    if (list.hidden || items.length === 0) return;
+    const keys = { ArrowDown: 1, ArrowUp: -1 };
+    if (event.key in keys) {
+      active = (active + keys[event.key] + items.length) % items.length;
+      show();
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      pick(items[active]);
+    } else if (event.key === "Escape") {
+      close();
+    } else {
+      return;
+    }
+    event.preventDefault();
+    event.stopImmediatePropagation(); // not Send, not the notebook, not Stop
+  });
+  return (msg) => {
+    const w = word();
+    if (!w || w.prefix !== msg.prefix) return; // typed on since: a newer answer comes
+    items = msg.items || [];
+    active = 0;
+    show();
+  };
+}
+
 function render({ model, el }) {
   let sendCounter = 0;
   let inFlight = null; // {id, text, files, timer}: a send the kernel has not acknowledged
   let localFiles = []; // File objects picked here; they travel with the next Send
   let confirmAction = null;
+  let draftBack = false; // a refused prompt was put back in the input: Retry sends it from there
 
   // --- controls -------------------------------------------------------------------
   const modelSelect = h("select", { class: "grok-model", "data-testid": "grok-model",
@@ -218,10 +349,12 @@ function render({ model, el }) {
 
   // --- errors, confirmations, attachments -------------------------------------------------
   const errorText = h("span", { class: "grok-error", "data-testid": "grok-error" });
+  const editDraftBtn = button("edit-draft", "Edit the prompt that was put back in the input",
+    "Edit", { hidden: true });
   const retryBtn = button("retry", "Retry the failed turn", "Retry");
   const dismissBtn = button("dismiss", "Dismiss the error", "Dismiss");
   const errorBox = h("div", { class: "grok-error-box", "data-testid": "grok-error-box",
-    role: "alert", hidden: true }, [errorText, retryBtn, dismissBtn]);
+    role: "alert", hidden: true }, [errorText, editDraftBtn, retryBtn, dismissBtn]);
   const confirmText = h("span", { class: "grok-confirm-text" });
   const confirmYes = button("confirm-yes", "Confirm", "Confirm");
   const confirmNo = button("confirm-no", "Cancel", "Cancel");
@@ -234,7 +367,13 @@ function render({ model, el }) {
   // --- input row -----------------------------------------------------------------------------
   const input = h("textarea", { rows: "3", "aria-label": "Message to Grok",
     "data-testid": "grok-input", placeholder: "Ask Grok… (Enter sends, Shift+Enter: new line, Esc stops)" });
-  const inputWrap = h("div", { class: "grok-input" }, [input]);
+  const suggestions = h("div", { class: "grok-suggestions", "data-testid": "grok-suggestions",
+    role: "listbox", "aria-label": "Variables and files", hidden: true });
+  const inputWrap = h("div", { class: "grok-input" }, [input, suggestions]);
+  const noticeText = h("span", { class: "grok-notice-text", "data-testid": "grok-notice" });
+  const noticeBox = h("div", { class: "grok-notice", role: "status", hidden: true }, [noticeText,
+    button("dismiss-notice", "Dismiss the note", "Dismiss",
+      { onclick: () => { noticeBox.hidden = true; input.focus(); } })]);
   const sendBtn = button("send", "Send (Enter)", "Send");
   const stopBtn = button("stop", "Stop the answer (Esc)", "Stop", { disabled: true });
   const fileInput = h("input", { type: "file", multiple: true, class: "grok-file-input",
@@ -265,6 +404,7 @@ function render({ model, el }) {
     system,
     transcript,
     errorBox,
+    noticeBox,
     confirmBox,
     chips,
     h("div", { class: "grok-row grok-compose" }, [
@@ -311,14 +451,8 @@ function render({ model, el }) {
     x_search: () => { xBox.checked = model.get("x_search"); },
     code_execution: () => { codeBox.checked = model.get("code_execution"); },
     mcp_url: () => { if (document.activeElement !== mcpField) mcpField.value = model.get("mcp_url"); },
-    history_html: () => keepScrolled(() => { history.innerHTML = model.get("history_html"); }),
+    history_html: () => keepScrolled(() => redrawHistory()),
     live_user_html: () => keepScrolled(() => { liveUser.innerHTML = model.get("live_user_html"); }),
-    live_html: () => keepScrolled(() => { liveAnswer.innerHTML = model.get("live_html"); }),
-    live_reasoning: () => {
-      const text = model.get("live_reasoning");
-      liveReasoning.hidden = !text;
-      liveReasoningText.innerHTML = text; // escaped by the kernel
-    },
     busy: () => {
       const busy = model.get("busy");
       sendBtn.disabled = busy;
@@ -331,6 +465,7 @@ function render({ model, el }) {
       const text = model.get("error");
       errorText.textContent = text;
       errorBox.hidden = !text;
+      if (!text) showDraftBack(false);
     },
     can_retry: () => { retryBtn.hidden = !model.get("can_retry"); },
     can_undo: () => { undoBtn.disabled = !model.get("can_undo"); },
@@ -348,6 +483,23 @@ function render({ model, el }) {
   // After the sync above has drawn the history: Insert below / Replace cell on code blocks.
   model.on("change:history_html", () => addCellActions(history));
   addCellActions(history);
+  const applyLive = liveAnswerView(liveAnswer, liveReasoning, liveReasoningText);
+  model.send({ type: "live_sync" }); // an answer already streaming shows in this view too
+
+  function showDraftBack(back) {
+    draftBack = back;
+    editDraftBtn.hidden = !back;
+  }
+
+  function editDraft() {
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+  }
+
+  function retry() {
+    if (draftBack && (input.value.trim() || localFiles.length)) send(); // as edited, if at all
+    else model.send({ type: "retry" });
+  }
 
   function showLocalError(text) {
     errorText.textContent = text;
@@ -379,11 +531,22 @@ function render({ model, el }) {
     attachBtn.querySelector(".grok-btn-text").textContent = count ? `Attach (${count})` : "Attach";
   }
 
+  let confirmOpener = null; // what had focus when the confirmation opened: it gets it back
+
   function askConfirm(text, action) {
     confirmText.textContent = text;
     confirmAction = action;
+    confirmOpener = document.activeElement;
     confirmBox.hidden = false;
     confirmYes.focus();
+  }
+
+  function cancelConfirm() {
+    confirmBox.hidden = true;
+    confirmAction = null;
+    const back = confirmOpener && root.contains(confirmOpener) ? confirmOpener : input;
+    confirmOpener = null;
+    back.focus();
   }
   confirmYes.addEventListener("click", () => {
     confirmBox.hidden = true;
@@ -392,10 +555,15 @@ function render({ model, el }) {
     if (action) action();
     input.focus();
   });
-  confirmNo.addEventListener("click", () => {
-    confirmBox.hidden = true;
-    confirmAction = null;
-  });
+  confirmNo.addEventListener("click", cancelConfirm);
+
+  // The transcript is drawn anew when a turn is deleted or added: a button that had focus is
+  // gone, and focus would fall out of the panel (to the page). It goes to the transcript.
+  function redrawHistory() {
+    const focused = history.contains(document.activeElement);
+    history.innerHTML = model.get("history_html");
+    if (focused && !history.contains(document.activeElement)) transcript.focus({ preventScroll: true });
+  }
 
   // --- view -> kernel ------------------------------------------------------------------------
   function pushControls() {
@@ -465,6 +633,7 @@ function render({ model, el }) {
       for (const f of sent.files) if (!localFiles.includes(f)) localFiles.push(f);
     }
     renderChips();
+    showDraftBack(true);
     input.focus();
   }
 
@@ -479,7 +648,14 @@ function render({ model, el }) {
 
   model.on("msg:custom", (msg) => {
     if (!msg || typeof msg !== "object") return;
-    if (msg.type === "ack") onAck(msg);
+    if (msg.type === "live") keepScrolled(() => applyLive(msg));
+    else if (msg.type === "static") writeStatic(model, memoryKey, msg.html || "");
+    else if (msg.type === "completions") complete(msg);
+    else if (msg.type === "notice") {
+      noticeText.textContent = msg.text || "";
+      noticeBox.hidden = !msg.text;
+    }
+    else if (msg.type === "ack") onAck(msg);
     else if (msg.type === "refused") onRefused(msg);
     else if (msg.type === "draft") { input.value = msg.text || ""; input.focus(); }
     else if (msg.type === "export") download(msg.filename || "chat.md", msg.markdown || "");
@@ -489,6 +665,7 @@ function render({ model, el }) {
   });
 
   // --- events ----------------------------------------------------------------------------------
+  const complete = atCompletion(model, input, suggestions); // before Enter-sends: it may pick
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
@@ -497,7 +674,11 @@ function render({ model, el }) {
     }
   });
   root.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && model.get("busy")) {
+    if (event.key === "Escape" && !confirmBox.hidden) {
+      event.preventDefault();
+      event.stopPropagation(); // closes the confirmation, not the cell's edit mode
+      cancelConfirm();
+    } else if (event.key === "Escape" && model.get("busy")) {
       event.preventDefault();
       event.stopPropagation(); // Esc stops the answer, it does not leave the cell
       model.send({ type: "stop" });
@@ -529,7 +710,8 @@ function render({ model, el }) {
   window.addEventListener("keydown", guardEnter, true);
   sendBtn.addEventListener("click", send);
   stopBtn.addEventListener("click", () => model.send({ type: "stop" }));
-  retryBtn.addEventListener("click", () => model.send({ type: "retry" }));
+  retryBtn.addEventListener("click", retry);
+  editDraftBtn.addEventListener("click", editDraft);
   dismissBtn.addEventListener("click", () => { errorBox.hidden = true; model.send({ type: "dismiss" }); });
   clearBtn.addEventListener("click", () => model.send({ type: "clear" }));
   undoBtn.addEventListener("click", () => model.send({ type: "undo" }));
