@@ -11,8 +11,9 @@ reads commands on stdin: a line ``N [PACE]`` runs N plain ``%%grok`` cells (PACE
 the emulator waits that many seconds after each SSE event, its ``slow_chunks``
 fault, so the client keeps up with the stream as with a real one) and prints one
 JSON line: per cell, in seconds, ``before``, ``after``, ``before_cpu``,
-``after_cpu``, the same four with ``_wire`` after the span's name (``before_wire``...),
-``wall``, and the ``paths`` and request counts seen; an empty line or EOF ends it. The first line printed is ``{"ready": true, "file": ...}``, the
+``after_cpu``, the same four with ``_wire`` after the span's name
+(``before_wire``...), ``wall``, and the ``paths`` and request counts seen; an
+empty line or EOF ends it. The first line printed is ``{"ready": true, "file": ...}``, the
 ``grok_jupyter.__file__`` imported.
 
 How the overhead is timed, on ``time.monotonic()`` (one clock for every thread), in

@@ -16,7 +16,7 @@ def add_usage(total: Usage | None, usage: Usage | None) -> Usage | None:
     if usage is None:
         return total
     if total is None:
-        return usage.model_copy(deep=True)
+        return usage  # never changed in place: a later round makes a new one
     ticks = None
     if total.cost_in_usd_ticks is not None and usage.cost_in_usd_ticks is not None:
         ticks = total.cost_in_usd_ticks + usage.cost_in_usd_ticks

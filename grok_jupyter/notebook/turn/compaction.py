@@ -32,6 +32,7 @@ from ...client._types import Message
 from ..chat_compaction import CompactionRecord
 from .accounting import cost_usd
 from .responses_rounds import input_items
+from .token_counts import count_messages
 from .types import CompactionNote
 
 if TYPE_CHECKING:
@@ -67,18 +68,14 @@ def threshold(catalog: Catalog, model: str | None) -> int | None:
     return min(limits) if limits else None
 
 
-def count_messages(messages: list[Message]) -> int:
-    """Prompt tokens of ``messages`` by the shared tokenizer (as the emulator bills them)."""
-    return count_prompt_tokens([m.to_wire() for m in messages])
-
-
 def history_tokens(conversation: Conversation) -> int:
-    """The history's prompt tokens as the next request carries it (compacted or not)."""
+    """The history's prompt tokens as the next request carries it (compacted or not);
+    each message is counted once and kept with the conversation (``token_counts``)."""
     messages = conversation.messages
     record = conversation.compaction
     if record is None:
-        return count_messages(messages)
-    return record.tokens_after + count_messages(messages[record.upto:])
+        return count_messages(messages, conversation)
+    return record.tokens_after + count_messages(messages[record.upto:], conversation)
 
 
 @dataclass
@@ -161,7 +158,7 @@ def before_turn(
     system = request.system if request.system is not None else conversation.system
     before = history_tokens(conversation)
     new = [Message.system(system)] if system else []
-    prompt = before + count_messages([*new, request.user])
+    prompt = before + count_messages([*new, request.user], conversation)
     if tools:
         prompt += count_prompt_tokens([], tools)
     if prompt < limit or not _uncompacted(conversation):

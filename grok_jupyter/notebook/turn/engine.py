@@ -26,7 +26,7 @@ from ..tools import ToolsInterrupted
 from .accounting import add_usage, cost_usd, estimate_round
 from .chat_rounds import ChatRounds
 from .compaction import Compacting, before_turn
-from .guard import check_cost, check_window, tier_note
+from .guard import check_cost, check_window, tier_note, wire_messages
 from .responses_rounds import ResponsesRounds, flat_tool
 from .routing import choose_api
 from .types import (
@@ -115,9 +115,14 @@ def run_turn(
     tools = request.tools
     # Before anything is sent: a prompt over the window, then one over the cost guard's
     # threshold, raise here (InvalidRequestError, CostGuardError).
+    # The context goes to wire form once; the first round sends this same context, so it
+    # is not checked again there. The guard counts tokens the compaction check kept.
     context = rounds.context([user])
-    check_window(client, request, context, rounds.tool_specs)
-    estimate = check_cost(request, context, rounds.tool_specs, client.catalog)
+    wire = wire_messages(context)
+    check_window(client, request, context, rounds.tool_specs, wire=wire)
+    rounds.fits_checked = True
+    estimate = check_cost(request, context, rounds.tool_specs, client.catalog,
+                          conversation=conversation)
     # The model named in the footer even when the server never said (a stream cut early).
     result = TurnResult(model=request.model or client.catalog.default_chat_model,
                         api=rounds.api, compaction=compacting.note,
