@@ -113,7 +113,9 @@ class GrokMagics(
     ).tag(config=True)
     throttle_interval = Float(
         0.1,
-        help="Seconds between display updates while an answer streams (0.1: about 10 a second).",
+        help="Least seconds between display updates while an answer streams (0.1: about 10 "
+        "a second); a long open paragraph is re-sent less often, never over 0.75 s apart. "
+        "0 updates on every token.",
     ).tag(config=True)
     default_format = CaselessStrEnum(
         FORMATS, default_value="markdown", help="Answer format when a cell gives no -f."

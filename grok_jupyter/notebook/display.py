@@ -13,7 +13,9 @@ for seconds at a time (issue 23 item 7). So the answer is shown as a run of outp
 - the open block is re-sent at most every ``interval`` seconds and at least every
   ``MAX_GAP`` seconds while text arrives; its updates may re-send about
   ``TAIL_RATE`` characters a second (a bigger open block waits longer, up to
-  ``MAX_GAP``), so the bytes sent stay a few times the answer's size;
+  ``MAX_GAP``), so the bytes sent stay a few times the answer's size. An
+  ``interval`` of 0 re-sends it on every piece of text (what the user asked for);
+  the open block is at most ``markdown_blocks.MAX_OPEN`` characters long anyway;
 - reasoning, shown collapsed, still waits for growth (``GROWTH``), as before;
 - while streaming only ``text/markdown`` is sent. The final update puts the whole
   answer, with ``text/plain`` and the footer, in output 0 and empties the others,
@@ -181,8 +183,9 @@ class StreamingMarkdown:
                 self._handles[index].update({"text/markdown": markdown}, raw=True)
                 self._sent[index] = markdown
                 self.updates += 1
-        gap = min(MAX_GAP, max(self.interval, len(self._open) / TAIL_RATE))
-        self._next = self._clock() + gap
+        if self.interval:  # 0: every piece of text is shown as it comes
+            gap = min(MAX_GAP, max(self.interval, len(self._open) / TAIL_RATE))
+            self._next = self._clock() + gap
 
     def _seal(self, sealed: str) -> None:
         """The open output gets its finished text for good (output 0 keeps the head)."""
