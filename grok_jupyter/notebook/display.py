@@ -9,7 +9,8 @@ for seconds at a time (issue 23 item 7). So the answer is shown as a run of outp
   its first block is finished;
 - each finished block (``markdown_blocks.BlockScanner``) is then sent once more, as it
   ends, and never again; the open block at the end goes to a new output with the
-  status line, and only that output is updated while text arrives;
+  status line (at the next update: each update is one message), and only that
+  output is updated while text arrives;
 - the open block is re-sent at most every ``interval`` seconds and at least every
   ``MAX_GAP`` seconds while text arrives; its updates may re-send about
   ``TAIL_RATE`` characters a second (a bigger open block waits longer, up to
@@ -118,6 +119,7 @@ class StreamingMarkdown:
         self._taken = 0  # view.text[:_taken] is in _head_text, sealed outputs or _open
         self._scanner = BlockScanner()
         self._next = 0.0  # the clock time from which the open block may be re-sent
+        self._sealed_last = False  # the last output is finished: the open block has none yet
 
     # --- what arrives ------------------------------------------------------------
 
@@ -167,37 +169,44 @@ class StreamingMarkdown:
     # --- sending -----------------------------------------------------------------
 
     def _flush(self) -> None:
-        """Take the new text, seal the blocks it finished, re-send what changed."""
+        """Take the new text and send one message for it: the open output's finished
+        blocks, sealed; else the open block, in a new output after a seal, or re-sent."""
         view = self.view
+        split = None
         if self._taken < len(view.text):
             self._open += "".join(view.text[self._taken:])
             self._taken = len(view.text)
             split = self._scanner.split(self._open)
-            if split is not None:
-                self._seal(split.sealed)
-                self._open, self._reopen = self._open[split.at:], split.reopen
-                self._show(self._render(len(self._handles)))
-        for index in ((0, len(self._handles) - 1) if len(self._handles) > 1 else (0,)):
-            markdown = self._render(index)
-            if markdown != self._sent[index]:
-                self._handles[index].update({"text/markdown": markdown}, raw=True)
-                self._sent[index] = markdown
-                self.updates += 1
+        if split is not None:
+            if self._sealed_last:  # the open block had no output yet: a finished one
+                self._show(self._reopen + split.sealed)
+            elif len(self._handles) == 1:  # output 0 keeps the head and the first blocks
+                self._head_text += split.sealed
+                self._send(0, view.head() + self._head_text)
+            else:
+                self._send(len(self._handles) - 1, self._reopen + split.sealed)
+            # What follows the cut is shown by the next update, in an output of its own.
+            self._sealed_last = True
+            self._open, self._reopen = self._open[split.at:], split.reopen
+        elif self._sealed_last:
+            if self._open or view.tail():
+                self._show(self._reopen + self._open + view.tail())
+                self._sealed_last = False
+        else:
+            last = len(self._handles) - 1
+            self._send(last, self._render(last))
+        if len(self._handles) > 1 or self._sealed_last:  # a tool line or reasoning came
+            self._send(0, view.head() + self._head_text)
         if self.interval:  # 0: every piece of text is shown as it comes
             gap = min(MAX_GAP, max(self.interval, len(self._open) / TAIL_RATE))
             self._next = self._clock() + gap
 
-    def _seal(self, sealed: str) -> None:
-        """The open output gets its finished text for good (output 0 keeps the head)."""
-        last = len(self._handles) - 1
-        if last == 0:
-            self._head_text += sealed
-            markdown = self.view.head() + self._head_text
-        else:
-            markdown = self._reopen + sealed
-        self._handles[last].update({"text/markdown": markdown}, raw=True)
-        self._sent[last] = markdown
-        self.updates += 1
+    def _send(self, index: int, markdown: str) -> None:
+        """Update output ``index`` (when its Markdown changed)."""
+        if markdown != self._sent[index]:
+            self._handles[index].update({"text/markdown": markdown}, raw=True)
+            self._sent[index] = markdown
+            self.updates += 1
 
     def _render(self, index: int) -> str:
         """Output ``index``'s Markdown now: 0 the head (and the open block while it is the

@@ -152,8 +152,10 @@ def before_turn(
             failed=f"the compaction made for {record.model} was set aside: {model} refuses "
             "it, so this turn sends the full history",
         )  # fmt: skip
+    if not request.auto_compact or not _uncompacted(conversation):
+        return out  # nothing a compaction could take (a first turn): nothing to count
     limit = threshold(catalog, model)
-    if limit is None or not request.auto_compact:
+    if limit is None:
         return out
     system = request.system if request.system is not None else conversation.system
     before = history_tokens(conversation)
@@ -161,7 +163,7 @@ def before_turn(
     prompt = before + count_messages([*new, request.user], conversation)
     if tools:
         prompt += count_prompt_tokens([], tools)
-    if prompt < limit or not _uncompacted(conversation):
+    if prompt < limit:
         return out
     info = catalog.price_model(model)
     if info is not None and info.context_window and before > info.context_window:
