@@ -21,7 +21,7 @@ from ...client._errors import GrokError, InvalidRequestError, StreamInterruptedE
 from ...client._responses_request import chat_usage
 from ...client._types import Message
 from ..conversation import INTERRUPTED_MARKER
-from ..secrets import redact, redact_message, redact_messages, warn_key_in_prompt
+from ..secrets import known_keys, redact, redact_message, redact_messages, warn_key_in_prompt
 from ..tools import ToolsInterrupted
 from .accounting import add_usage, cost_usd, estimate_round
 from .chat_rounds import ChatRounds
@@ -61,12 +61,12 @@ def _rounds(
     return ResponsesRounds(client, request, conversation, instructions)
 
 
-def _redact_what_is_sent(rounds: ChatRounds | ResponsesRounds) -> bool:
+def _redact_what_is_sent(rounds: ChatRounds | ResponsesRounds, keys: list[str]) -> bool:
     """Every known API key out of the history and system prompt a round resends; True if
     one was there (a conversation from before keys were redacted, or a new key)."""
-    rounds.history, held = redact_messages(rounds.history)  # a chat system prompt is in it
+    rounds.history, held = redact_messages(rounds.history, keys)  # chat's system is in it
     if isinstance(rounds, ResponsesRounds) and rounds.instructions:
-        clean = redact(rounds.instructions)
+        clean = redact(rounds.instructions, keys)
         held = held or clean != rounds.instructions
         rounds.instructions = clean
     return held
@@ -108,8 +108,9 @@ def run_turn(
         specs = [*request.server_tools, *(flat_tool(t) for t in kernel_tools)]
         compacting = before_turn(client, request, conversation, specs, observer)
     rounds = _rounds(client, request, conversation, api)
-    held_key = _redact_what_is_sent(rounds)
-    user = redact_message(request.user)
+    keys = known_keys()  # read once for the whole request
+    held_key = _redact_what_is_sent(rounds, keys)
+    user = redact_message(request.user, keys)
     if held_key or user is not request.user:
         warn_key_in_prompt()
     tools = request.tools
