@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...client._errors import InvalidRequestError
+from ...client._estimate import estimate_cost
+from ...client._tokens import count_prompt_tokens
+from ...client._validation import _check_context
 from .token_counts import count_messages
 
 if TYPE_CHECKING:
@@ -69,9 +72,6 @@ def estimate_turn(
     """The first request's price: the whole context it carries (a chained Responses turn
     is billed for the stored turns too), the answer up to its cap, one call of each
     server-side tool. With ``conversation``, its messages' kept counts are used."""
-    from ...client._estimate import estimate_cost
-    from ...client._tokens import count_prompt_tokens
-
     wire_tools = [t.to_wire() if hasattr(t, "to_wire") else t for t in tools]
     function_tools = [t for t in wire_tools if t.get("type") == "function"]
     prompt = count_messages(context, conversation)
@@ -113,8 +113,6 @@ def check_window(
     before the cost guard: "shorten the prompt" is the answer there, not "--yes"). Only a
     [V] window is enforced, as on chat; ``GrokClient(validate=False)`` skips it.
     ``wire``: ``context`` already in wire form."""
-    from ...client._validation import _check_context
-
     if not client.validate:
         return
     catalog = client.catalog

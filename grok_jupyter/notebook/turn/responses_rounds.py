@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...client._errors import BadRequestError, GrokError, NotFoundError
 from ...client._responses_request import chat_usage
-from ...client._types import FunctionCall, ToolCall
+from ...client._types import FunctionCall, Message, ToolCall
 from ..attach_files import responses_content
 from .guard import check_window
 from .server_activity import McpLines, describe_call, show_activity
@@ -31,7 +31,6 @@ TEXT_DELTA = "response.output_text.delta"
 
 if TYPE_CHECKING:
     from ...client import GrokClient
-    from ...client._types import Message
     from ..conversation import Conversation
     from .types import TurnRequest
 
@@ -127,8 +126,6 @@ class ResponsesRounds:
             self.params["tools"] = tools
 
     def context(self, pending: list[Message]) -> list[Message]:
-        from ...client._types import Message
-
         system = [Message.system(self.instructions)] if self.instructions else []
         return system + self.history + pending
 
