@@ -5,9 +5,10 @@ once, as outputs of their own, and only the open block at the end is re-sent whi
 text arrives (``display.StreamingMarkdown``). ``BlockScanner.split`` says where the
 finished part of the open text ends:
 
-- at a blank line outside any code fence or ``$$`` math block, when the next line
-  starts a new top-level block (not indented, not a list item: a list whose items
-  are apart stays in one output, so it keeps its numbering and spacing);
+- once the open text is ``SEAL_AT`` characters long (a short answer stays in one
+  output), at its last blank line outside any code fence or ``$$`` math block where
+  the next line starts a new top-level block (not indented, not a list item: a list
+  whose items are apart stays in one output, so it keeps its numbering and spacing);
 - else, when the open text has grown past ``MAX_OPEN`` characters with no such
   line (a long code block, list or paragraph), at its last line end, sentence end or
   space. A code fence cut there is closed at the end of the sealed part and opened
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+SEAL_AT = 800  # finished blocks get outputs of their own once the open text is this long
 MAX_OPEN = 1_200  # characters the open block may reach before it is cut anyway
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
@@ -60,7 +62,7 @@ class BlockScanner:
             fence = _fence_after(fence, line)
             blank = not line.strip()
             pos = nl + 1
-        if cut:
+        if cut and len(text) >= SEAL_AT:  # a short answer stays in one output
             self.fence = cut_fence
             return Split(cut, text[:cut], "")
         if len(text) < MAX_OPEN:
