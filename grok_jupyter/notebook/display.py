@@ -124,7 +124,11 @@ class StreamingMarkdown:
     # --- what arrives ------------------------------------------------------------
 
     def start(self, status: str = "") -> None:
-        self.view.status = status
+        view = self.view
+        view.status = status
+        if self._taken < len(view.text):  # text that came before anything was shown
+            self._open += "".join(view.text[self._taken:])
+            self._taken = len(view.text)
         self._show(self._render(0))
         self.throttle.mark(self.view.size)  # the first show counts as the first update
         self._next = self._clock() + self.interval
