@@ -79,8 +79,8 @@ def test_code_fences_and_lists_render_whole_while_streaming(ip, emu) -> None:
     ip.shell.display_pub = pub
     ip.pub = pub
     answer = ("Intro paragraph.\n\n1. first\n\n2. second\n\nAfter the list.\n\n```python\n"
-              + "".join(f"x{i} = {i}\n" for i in range(300)) + "```\n\nThe end.")
-    emu.set_speed({"tokens_per_s": 1_000})
+              + "".join(f"x{i} = {i}\n" for i in range(500)) + "```\n\nThe end.")
+    emu.set_speed({"tokens_per_s": 600})  # about 4 s: several updates, the code cut twice
     ip.ok(f'%%grok --no-history\nRepeat exactly: "{answer}"')
 
     [final] = pub.shown()
