@@ -23,12 +23,14 @@ builds it, through the shell's display publisher) fed a WORDS-word answer one
 word a token at ``TOKENS_PER_S`` on a simulated clock, so a stream that would
 take minutes is measured in seconds; ``{"sent": bytes, "answer": bytes of the
 final Markdown, "updates": n, "time_only": updates a pure 0.1 s throttle would
-have sent}``. Bytes are the JSON of each published bundle, as a kernel sends it.
+have sent, "max_gap": the longest time between two display messages, s}``. Bytes
+are the JSON of each published bundle, as a kernel sends it.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import sys
 import time
@@ -196,16 +198,18 @@ def _display_bytes(words: int) -> dict[str, Any]:
 
     shell = InteractiveShell.instance()
     sent: list[int] = []
+    stamps: list[float] = []  # the simulated time of each message
     saved = shell.display_pub.publish
 
     def publish(data: Any, metadata: Any = None, source: Any = None, *,
                 transient: Any = None, update: bool = False, **kw: Any) -> None:
         sent.append(len(json.dumps({"data": data, "metadata": metadata or {},
                                     "transient": transient or {}}, default=str)))
+        stamps.append(now[0])
 
     now = [0.0]
     sink = DisplaySink(0.1)  # the magic's default throttle_interval
-    sink.display.throttle._clock = lambda: now[0]
+    sink.display._clock = sink.display.throttle._clock = lambda: now[0]
     observer = sink.observer()
     shell.display_pub.publish = publish  # type: ignore[method-assign]
     try:
@@ -221,8 +225,10 @@ def _display_bytes(words: int) -> dict[str, Any]:
     finally:
         shell.display_pub.publish = saved  # type: ignore[method-assign]
     answer = len(json.dumps(sink.view.markdown(final=True)))
+    streaming = sorted(set(stamps))  # messages at one instant are one visible update
+    gap = max((b - a for a, b in itertools.pairwise(streaming)), default=0.0)
     return {"sent": sum(sent), "answer": answer, "updates": len(sent),
-            "time_only": int(now[0] / 0.1) + 2, "seconds": now[0]}
+            "time_only": int(now[0] / 0.1) + 2, "seconds": now[0], "max_gap": gap}
 
 
 def _set_length(base: str, n: int) -> None:

@@ -11,19 +11,32 @@ reads commands on stdin: a line ``N [PACE]`` runs N plain ``%%grok`` cells (PACE
 the emulator waits that many seconds after each SSE event, its ``slow_chunks``
 fault, so the client keeps up with the stream as with a real one) and prints one
 JSON line: per cell, in seconds, ``before``, ``after``, ``before_cpu``,
-``after_cpu``, ``wall``, and the ``paths`` and request counts seen; an empty line
-or EOF ends it. The first line printed is ``{"ready": true, "file": ...}``, the
+``after_cpu``, the same four with ``_wire`` after the span's name
+(``before_wire``...), ``wall``, and the ``paths`` and request counts seen; an
+empty line or EOF ends it. The first line printed is ``{"ready": true, "file": ...}``, the
 ``grok_jupyter.__file__`` imported.
 
-How the overhead is timed, on ``time.monotonic()`` (one clock for every thread):
+How the overhead is timed, on ``time.monotonic()`` (one clock for every thread), in
+the issue's words ("time from cell start to the request's first byte, and from the
+last event to the footer"):
 
-- ``before``: from the cell's start (the call of the cell magic) to the emulator
-  receiving the turn's first API request (the ASGI app is called as soon as the
-  request's head has arrived).
-- ``after``: from the emulator writing the response's last byte (the end of the
-  chunked body: both versions read to it) to the display publisher receiving the
-  bundle that holds the footer.
-- ``*_cpu``: the same two spans on the main thread's CPU clock (the thread running
+- ``before``: from the cell's start (the call of the cell magic) to the request's first
+  byte written to the socket (``httpcore2``'s ``SyncStream.write``, under both versions).
+- ``after``: from the client handing the stream's last event to the magic (the last
+  item either version's ``ChatStream``/``ResponseStream`` iteration yields) to the
+  display publisher receiving the bundle that holds the footer.
+
+and, as the row measured before (``*_wire``), from the server's side:
+
+- ``before_wire``: cell start to the emulator receiving the turn's first API request
+  (the ASGI app is called as soon as the request's head has arrived): adds the
+  emulator's reading of the request head.
+- ``after_wire``: from the emulator writing the response's last byte (the end of the
+  chunked body: both versions read to it) to the footer: adds the client parsing the
+  whole stream, which arrived at once (a Responses stream is about 3x the events and
+  bytes of a chat stream for the same answer: the wire's size, not the magic's work).
+
+- ``*_cpu``: the same spans on the main thread's CPU clock (the thread running
   the cell), read from whichever thread stamps: the magic's own work, whatever
   else the machine is doing.
 
@@ -52,7 +65,8 @@ from typing import Any
 PROMPT = "Answer in 12 words."  # the emulator answers exactly 12 words: a short answer
 API_KEY = "xai-bench-not-a-real-key-0000"
 FOOTER_MARK = " in · "  # in every footer with usage: "grok-4.3 · 8 in · 13 out · ... tokens"
-TIMES = ("before", "after", "before_cpu", "after_cpu", "wall")  # seconds, per cell
+TIMES = ("before", "after", "before_cpu", "after_cpu", "before_wire", "after_wire",
+         "before_wire_cpu", "after_wire_cpu", "wall")  # seconds, per cell
 
 
 try:  # the main thread's CPU clock, readable from the server's thread too
@@ -68,11 +82,14 @@ def stamp() -> tuple[float, float]:
 
 class Stamps:
     """What the server saw (each API request's stamp and path, the last body write's
-    stamp) and what the display publisher got (stamp, serialised bundle)."""
+    stamp), what the client did (its first socket write, the last stream event it
+    yielded) and what the display publisher got (stamp, serialised bundle)."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[tuple[float, float], str]] = []
         self.last_body = (0.0, 0.0)
+        self.first_write: tuple[float, float] | None = None
+        self.last_event: tuple[float, float] | None = None
         self.published: list[tuple[tuple[float, float], str]] = []
 
 
@@ -107,6 +124,36 @@ def timed_app(app: Any) -> Any:
         await app(scope, receive, _TimedSend(send).send)
 
     return wrapped
+
+
+def stamp_client() -> None:
+    """Stamp the client's first socket write and each stream event handed to the magic,
+    by wrapping classes both versions share (httpcore2's sync stream; the client's
+    ``ChatStream`` and ``ResponseStream``)."""
+    import functools
+
+    from httpcore2._backends.sync import SyncStream
+
+    write = SyncStream.write
+
+    def timed_write(self: Any, buffer: bytes, timeout: float | None = None) -> None:
+        if STAMPS.first_write is None and buffer:
+            STAMPS.first_write = stamp()
+        write(self, buffer, timeout)
+
+    SyncStream.write = timed_write  # type: ignore[method-assign]
+    from grok_jupyter.client import _responses_stream, _streaming
+
+    for cls in (_streaming.ChatStream, _responses_stream.ResponseStream):
+        iterate = cls._iterate
+
+        @functools.wraps(iterate)
+        def timed_iterate(self: Any, _iterate: Any = iterate) -> Any:
+            for item in _iterate(self):
+                STAMPS.last_event = stamp()
+                yield item
+
+        cls._iterate = timed_iterate  # type: ignore[method-assign]
 
 
 def start_emulator() -> Any:
@@ -145,6 +192,7 @@ def one_cell(shell: Any, emu: Any, pace: float) -> dict[str, Any]:
     if pace:
         emu.inject("slow_chunks", delay=pace)
     del STAMPS.requests[:], STAMPS.published[:]
+    STAMPS.first_write = STAMPS.last_event = None
     gc.collect()
     start = stamp()
     shell.run_cell_magic("grok", "", PROMPT)
@@ -155,9 +203,14 @@ def one_cell(shell: Any, emu: Any, pace: float) -> dict[str, Any]:
     if not footers:
         shown = STAMPS.published[-1][1][:300] if STAMPS.published else "nothing"
         raise RuntimeError(f"no footer was displayed; last display: {shown}")
+    if STAMPS.first_write is None or STAMPS.last_event is None:
+        raise RuntimeError("the client's first write or last stream event was not seen")
     request, last, footer = STAMPS.requests[0][0], STAMPS.last_body, footers[-1]
-    return {"before": request[0] - start[0], "after": footer[0] - last[0],
-            "before_cpu": request[1] - start[1], "after_cpu": footer[1] - last[1],
+    wrote, event = STAMPS.first_write, STAMPS.last_event
+    return {"before": wrote[0] - start[0], "after": footer[0] - event[0],
+            "before_cpu": wrote[1] - start[1], "after_cpu": footer[1] - event[1],
+            "before_wire": request[0] - start[0], "after_wire": footer[0] - last[0],
+            "before_wire_cpu": request[1] - start[1], "after_wire_cpu": footer[1] - last[1],
             "wall": end[0] - start[0], "path": STAMPS.requests[0][1],
             "requests": len(STAMPS.requests)}
 
@@ -165,6 +218,7 @@ def one_cell(shell: Any, emu: Any, pace: float) -> dict[str, Any]:
 def main() -> None:
     import grok_jupyter
 
+    stamp_client()
     with start_emulator() as emu:
         shell = build_shell(str(emu))
         for pace in (0, 0, 0, 0.001, 0.001):  # warm-up: imports, the connection, caches

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from langchain_grok._convert import ChunkTranslator, completion_to_result
+from langchain_grok._emit import aemit, emit
 from langchain_grok._request import Request, build_request
 
 if TYPE_CHECKING:
@@ -82,14 +83,8 @@ def stream(
     # StreamInterruptedError here, after the text so far was yielded.
     with client.stream(request.messages, source=SOURCE, **options) as chunks:
         for chunk in chunks:
-            for gen in translator.add(chunk):
-                if run_manager:
-                    run_manager.on_llm_new_token(gen.text, chunk=gen)
-                yield gen
-    for gen in translator.close():
-        if run_manager:
-            run_manager.on_llm_new_token(gen.text, chunk=gen)
-        yield gen
+            yield from emit(translator.add(chunk), run_manager)
+    yield from emit(translator.close(), run_manager)
 
 
 async def astream(
@@ -105,11 +100,7 @@ async def astream(
     translator = ChunkTranslator(_pricer(client))
     async with client.stream(request.messages, source=SOURCE, **options) as chunks:
         async for chunk in chunks:
-            for gen in translator.add(chunk):
-                if run_manager:
-                    await run_manager.on_llm_new_token(gen.text, chunk=gen)
+            async for gen in aemit(translator.add(chunk), run_manager):
                 yield gen
-    for gen in translator.close():
-        if run_manager:
-            await run_manager.on_llm_new_token(gen.text, chunk=gen)
+    async for gen in aemit(translator.close(), run_manager):
         yield gen

@@ -63,6 +63,24 @@ class Request:
             )
 
 
+def call_params(defaults: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """ChatGrok's field values overridden by the call's keywords, without what LangChain
+    passes down that is not a request field; a credential among them is refused."""
+    refuse_credentials_in_call(kwargs)
+    params = {**defaults, **kwargs}
+    for key in NOT_SENT:
+        params.pop(key, None)
+    return params
+
+
+def call_target(
+    params: dict[str, Any], model: str, conversation_id: str | None
+) -> tuple[str, str | None]:
+    """The call's model and conversation id (a keyword overrides the field), taken out of
+    ``params``: both travel apart from the request fields."""
+    return params.pop("model", None) or model, params.pop("conversation_id", conversation_id)
+
+
 def build_request(
     defaults: dict[str, Any],
     *,
@@ -76,16 +94,14 @@ def build_request(
     """The field values, overridden by the call's keywords (``model``, ``stop``, any field)."""
     from langchain_grok._convert import to_wire_messages
 
-    refuse_credentials_in_call(kwargs)
-    params = {**defaults, **kwargs}
-    for key in NOT_SENT:
-        params.pop(key, None)
+    params = call_params(defaults, kwargs)
     if stop is not None:
         params["stop"] = stop
+    model, conv_id = call_target(params, model, conversation_id)
     return Request(
         messages=to_wire_messages(messages),
-        model=params.pop("model", None) or model,
-        conv_id=params.pop("conversation_id", conversation_id),
+        model=model,
+        conv_id=conv_id,
         include_usage=params.pop("stream_usage", stream_usage),
         params=params,
     )

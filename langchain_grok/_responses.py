@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from langchain_grok._compaction import acompact_first, compact_first, noted
+from langchain_grok._emit import aemit, emit
 from langchain_grok._file_blocks import (
     aprepare_file_blocks,
     has_file_block,
@@ -172,12 +173,9 @@ def stream(
     translator = ResponseChunkTranslator(_pricer(client), v1=_v1(llm))
     with client.responses.stream(request.input, source=SOURCE, **request.kwargs()) as events:
         for event in events:
-            for gen in translator.add(event):
-                if note is not None:  # on the first chunk; merged chunks keep it
-                    gen.message.response_metadata["compaction"], note = note, None
-                if run_manager:
-                    run_manager.on_llm_new_token(gen.text, chunk=gen)
-                yield gen
+            gens = translator.add(event)
+            note = _note_first(gens, note)
+            yield from emit(gens, run_manager)
 
 
 async def astream(
@@ -197,9 +195,16 @@ async def astream(
     opened = client.responses.stream(request.input, source=SOURCE, **request.kwargs())
     async with opened as events:
         async for event in events:
-            for gen in translator.add(event):
-                if note is not None:  # on the first chunk; merged chunks keep it
-                    gen.message.response_metadata["compaction"], note = note, None
-                if run_manager:
-                    await run_manager.on_llm_new_token(gen.text, chunk=gen)
+            gens = translator.add(event)
+            note = _note_first(gens, note)
+            async for gen in aemit(gens, run_manager):
                 yield gen
+
+
+def _note_first(gens: list[ChatGenerationChunk], note: Any) -> Any:
+    """The compaction note goes on the stream's first chunk (merged chunks keep it);
+    returns the note still to place."""
+    if note is not None and gens:
+        gens[0].message.response_metadata["compaction"] = note
+        return None
+    return note

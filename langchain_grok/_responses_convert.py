@@ -142,6 +142,20 @@ def response_metadata(response: Response, cost: float | None) -> dict[str, Any]:
     return meta
 
 
+def _grown(
+    blocks: list[dict[str, Any]], block: dict[str, Any] | None, kind: str, more: str
+) -> dict[str, Any] | None:
+    """``block`` (a ``{"type": kind, kind: ...}`` content block, added to ``blocks`` when
+    the first text for it comes) with ``more`` appended: one block per kind, in order."""
+    if not more:
+        return block
+    if block is None:
+        block = {"type": kind, kind: ""}
+        blocks.append(block)
+    block[kind] += more
+    return block
+
+
 def _v1_content(response: Response) -> list[dict[str, Any]]:
     """v1 blocks in the order their items came: one reasoning block (where the first
     reasoning appeared), each server-side tool's call and result, one text block (where
@@ -152,20 +166,12 @@ def _v1_content(response: Response) -> list[dict[str, Any]]:
     for item in response.output:
         if isinstance(item, ReasoningItem):
             summary = "".join(s.text for s in item.summary)
-            if summary and reasoning is None:
-                reasoning = {"type": "reasoning", "reasoning": ""}
-                blocks.append(reasoning)
-            if summary and reasoning is not None:
-                reasoning["reasoning"] += summary
+            reasoning = _grown(blocks, reasoning, "reasoning", summary)
         elif isinstance(item, ServerToolCall):
             blocks.extend(server_tool_blocks(item))
         elif isinstance(item, OutputMessage):
             said = "".join(part.text for part in item.content)
-            if said and text is None:
-                text = {"type": "text", "text": ""}
-                blocks.append(text)
-            if said and text is not None:
-                text["text"] += said
+            text = _grown(blocks, text, "text", said)
     notes = [_citation(a) for a in response.annotations if a.url]
     if text is not None and notes:
         text["annotations"] = notes

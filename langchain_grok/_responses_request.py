@@ -24,8 +24,7 @@ from langchain_core.messages import (
 
 from langchain_grok._convert import EMPTY_ANSWER, _image_part, _join_text, _text_only
 from langchain_grok._file_blocks import input_file
-from langchain_grok._kwargs import refuse_credentials_in_call
-from langchain_grok._request import NOT_SENT
+from langchain_grok._request import call_params, call_target
 from langchain_grok._tool_media import name_of, note, placeholder, split_content, tool_names
 
 # The server-side tools xAI runs itself (xai-api-2026.md §3).
@@ -93,8 +92,7 @@ def build_responses_request(
     kwargs: dict[str, Any],
     use_previous_response_id: bool,
 ) -> ResponsesRequest:
-    refuse_credentials_in_call(kwargs)
-    params = {**defaults, **kwargs}
+    params = call_params(defaults, kwargs)
     if stop or params.get("stop"):  # the call's stop= or ChatGrok(stop=...)
         from grok_jupyter.client import InvalidRequestError
 
@@ -103,7 +101,7 @@ def build_responses_request(
             "chat completions with use_responses_api=False (server-side tools and file "
             "blocks need the Responses API, so they cannot be combined with stop)."
         )
-    for key in (*NOT_SENT, *_CHAT_ONLY, "stream_usage"):
+    for key in (*_CHAT_ONLY, "stream_usage"):
         params.pop(key, None)
     for old, new in _RENAMED.items():
         if old in params:
@@ -119,12 +117,9 @@ def build_responses_request(
         previous, messages = _after_last_response(messages)
         if previous is not None:
             params["previous_response_id"] = previous
-    return ResponsesRequest(
-        input=to_input_items(messages),
-        model=params.pop("model", None) or model,
-        conv_id=params.pop("conversation_id", conversation_id),
-        params=params,
-    )
+    model, conv_id = call_target(params, model, conversation_id)
+    return ResponsesRequest(input=to_input_items(messages), model=model, conv_id=conv_id,
+                            params=params)
 
 
 def _after_last_response(messages: list[BaseMessage]) -> tuple[str | None, list[BaseMessage]]:

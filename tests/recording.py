@@ -43,6 +43,11 @@ class RecordingPublisher(DisplayPublisher):
             final[key] = event["data"]
         return [final[k] for k in order]
 
+    def shown(self) -> list[dict[str, Any]]:
+        """The outputs that show something: a long answer streams as several outputs, and
+        the final render puts it whole in the first and empties the rest."""
+        return [data for data in self.outputs() if data != {"text/plain": ""}]
+
     def text(self) -> str:
         """Every mime bundle ever published, as one string (for content and secret scans)."""
         parts = []

@@ -135,10 +135,12 @@ def build_body(
     body.update(_plain(fields))
     if stream:
         body["stream"] = True
-    from ._validation import external_stacklevel
+    # As chat does: the API answers a retired id with its target; say so once, at the user's
+    # line (found by walking the stack: only for a retired id, not on every request).
+    if client.catalog.is_retired(body["model"]):
+        from ._validation import external_stacklevel
 
-    # As chat does: the API answers a retired id with its target; say so once, at the user's line.
-    client.catalog.warn_if_retired(body["model"], stacklevel=external_stacklevel())
+        client.catalog.warn_if_retired(body["model"], stacklevel=external_stacklevel())
     if client.validate:
         check_body(body, client.catalog)
     return body

@@ -8,6 +8,7 @@ imported when a cell first needs them.
 
 from __future__ import annotations
 
+from argparse import Namespace
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -116,7 +117,9 @@ class GrokMagics(
     ).tag(config=True)
     throttle_interval = Float(
         0.1,
-        help="Seconds between display updates while an answer streams (0.1: about 10 a second).",
+        help="Least seconds between display updates while an answer streams (0.1: about 10 "
+        "a second); a long open paragraph is re-sent less often, never over 0.75 s apart. "
+        "0 updates on every token.",
     ).tag(config=True)
     default_format = CaselessStrEnum(
         FORMATS, default_value="markdown", help="Answer format when a cell gives no -f."
@@ -323,15 +326,29 @@ class GrokMagics(
             if cell is None:
                 self._subcommand(line)
                 return None
-            try:
-                # posix splitting, so -s "two words" loses its quotes (parse_argstring keeps them).
-                args = self.grok.parser.parse_args(arg_split(line, posix=True))
-            except UsageError as exc:
-                raise fail(f"{exc} (%%grok? lists the options)") from None
-            self._ask(args, cell)
+            self._ask(self._cell_args(line), cell)
         return None
 
     # --- %%grok ------------------------------------------------------------
+
+    def _cell_args(self, line: str) -> Namespace:
+        """The cell's options. A plain ``%%grok`` (most cells) takes every default: those
+        are parsed once and copied, as argparse's own per-call work is a good part of
+        the cell's time before the request."""
+        if not line.strip():
+            defaults = self.__dict__.get("_cell_defaults")
+            if defaults is None:
+                defaults = self._cell_defaults = self._parse_cell_args([])
+            return Namespace(**{k: list(v) if isinstance(v, list) else v
+                                for k, v in vars(defaults).items()})
+        # posix splitting, so -s "two words" loses its quotes (parse_argstring keeps them).
+        return self._parse_cell_args(arg_split(line, posix=True))
+
+    def _parse_cell_args(self, argv: list[str]) -> Namespace:
+        try:
+            return self.grok.parser.parse_args(argv)
+        except UsageError as exc:
+            raise fail(f"{exc} (%%grok? lists the options)") from None
 
     @property
     def _ns(self) -> MutableMapping[str, Any]:

@@ -21,8 +21,8 @@ class CellInputs:
         """``text`` with its ``{name}`` fields filled (``GrokMagics.interpolate``); a field
         that reads a private attribute is a one-line error, and nothing is sent. A value
         cut or summarised adds a line to ``notes``."""
-        if not self.interpolate:
-            return text
+        if not self.interpolate or ("{" not in text and "}" not in text):
+            return text  # nothing to fill (most prompts): no import, no namespace
         from ..notebook.interpolate import interpolate
         from ..notebook.template_safety import UnsafeTemplateFieldError
 

@@ -1,35 +1,50 @@
 """Time-throttled streaming display for the ``%%grok`` magic.
 
-Each update of a display re-sends the whole text, so updating on every
-token (or every 0.1 s of a long stream) costs O(n²) bytes: a 50,000-word
-answer once sent 229 MB for 347 kB of text. Two rules keep it linear:
+An update of a display re-sends its whole content, so one display updated as a long
+answer grows costs O(n²) bytes (a 50,000-word answer once sent 229 MB for 347 kB of
+text), and updating it only when the text has grown by a quarter froze long answers
+for seconds at a time (issue 23 item 7). So the answer is shown as a run of outputs:
 
-- the update interval grows with the text: an update waits ``interval``
-  seconds *and* for the text to grow by a quarter (``GROWTH``) since the last
-  update, so the sizes sent form a geometric series and add up to about 5x
-  the final size whatever the stream's speed (about 7x with the final
-  update, which carries Markdown and plain text);
-- while streaming only ``text/markdown`` is sent; the final update carries
-  ``text/plain`` too, for front-ends (and saved notebooks) without Markdown.
+- output 0 shows the reasoning (collapsed) and the tool lines, then the answer until
+  its first block is finished;
+- each finished block (``markdown_blocks.BlockScanner``) is then sent once more, as it
+  ends, and never again; the open block at the end goes to a new output with the
+  status line (at the next update: each update is one message), and only that
+  output is updated while text arrives;
+- the open block is re-sent at most every ``interval`` seconds and at least every
+  ``MAX_GAP`` seconds while text arrives; its updates may re-send about
+  ``TAIL_RATE`` characters a second (a bigger open block waits longer, up to
+  ``MAX_GAP``), so the bytes sent stay a few times the answer's size. An
+  ``interval`` of 0 re-sends it on every piece of text (what the user asked for);
+  the open block is at most ``markdown_blocks.MAX_OPEN`` characters long anyway;
+- reasoning, shown collapsed, still waits for growth (``GROWTH``), as before;
+- while streaming only ``text/markdown`` is sent. The final update puts the whole
+  answer, with ``text/plain`` and the footer, in output 0 and empties the others,
+  so the final rendering is what one output always showed.
 
-``StreamingMarkdown`` drives one display (a display handle, ``update=True``),
-so the saved notebook holds one final output per cell. ``TerminalStream``
-writes to stdout instead, for a terminal IPython where in-place updates do
-not exist.
+``TerminalStream`` writes to stdout instead, for a terminal IPython where in-place
+updates do not exist.
 """
 
 from __future__ import annotations
 
-import html
+import functools
 import json
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-_ARG_CHARS = 200  # tool arguments and results are cut in the display, never in what Grok gets
+from .answer_view import AnswerView, ToolLine, call_signature
+from .markdown_blocks import BlockScanner
 
+__all__ = ["GROWTH", "MAX_GAP", "MIN_STEP", "TAIL_RATE", "AnswerSink", "AnswerView",
+           "DisplaySink", "StdoutSink", "StreamingMarkdown", "TerminalStream", "Throttle",
+           "ToolLine", "call_signature"]
+
+MAX_GAP = 0.75  # seconds: the open block is re-sent at least this often while text arrives
+TAIL_RATE = 1_500  # characters a second the open block's updates may re-send
+EMPTY = {"text/plain": ""}  # what an output left over from streaming finally shows
 
 GROWTH = 0.25  # an update waits for the text to grow by this fraction of what was last sent
 MIN_STEP = 64  # ... and by at least this many characters (smooth for short answers)
@@ -76,173 +91,141 @@ class Throttle:
         self._sent = 0
 
 
-def _cut(text: str, limit: int = _ARG_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def call_signature(name: str, arguments: str) -> str:
-    """``add(a=2, b=3)`` for arguments ``{"a": 2, "b": 3}``: how a Python user reads a call."""
-    try:
-        parsed = json.loads(arguments or "{}")
-    except ValueError:
-        return f"{name}({arguments})"
-    if not isinstance(parsed, dict):
-        return f"{name}({arguments})"
-    return f"{name}({', '.join(f'{k}={v!r}' for k, v in parsed.items())})"
-
-
-@dataclass
-class ToolLine:
-    name: str
-    arguments: str
-    output: str | None = None
-    error: str | None = None
-
-    def markdown(self) -> str:
-        call = f"`{_cut(call_signature(self.name, self.arguments))}`"
-        if self.error is not None:
-            return f"- 🔧 {call} → ⚠️ `{_cut(self.error)}`"
-        if self.output is None:
-            return f"- 🔧 {call} …"
-        return f"- 🔧 {call} → `{_cut(self.output)}`"
-
-    def plain(self) -> str:
-        call = _cut(call_signature(self.name, self.arguments))
-        if self.error is not None:
-            return f"tool {call} -> error: {_cut(self.error)}"
-        if self.output is None:
-            return f"tool {call} ..."
-        return f"tool {call} -> {_cut(self.output)}"
-
-
-@dataclass
-class AnswerView:
-    """Everything one cell shows: status, reasoning, tool calls, answer, footer."""
-
-    status: str = ""
-    reasoning: list[str] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)
-    tools: list[ToolLine] = field(default_factory=list)
-    tools_by_id: dict[str, ToolLine] = field(default_factory=dict)
-    footer: str = ""
-    interrupted: bool = False
-    size: int = 0  # characters of reasoning and answer so far, kept as they arrive (cheap)
-
-    @property
-    def answer(self) -> str:
-        return "".join(self.text)
-
-    def add_text(self, delta: str) -> None:
-        self.text.append(delta)
-        self.size += len(delta)
-
-    def add_reasoning(self, delta: str) -> None:
-        self.reasoning.append(delta)
-        self.size += len(delta)
-
-    def add_tool_call(self, call_id: str, name: str, arguments: str) -> None:
-        line = ToolLine(name, arguments)
-        self.tools.append(line)
-        self.tools_by_id[call_id] = line
-
-    def set_tool_result(self, call_id: str, output: str, error: str | None) -> None:
-        line = self.tools_by_id.get(call_id)
-        if line is not None:
-            line.output, line.error = output, error
-
-    def _reasoning_html(self) -> str:
-        reasoning = "".join(self.reasoning).strip()
-        if not reasoning:
-            return ""
-        words = len(reasoning.split())
-        # <details> renders collapsed in JupyterLab, Notebook and VS Code.
-        return (
-            f"<details><summary>Reasoning ({words:,} words)</summary>\n\n"
-            f"<pre style=\"white-space: pre-wrap\">{html.escape(reasoning)}</pre>\n\n"
-            "</details>\n\n"
-        )
-
-    def markdown(self, *, answer_md: str | None = None, final: bool = False) -> str:
-        parts = [self._reasoning_html()]
-        if self.tools:
-            parts.append("\n".join(t.markdown() for t in self.tools) + "\n\n")
-        parts.append(self.answer if answer_md is None else answer_md)
-        if self.interrupted:
-            parts.append("\n\n**⏹ interrupted**: the partial answer is kept in the conversation.")
-        if not final and self.status:
-            parts.append(f"\n\n*{self.status}*")
-        if final and self.footer:
-            parts.append(f"\n\n<sub>{html.escape(self.footer)}</sub>")
-        return "".join(parts)
-
-    def html_notes(self) -> str:
-        """What goes under a finished ``-f html`` answer, as HTML: an HTML output renders
-        no Markdown, so ``<sub>`` escaped or ``**`` would show as typed."""
-        notes = ""
-        if self.tools:
-            lines = "<br>".join(html.escape(t.plain()) for t in self.tools)
-            notes += f"<div style=\"opacity:0.7\">{lines}</div>\n"
-        notes += self._reasoning_html()
-        if self.interrupted:
-            notes += ("<p><b>⏹ interrupted</b>: the partial answer is kept in the "
-                      "conversation.</p>")
-        if self.footer:
-            notes += f"<p style=\"opacity:0.7\"><sub>{html.escape(self.footer)}</sub></p>"
-        return notes
-
-    def plain(self, *, final: bool = False) -> str:
-        parts = [t.plain() for t in self.tools]
-        parts.append(self.answer)
-        if self.interrupted:
-            parts.append("[interrupted]")
-        if final and self.footer:
-            parts.append(f"-- {self.footer}")
-        elif not final and self.status:
-            parts.append(f"({self.status})")
-        return "\n".join(p for p in parts if p)
-
-
 class StreamingMarkdown:
-    """One display, updated at most every ``interval`` seconds and each time the text has grown
-    by a quarter, then once more at the end."""
+    """The answer as a run of display outputs (see the module doc): finished blocks
+    are sent once, the open block is updated by time, the final render goes to the
+    first output."""
 
-    def __init__(self, *, interval: float = 0.1, display: Any = None) -> None:
+    def __init__(
+        self,
+        *,
+        interval: float = 0.1,
+        display: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if display is None:
             from IPython.display import display
         self._display = display
-        self.throttle = Throttle(interval, growth=GROWTH, min_step=MIN_STEP)
+        self._clock = clock
+        self.interval = interval
+        self.throttle = Throttle(interval, growth=GROWTH, min_step=MIN_STEP, clock=clock)
         self.view = AnswerView()
-        self.updates = 0  # how many times the display was sent (the first one included)
-        self._handle: Any = None
+        self.updates = 0  # display messages sent (first shows and updates)
+        self._handles: list[Any] = []  # output 0 first; the last one shows the open block
+        self._sent: list[str] = []  # the Markdown each output last showed
+        self._head_text = ""  # answer text in output 0, once later outputs exist
+        self._open = ""  # the open block's text
+        self._reopen = ""  # a code fence opened again at the open block's start
+        self._taken = 0  # view.text[:_taken] is in _head_text, sealed outputs or _open
+        self._scanner = BlockScanner()
+        self._next = 0.0  # the clock time from which the open block may be re-sent
+        self._sealed_last = False  # the last output is finished: the open block has none yet
+
+    # --- what arrives ------------------------------------------------------------
 
     def start(self, status: str = "") -> None:
-        self.view.status = status
-        self._handle = self._display(self._bundle(), raw=True, display_id=True)
-        self.updates = 1
+        view = self.view
+        view.status = status
+        if self._taken < len(view.text):  # text that came before anything was shown
+            self._open += "".join(view.text[self._taken:])
+            self._taken = len(view.text)
+        self._show(self._render(0))
         self.throttle.mark(self.view.size)  # the first show counts as the first update
+        self._next = self._clock() + self.interval
 
-    def _bundle(self) -> dict[str, Any]:
-        # Markdown only while streaming: the final update adds text/plain (see the module doc).
-        return {"text/markdown": self.view.markdown()}
+    def add_text(self, delta: str) -> None:
+        """One piece of the answer; re-sends the open block when its time has come."""
+        view = self.view
+        view.text.append(delta)
+        view.size += len(delta)
+        if self._clock() >= self._next and self._handles:
+            self._flush()
 
     def refresh(self, *, force: bool = False) -> None:
-        """Re-render if the throttle allows (or ``force``)."""
-        if self._handle is None:
+        """Re-render what changed: at once with ``force`` (a status, a tool line), else
+        output 0 when the reasoning has grown enough (``throttle``)."""
+        if not self._handles:
             self.start(self.view.status)
             return
         if force:
             self.throttle.mark(self.view.size)
         elif not self.throttle.ready(self.view.size):
             return
-        self._handle.update(self._bundle(), raw=True)
-        self.updates += 1
+        self._flush()
 
     def finish(self, bundle: dict[str, Any]) -> None:
-        """The final render: always sent, whatever the throttle says."""
-        if self._handle is None:
-            self._handle = self._display(bundle, raw=True, display_id=True)
+        """The final render, whole, in output 0; the outputs after it are emptied."""
+        if not self._handles:
+            self._handles.append(self._display(bundle, raw=True, display_id=True))
         else:
-            self._handle.update(bundle, raw=True)
+            self._handles[0].update(bundle, raw=True)
+            for handle in self._handles[1:]:
+                handle.update(EMPTY, raw=True)
+                self.updates += 1
+        self.updates += 1
+
+    def clear(self) -> None:
+        """Remove what was shown (a refused or failed turn with nothing to show)."""
+        for handle in self._handles:
+            handle.update(EMPTY, raw=True)
+            self.updates += 1
+
+    # --- sending -----------------------------------------------------------------
+
+    def _flush(self) -> None:
+        """Take the new text and send one message for it: the open output's finished
+        blocks, sealed; else the open block, in a new output after a seal, or re-sent."""
+        view = self.view
+        split = None
+        if self._taken < len(view.text):
+            self._open += "".join(view.text[self._taken:])
+            self._taken = len(view.text)
+            split = self._scanner.split(self._open)
+        if split is not None:
+            if self._sealed_last:  # the open block had no output yet: a finished one
+                self._show(self._reopen + split.sealed)
+            elif len(self._handles) == 1:  # output 0 keeps the head and the first blocks
+                self._head_text += split.sealed
+                self._send(0, view.head() + self._head_text)
+            else:
+                self._send(len(self._handles) - 1, self._reopen + split.sealed)
+            # What follows the cut is shown by the next update, in an output of its own.
+            self._sealed_last = True
+            self._open, self._reopen = self._open[split.at:], split.reopen
+        elif self._sealed_last:
+            if self._open or view.tail():
+                self._show(self._reopen + self._open + view.tail())
+                self._sealed_last = False
+        else:
+            last = len(self._handles) - 1
+            self._send(last, self._render(last))
+        if len(self._handles) > 1 or self._sealed_last:  # a tool line or reasoning came
+            self._send(0, view.head() + self._head_text)
+        if self.interval:  # 0: every piece of text is shown as it comes
+            gap = min(MAX_GAP, max(self.interval, len(self._open) / TAIL_RATE))
+            self._next = self._clock() + gap
+
+    def _send(self, index: int, markdown: str) -> None:
+        """Update output ``index`` (when its Markdown changed)."""
+        if markdown != self._sent[index]:
+            self._handles[index].update({"text/markdown": markdown}, raw=True)
+            self._sent[index] = markdown
+            self.updates += 1
+
+    def _render(self, index: int) -> str:
+        """Output ``index``'s Markdown now: 0 the head (and the open block while it is the
+        only output), the last the open block with the status."""
+        view = self.view
+        if index == 0:
+            if len(self._handles) > 1:
+                return view.head() + self._head_text
+            return view.head() + self._head_text + self._open + view.tail()
+        return self._reopen + self._open + view.tail()
+
+    def _show(self, markdown: str) -> None:
+        self._handles.append(self._display({"text/markdown": markdown}, raw=True,
+                                           display_id=True))
+        self._sent.append(markdown)
         self.updates += 1
 
     def final_bundle(self, fmt: str, *, parsed: Any = None) -> dict[str, Any]:
@@ -330,53 +313,58 @@ class AnswerSink:
 
 
 class DisplaySink(AnswerSink):
-    """One Markdown display, updated in place (kernels)."""
+    """The answer's display outputs, updated in place (kernels)."""
 
     def __init__(self, interval: float) -> None:
         self.display = StreamingMarkdown(interval=interval)
         self.view = self.display.view
 
     def observer(self) -> Any:
-        from .turn import WAITING, TurnObserver
-
-        display = self.display
-        view = self.view
-
-        class DisplayObserver(TurnObserver):
-            def on_status(self, text: str) -> None:
-                changed = text != view.status
-                view.status = text
-                if display.updates == 0 and text == WAITING:
-                    # Not shown yet: the client may still refuse the request, and a refused
-                    # request must leave nothing above its error. The first event shows it.
-                    return
-                # A few status changes a round: shown at once, whatever the text's size.
-                display.refresh(force=changed or display.updates == 0)
-
-            def on_reasoning(self, delta: str) -> None:
-                view.add_reasoning(delta)
-                display.refresh()
-
-            def on_text(self, delta: str) -> None:
-                view.add_text(delta)
-                display.refresh()
-
-            def on_tool_call(self, call: Any) -> None:
-                view.add_tool_call(call.id, call.function.name, call.function.arguments)
-                display.refresh(force=True)  # tool calls show as they happen
-
-            def on_tool_result(self, result: Any) -> None:
-                view.set_tool_result(result.call.id, result.output, result.error)
-                display.refresh(force=True)
-
-        return DisplayObserver()
+        return _display_observer()(self.display)
 
     def finish(self, fmt: str, *, parsed: Any = None) -> None:
         self.display.finish(self.display.final_bundle(fmt, parsed=parsed))
 
     def abandon(self) -> None:
-        if self.display.updates:
-            self.display.finish({"text/plain": ""})
+        self.display.clear()
+
+
+@functools.cache
+def _display_observer() -> type:
+    """The observer class of ``DisplaySink``, made once (the turn engine is imported
+    when the first cell runs, not with this module)."""
+    from .turn import WAITING, TurnObserver
+
+    class DisplayObserver(TurnObserver):
+        def __init__(self, display: StreamingMarkdown) -> None:
+            self.display = display
+            self.view = display.view
+            self.on_text = display.add_text  # every token: no call in between
+
+        def on_status(self, text: str) -> None:
+            view, display = self.view, self.display
+            changed = text != view.status
+            view.status = text
+            if display.updates == 0 and text == WAITING:
+                # Not shown yet: the client may still refuse the request, and a refused
+                # request must leave nothing above its error. The first event shows it.
+                return
+            # A few status changes a round: shown at once, whatever the text's size.
+            display.refresh(force=changed or display.updates == 0)
+
+        def on_reasoning(self, delta: str) -> None:
+            self.view.add_reasoning(delta)
+            self.display.refresh()
+
+        def on_tool_call(self, call: Any) -> None:
+            self.view.add_tool_call(call.id, call.function.name, call.function.arguments)
+            self.display.refresh(force=True)  # tool calls show as they happen
+
+        def on_tool_result(self, result: Any) -> None:
+            self.view.set_tool_result(result.call.id, result.output, result.error)
+            self.display.refresh(force=True)
+
+    return DisplayObserver
 
 
 class StdoutSink(AnswerSink):

@@ -58,9 +58,11 @@ def redact_message(message: Message, keys: list[str] | None = None) -> Message:
     return message.model_copy(update={"content": parts})
 
 
-def redact_messages(messages: list[Message]) -> tuple[list[Message], bool]:
+def redact_messages(
+    messages: list[Message], keys: list[str] | None = None
+) -> tuple[list[Message], bool]:
     """``messages`` redacted, and whether any of them held a key."""
-    keys = known_keys()
+    keys = known_keys() if keys is None else keys
     out = [redact_message(m, keys) for m in messages]
     return out, any(new is not old for new, old in zip(out, messages, strict=True))
 

@@ -20,19 +20,31 @@ SECRET = "xai-made-up-secret-for-the-sandbox-test"
 
 
 def ask(base_url: str, code: str, timeout: float = 60) -> str:
-    body = {
-        "model": model(reasoning=False),
-        "input": f"Run this:\n```python\n{code}\n```",
-        "tools": CODE,
-    }
     r = httpx.post(
         f"{base_url}/responses",
         headers={"Authorization": f"Bearer {KEY}"},
-        json=body,
+        json=code_body(code),
         timeout=timeout,
     )
     assert r.status_code == 200, r.text
     return text_of(r.json())
+
+
+def code_body(code: str) -> dict:
+    """A Responses request that has the code tool run ``code``."""
+    return {"model": model(reasoning=False), "input": f"```python\n{code}\n```", "tools": CODE}
+
+
+@pytest.fixture
+def run_code(http):
+    """Run code through the in-process emulator's code tool: (the answer's text, seconds)."""
+
+    def run(code: str, timeout: float = 60) -> tuple[str, float]:
+        started = time.monotonic()
+        text = text_of(http.post("/responses", json=code_body(code), timeout=timeout).json())
+        return text, time.monotonic() - started
+
+    return run
 
 
 def alive(pid: int) -> bool:
@@ -76,17 +88,9 @@ def test_code_cannot_read_the_emulators_environment(emulator_process):
     assert "DENIED" in text, text
 
 
-def test_code_cannot_read_the_in_process_emulators_environment(http, monkeypatch):
+def test_code_cannot_read_the_in_process_emulators_environment(run_code, monkeypatch):
     monkeypatch.setenv("XAI_API_KEY", SECRET)
-    r = http.post(
-        "/responses",
-        json={
-            "model": model(reasoning=False),
-            "input": f"```python\n{READ_PARENT_ENV}\n```",
-            "tools": CODE,
-        },
-    )
-    text = text_of(r.json())
+    text, _ = run_code(READ_PARENT_ENV)
     assert SECRET not in text and "DENIED" in text, text
 
 
@@ -114,9 +118,8 @@ print("PID", os.read(r, 32).decode())
 
 
 @pytest.mark.parametrize("code", [NEW_SESSION_CHILD, DOUBLE_FORK_DAEMON], ids=["setsid", "daemon"])
-def test_processes_the_code_started_die_with_the_request(http, code):
-    body = {"model": model(reasoning=False), "input": f"```python\n{code}\n```", "tools": CODE}
-    text = text_of(http.post("/responses", json=body).json())
+def test_processes_the_code_started_die_with_the_request(run_code, code):
+    text, _ = run_code(code)
     pid = int(re.search(r"PID (\d+)", text).group(1))
     deadline = time.monotonic() + 2
     while alive(pid) and time.monotonic() < deadline:
@@ -124,7 +127,7 @@ def test_processes_the_code_started_die_with_the_request(http, code):
     assert not alive(pid), f"process {pid} outlived the request"
 
 
-def test_a_grandchild_holding_stdout_does_not_hold_the_request(http, monkeypatch):
+def test_a_grandchild_holding_stdout_does_not_hold_the_request(run_code, monkeypatch):
     monkeypatch.setattr(_code_interpreter, "TIMEOUT_SECONDS", 2.0)
     code = (
         "import subprocess, sys\n"
@@ -132,14 +135,12 @@ def test_a_grandchild_holding_stdout_does_not_hold_the_request(http, monkeypatch
         " start_new_session=True)\n"
         "print('parent done')\n"
     )
-    started = time.monotonic()
-    body = {"model": model(reasoning=False), "input": f"```python\n{code}\n```", "tools": CODE}
-    text = text_of(http.post("/responses", json=body, timeout=60).json())
-    assert time.monotonic() - started < 5
+    text, seconds = run_code(code)
+    assert seconds < 5
     assert "parent done" in text
 
 
-def test_a_fork_bomb_is_bounded(http, monkeypatch):
+def test_a_fork_bomb_is_bounded(run_code, monkeypatch):
     monkeypatch.setattr(_code_interpreter, "TIMEOUT_SECONDS", 10.0)
     code = (
         "import os, time\n"
@@ -156,10 +157,8 @@ def test_a_fork_bomb_is_bounded(http, monkeypatch):
         "    print('FORK REFUSED after', n, type(exc).__name__)\n"
         "time.sleep(60)\n"
     )
-    started = time.monotonic()
-    body = {"model": model(reasoning=False), "input": f"```python\n{code}\n```", "tools": CODE}
-    text = text_of(http.post("/responses", json=body, timeout=60).json())
-    assert time.monotonic() - started < 8
+    text, seconds = run_code(code)
+    assert seconds < 8
     # Refused by RLIMIT_NPROC (a dedicated uid), or stopped by the emulator's count (uid 0).
     refused = re.search(r"FORK REFUSED after (\d+)", text)
     assert refused or "started more than" in text, text
@@ -167,7 +166,7 @@ def test_a_fork_bomb_is_bounded(http, monkeypatch):
     assert pids and not [pid for pid in pids if alive(pid)]
 
 
-def test_the_memory_of_several_children_is_bounded_together(http, monkeypatch):
+def test_the_memory_of_several_children_is_bounded_together(run_code, monkeypatch):
     monkeypatch.setattr(_code_interpreter, "TREE_MEMORY_BYTES", 400 * 1024**2)
     monkeypatch.setattr(_code_interpreter, "TIMEOUT_SECONDS", 15.0)
     code = (
@@ -180,9 +179,7 @@ def test_the_memory_of_several_children_is_bounded_together(http, monkeypatch):
         "time.sleep(30)\n"
         "print('ALL HELD')\n"
     )
-    started = time.monotonic()
-    body = {"model": model(reasoning=False), "input": f"```python\n{code}\n```", "tools": CODE}
-    text = text_of(http.post("/responses", json=body, timeout=60).json())
+    text, seconds = run_code(code)
     assert "ALL HELD" not in text
     assert "MemoryError" in text and "together" in text
-    assert time.monotonic() - started < 12
+    assert seconds < 12

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.panel.panel_helpers import ask
+from tests.panel.panel_helpers import ask, closing_panels
 from tests.wire import CHAT, RESPONSES, turn_requests
 
 
@@ -22,18 +22,8 @@ def panels(monkeypatch) -> Iterator[Callable[..., Any]]:
 
     monkeypatch.setattr(RecordingComm, "log", [])
     monkeypatch.setattr(comm, "create_comm", lambda *a, **kw: RecordingComm(*a, **kw))
-    made: list[Any] = []
-
-    def make(*args: Any, **kwargs: Any) -> Any:
-        panel = ChatPanel(*args, **kwargs)
-        made.append(panel)
-        return panel
-
-    yield make
-    for panel in made:
-        panel.stop()
-        panel.wait(10)
-        panel.close()
+    with closing_panels(ChatPanel) as make:
+        yield make
 
 
 def test_the_chat_setting_takes_magic_and_panel_turns_to_chat_completions(ip, emu, panels):

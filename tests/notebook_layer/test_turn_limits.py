@@ -20,19 +20,30 @@ def get_weather(city: str) -> str:
     return f"sunny in {city}"
 
 
-def test_reaching_max_steps_asks_once_more_with_tools_off(client, emu):
-    conversation = Conversation("limit")
-    result = run_turn(
+def _rome_weather(client, max_steps: int, conversation: Conversation | None = None):
+    """A chat turn whose answer needs one get_weather call, within ``max_steps`` rounds."""
+    return run_turn(
         TurnRequest(
             Message.user("Use get_weather for Rome."),
             model="grok-3",
             tools=KernelTools([get_weather]),
-            max_steps=1,
+            max_steps=max_steps,
             api="chat",
         ),
         conversation=conversation,
         client=client,
     )
+
+
+def test_a_turn_within_the_step_limit_answers_normally(client, emu):
+    result = _rome_weather(client, max_steps=2)
+    assert result.steps == 2 and not result.step_limit_reached
+    assert "tool_choice" not in emu.chat_requests[-1].body
+
+
+def test_reaching_max_steps_asks_once_more_with_tools_off(client, emu):
+    conversation = Conversation("limit")
+    result = _rome_weather(client, max_steps=1, conversation=conversation)
     assert result.step_limit_reached and result.ok
     assert "sunny in Rome" in result.text  # an answer, not an empty string
     assert len(emu.chat_requests) == 2

@@ -15,6 +15,8 @@ import comm
 import pytest
 from comm.base_comm import BaseComm
 
+from tests.panel.panel_helpers import closing_panels
+
 
 class RecordingComm(BaseComm):
     """A comm that keeps what it would send, shared through ``log``."""
@@ -47,18 +49,8 @@ def panels(comms) -> Iterator[Callable[..., Any]]:
     """Make ChatPanels; each is stopped, waited for and closed after the test."""
     from grok_jupyter import ChatPanel
 
-    made: list[Any] = []
-
-    def make(*args: Any, **kwargs: Any) -> Any:
-        panel = ChatPanel(*args, **kwargs)
-        made.append(panel)
-        return panel
-
-    yield make
-    for panel in made:
-        panel.stop()
-        panel.wait(10)
-        panel.close()
+    with closing_panels(ChatPanel) as make:
+        yield make
 
 
 @pytest.fixture(autouse=True)

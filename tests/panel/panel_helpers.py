@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -194,3 +195,23 @@ def live_views(comms: list, panel: Any) -> list[str]:
             tail = splice(tail, msg.get("keep", 0), msg["tail"])
         shown.append(head + body + tail)
     return shown
+
+
+@contextmanager
+def closing_panels(make_panel: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
+    """A maker of panels (``make_panel(*args, **kwargs)``) whose panels are each stopped,
+    waited for and closed at the end (the tests' ``panels`` fixtures)."""
+    made: list[Any] = []
+
+    def make(*args: Any, **kwargs: Any) -> Any:
+        panel = make_panel(*args, **kwargs)
+        made.append(panel)
+        return panel
+
+    try:
+        yield make
+    finally:
+        for panel in made:
+            panel.stop()
+            panel.wait(10)
+            panel.close()

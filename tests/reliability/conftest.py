@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.panel.panel_helpers import closing_panels
 from tests.reliability.reliability_helpers import (
     RecordingPublisher,
     assert_pool_settled,
@@ -85,16 +86,9 @@ def panel_factory(emu) -> Iterator[Any]:
     """Make ChatPanels on a client; each is stopped, waited for and closed after the test."""
     from grok_jupyter.panel.widget import ChatPanel
 
-    made: list[Any] = []
-
-    def make(client: Any, **kwargs: Any) -> Any:
+    def panel(client: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("conversation", f"rel-panel-{uuid.uuid4().hex[:8]}")
-        panel = ChatPanel(client=client, **kwargs)
-        made.append(panel)
-        return panel
+        return ChatPanel(client=client, **kwargs)
 
-    yield make
-    for panel in made:
-        panel.stop()
-        panel.wait(10)
-        panel.close()
+    with closing_panels(panel) as make:
+        yield make

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from ...client._catalog import get_catalog
 from ...client._types import CompletionTokensDetails, PromptTokensDetails, Usage
+from ...client._usage import cost_usd as priced
+from ...client._usage import estimate_usage
 
 if TYPE_CHECKING:
     from ...client._types import Message
@@ -16,7 +18,7 @@ def add_usage(total: Usage | None, usage: Usage | None) -> Usage | None:
     if usage is None:
         return total
     if total is None:
-        return usage.model_copy(deep=True)
+        return usage  # never changed in place: a later round makes a new one
     ticks = None
     if total.cost_in_usd_ticks is not None and usage.cost_in_usd_ticks is not None:
         ticks = total.cost_in_usd_ticks + usage.cost_in_usd_ticks
@@ -39,8 +41,6 @@ def cost_usd(model: str | None, usage: Usage | None, service_tier: str | None = 
     """One request's USD: the server's ticks when it sent them, else catalogue prices at
     the rates of the model that answers (a retired id's target), with the long-context
     tier of this request and the service tier's multiplier."""
-    from ...client._usage import cost_usd as priced
-
     catalog = get_catalog()
     cost = priced(model or catalog.default_chat_model, usage, catalog, service_tier)
     return cost or 0.0
@@ -52,8 +52,6 @@ def estimate_round(
     """What a round that never sent its usage cost, by the shared tokenizer: the whole
     context it sent (a chained Responses turn is billed for the stored turns too,
     xai-api-2026.md section 8.7) and what had arrived."""
-    from ...client._usage import estimate_usage
-
     wire_tools = [t.to_wire() if hasattr(t, "to_wire") else t for t in tools]
     body = {"messages": [m.to_wire() for m in messages], "tools": wire_tools or None}
     return estimate_usage(body, text, reasoning)

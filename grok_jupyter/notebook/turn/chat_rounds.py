@@ -31,6 +31,7 @@ class ChatRounds:
     """Sends a turn's rounds over Chat Completions (history resent every round)."""
 
     api = "chat"
+    fits_checked = False  # unused here: the client checks each chat request's window itself
 
     def __init__(
         self,

@@ -32,6 +32,7 @@ from ...client._types import Message
 from ..chat_compaction import CompactionRecord
 from .accounting import cost_usd
 from .responses_rounds import input_items
+from .token_counts import count_messages
 from .types import CompactionNote
 
 if TYPE_CHECKING:
@@ -67,18 +68,14 @@ def threshold(catalog: Catalog, model: str | None) -> int | None:
     return min(limits) if limits else None
 
 
-def count_messages(messages: list[Message]) -> int:
-    """Prompt tokens of ``messages`` by the shared tokenizer (as the emulator bills them)."""
-    return count_prompt_tokens([m.to_wire() for m in messages])
-
-
 def history_tokens(conversation: Conversation) -> int:
-    """The history's prompt tokens as the next request carries it (compacted or not)."""
+    """The history's prompt tokens as the next request carries it (compacted or not);
+    each message is counted once and kept with the conversation (``token_counts``)."""
     messages = conversation.messages
     record = conversation.compaction
     if record is None:
-        return count_messages(messages)
-    return record.tokens_after + count_messages(messages[record.upto:])
+        return count_messages(messages, conversation)
+    return record.tokens_after + count_messages(messages[record.upto:], conversation)
 
 
 @dataclass
@@ -155,16 +152,18 @@ def before_turn(
             failed=f"the compaction made for {record.model} was set aside: {model} refuses "
             "it, so this turn sends the full history",
         )  # fmt: skip
+    if not request.auto_compact or not _uncompacted(conversation):
+        return out  # nothing a compaction could take (a first turn): nothing to count
     limit = threshold(catalog, model)
-    if limit is None or not request.auto_compact:
+    if limit is None:
         return out
     system = request.system if request.system is not None else conversation.system
     before = history_tokens(conversation)
     new = [Message.system(system)] if system else []
-    prompt = before + count_messages([*new, request.user])
+    prompt = before + count_messages([*new, request.user], conversation)
     if tools:
         prompt += count_prompt_tokens([], tools)
-    if prompt < limit or not _uncompacted(conversation):
+    if prompt < limit:
         return out
     info = catalog.price_model(model)
     if info is not None and info.context_window and before > info.context_window:

@@ -21,12 +21,12 @@ from ...client._errors import GrokError, InvalidRequestError, StreamInterruptedE
 from ...client._responses_request import chat_usage
 from ...client._types import Message
 from ..conversation import INTERRUPTED_MARKER
-from ..secrets import redact, redact_message, redact_messages, warn_key_in_prompt
+from ..secrets import known_keys, redact, redact_message, redact_messages, warn_key_in_prompt
 from ..tools import ToolsInterrupted
 from .accounting import add_tools, add_usage, cost_usd, estimate_round
 from .chat_rounds import ChatRounds
 from .compaction import Compacting, before_turn
-from .guard import check_cost, check_window, tier_note
+from .guard import check_cost, check_window, tier_note, wire_messages
 from .responses_rounds import ResponsesRounds, flat_tool
 from .routing import choose_api
 from .types import (
@@ -61,12 +61,12 @@ def _rounds(
     return ResponsesRounds(client, request, conversation, instructions)
 
 
-def _redact_what_is_sent(rounds: ChatRounds | ResponsesRounds) -> bool:
+def _redact_what_is_sent(rounds: ChatRounds | ResponsesRounds, keys: list[str]) -> bool:
     """Every known API key out of the history and system prompt a round resends; True if
     one was there (a conversation from before keys were redacted, or a new key)."""
-    rounds.history, held = redact_messages(rounds.history)  # a chat system prompt is in it
+    rounds.history, held = redact_messages(rounds.history, keys)  # chat's system is in it
     if isinstance(rounds, ResponsesRounds) and rounds.instructions:
-        clean = redact(rounds.instructions)
+        clean = redact(rounds.instructions, keys)
         held = held or clean != rounds.instructions
         rounds.instructions = clean
     return held
@@ -108,16 +108,22 @@ def run_turn(
         specs = [*request.server_tools, *(flat_tool(t) for t in kernel_tools)]
         compacting = before_turn(client, request, conversation, specs, observer)
     rounds = _rounds(client, request, conversation, api)
-    held_key = _redact_what_is_sent(rounds)
-    user = redact_message(request.user)
+    keys = known_keys()  # read once for the whole request
+    held_key = _redact_what_is_sent(rounds, keys)
+    user = redact_message(request.user, keys)
     if held_key or user is not request.user:
         warn_key_in_prompt()
     tools = request.tools
     # Before anything is sent: a prompt over the window, then one over the cost guard's
     # threshold, raise here (InvalidRequestError, CostGuardError).
+    # The context goes to wire form once; the first round sends this same context, so it
+    # is not checked again there. The guard counts tokens the compaction check kept.
     context = rounds.context([user])
-    check_window(client, request, context, rounds.tool_specs)
-    estimate = check_cost(request, context, rounds.tool_specs, client.catalog)
+    wire = wire_messages(context)
+    check_window(client, request, context, rounds.tool_specs, wire=wire)
+    rounds.fits_checked = True
+    estimate = check_cost(request, context, rounds.tool_specs, client.catalog,
+                          conversation=conversation)
     # The model named in the footer even when the server never said (a stream cut early).
     result = TurnResult(model=request.model or client.catalog.default_chat_model,
                         api=rounds.api, compaction=compacting.note,

@@ -11,6 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...client._errors import InvalidRequestError
+from ...client._estimate import estimate_cost
+from ...client._tokens import count_prompt_tokens
+from ...client._validation import _check_context
+from .token_counts import count_messages
 
 if TYPE_CHECKING:
     from ...client._catalog import Catalog
@@ -52,18 +56,27 @@ class CostGuardError(InvalidRequestError):
         )
 
 
+def wire_messages(context: list[Message]) -> list[dict[str, Any]]:
+    """``context`` in wire form: made once a turn, read by the window check and the guard."""
+    return [m.to_wire() for m in context]
+
+
 def estimate_turn(
-    request: TurnRequest, context: list[Message], tools: list[Any], catalog: Catalog
+    request: TurnRequest,
+    context: list[Message],
+    tools: list[Any],
+    catalog: Catalog,
+    *,
+    conversation: Any = None,
 ) -> CostEstimate:
     """The first request's price: the whole context it carries (a chained Responses turn
     is billed for the stored turns too), the answer up to its cap, one call of each
-    server-side tool."""
-    from ...client._estimate import estimate_cost
-    from ...client._tokens import count_prompt_tokens
-
+    server-side tool. With ``conversation``, its messages' kept counts are used."""
     wire_tools = [t.to_wire() if hasattr(t, "to_wire") else t for t in tools]
     function_tools = [t for t in wire_tools if t.get("type") == "function"]
-    prompt = count_prompt_tokens([m.to_wire() for m in context], function_tools or None)
+    prompt = count_messages(context, conversation)
+    if function_tools:
+        prompt += count_prompt_tokens([], function_tools)
     answer = request.params.get("max_tokens") or DEFAULT_ANSWER_TOKENS
     tool_calls = {str(t["type"]): 1 for t in request.server_tools if t.get("type") != "mcp"}
     return estimate_cost(
@@ -89,13 +102,17 @@ def tier_note(estimate: CostEstimate) -> str | None:
 
 
 def check_window(
-    client: Any, request: TurnRequest, context: list[Message], tools: list[Any]
+    client: Any,
+    request: TurnRequest,
+    context: list[Message],
+    tools: list[Any],
+    *,
+    wire: list[dict[str, Any]] | None = None,
 ) -> None:
     """Refuse a request that cannot fit the model's context window, before sending (and
     before the cost guard: "shorten the prompt" is the answer there, not "--yes"). Only a
-    [V] window is enforced, as on chat; ``GrokClient(validate=False)`` skips it."""
-    from ...client._validation import _check_context
-
+    [V] window is enforced, as on chat; ``GrokClient(validate=False)`` skips it.
+    ``wire``: ``context`` already in wire form."""
     if not client.validate:
         return
     catalog = client.catalog
@@ -104,7 +121,7 @@ def check_window(
         return
     wire: dict[str, Any] = {
         "model": info.id,
-        "messages": [m.to_wire() for m in context],
+        "messages": wire if wire is not None else wire_messages(context),
         "max_tokens": request.params.get("max_tokens"),
         "tools": [t.to_wire() if hasattr(t, "to_wire") else t for t in tools] or None,
         "response_format": request.params.get("response_format"),
@@ -113,12 +130,17 @@ def check_window(
 
 
 def check_cost(
-    request: TurnRequest, context: list[Message], tools: list[Any], catalog: Catalog
+    request: TurnRequest,
+    context: list[Message],
+    tools: list[Any],
+    catalog: Catalog,
+    *,
+    conversation: Any = None,
 ) -> CostEstimate | None:
     """Estimate the turn; raise ``CostGuardError`` over ``request.confirm_over_usd``.
 
     None when the model has no price (an unknown model is not refused for that)."""
-    estimate = estimate_turn(request, context, tools, catalog)
+    estimate = estimate_turn(request, context, tools, catalog, conversation=conversation)
     if estimate.usd is None:
         return None
     threshold = request.confirm_over_usd

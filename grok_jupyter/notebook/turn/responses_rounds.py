@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...client._errors import BadRequestError, GrokError, NotFoundError
 from ...client._responses_request import chat_usage, tool_calls_of
-from ...client._types import FunctionCall, ToolCall
+from ...client._types import FunctionCall, Message, ToolCall
 from .. import reattach
 from ..attach_files import responses_content
 from .empty_answer import EMPTY_ANSWER, is_empty_answer
@@ -29,9 +29,10 @@ from .guard import check_window
 from .server_activity import McpLines, describe_call, show_activity
 from .types import STREAMING, RoundOutcome, TurnObserver
 
+TEXT_DELTA = "response.output_text.delta"
+
 if TYPE_CHECKING:
     from ...client import GrokClient
-    from ...client._types import Message
     from ..conversation import Conversation
     from .types import TurnRequest
 
@@ -111,6 +112,7 @@ class ResponsesRounds:
         self.history = self.full_history[record.upto:] if self.compacted else self.full_history
         self.refused: str | None = None  # why the API refused the compaction this turn
         self.notices: list[str] = []  # files uploaded again or gone (reattach.py)
+        self.fits_checked = False  # the engine checked the first round's context already
         # The Responses API's x-grok-conv-id: a stable routing key per conversation, the
         # only way to reliable cache hits (xai-api-2026.md section 2.1, [V DOCS]).
         self.cache_key = conversation.conv_id if conversation is not None else None
@@ -129,8 +131,6 @@ class ResponsesRounds:
             self.params["tools"] = tools
 
     def context(self, pending: list[Message]) -> list[Message]:
-        from ...client._types import Message
-
         system = [Message.system(self.instructions)] if self.instructions else []
         return system + self.history + pending
 
@@ -153,7 +153,10 @@ class ResponsesRounds:
         observer: TurnObserver,
         cancel: threading.Event | None,
     ) -> None:
-        self.check_fits(pending)
+        if self.fits_checked:
+            self.fits_checked = False  # later rounds carry more: checked each time
+        else:
+            self.check_fits(pending)
         params = dict(self.params)
         if answer_round:
             params["tool_choice"] = "none"
@@ -290,28 +293,31 @@ class ResponsesRounds:
         shown: dict[str, str] = {}
         lines = McpLines(observer)
         streaming = False
+        # Bound once: this loop runs for every event of the answer.
+        text_parts, reasoning_parts = outcome.text_parts, outcome.reasoning_parts
+        on_text, on_reasoning = observer.on_text, observer.on_reasoning
         try:
             for event in events:
                 if cancel is not None and cancel.is_set():
                     break
                 kind = event.type
-                delta = getattr(event, "delta", None)
-                text = kind == "response.output_text.delta"
-                thought = kind.startswith("response.reasoning") and kind.endswith(".delta")
-                if not delta or not (text or thought):
+                if kind == TEXT_DELTA:
+                    parts, show = text_parts, on_text
+                elif kind.endswith(".delta") and kind.startswith("response.reasoning"):
+                    parts, show = reasoning_parts, on_reasoning
+                else:
                     if acc.server_tool_calls:
                         show_activity(acc.server_tool_calls, shown, lines, observer)
+                    continue
+                delta = event.delta  # every ``….delta`` event is a DeltaEvent
+                if not delta:
                     continue
                 if not streaming:  # the first token, answer or reasoning, as on chat
                     streaming = True
                     outcome.first_token_at = time.perf_counter()
                     observer.on_status(STREAMING)
-                if text:
-                    outcome.text_parts.append(delta)
-                    observer.on_text(delta)
-                else:
-                    outcome.reasoning_parts.append(delta)
-                    observer.on_reasoning(delta)
+                parts.append(delta)
+                show(delta)
         except GrokError:
             if cancel is None or not cancel.is_set():
                 raise  # the loop keeps what had arrived (outcome.text)
