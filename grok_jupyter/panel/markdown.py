@@ -22,6 +22,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from ..notebook.markdown_blocks import BlockScanner
+
 CLASS_PREFIX = "gk-"  # Pygments token classes, scoped so they never meet JupyterLab's own
 
 
@@ -88,17 +90,20 @@ def markdown_html(text: str) -> str:
 class IncrementalMarkdown:
     """Renders a growing Markdown text; finished blocks are rendered once and kept.
 
-    A block is finished at a blank line outside a fenced code block. Splitting
-    there can differ from a whole-text render only for constructs that span
-    blank lines (loose lists, link references), and only until the final
-    render of the committed turn, which renders the whole text.
+    Blocks are cut where the magic cuts its outputs (``notebook.markdown_blocks``): at
+    a blank line outside a code fence once the open text is long enough, or anywhere
+    once it passes ``MAX_OPEN`` characters (a long paragraph or code block), a cut
+    fence closed and opened again. So the open tail, rendered again on every update,
+    stays short however long the answer (one 50,000-word paragraph once made each
+    update re-render the whole answer). Cuts can differ from a whole-text render only
+    until the final render of the committed turn, which renders the whole text.
     """
 
     def __init__(self) -> None:
         self._frozen_html: list[str] = []
         self._frozen_to = 0  # text[:_frozen_to] is rendered into _frozen_html
-        self._scan_from = 0  # where the next scan for a boundary starts (a line start)
-        self._in_fence: str | None = None
+        self._reopen = ""  # a code fence opened again at the open tail's start
+        self._scanner = BlockScanner()
 
     def render(self, text: str) -> str:
         blocks, tail = self.parts(text)
@@ -106,29 +111,9 @@ class IncrementalMarkdown:
 
     def parts(self, text: str) -> tuple[list[str], str]:
         """The finished blocks' HTML (a list that only grows) and the growing tail's HTML."""
-        boundary = self._advance(text)
-        if boundary > self._frozen_to:
-            self._frozen_html.append(markdown_html(text[self._frozen_to : boundary]))
-            self._frozen_to = boundary
+        while (split := self._scanner.split(text[self._frozen_to :])) is not None:
+            self._frozen_html.append(markdown_html(self._reopen + split.sealed))
+            self._frozen_to += split.at
+            self._reopen = split.reopen
         # The growing tail is rendered uncached: it changes on every update.
-        return self._frozen_html, _md.render(text[self._frozen_to :])
-
-    def _advance(self, text: str) -> int:
-        """Scan whole new lines; return the end of the last blank line outside a fence."""
-        boundary = self._frozen_to
-        pos = self._scan_from
-        while True:
-            end = text.find("\n", pos)
-            if end < 0:
-                break
-            line = text[pos:end].strip()
-            if self._in_fence is not None:
-                if line.startswith(self._in_fence):
-                    self._in_fence = None
-            elif line.startswith(("```", "~~~")):
-                self._in_fence = line[:3]
-            elif not line:
-                boundary = end + 1
-            pos = end + 1
-        self._scan_from = pos
-        return boundary
+        return self._frozen_html, _md.render(self._reopen + text[self._frozen_to :])
