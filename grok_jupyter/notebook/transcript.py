@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -111,14 +112,20 @@ def _footer(turn: Turn) -> str:
             f"{approx}{turn.usage.completion_tokens:,} out tokens"
         )
     if turn.cost_usd:
-        cost = f"{approx}{_usd(turn.cost_usd)}"
-        if turn.server_tools:  # the tools apart, so the parts add up to the turn's cost
-            tools = [f"{tool_label(k)} ×{n}" for k, n in turn.server_tools]
-            tokens = max(turn.cost_usd - turn.server_tools_usd, 0.0)
-            cost += (f" (tokens {_usd(tokens)} + {', '.join(tools)} "
-                     f"{_usd(turn.server_tools_usd)})")  # fmt: skip
-        parts.append(cost)
+        parts.append(approx + cost_with_tools(turn.cost_usd, turn.server_tools,
+                                              turn.server_tools_usd))
     return " · ".join(parts)
+
+
+def cost_with_tools(cost_usd: float, tools: Iterable[tuple[str, int]], tools_usd: float) -> str:
+    """``$0.0698 (tokens $0.0298 + web search ×2 $0.0400)``: a turn's cost with its
+    server-side tools apart, so the parts add up to it (the export's footers, the
+    panel's status line); without tools just the cost."""
+    calls = [f"{tool_label(k)} ×{n}" for k, n in tools if n]
+    if not calls:
+        return _usd(cost_usd)
+    tokens = max(cost_usd - tools_usd, 0.0)
+    return f"{_usd(cost_usd)} (tokens {_usd(tokens)} + {', '.join(calls)} {_usd(tools_usd)})"
 
 
 def cost_table(conversation: Conversation) -> str:

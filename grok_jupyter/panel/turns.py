@@ -17,6 +17,7 @@ from ..client._catalog import get_catalog
 from ..client._errors import GrokError, InvalidRequestError, StreamInterruptedError
 from ..client._types import Message
 from ..notebook.secrets import redact_message
+from ..notebook.transcript import cost_with_tools
 from ..notebook.turn import CostGuardError, StopSignal, TurnRequest, TurnResult, run_turn
 from ..notebook.turn.guard import default_threshold
 from ..table.errors import dollars
@@ -301,13 +302,19 @@ class PanelTurns:
             if result.usage_estimated:
                 tokens += " estimated"
             parts.append(tokens)
-            if result.interrupted:
+            if result.tool_counts:  # the server-side tools apart, adding up to the turn
+                approx = "~" if result.usage_estimated else ""
+                parts.append("turn " + approx + cost_with_tools(
+                    result.cost_usd, result.tool_counts.items(), result.tool_cost_usd))
+            elif result.interrupted:
                 parts.append(f"turn {dollars(result.cost_usd)}")
             if usage.cached:
                 parts.append(_cache_note(result.model or self.model, usage))
         if result is not None and result.compaction is not None:
             parts.append(result.compaction.describe())  # compacted first, or could not
         parts.append(f"conversation {dollars(self.conversation.cost_usd)}")
+        if result is not None:
+            parts.extend(result.notices)  # a file uploaded again, or gone (named)
         if result is not None and result.ttft_s is not None:
             parts.append(f"TTFT {result.ttft_s:.2f} s")
         if result is not None and result.interrupted:

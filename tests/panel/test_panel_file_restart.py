@@ -32,6 +32,7 @@ def test_a_panel_file_is_uploaded_again_from_its_stored_copy(emu, client, panels
     assert result.error is None, result.error
     assert "Its warranty lasts 5 years." in result.text
     assert any("uploaded again from its stored copy" in n for n in result.notices)
+    assert "uploaded again from its stored copy" in again.status  # the user sees it too
     assert [f.filename for f in client.files.iter()] == ["notes.txt"]
 
 
@@ -49,4 +50,5 @@ def test_a_panel_file_whose_copy_is_gone_is_named_and_the_chat_goes_on(emu, clie
     assert result.error is None and result.text == "still going"
     (notice,) = result.notices
     assert "notes.txt is no longer on the server and its stored copy is gone too" in notice
+    assert notice in again.status  # the user sees which file is gone
     assert "no longer available" in again.conversation.messages[0].text
