@@ -185,3 +185,34 @@ def two_notebooks_run_all(page, server: Server, emu, a: str, b: str) -> None:
     assert "in_a 2" in json.dumps(steps[1]["outputs"])
     assert [(c["id"], c["source"]) for c in cells(page, b)] == [
         ("c0", "x = 1"), ("c1", "typed_in_b = 2")]
+
+
+DYING_STEPS = [
+    {"tool": "run_code", "arguments": {"code": "kept = 6 * 7\nprint('kept', kept)"}},
+    {"tool": "run_code", "arguments": {"code": "import os\nos._exit(1)"}},
+]
+
+
+def kernel_dies_mid_turn(page, server: Server, emu, name: str) -> None:
+    """The agent's second step kills the kernel: the first step's cell stays in the notebook
+    with its output (a save keeps it), and the saved chat holds the step and the turn."""
+    write_notebook(server, name, "%load_ext grok_jupyter",
+                   "%%grok --agent --approve auto --chat agent-dies\nTwo steps.", "")
+    open_notebook(page, server, name)
+    shift_enter(page, "c0")
+    wait_not_running(page)
+    emu.script(DYING_STEPS)
+    shift_enter(page, "c1")
+    wait_cell_count(page, 4)
+    (step,) = steps_of(page)
+    wait_outputs(page, step["id"], "kept 42")
+    page.wait_for_function("() => { const k = window.jupyterapp.shell.currentWidget"
+                           ".sessionContext.session.kernel; return k.status !== 'busy'; }")
+    page.wait_for_function(KERNEL_IDLE)  # Jupyter restarted the kernel that died
+    assert cell_ids(page) == ["c0", "c1", step["id"], "c2"]
+    save(page)
+    assert "kept 42" in json.dumps(saved_cells(server, name)[2]["outputs"])
+    (chat,) = server.chats.glob("agent-dies*.json")
+    kept = chat.read_text()
+    assert "kept = 6 * 7" in kept and "os._exit(1)" in kept and "kept 42" in kept
+    assert TEST_API_KEY not in kept

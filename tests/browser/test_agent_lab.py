@@ -7,6 +7,7 @@ import pytest
 
 from ._agent import (
     agent_cells_land_below_and_reproduce,
+    kernel_dies_mid_turn,
     two_notebooks_run_all,
     typing_while_the_agent_inserts,
 )
@@ -24,3 +25,7 @@ def test_a_user_typing_elsewhere_keeps_every_keystroke_while_the_agent_inserts(e
 
 def test_with_two_notebooks_open_the_agents_cells_go_into_its_notebook_only(emu, lab, tab):
     two_notebooks_run_all(tab, lab, emu, "agent-two-a.ipynb", "agent-two-b.ipynb")
+
+
+def test_a_kernel_dying_mid_turn_leaves_the_steps_done_in_the_notebook_and_chat(emu, lab, tab):
+    kernel_dies_mid_turn(tab, lab, emu, "agent-dies.ipynb")
