@@ -84,3 +84,27 @@ def test_a_kernel_dying_mid_step_keeps_the_steps_done_and_says_so(kernel, emulat
     doc = json.loads(saved_file.read_text())
     assert "draft" not in doc
     assert [m["role"] for m in doc["messages"]][-2:] == ["user", "assistant"]
+
+
+# Step 1 queues an API failure for the turn's next requests (a 500 retried until the client
+# gives up; a 400 refused at once): the turn ends with the error, and its draft goes.
+FAIL_NEXT = ("import os, httpx\nhttpx.post(os.environ['XAI_BASE_URL'].rstrip('/').removesuffix"
+             "('/v1') + '/_emulator/faults', json={fault!r})\nprint('queued')")
+
+
+@pytest.mark.parametrize("fault", [{"fault": "server_error", "times": 10},
+                                   {"fault": "json_error_200", "status": 400}])
+def test_a_turn_that_fails_leaves_no_draft_behind(kernel, emulator_session, fault):
+    _, kc, chats = kernel
+    emulator_session.script([
+        {"tool": "run_code", "arguments": {"code": FAIL_NEXT.format(fault=fault)}},
+        "Never sent: the request fails.",
+    ])
+    seen = run(kc, CELL, timeout=120)
+    assert "Step 1: ok" in seen["text"]
+    (saved_file,) = chats.glob("agent-dies*.json")
+    assert "draft" not in json.loads(saved_file.read_text())
+    # Loaded again (as a restarted kernel would): no turn the kernel "stopped" in.
+    run(kc, "from grok_jupyter.notebook.conversation import forget_conversation\n"
+            "forget_conversation('agent-dies')")
+    assert "The kernel stopped" not in run(kc, READ)["text"]
