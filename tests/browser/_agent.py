@@ -115,7 +115,9 @@ TYPING_STEPS = [
     {"tool": "run_code", "arguments": {"code": "import time\ntime.sleep(0.6)\nfirst = 1\nfirst"}},
     {"tool": "run_code", "arguments": {"code": "time.sleep(0.6)\nsecond = undefined_name"}},
     {"tool": "run_code", "arguments": {"code": "time.sleep(0.6)\nsecond = first + 1\nsecond"}},
-    {"tool": "run_code", "arguments": {"code": "time.sleep(0.6)\nprint('third', second + 1)"}},
+    {"tool": "run_code", "arguments": {"code": "time.sleep(0.6)\nprint('third', second + 1)\n"
+                                               "import matplotlib.pyplot as plt\n"
+                                               "plt.plot([1, 3, 2])\nplt.show()"}},
     "Done: first, second and third.",
 ]
 TYPING_AGENT = "%%grok --agent --approve auto\nFour steps, slowly."
@@ -143,6 +145,9 @@ def typing_while_the_agent_inserts(page, server: Server, emu, name: str) -> None
         TYPING_STEPS[i]["arguments"]["code"] for i in (0, 2, 3)  # type: ignore[index]
     ]
     assert '"1"' in json.dumps(steps[0]["outputs"]) and "third 3" in json.dumps(steps[2]["outputs"])
+    assert any("image/png" in (o.get("data") or {}) for o in steps[2]["outputs"])  # the plot
+    plot = page.locator(".jp-Notebook .jp-Cell").nth(4).locator(".jp-OutputArea img")
+    assert plot.count() == 1 and plot.evaluate("(img) => img.naturalWidth") > 100
     assert final[-1]["source"] == TYPED  # every keystroke, in order, in the user's cell
     assert [c["type"] for c in final] == ["code"] * 6  # no cell became Raw or Markdown
     assert where(page) == {"active": "c2", "mode": "edit", "focused": "c2"}
