@@ -69,3 +69,11 @@ def recovered(messages: list[Message]) -> list[Message]:
                 out.append(Message.tool(call.id, NO_RESULT))
     out.append(Message.assistant(KERNEL_STOPPED + INTERRUPTED_MARKER))
     return out
+
+
+def ended_by_kernel(conversation: Conversation) -> bool:
+    """The conversation's latest turn is one a stopped kernel left (``recovered``)."""
+    messages = conversation.messages
+    last = messages[-1] if messages else None
+    return (last is not None and last.role == "assistant" and isinstance(last.content, str)
+            and last.content.startswith(KERNEL_STOPPED))

@@ -79,6 +79,8 @@ def test_a_kernel_dying_mid_step_keeps_the_steps_done_and_says_so(kernel, emulat
     emulator_session.script(["Carrying on."])
     seen = run(kc, CELL.replace("Two steps.", "Go on."))
     assert "Carrying on." in seen["text"]
+    assert "The last turn of 'agent-dies' ended when the kernel stopped; its steps are kept" \
+        in seen["text"]
     sent = emulator_session.requests[-1].body
     assert "total is 42" in json.dumps(sent)
     doc = json.loads(saved_file.read_text())
