@@ -50,7 +50,7 @@ GROUPS: dict[str, tuple[Callable[..., list[Row]], bool, list[str]]] = {
     "compaction": (compaction.run, False, compaction.KEYS),
     "cluster": (cluster.run, False, cluster.KEYS),
     "map": (map_rows.run, False, map_rows.KEYS),
-    "agent": (agent.run, False, agent.KEYS),
+    "agent": (agent.run, False, agent.KEYS + agent.SAVED_KEYS),
 }
 ALL_KEYS = [k for _, _, keys in GROUPS.values() for k in keys]
 

@@ -38,6 +38,7 @@ class AgentCell:
         from ..agent.toolset import AgentStopped, AgentTools
         from ..client import Message, get_client
         from ..client._errors import InvalidRequestError, MissingAPIKeyError
+        from ..notebook.chat_draft import ended_by_kernel
         from ..notebook.turn import CostGuardError, TurnRequest, run_turn
         from .server_tools import build_tools
         from .shell import cell_key
@@ -83,6 +84,9 @@ class AgentCell:
         this_cell = cell_key(self.shell)
         if conversation is not None:
             conversation.replace_turn_of(this_cell)
+            if ended_by_kernel(conversation):
+                print(f"The last turn of {conversation.name!r} ended when the kernel stopped; "
+                      "its steps are kept in the chat, and Grok sees them.", flush=True)
         result = None
         ended = ""
         where = f"conversation {conversation.name!r}" if conversation is not None else "this cell"

@@ -6,7 +6,9 @@ response_turns, messages, turns, undo}``; messages are wire JSON with their
 holds one ``TurnMeta`` per turn, ``compactions`` one ``CompactionRecord`` per
 compaction (the one in use with its items; added later, so an older file without it
 loads with none), ``undo`` the state a live undo would restore. The messages are always
-the full history: a compaction only changes what a turn sends.
+the full history: a compaction only changes what a turn sends. ``draft`` (only while a
+turn runs: ``chat_draft.py``) holds the turn so far, ``{messages, cost_usd}``; loaded, it
+becomes an interrupted turn.
 
 Reading is all or nothing: ``parse_document`` checks every entry's type and raises
 ``ChatDocumentError`` (``NewerChatError`` for a newer schema) naming the first one it
@@ -26,8 +28,9 @@ from pydantic import ValidationError
 from ..client._types import Message, Usage
 from . import chat_copies
 from .chat_compaction import CompactionRecord
+from .chat_draft import draft_of, recovered
 from .chat_files import ChatImages
-from .chat_history import Conversation, TurnMeta, _Snapshot
+from .chat_history import Conversation, TurnMeta, _Snapshot, _turn_starts
 
 SCHEMA_VERSION = 1
 
@@ -68,6 +71,8 @@ class SavedChat:
     meta: list[TurnMeta]
     undo: SavedUndo | None
     compactions: list[CompactionRecord] = field(default_factory=list)
+    draft: list[Message] = field(default_factory=list)  # a turn its kernel never ended
+    draft_cost_usd: float = 0.0
 
     @property
     def title(self) -> str:
@@ -80,7 +85,8 @@ class SavedChat:
 def to_document(conversation: Conversation, images: ChatImages) -> dict[str, Any]:
     """What ``ChatStore.save`` writes for ``conversation`` (its images go to ``images``)."""
     messages, meta, undo = conversation._export_state()
-    return {
+    draft = draft_of(conversation)
+    doc = {
         "schema": SCHEMA_VERSION,
         "name": conversation.name,
         "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -102,6 +108,10 @@ def to_document(conversation: Conversation, images: ChatImages) -> dict[str, Any
             "compactions": [_compaction_out(c) for c in undo.compactions],
         },
     }
+    if draft is not None:
+        doc["draft"] = {"messages": [_out(images, m) for m in draft.messages],
+                        "cost_usd": draft.cost_usd}
+    return doc
 
 
 def _out(images: ChatImages, message: Message) -> dict[str, Any]:
@@ -130,6 +140,7 @@ def parse_document(data: bytes) -> SavedChat:
     if not isinstance(name, str) or not name:
         raise ChatDocumentError("not a grok-jupyter chat (no name)")
     undo = _entry(doc, "undo", dict)
+    draft = _entry(doc, "draft", dict) or {}
     return SavedChat(
         name=name,
         updated=_entry(doc, "updated", str) or "",
@@ -146,6 +157,8 @@ def parse_document(data: bytes) -> SavedChat:
         else SavedUndo(_messages(undo, "messages", "undo."), _metas(undo, "turns", "undo."),
                        _cost(undo, "cost_usd", "undo."), _compactions_in(undo.get("compactions"))),
         compactions=_compactions_in(doc.get("compactions")),
+        draft=_messages(draft, "messages", "draft.") if draft else [],
+        draft_cost_usd=_cost(draft, "cost_usd", "draft.") if draft else 0.0,
     )
 
 
@@ -162,7 +175,12 @@ def to_conversation(saved: SavedChat, images: ChatImages) -> Conversation:
         u = saved.undo
         undo = _Snapshot([_in(images, m) for m in u.messages], u.meta, u.cost_usd, None, 0,
                          compactions=u.compactions)
-    conversation._import_state(messages, saved.meta, undo, saved.compactions)
+    meta = saved.meta
+    if saved.draft:  # the kernel stopped mid-turn: the steps done, as an interrupted turn
+        meta = [*meta[: len(_turn_starts(messages))], TurnMeta(cost_usd=saved.draft_cost_usd)]
+        messages += recovered([_in(images, m) for m in saved.draft])
+        conversation.cost_usd += saved.draft_cost_usd
+    conversation._import_state(messages, meta, undo, saved.compactions)
     # Chain on the stored response only if the history is the one it answered.
     if saved.response_id and saved.response_turns == len(messages):
         conversation.response_id = saved.response_id

@@ -43,6 +43,7 @@ from .chat_document import (
     to_conversation,
     to_document,
 )
+from .chat_draft import draft_of
 from .chat_files import (
     IMAGE_REF,
     ChatImages,
@@ -336,6 +337,7 @@ def autosave(conversation: Conversation, *, store: ChatStore | None = None) -> N
             not len(conversation)
             and not conversation.can_undo
             and not store.exists(conversation.name)
+            and draft_of(conversation) is None
         ):
             return  # nothing to keep: no file for a chat that never had a turn
         store.save(conversation)

@@ -255,43 +255,6 @@ def test_bad_options_are_refused_before_anything_is_sent(kc, emulator_session) -
     assert emulator_session.requests == []
 
 
-BRIDGE_STUB = '''
-import sys, types
-inserted = []
-class StubBridge:  # grok_jupyter.bridge's contract (h24b): insert below a cell id
-    def insert_cell(self, *, below, source, outputs=None, execution_count=None):
-        inserted.append({"below": below, "source": source, "outputs": outputs})
-        return f"new-{len(inserted)}"
-stub = types.ModuleType("grok_jupyter.bridge")
-stub.open_bridge = lambda shell: StubBridge()
-sys.modules["grok_jupyter.bridge"] = stub
-'''
-
-
-def test_with_a_bridge_each_step_becomes_a_cell_below_the_agents(kc, emulator_session) -> None:
-    run(kc, BRIDGE_STUB)
-    try:
-        emulator_session.script([
-            {"tool": "run_code", "arguments": {"code": "print('first')"}},
-            {"tool": "run_code", "arguments": {"code": "second = 2\nsecond"}},
-            "Done.",
-        ])
-        seen = run(kc, "%%grok --agent --approve auto --chat agent-test\nTwo steps.",
-                   cell_id="agent-cell-1")
-        assert "(cell added below: new-1)" in seen["text"]
-        assert "Cells can't be inserted" not in seen["text"]
-        assert next_input(seen["reply"]) is None  # the cells are in the notebook already
-        cells = json.loads(run(kc, "import json\nprint(json.dumps(inserted))")["text"])
-        assert [(c["below"], c["source"]) for c in cells] == [
-            ("agent-cell-1", "print('first')"), ("new-1", "second = 2\nsecond")]
-        assert cells[0]["outputs"] == [{"output_type": "stream", "name": "stdout",
-                                        "text": "first\n"}]
-        assert cells[1]["outputs"][0]["output_type"] == "execute_result"
-        assert cells[1]["outputs"][0]["data"]["text/plain"] == "2"
-    finally:
-        run(kc, "del sys.modules['grok_jupyter.bridge']")
-
-
 def test_ask_without_an_input_prompt_says_how_to_go_on(kc, emulator_session) -> None:
     msg_id = kc.execute(SUM_CELL, allow_stdin=False)  # as nbclient and papermill send it
     reply = kc.get_shell_msg(timeout=60)

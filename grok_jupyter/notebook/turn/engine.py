@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from ...client._errors import GrokError, InvalidRequestError, StreamInterruptedError
 from ...client._responses_request import chat_usage
 from ...client._types import Message
+from ..chat_draft import drop_draft, keep_draft
 from ..conversation import INTERRUPTED_MARKER
 from ..secrets import known_keys, redact, redact_message, redact_messages, warn_key_in_prompt
 from ..tools import ToolsInterrupted
@@ -143,6 +144,7 @@ def run_turn(
         if conversation is not None:
             if result.model:
                 conversation.model = result.model
+            drop_draft(conversation, save=False)  # the append below saves the turn itself
             conversation.append(*pending)
 
     def take(outcome: RoundOutcome, sent: list[Message], *, estimate: bool) -> None:
@@ -185,6 +187,7 @@ def run_turn(
         else:
             result.compaction = compacting.saved()
         if conversation is not None:
+            drop_draft(conversation)  # a turn that failed commits nothing, nor keeps a draft
             conversation.add_cost(result.cost_usd)
             conversation.end_turn(result)  # the turn's usage, model and citations, kept
 
@@ -215,6 +218,7 @@ def run_turn(
             break
         except InvalidRequestError:
             if conversation is not None:
+                drop_draft(conversation)
                 conversation.add_cost(compacting.cost_usd)  # the compaction was made and billed
             raise
         except GrokError as exc:
@@ -230,6 +234,8 @@ def run_turn(
         if calls and tools is not None and not answer_round:
             pending.append(Message.assistant(outcome.text, tool_calls=calls,
                                              reasoning_content=outcome.reasoning or None))
+            if conversation is not None:  # a kernel dying in a step keeps the turn so far
+                keep_draft(conversation, pending, result.cost_usd)
             for call in calls:
                 observer.on_tool_call(call)
             observer.on_status(RUNNING_TOOLS)
@@ -250,6 +256,8 @@ def run_turn(
                 observer.on_tool_result(tool_result)
             result.tool_results.extend(results)
             pending.extend(_tool_messages(tools, results))
+            if conversation is not None:
+                keep_draft(conversation, pending, result.cost_usd)
             if step >= limit:
                 result.step_limit_reached = True
             continue
