@@ -168,7 +168,8 @@ class PanelAgent:
         except ToolsInterrupted as stop:  # Stop at a question, or during a step
             reason = getattr(stop, "reason", "interrupted")
             done = tools.done
-            kept = f"the {done} step{'s' if done != 1 else ''} done are kept in this chat"
+            kept = (f"the {done} step{'s' if done != 1 else ''} done "
+                    f"{'are' if done != 1 else 'is'} kept in this chat")
             self._notice(f"Stopped: {reason}; {kept}.")
             return TurnResult(interrupted=True, model=job["model"], cost_usd=tools.spent_usd)
         finally:

@@ -21,9 +21,9 @@ from ..notebook.turn import CostGuardError, StopSignal, TurnRequest, TurnResult,
 from ..notebook.turn.guard import default_threshold
 from ..table.errors import dollars
 from . import render
+from .agent import AgentPanelObserver
 from .attachments import Pending
 from .commands import _shell, fill_prompt
-from .agent import AgentPanelObserver
 from .observer import PanelObserver, describe_error, retry_can_fix, server_refused
 
 SEND_REFUSED = "refused"

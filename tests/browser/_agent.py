@@ -57,7 +57,8 @@ def run_edit_and_skip_in_the_chat(page, server: Server, emu, name: str) -> None:
     ids = [c["id"] for c in cells(page)]
     assert ids == ["c0", "c1", "c2", step["id"], "c3"]
     assert step["count"] is None and step["outputs"] == []  # not run before the click
-    assert "Step 1: run this code?" in panel.locator("[data-testid=grok-approval-title]").inner_text()
+    title = panel.locator("[data-testid=grok-approval-title]").inner_text()
+    assert "Step 1: run this code?" in title
     panel.locator("[data-testid=grok-agent-run]").click()
     wait_outputs(page, step["id"], "12")
     wait_idle_panel(page, 1)
