@@ -131,7 +131,12 @@ class PanelAgent:
             self._home_cell, self._last_step = cell, None
 
     def _agent_handlers(self: Any) -> dict[str, Any]:
-        return {"agent_answer": lambda c: self._answers.put(dict(c))}
+        return {"agent_answer": self._on_agent_answer}
+
+    def _on_agent_answer(self, content: dict[str, Any]) -> None:
+        answers = getattr(self, "_answers", None)
+        if answers is not None:  # None: no agent turn ever asked (a stale view's click)
+            answers.put(dict(content))
 
     def _resend_ask(self: Any) -> None:
         """A view drawn while a step waits (a second view, a reload) shows the question too."""
