@@ -93,7 +93,7 @@ class FrontEndAgentTools(AgentTools):
         say: Callable[[str], None] = lambda _text: None,
     ) -> None:
         super().__init__(shell, approver=AutoApprover(), sink=FallbackSink(shell),
-                         step_timeout=step_timeout, budget_usd=budget_usd, images=False,
+                         step_timeout=step_timeout, budget_usd=budget_usd, images=True,
                          say=say)
         self.asker = asker
         self.bridge = bridge

@@ -171,6 +171,6 @@ def step_run_against_shift_enter(page, server: Server, emu, name: str, pairs: in
         "pairs_s": [[round(a, 4), round(b, 4)] for a, b in results],
     }
     SHOTS.mkdir(parents=True, exist_ok=True)
-    (SHOTS / f"{chat}-timing.json").write_text(json.dumps(report, indent=1))
+    (SHOTS / f"{chat}.json").write_text(json.dumps(report, indent=1))
     print("panel agent step Run vs Shift+Enter:", json.dumps(report))
     return report

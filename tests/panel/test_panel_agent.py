@@ -147,3 +147,40 @@ def test_without_a_bridge_nothing_runs_and_the_code_is_offered_to_copy(
     assert to_browser(comms, panel, "agent_ask") == []
     assert any(t.startswith("Not run: this front end can't run cells") for t in _tool_texts(panel))
     assert "grok-step" in panel.history_html and "grok-copy" in panel.history_html
+
+
+def test_a_step_that_fails_in_the_page_is_marked_failed_and_grok_names_the_error(
+    emu, panels, comms, shell, bridge
+):
+    panel = _agent_panel(panels, "agent-fails")
+    browser_send(panel, "Try:\n```python\nprint(missing)\n```")
+    _asked(comms, panel, 1)
+    error = {"output_type": "error", "ename": "NameError",
+             "evalue": "name 'missing' is not defined",
+             "traceback": ["\x1b[0;31mNameError\x1b[0m Traceback (most recent call last)",
+                           "Cell In[5], line 1", "----> 1 print(missing)",
+                           "\x1b[0;31mNameError\x1b[0m: name 'missing' is not defined"]}
+    from_browser(panel, {"type": "agent_answer", "step": 1, "action": "run", "ran": True,
+                         "status": "error", "outputs": [error]})
+    panel.wait(30)
+    step = next(t for t in _tool_texts(panel) if t.startswith("Status:"))
+    assert step.startswith("Status: failed — approved (Run).")
+    assert "NameError: name 'missing' is not defined" in step and "\x1b[" not in step
+    assert "grok-step-failed" in panel.history_html
+    assert panel.conversation.messages[-1].text.startswith("The code raised NameError")
+
+
+def test_a_step_the_page_timed_out_tells_grok_so(emu, panels, comms, shell, bridge):
+    panel = _agent_panel(panels, "agent-timeout")
+    panel.agent_step_timeout = 2.0
+    browser_send(panel, "Wait:\n```python\nimport time; time.sleep(60)\n```")
+    ask = _asked(comms, panel, 1)
+    assert ask["timeout"] == 2.0  # the page interrupts the kernel after this
+    interrupted = {"output_type": "error", "ename": "KeyboardInterrupt", "evalue": "",
+                   "traceback": ["KeyboardInterrupt: "]}
+    from_browser(panel, {"type": "agent_answer", "step": 1, "action": "run", "ran": True,
+                         "status": "error", "timed_out": True, "outputs": [interrupted]})
+    panel.wait(30)
+    step = next(t for t in _tool_texts(panel) if t.startswith("Status:"))
+    assert step.startswith("Status: timed out after 2 s")
+    assert "timed out after 2 s" in panel.conversation.messages[-1].text
