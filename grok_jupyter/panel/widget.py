@@ -92,6 +92,8 @@ class ChatPanel(
     ``GrokMagics.chat_dir`` / ``$GROK_JUPYTER_CHAT_DIR``); a saved chat is restored by name.
     ``side=True``: open it in JupyterLab's right-hand area (Notebook 7: its side panel); that
     needs the notebook bridge (``grok_jupyter.bridge``), else it says so and shows inline.
+    ``agent`` (the "Agent" toggle): turns work in the notebook, each step a cell below the
+    panel's cell, run after Run / Edit in the chat (``agent.py``; needs the bridge).
     From code: ``send(text)``, ``stop()``, ``clear()`` / ``undo()``, ``retry()``,
     ``wait()``, ``attach(path)``, ``export_markdown()``, ``compact()``, ``switch(name)``,
     ``close()``.

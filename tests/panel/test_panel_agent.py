@@ -62,8 +62,8 @@ def bridge(monkeypatch) -> RecordingBridge:
     return made
 
 
-def _agent_panel(panels: Any, name: str, home: str | None = "home") -> Any:
-    panel = panels(name)
+def _agent_panel(panels: Any, name: str, home: str | None = "home", **kwargs: Any) -> Any:
+    panel = panels(name, **kwargs)
     panel._home_cell = home  # the cell that displayed it (the front end's cellId)
     browser_sets(panel, agent=True)
     return panel
@@ -80,9 +80,9 @@ def _tool_texts(panel: Any) -> list[str]:
 
 
 def test_run_in_the_page_sends_the_cells_outputs_to_grok_and_keeps_the_step(
-    emu, panels, comms, shell, bridge
+    emu, panels, comms, shell, bridge, tmp_path
 ):
-    panel = _agent_panel(panels, "agent-run")
+    panel = _agent_panel(panels, "agent-run", chat_dir=tmp_path)
     browser_send(panel, "Add them:\n```python\nprint(sum(data))\n```")
     ask = _asked(comms, panel, 1)
     # The step is a cell below the panel's cell before anyone answers; nothing ran.
@@ -99,6 +99,9 @@ def test_run_in_the_page_sends_the_cells_outputs_to_grok_and_keeps_the_step(
     assert "12" in panel.conversation.messages[-1].text  # Grok read the output
     assert "model step 1:" in panel.history_html and "so far" in panel.history_html
     assert to_browser(comms, panel, "agent_done")[-1]["step"] == 1
+    # The saved chat keeps the code, how it was approved, and what Grok read of it.
+    saved = "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
+    assert "print(sum(data))" in saved and "approved (Run)" in saved and "12" in saved
     # The next turn's step goes below this one.
     browser_send(panel, "Again:\n```python\nprint(7)\n```")
     wait_until(lambda: len(to_browser(comms, panel, "agent_ask")) == 2, "the next question")
