@@ -113,7 +113,17 @@ class FrontEndAgentTools(AgentTools):
                     "bridge). The code was shown to the user to copy.")
             self._keep(code, "not run", text)
             return text
-        cell = self._propose(code)
+        from ..bridge import BridgeError
+
+        try:
+            cell = self._propose(code)
+        except BridgeError as exc:  # the panel's cell is gone, the page closed: say so
+            self.asker.show_code(Proposal(self.steps, kind, code, None, self.step_timeout))
+            self.done += 1
+            text = (f"Not run: the step's cell could not be added to the notebook ({exc}). "
+                    "The code was shown to the user to copy.")
+            self._keep(code, "not run", text)
+            return text
         answer = self.asker.ask(Proposal(self.steps, kind, code, cell, self.step_timeout))
         decision = answer.decision
         if decision.action == "stop":

@@ -187,3 +187,21 @@ def test_a_step_the_page_timed_out_tells_grok_so(emu, panels, comms, shell, brid
     step = next(t for t in _tool_texts(panel) if t.startswith("Status:"))
     assert step.startswith("Status: timed out after 2 s")
     assert "timed out after 2 s" in panel.conversation.messages[-1].text
+
+
+def test_a_step_whose_cell_cannot_be_added_is_not_run_and_grok_is_told(
+    emu, panels, comms, shell, bridge
+):
+    from grok_jupyter.bridge import BridgeError
+
+    def refuse(cell_id: str, timeout: float = 10.0) -> None:
+        raise BridgeError("the browser could not finish inserting: no cell with id home")
+
+    bridge.confirm = refuse  # the panel's cell was deleted
+    panel = _agent_panel(panels, "agent-gone")
+    browser_send(panel, "Try:\n```python\nx = 1\n```")
+    result = panel.wait(30)
+    assert result is not None and result.error is None
+    assert to_browser(comms, panel, "agent_ask") == []
+    text = next(t for t in _tool_texts(panel) if t.startswith("Not run"))
+    assert "could not be added to the notebook" in text and "no cell with id home" in text
