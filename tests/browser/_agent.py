@@ -66,6 +66,9 @@ def run_edit_and_skip_in_the_chat(page, server: Server, emu, name: str) -> None:
     assert "12" in answer.locator("[data-testid=grok-step-status] + pre").inner_text()
     assert "Status: ok — approved (Run)" in answer.inner_text()
     assert "model step 1:" in answer.inner_text() and "so far" in answer.inner_text()
+    card = answer.locator("[data-testid=grok-step]").first
+    assert card.locator("[data-testid=grok-copy]").count() == 1  # Copy; it is a cell already
+    assert card.locator("[data-testid=grok-insert-below]").count() == 0
     assert "the results show" in answer.inner_text() and "12" in answer.inner_text()
 
     # Edit: the user's code runs in the step's cell, which goes below the last step's.

@@ -118,6 +118,7 @@ function addCellActions(container) {
   if (!bridgeCall(document, { action: "ping" }).available) return;
   for (const block of container.querySelectorAll(".grok-code")) {
     if (block.querySelector(".grok-cell-actions")) continue;
+    if (block.closest(".grok-step")) continue; // an agent's step is a cell already: Copy only
     const action = (name, text, title) => h("button", { type: "button", class: "grok-cell-action",
       "data-testid": `grok-${name}`, "data-action": name, title, "aria-label": title, text });
     block.append(h("div", { class: "grok-cell-actions" }, [
