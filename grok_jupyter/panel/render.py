@@ -92,8 +92,13 @@ def reasoning_html(reasoning: str) -> str:
 
 
 def tool_call_html(call: ToolCall, output: str | None = None, error: str | None = None) -> str:
-    """A kernel function call: ``name(args) → result`` (``…`` while it runs)."""
+    """A kernel function call: ``name(args) → result`` (``…`` while it runs); an agent's
+    step as its code and status (``agent_view.py``)."""
     from ..notebook.display import call_signature
+    from .agent_view import STEP_TOOLS, step_html
+
+    if call.function.name in STEP_TOOLS:
+        return step_html(call.function.name, call.function.arguments, output, error)
 
     signature = call_signature(call.function.name, call.function.arguments)
     line = f"{TOOL_ICON} <code>{html.escape(_cut(signature))}</code>"

@@ -67,6 +67,7 @@ class StaticTranscript:
         from IPython import get_ipython
 
         self._shell = get_ipython()
+        self._remember_home()  # type: ignore[attr-defined]  # the agent's steps go below
 
     def _send_static(self, html: str | None = None) -> None:
         """The transcript to the panel's script too, which writes it into the notebook's own

@@ -22,6 +22,7 @@ from ..notebook.turn import CostGuardError, StopSignal, TurnRequest, TurnResult,
 from ..notebook.turn.guard import default_threshold
 from ..table.errors import dollars
 from . import render
+from .agent import AgentPanelObserver
 from .attachments import Pending
 from .commands import _shell, fill_prompt
 from .observer import PanelObserver, describe_error, retry_can_fix, server_refused
@@ -154,7 +155,8 @@ class PanelTurns:
         self._hide_error()
         self._failed_user = None
         self._stop = StopSignal()
-        self._observer = PanelObserver(self, self.update_interval, self._stop)
+        observer = AgentPanelObserver if self.agent else PanelObserver
+        self._observer = observer(self, self.update_interval, self._stop)
         if server_tools is None:
             server_tools = self._server_tools()
         with self.hold_sync():
@@ -175,6 +177,7 @@ class PanelTurns:
             # An Edit or Regenerate stays undoable across the turn that resends it.
             undo_mark=self.conversation.undo_mark() if self._resending else None,
             conversation=self.conversation,
+            agent=bool(self.agent),  # read here: the toggle may change while it runs
         )
         self._resending = False
         self._worker = threading.Thread(
@@ -276,6 +279,9 @@ class PanelTurns:
         confirmed = job.get("draft") is not None and job["draft"][0] == self._confirmed_text
         self._confirmed_text = None
         threshold = self.confirm_over_usd
+        guard = None if confirmed else (default_threshold() if threshold is None else threshold)
+        if job.get("agent"):
+            return self._take_agent_turn(user, job, guard)
         request = TurnRequest(
             user,
             model=job["model"],
@@ -283,9 +289,7 @@ class PanelTurns:
             tools=self._tools,
             server_tools=job["tools"] or [],
             source="panel",
-            confirm_over_usd=None if confirmed else (
-                default_threshold() if threshold is None else threshold
-            ),
+            confirm_over_usd=guard,
         )
         return run_turn(request, client=self.client, conversation=self.conversation,
                         observer=self._observer, cancel=self._stop)

@@ -43,6 +43,7 @@ from ..notebook.conversation import Conversation, get_conversation
 from ..notebook.tools import KernelTools
 from ..notebook.turn import StopSignal, TurnResult
 from . import render
+from .agent import PanelAgent
 from .attachments import PanelAttachments, Pending, classify
 from .chats import PanelChats
 from .commands import PanelCommands
@@ -73,6 +74,7 @@ def _model_options(current: str | None) -> list[list[str]]:
 
 
 class ChatPanel(
+    PanelAgent,
     PanelTurns,
     PanelCommands,
     StaticTranscript,
@@ -90,6 +92,8 @@ class ChatPanel(
     ``GrokMagics.chat_dir`` / ``$GROK_JUPYTER_CHAT_DIR``); a saved chat is restored by name.
     ``side=True``: open it in JupyterLab's right-hand area (Notebook 7: its side panel); that
     needs the notebook bridge (``grok_jupyter.bridge``), else it says so and shows inline.
+    ``agent`` (the "Agent" toggle): turns work in the notebook, each step a cell below the
+    panel's cell, run after Run / Edit in the chat (``agent.py``; needs the bridge).
     From code: ``send(text)``, ``stop()``, ``clear()`` / ``undo()``, ``retry()``,
     ``wait()``, ``attach(path)``, ``export_markdown()``, ``compact()``, ``switch(name)``,
     ``close()``.
@@ -115,6 +119,10 @@ class ChatPanel(
     x_search = Bool(False, help="Let Grok search X (Responses API).").tag(sync=True)
     code_execution = Bool(False, help="Let Grok run code on xAI's side.").tag(sync=True)
     mcp_url = Unicode("", help="A remote MCP server Grok may call (http(s) URL).").tag(sync=True)
+    agent = Bool(False, help="Agent mode: turns use the notebook tools, each step approved in "
+                 "the chat (Run / Edit / Skip / Stop) and run as a cell below the panel's.").tag(
+        sync=True
+    )
     busy = Bool(False, read_only=True, help="True while a turn is in flight.").tag(sync=True)
     status = Unicode(read_only=True, help="The status line's text.").tag(sync=True)
     error = Unicode("", read_only=True, help="The error shown, as text.").tag(sync=True)
@@ -271,7 +279,7 @@ class ChatPanel(
     def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
         return {
             "ping": lambda c: self.send_custom({"type": "pong"}),
-            "live_sync": lambda c: (self._live.resync(), self._send_static()),
+            "live_sync": lambda c: (self._live.resync(), self._send_static(), self._resend_ask()),
             "stop": lambda c: self.stop(),
             "clear": lambda c: self.clear(),
             "undo": lambda c: self.undo(),
@@ -281,6 +289,7 @@ class ChatPanel(
             "dismiss": lambda c: self._hide_error(),
             **self._chat_handlers(),
             **self._command_handlers(),
+            **self._agent_handlers(),
         }
 
     def send_custom(self, content: dict[str, Any], buffers: Sequence[bytes] | None = None) -> None:

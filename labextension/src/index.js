@@ -9,8 +9,9 @@
  *   side    show a widget (the chat panel) in the right-hand area, rendered with the
  *           notebook's own rendermime so the widget is live.
  *   interrupt  the kernel, as the toolbar's stop button does.
- * The chat panel's Insert below / Replace cell buttons reach it as a DOM event in the page
- * ("grok-bridge"), not through the kernel: see onPageRequest.
+ * The chat panel's Insert below / Replace cell buttons, and its agent's Run / Edit / Skip
+ * buttons, reach it as a DOM event in the page ("grok-bridge"), not through the kernel: see
+ * onPageRequest.
  * Every request gets one reply: {type: "reply", request, ok, ...} or {ok: false, error}.
  * Why not ipylab's commands: they act on the focused cell and the UI, which damaged a typing
  * user's work (docs/architecture.md).
@@ -52,7 +53,9 @@ class Bridge {
     d.available = true;
     if (d.action === 'ping') return;
     try {
-      d.result = this.pageAction(this.notebookOf(event.target), d);
+      if (d.action === 'run') d.result = this.runFromPage(d);
+      else if (d.action === 'withdraw') d.result = this.withdraw(d);
+      else d.result = this.pageAction(this.notebookOf(event.target), d);
     } catch (err) {
       d.error = String((err && err.message) || err);
     }
@@ -112,6 +115,70 @@ class Bridge {
       return { id: d.id };
     }
     throw new Error(`unknown action ${JSON.stringify(d.action)}`);
+  }
+
+  /** The notebook panel holding cell ``id`` (any open notebook), and the cell's index. */
+  findCell(id) {
+    for (const panel of this.tracker.filter(() => true)) {
+      const model = panel.content.model;
+      const index = model ? model.sharedModel.cells.findIndex((c) => c.getId() === id) : -1;
+      if (index >= 0) return { panel, index };
+    }
+    throw new Error('that cell is no longer in the notebook');
+  }
+
+  /**
+   * The panel agent's Run (and Edit): run the step's cell, already inserted below the
+   * panel's cell, with the notebook's session at the click, with no kernel round trip first.
+   * ``source`` (Edit) replaces the step's code before it runs; ``timeout`` seconds later the
+   * kernel is interrupted, as the toolbar's stop button does. Answers a promise of
+   * {status, execution_count, outputs, timed_out}.
+   */
+  runFromPage(d) {
+    const { panel, index } = this.findCell(d.id);
+    const cell = panel.content.widgets[index];
+    if (!(cell instanceof CodeCell)) throw new Error('the step is not a code cell');
+    if (typeof d.source === 'string' && d.source !== cell.model.sharedModel.getSource()) {
+      cell.model.sharedModel.setSource(d.source);
+      panel.content.model.dirty = true;
+    }
+    if (d.norun) return Promise.resolve({ id: d.id, status: 'kept', outputs: [] });
+    let timedOut = false;
+    const timer = d.timeout > 0 ? setTimeout(() => {
+      timedOut = true;
+      const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+      if (kernel) kernel.interrupt().catch(() => undefined);
+    }, d.timeout * 1000) : null;
+    return CodeCell.execute(cell, panel.sessionContext).then((msg) => {
+      clearTimeout(timer);
+      panel.content.model.dirty = true;
+      return {
+        id: d.id,
+        status: (msg && msg.content && msg.content.status) || 'aborted',
+        execution_count: cell.model.executionCount,
+        outputs: cell.model.outputs.toJSON(),
+        timed_out: timedOut
+      };
+    }, (err) => {
+      clearTimeout(timer);
+      throw err;
+    });
+  }
+
+  /** A step the user skipped or stopped: its proposed cell goes, only if it is still as the
+   * agent proposed it (same code, never run) and not the cell the user is in. */
+  withdraw(d) {
+    const { panel, index } = this.findCell(d.id);
+    const cell = panel.content.model.sharedModel.cells[index];
+    const untouched = cell.getSource() === d.expected && cell.execution_count === null
+      && cell.getOutputs().length === 0;
+    if (!untouched) return { removed: false, why: 'you changed or ran it' };
+    if (panel.content.activeCell && panel.content.activeCell.model.id === d.id) {
+      return { removed: false, why: 'you are in it' };
+    }
+    panel.content.model.sharedModel.deleteCell(index);
+    panel.content.model.dirty = true;
+    return { removed: true };
   }
 
   watch(panel) {

@@ -118,6 +118,7 @@ function addCellActions(container) {
   if (!bridgeCall(document, { action: "ping" }).available) return;
   for (const block of container.querySelectorAll(".grok-code")) {
     if (block.querySelector(".grok-cell-actions")) continue;
+    if (block.closest(".grok-step")) continue; // an agent's step is a cell already: Copy only
     const action = (name, text, title) => h("button", { type: "button", class: "grok-cell-action",
       "data-testid": `grok-${name}`, "data-action": name, title, "aria-label": title, text });
     block.append(h("div", { class: "grok-cell-actions" }, [
@@ -164,6 +165,115 @@ function offerUndo(bar, id, previous, expected) {
     "data-action": "undo-replace", title: "Put the cell's code back", text: "Undo" });
   undo.undo = { id, previous, expected };
   bar.insertBefore(undo, bar.querySelector(".grok-cell-note"));
+}
+
+// --- the Agent mode's questions: Run / Edit / Skip / Stop ------------------------------------
+// The kernel asks ({type: "agent_ask", step, kind, code, cell, timeout}) once the step's cell is
+// in the notebook, below the panel's. Run and Edit run that cell from the page through the
+// extension ("grok-bridge" action "run"), with no kernel round trip first, then send its outputs
+// back ({type: "agent_answer", ran: true, outputs}); the kernel runs it itself when the page
+// can't. Skip and Stop take the proposal out again if it is untouched ("withdraw").
+function agentApproval(model) {
+  const title = h("div", { class: "grok-approval-title", "data-testid": "grok-approval-title" });
+  const note = h("span", { class: "grok-approval-note", "data-testid": "grok-approval-note",
+    "aria-live": "polite" });
+  const editor = h("textarea", { class: "grok-approval-editor", "data-testid": "grok-approval-editor",
+    rows: "5", "aria-label": "The step's code, to edit before it runs", hidden: true });
+  const reason = h("input", { type: "text", class: "grok-approval-reason", hidden: true,
+    "data-testid": "grok-approval-reason", "aria-label": "Why (optional; Grok is told)",
+    placeholder: "why (optional; Grok is told)" });
+  const runBtn = button("agent-run", "Run this step in a new cell below the panel's", "Run");
+  const editBtn = button("agent-edit", "Change the code, then run it", "Edit");
+  const runEditedBtn = button("agent-run-edited", "Run the edited code", "Run edited", { hidden: true });
+  const skipBtn = button("agent-skip", "Skip this step (Grok is told, with your reason)", "Skip");
+  const stopBtn = button("agent-stop", "Stop the agent; the steps done are kept", "Stop");
+  const buttons = h("div", { class: "grok-row grok-approval-buttons" },
+    [runBtn, editBtn, runEditedBtn, skipBtn, stopBtn, note]);
+  const box = h("div", { class: "grok-approval", "data-testid": "grok-approval", role: "group",
+    "aria-label": "The agent's step", hidden: true }, [title, editor, reason, buttons]);
+  let asked = null;
+  let answering = false;
+
+  const answer = (body) => {
+    model.send({ type: "agent_answer", step: asked.step, ...body });
+    note.textContent = "Sent; Grok goes on.";
+  };
+  const lock = (text) => {
+    answering = true;
+    for (const b of [runBtn, editBtn, runEditedBtn, skipBtn, stopBtn]) b.disabled = true;
+    note.textContent = text;
+  };
+
+  async function runInPage(btn, action, source) {
+    lock(asked.kind === "insert" ? "Adding the cell…" : "Running in the notebook…");
+    const started = performance.now();
+    const d = bridgeCall(btn, { action: "run", id: asked.cell, timeout: asked.timeout,
+      source: action === "edit" ? source : undefined, norun: asked.kind === "insert" });
+    if (!d.available || d.error || !d.result) {
+      answer({ action, code: source, ran: false });
+      return;
+    }
+    try {
+      const r = await d.result;
+      answer({ action, code: source, ran: asked.kind !== "insert", status: r.status,
+        outputs: r.outputs, timed_out: r.timed_out, seconds: (performance.now() - started) / 1000 });
+    } catch (err) {
+      answer({ action, code: source, ran: false });
+    }
+  }
+
+  function refuse(btn, action) {
+    lock(action === "stop" ? "Stopping…" : "Skipped.");
+    const w = bridgeCall(btn, { action: "withdraw", id: asked.cell, expected: asked.code });
+    answer({ action, reason: reason.value.trim(), withdrawn: Boolean(w.result && w.result.removed) });
+  }
+
+  function show(msg) {
+    asked = msg;
+    answering = false;
+    const verb = msg.kind === "insert" ? "add this cell" : "run this code";
+    title.textContent = `Step ${msg.step}: ${verb}? It is the new cell below the panel's cell.`;
+    runBtn.querySelector(".grok-btn-text").textContent = msg.kind === "insert" ? "Insert" : "Run";
+    editor.value = msg.code || "";
+    editor.hidden = true;
+    reason.value = "";
+    reason.hidden = true;
+    runEditedBtn.hidden = true;
+    for (const b of [runBtn, editBtn, runEditedBtn, skipBtn, stopBtn]) b.disabled = false;
+    note.textContent = "";
+    box.hidden = false;
+  }
+
+  runBtn.addEventListener("click", () => { if (!answering) runInPage(runBtn, "run", asked.code); });
+  editBtn.addEventListener("click", () => {
+    editor.hidden = false;
+    runEditedBtn.hidden = false;
+    editor.focus();
+  });
+  runEditedBtn.addEventListener("click", () => {
+    if (!answering) runInPage(runEditedBtn, "edit", editor.value);
+  });
+  skipBtn.addEventListener("click", () => {
+    if (answering) return;
+    if (reason.hidden) { // first click: ask why (optional); the second skips
+      reason.hidden = false;
+      skipBtn.querySelector(".grok-btn-text").textContent = "Skip step";
+      reason.focus();
+      return;
+    }
+    skipBtn.querySelector(".grok-btn-text").textContent = "Skip";
+    refuse(skipBtn, "skip");
+  });
+  reason.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") { e.preventDefault(); e.stopPropagation(); skipBtn.click(); }
+  });
+  stopBtn.addEventListener("click", () => { if (!answering) refuse(stopBtn, "stop"); });
+  return {
+    box,
+    fields: [editor, reason],
+    ask: show,
+    done: (msg) => { if (asked && asked.step === msg.step) { box.hidden = true; asked = null; } },
+  };
 }
 
 // The answer in flight arrives as changes ({type: "live"}, panel/live.py): finished blocks are
@@ -330,6 +440,9 @@ function render({ model, el }) {
   const [webBox, webLabel] = toggle("web", "Search the web", "Web");
   const [xBox, xLabel] = toggle("x", "Search X", "X");
   const [codeBox, codeLabel] = toggle("code", "Run code on xAI's side", "Code");
+  const [agentBox, agentLabel] = toggle("agent",
+    "Agent mode: Grok works in the notebook, asking before each step it runs", "Agent");
+  const approval = agentApproval(model);
   const mcpField = h("input", { type: "url", class: "grok-mcp", "data-testid": "grok-mcp",
     "aria-label": "MCP server URL", placeholder: "MCP server URL (https://…)" });
   const system = h("textarea", { class: "grok-system", "data-testid": "grok-system",
@@ -345,7 +458,7 @@ function render({ model, el }) {
   const liveAnswer = h("div", { class: "grok-live-answer", "data-testid": "grok-live-answer" });
   const transcript = h("div", { class: "grok-transcript", "data-testid": "grok-transcript",
     role: "log", "aria-label": "Conversation", tabindex: "0" },
-    [history, liveUser, liveReasoning, liveAnswer]);
+    [history, liveUser, liveReasoning, liveAnswer, approval.box]);
 
   // --- errors, confirmations, attachments -------------------------------------------------
   const errorText = h("span", { class: "grok-error", "data-testid": "grok-error" });
@@ -400,7 +513,7 @@ function render({ model, el }) {
       labelled("chats", "Chat", chatSelect), newChatName, newChat, exportBtn, compactBtn,
     ]),
     h("div", { class: "grok-row grok-tools", role: "group", "aria-label": "Server-side tools" },
-      [webLabel, xLabel, codeLabel, mcpField]),
+      [webLabel, xLabel, codeLabel, agentLabel, mcpField]),
     system,
     transcript,
     errorBox,
@@ -450,6 +563,7 @@ function render({ model, el }) {
     web_search: () => { webBox.checked = model.get("web_search"); },
     x_search: () => { xBox.checked = model.get("x_search"); },
     code_execution: () => { codeBox.checked = model.get("code_execution"); },
+    agent: () => { agentBox.checked = model.get("agent"); },
     mcp_url: () => { if (document.activeElement !== mcpField) mcpField.value = model.get("mcp_url"); },
     history_html: () => keepScrolled(() => redrawHistory()),
     live_user_html: () => keepScrolled(() => { liveUser.innerHTML = model.get("live_user_html"); }),
@@ -656,6 +770,8 @@ function render({ model, el }) {
       noticeBox.hidden = !msg.text;
     }
     else if (msg.type === "ack") onAck(msg);
+    else if (msg.type === "agent_ask") keepScrolled(() => approval.ask(msg));
+    else if (msg.type === "agent_done") approval.done(msg);
     else if (msg.type === "refused") onRefused(msg);
     else if (msg.type === "draft") { input.value = msg.text || ""; input.focus(); }
     else if (msg.type === "export") download(msg.filename || "chat.md", msg.markdown || "");
@@ -687,7 +803,7 @@ function render({ model, el }) {
 
   // Typing and Enter (with any modifier: Shift+Enter would run the cell) belong to the panel;
   // Ctrl/Cmd shortcuts (save, undo...) and Esc still reach the notebook.
-  for (const field of [input, system, mcpField, variableInput, newChatName]) {
+  for (const field of [input, system, mcpField, variableInput, newChatName, ...approval.fields]) {
     field.addEventListener("keydown", (event) => {
       if (event.key === "Escape") return;
       if (event.key === "Enter" || !(event.ctrlKey || event.metaKey)) event.stopPropagation();
@@ -696,7 +812,7 @@ function render({ model, el }) {
   // Notebook 7's shortcuts listen on document in the capture phase (JupyterLab's bubble), so
   // the stop above comes too late there and Shift+Enter would run the cell. Lumino skips an
   // event whose default is prevented: prevent it at window capture and add the newline here.
-  const shortcutFields = [input, system, mcpField, variableInput, newChatName];
+  const shortcutFields = [input, system, mcpField, variableInput, newChatName, ...approval.fields];
   const guardEnter = (event) => {
     if (event.key !== "Enter" || event.isComposing || !shortcutFields.includes(event.target)) return;
     if (!(event.shiftKey || event.ctrlKey || event.metaKey || event.altKey)) return; // field's own
@@ -761,7 +877,8 @@ function render({ model, el }) {
   temperature.addEventListener("change", pushControls);
   system.addEventListener("change", pushControls);
   mcpField.addEventListener("change", pushControls);
-  for (const [box, trait] of [[webBox, "web_search"], [xBox, "x_search"], [codeBox, "code_execution"]]) {
+  for (const [box, trait] of [[webBox, "web_search"], [xBox, "x_search"], [codeBox, "code_execution"],
+    [agentBox, "agent"]]) {
     box.addEventListener("change", () => { model.set(trait, box.checked); model.save_changes(); });
   }
   transcript.addEventListener("click", (event) => onCellAction(event, askConfirm));
