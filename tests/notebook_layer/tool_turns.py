@@ -1,11 +1,11 @@
-"""A chat turn with kernel tools, as the turn tests take it again and again."""
+"""Turns with tools, as the turn and magic tests take them again and again."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from grok_jupyter.client import GrokClient, Message
+from grok_jupyter.client import GrokClient, Message, x_search
 from grok_jupyter.notebook.conversation import Conversation
 from grok_jupyter.notebook.tools import KernelTools
 from grok_jupyter.notebook.turn import TurnObserver, TurnRequest, TurnResult, run_turn
@@ -25,5 +25,20 @@ def chat_tool_turn(
     ``request``: more ``TurnRequest`` fields (``max_steps``...)."""
     turn = TurnRequest(
         Message.user(prompt), model=model, tools=KernelTools(tools), api="chat", **request
+    )
+    return run_turn(turn, client=client, conversation=conversation, observer=observer)
+
+
+def x_search_turn(
+    client: GrokClient,
+    *,
+    conversation: Conversation | None = None,
+    observer: TurnObserver | None = None,
+) -> TurnResult:
+    """A Responses turn asking X about the "zorblax kettle", searching only @zorbcorp."""
+    turn = TurnRequest(
+        Message.user("zorblax kettle"),
+        server_tools=[x_search(allowed_x_handles=["zorbcorp"])],
+        api="responses",
     )
     return run_turn(turn, client=client, conversation=conversation, observer=observer)
