@@ -21,25 +21,17 @@ if TYPE_CHECKING:
         AsyncCallbackManagerForLLMRun,
         CallbackManagerForLLMRun,
     )
-    from langchain_core.messages import BaseMessage
 
     from grok_jupyter.client import Usage
-    from langchain_grok.chat_models import ChatGrok
+    from langchain_grok._call import Call
 
 SOURCE = "langchain"
 
 
-def _request(
-    llm: ChatGrok, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-) -> Request:
+def _request(call: Call) -> Request:
+    llm = call.llm
     return build_request(
-        llm._default_params,
-        model=llm.model,
-        conversation_id=llm.conversation_id,
-        stream_usage=llm.stream_usage,
-        messages=messages,
-        stop=stop,
-        kwargs=kwargs,
+        llm._default_params, stream_usage=llm.stream_usage, **call.request_fields()
     )
 
 
@@ -49,33 +41,25 @@ def _pricer(client: Any) -> Callable[[str, Usage | None], float | None]:
     return lambda model, usage: cost_usd(model, usage, client.catalog)
 
 
-def generate(
-    llm: ChatGrok, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-) -> ChatResult:
-    client = llm._get_client()
-    request = _request(llm, messages, stop, kwargs)
+def generate(call: Call) -> ChatResult:
+    client = call.llm._get_client()
+    request = _request(call)
     completion = client.chat(request.messages, source=SOURCE, **request.chat_kwargs())
     return completion_to_result(completion, _pricer(client)(completion.model, completion.usage))
 
 
-async def agenerate(
-    llm: ChatGrok, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-) -> ChatResult:
-    client = llm._get_async_client()
-    request = _request(llm, messages, stop, kwargs)
+async def agenerate(call: Call) -> ChatResult:
+    client = call.llm._get_async_client()
+    request = _request(call)
     completion = await client.chat(request.messages, source=SOURCE, **request.chat_kwargs())
     return completion_to_result(completion, _pricer(client)(completion.model, completion.usage))
 
 
 def stream(
-    llm: ChatGrok,
-    messages: list[BaseMessage],
-    stop: list[str] | None,
-    run_manager: CallbackManagerForLLMRun | None,
-    kwargs: dict[str, Any],
+    call: Call, run_manager: CallbackManagerForLLMRun | None
 ) -> Iterator[ChatGenerationChunk]:
-    client = llm._get_client()
-    request = _request(llm, messages, stop, kwargs)
+    client = call.llm._get_client()
+    request = _request(call)
     options = request.stream_kwargs()  # refuses n > 1 before anything is sent
     translator = ChunkTranslator(_pricer(client))
     # Leaving the ``with`` (a consumer that stops early, or an error)
@@ -88,14 +72,10 @@ def stream(
 
 
 async def astream(
-    llm: ChatGrok,
-    messages: list[BaseMessage],
-    stop: list[str] | None,
-    run_manager: AsyncCallbackManagerForLLMRun | None,
-    kwargs: dict[str, Any],
+    call: Call, run_manager: AsyncCallbackManagerForLLMRun | None
 ) -> AsyncIterator[ChatGenerationChunk]:
-    client = llm._get_async_client()
-    request = _request(llm, messages, stop, kwargs)
+    client = call.llm._get_async_client()
+    request = _request(call)
     options = request.stream_kwargs()
     translator = ChunkTranslator(_pricer(client))
     async with client.stream(request.messages, source=SOURCE, **options) as chunks:

@@ -39,7 +39,13 @@ from grok_jupyter.client import (
     ToolCall,
     Usage,
 )
-from langchain_grok._tool_media import name_of, note, placeholder, split_content, tool_names
+from langchain_grok._tool_media import (
+    name_of,
+    note,
+    placeholder,
+    split_content,
+    with_media_after_results,
+)
 
 PROVIDER = "xai"
 # Sent in place of an earlier answer that had no text (``_assistant``); the history keeps it.
@@ -54,20 +60,12 @@ def to_wire_messages(messages: Sequence[BaseMessage]) -> list[Message]:
     Images a tool returned go in one user message after the run of tool results,
     each behind a note naming the tool: chat tool messages carry text only (_tool_media).
     """
-    names = tool_names(messages)
-    out: list[Message] = []
-    media: list[ContentPart] = []  # what this run of tool results returned besides text
-    for message in messages:
-        if media and not isinstance(message, ToolMessage):
-            out.append(Message(role="user", content=media))
-            media = []
-        if isinstance(message, ToolMessage):
-            out.append(_tool_result(message, names, media))
-        else:
-            out.append(to_wire_message(message))
-    if media:
-        out.append(Message(role="user", content=media))
-    return out
+    return with_media_after_results(
+        messages,
+        _tool_result,
+        lambda message: [to_wire_message(message)],
+        lambda media: Message(role="user", content=media),
+    )
 
 
 def _tool_result(message: ToolMessage, names: dict[str, str], media: list[ContentPart]) -> Message:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
 
     from grok_jupyter.client import Response
+    from langchain_grok._call import Call
     from langchain_grok.chat_models import ChatGrok
 
 SOURCE = "langchain"
@@ -86,17 +87,12 @@ def wants_responses(
     return takes_responses(client.catalog, kwargs.get("model") or llm.model)
 
 
-def _request(
-    llm: ChatGrok, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-) -> ResponsesRequest:
+def _request(call: Call, messages: list[BaseMessage]) -> ResponsesRequest:
+    llm = call.llm
     return build_responses_request(
         llm._default_params,
-        model=llm.model,
-        conversation_id=llm.conversation_id,
-        messages=messages,
-        stop=stop,
-        kwargs=kwargs,
         use_previous_response_id=llm.use_previous_response_id,
+        **call.request_fields(messages),
     )
 
 
@@ -131,46 +127,46 @@ def _v1(llm: ChatGrok) -> bool:
     return llm.output_version == "v1"
 
 
-def generate(
-    llm: ChatGrok, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-) -> ChatResult:
+def _prepared(call: Call, client: Any) -> tuple[ResponsesRequest, Any]:
+    """The request (file blocks inline or uploaded, the history compacted first when it
+    is long) and the compaction note, if any."""
+    messages = _files_prepared(call.llm, client, call.messages)
+    request = _request(call, messages)
+    return request, compact_first(client, messages, request, _pricer(client), SOURCE)
+
+
+async def _aprepared(call: Call, client: Any) -> tuple[ResponsesRequest, Any]:
+    messages = await _afiles_prepared(call.llm, client, call.messages)
+    request = _request(call, messages)
+    return request, await acompact_first(client, messages, request, _pricer(client), SOURCE)
+
+
+def generate(call: Call) -> ChatResult:
     from langchain_grok._responses_convert import response_to_result
 
-    client = llm._get_client()
-    messages = _files_prepared(llm, client, messages)
-    request = _request(llm, messages, stop, kwargs)
-    note = compact_first(client, messages, request, _pricer(client), SOURCE)
+    client = call.llm._get_client()
+    request, note = _prepared(call, client)
     response = client.responses.create(request.input, source=SOURCE, **request.kwargs())
-    return noted(response_to_result(response, _pricer(client)(response), v1=_v1(llm)), note)
+    return noted(response_to_result(response, _pricer(client)(response), v1=_v1(call.llm)), note)
 
 
-async def agenerate(
-    llm: ChatGrok, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-) -> ChatResult:
+async def agenerate(call: Call) -> ChatResult:
     from langchain_grok._responses_convert import response_to_result
 
-    client = llm._get_async_client()
-    messages = await _afiles_prepared(llm, client, messages)
-    request = _request(llm, messages, stop, kwargs)
-    note = await acompact_first(client, messages, request, _pricer(client), SOURCE)
+    client = call.llm._get_async_client()
+    request, note = await _aprepared(call, client)
     response = await client.responses.create(request.input, source=SOURCE, **request.kwargs())
-    return noted(response_to_result(response, _pricer(client)(response), v1=_v1(llm)), note)
+    return noted(response_to_result(response, _pricer(client)(response), v1=_v1(call.llm)), note)
 
 
 def stream(
-    llm: ChatGrok,
-    messages: list[BaseMessage],
-    stop: list[str] | None,
-    run_manager: CallbackManagerForLLMRun | None,
-    kwargs: dict[str, Any],
+    call: Call, run_manager: CallbackManagerForLLMRun | None
 ) -> Iterator[ChatGenerationChunk]:
     from langchain_grok._responses_convert import ResponseChunkTranslator
 
-    client = llm._get_client()
-    messages = _files_prepared(llm, client, messages)
-    request = _request(llm, messages, stop, kwargs)
-    note = compact_first(client, messages, request, _pricer(client), SOURCE)
-    translator = ResponseChunkTranslator(_pricer(client), v1=_v1(llm))
+    client = call.llm._get_client()
+    request, note = _prepared(call, client)
+    translator = ResponseChunkTranslator(_pricer(client), v1=_v1(call.llm))
     with client.responses.stream(request.input, source=SOURCE, **request.kwargs()) as events:
         for event in events:
             gens = translator.add(event)
@@ -179,19 +175,13 @@ def stream(
 
 
 async def astream(
-    llm: ChatGrok,
-    messages: list[BaseMessage],
-    stop: list[str] | None,
-    run_manager: AsyncCallbackManagerForLLMRun | None,
-    kwargs: dict[str, Any],
+    call: Call, run_manager: AsyncCallbackManagerForLLMRun | None
 ) -> AsyncIterator[ChatGenerationChunk]:
     from langchain_grok._responses_convert import ResponseChunkTranslator
 
-    client = llm._get_async_client()
-    messages = await _afiles_prepared(llm, client, messages)
-    request = _request(llm, messages, stop, kwargs)
-    note = await acompact_first(client, messages, request, _pricer(client), SOURCE)
-    translator = ResponseChunkTranslator(_pricer(client), v1=_v1(llm))
+    client = call.llm._get_async_client()
+    request, note = await _aprepared(call, client)
+    translator = ResponseChunkTranslator(_pricer(client), v1=_v1(call.llm))
     opened = client.responses.stream(request.input, source=SOURCE, **request.kwargs())
     async with opened as events:
         async for event in events:

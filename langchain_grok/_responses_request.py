@@ -25,7 +25,13 @@ from langchain_core.messages import (
 from langchain_grok._convert import EMPTY_ANSWER, _image_part, _join_text, _text_only
 from langchain_grok._file_blocks import input_file
 from langchain_grok._request import call_params, call_target
-from langchain_grok._tool_media import name_of, note, placeholder, split_content, tool_names
+from langchain_grok._tool_media import (
+    name_of,
+    note,
+    placeholder,
+    split_content,
+    with_media_after_results,
+)
 
 # The server-side tools xAI runs itself (xai-api-2026.md §3).
 SERVER_TOOL_TYPES = frozenset({"web_search", "x_search", "code_interpreter", "mcp"})
@@ -140,20 +146,9 @@ def to_input_items(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     a tool returned go in one user message after the run of tool results, behind a
     note naming the tool (_tool_media says why).
     """
-    names = tool_names(messages)
-    items: list[dict[str, Any]] = []
-    media: list[dict[str, Any]] = []  # files this run of tool results returned
-    for message in messages:
-        if media and not isinstance(message, ToolMessage):
-            items.append({"role": "user", "content": media})
-            media = []
-        if isinstance(message, ToolMessage):
-            items.append(_tool_output(message, names, media))
-        else:
-            items.extend(_items(message))
-    if media:
-        items.append({"role": "user", "content": media})
-    return items
+    return with_media_after_results(
+        messages, _tool_output, _items, lambda media: {"role": "user", "content": media}
+    )
 
 
 def _tool_output(

@@ -18,12 +18,14 @@ since neither API takes an empty one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 IMAGE_TYPES = ("image_url", "image")
+T = TypeVar("T")
+P = TypeVar("P")
 
 
 def split_content(message: ToolMessage) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
@@ -86,3 +88,28 @@ def placeholder(images: int, files: int) -> str:
     if images + files == 1:
         return f"[returned {'an image' if images else 'a file'}, sent in the next message]"
     return f"[returned {_things(images, files)}, sent in the next message]"
+
+
+def with_media_after_results(
+    messages: Sequence[BaseMessage],
+    tool_result: Callable[[ToolMessage, dict[str, str], list[P]], T],
+    other: Callable[[BaseMessage], Iterable[T]],
+    user_message: Callable[[list[P]], T],
+) -> list[T]:
+    """Each message in an API's form (``tool_result`` for a tool's, which adds the parts
+    it has no place for to its third argument; ``other`` for the rest), with the parts of
+    a run of tool results sent in one user message right after that run."""
+    names = tool_names(messages)
+    out: list[T] = []
+    media: list[P] = []  # what this run of tool results returned that waits
+    for message in messages:
+        if media and not isinstance(message, ToolMessage):
+            out.append(user_message(media))
+            media = []
+        if isinstance(message, ToolMessage):
+            out.append(tool_result(message, names, media))
+        else:
+            out.extend(other(message))
+    if media:
+        out.append(user_message(media))
+    return out

@@ -29,6 +29,7 @@ from langchain_grok._request import REQUEST_FIELDS
 
 if TYPE_CHECKING:
     from grok_jupyter.client import AsyncGrokClient, CostEstimate, GrokClient
+    from langchain_grok._call import Call
 
 _CLIENT_SETTINGS = ("api_key", "base_url", "timeout", "max_retries", "pace_requests")
 # Fields read from the environment when not given: pickled without their value
@@ -267,6 +268,22 @@ class ChatGrok(BaseChatModel):
 
     # --- requests: /v1/responses or chat completions, picked per call ---------
 
+    def _routed(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        client: Any,
+    ) -> tuple[Any, Call]:
+        """The call, and the route it goes to: ``_responses`` or ``_chat_completions``."""
+        from langchain_grok import _chat_completions, _responses
+        from langchain_grok._call import Call
+
+        call = Call(self, messages, stop, kwargs)
+        if _responses.wants_responses(self, messages, stop, kwargs, client):
+            return _responses, call
+        return _chat_completions, call
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -274,11 +291,8 @@ class ChatGrok(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        from langchain_grok import _chat_completions, _responses
-
-        if _responses.wants_responses(self, messages, stop, kwargs, self._get_client()):
-            return _responses.generate(self, messages, stop, kwargs)
-        return _chat_completions.generate(self, messages, stop, kwargs)
+        route, call = self._routed(messages, stop, kwargs, self._get_client())
+        return route.generate(call)
 
     async def _agenerate(
         self,
@@ -287,11 +301,8 @@ class ChatGrok(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        from langchain_grok import _chat_completions, _responses
-
-        if _responses.wants_responses(self, messages, stop, kwargs, self._get_async_client()):
-            return await _responses.agenerate(self, messages, stop, kwargs)
-        return await _chat_completions.agenerate(self, messages, stop, kwargs)
+        route, call = self._routed(messages, stop, kwargs, self._get_async_client())
+        return await route.agenerate(call)
 
     def _stream(
         self,
@@ -300,12 +311,8 @@ class ChatGrok(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        from langchain_grok import _chat_completions, _responses
-
-        route = _chat_completions
-        if _responses.wants_responses(self, messages, stop, kwargs, self._get_client()):
-            route = _responses  # type: ignore[assignment]
-        yield from route.stream(self, messages, stop, run_manager, kwargs)
+        route, call = self._routed(messages, stop, kwargs, self._get_client())
+        yield from route.stream(call, run_manager)
 
     async def _astream(
         self,
@@ -314,12 +321,8 @@ class ChatGrok(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        from langchain_grok import _chat_completions, _responses
-
-        route = _chat_completions
-        if _responses.wants_responses(self, messages, stop, kwargs, self._get_async_client()):
-            route = _responses  # type: ignore[assignment]
-        async for gen in route.astream(self, messages, stop, run_manager, kwargs):
+        route, call = self._routed(messages, stop, kwargs, self._get_async_client())
+        async for gen in route.astream(call, run_manager):
             yield gen
 
     # --- token counts: grok-jupyter's tokenizer, no transformers, no network --

@@ -63,23 +63,31 @@ def check_seconds(value: Any, name: str, *, allow_zero: bool = True) -> float:
     return float(value)
 
 
+def header_shape_problem(value: Any, name: str) -> str | None:
+    """Why ``value`` (not None) is no dict of header names to values, or None if it is one.
+    Shared with the MCP tool's ``headers`` (``_server_tools``), which raise their own type."""
+    if not isinstance(value, Mapping):
+        return (
+            f"{name} must be a dict of header names to values, e.g. {{'X-Team': 'data'}}, "
+            f"not {_kind(value)}."
+        )
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            return (
+                f"{name}: every header name and value must be a string, not {key!r}: "
+                f"{_kind(item)}."
+            )
+    return None
+
+
 def check_headers(value: Any, name: str = "headers") -> dict[str, str] | None:
     """Extra HTTP headers: a dict of strings (no CR or LF, which would end the header)."""
     if value is None:
         return None
-    if not isinstance(value, Mapping):
-        raise InvalidValueError(
-            f"{name} must be a dict of header names to values, e.g. {{'X-Team': 'data'}}, "
-            f"not {_kind(value)}.",
-            parameter=name,
-        )
+    problem = header_shape_problem(value, name)
+    if problem is not None:
+        raise InvalidValueError(problem, parameter=name)
     for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, str):
-            raise InvalidValueError(
-                f"{name}: every header name and value must be a string, not {key!r}: "
-                f"{_kind(item)}.",
-                parameter=name,
-            )
         if any(ch in key + item for ch in "\r\n\0"):
             raise InvalidValueError(
                 f"{name}: the header {key!r} holds a line break or NUL; remove it.",

@@ -107,6 +107,36 @@ def _recorder(client: Any, body: dict[str, Any], source: str) -> Any:
     return on_finish
 
 
+def _recorded(
+    client: Any, body: dict[str, Any], result: Response, source: str, started: float
+) -> Response:
+    """One ledger record for a finished (not streamed) call; returns ``result``."""
+    response_record(
+        client,
+        result.model or body["model"],
+        result.usage,
+        result.output,
+        source=source,
+        latency_s=now() - started,
+        request_id=result.id,
+        service_tier=result.service_tier or body.get("service_tier"),
+    )
+    return result
+
+
+def _state(
+    client: Any, response: Any, body: dict[str, Any], source: str, started: float, clock: Any
+) -> _State:
+    """A stream's state, recorded in the ledger once it finishes."""
+    return _State(
+        response,
+        started=started,
+        api_key=client.settings.api_key,
+        on_finish=_recorder(client, body, source),
+        clock=clock,
+    )
+
+
 class Responses(SyncResource):
     """``client.responses`` of a ``GrokClient``."""
 
@@ -147,17 +177,7 @@ class Responses(SyncResource):
         result: Response = self._send(
             "POST", PATH, response_of, body=body, headers=headers, clock=clock
         )
-        response_record(
-            client,
-            result.model or body["model"],
-            result.usage,
-            result.output,
-            source=source,
-            latency_s=now() - started,
-            request_id=result.id,
-            service_tier=result.service_tier or body.get("service_tier"),
-        )
-        return result
+        return _recorded(client, body, result, source, started)
 
     def stream(
         self,
@@ -194,15 +214,7 @@ class Responses(SyncResource):
         )
         started = now()
         response = self._send("POST", PATH, body=body, headers=headers, clock=clock)
-        return ResponseStream(
-            _State(
-                response,
-                started=started,
-                api_key=client.settings.api_key,
-                on_finish=_recorder(client, body, source),
-                clock=clock,
-            )
-        )
+        return ResponseStream(_state(client, response, body, source, started, clock))
 
     def retrieve(self, response_id: str, *, deadline: float | None = None) -> Response:
         """A stored response (kept 30 days unless sent with ``store=False``)."""
@@ -298,17 +310,7 @@ class AsyncResponses(AsyncResource):
         result: Response = await self._send(
             "POST", PATH, response_of, body=body, headers=headers, clock=clock
         )
-        response_record(
-            client,
-            result.model or body["model"],
-            result.usage,
-            result.output,
-            source=source,
-            latency_s=now() - started,
-            request_id=result.id,
-            service_tier=result.service_tier or body.get("service_tier"),
-        )
-        return result
+        return _recorded(client, body, result, source, started)
 
     def stream(
         self,
@@ -348,13 +350,7 @@ class AsyncResponses(AsyncResource):
             clock = client._clock(deadline)
             started = now()
             response = await self._send("POST", PATH, prepared=prepared, clock=clock)
-            return _State(
-                response,
-                started=started,
-                api_key=client.settings.api_key,
-                on_finish=_recorder(client, body, source),
-                clock=clock,
-            )
+            return _state(client, response, body, source, started, clock)
 
         return AsyncResponseStream(start)
 

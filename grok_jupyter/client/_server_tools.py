@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._arguments import header_shape_problem
 from ._errors import InvalidRequestError
 
 # Request tool types (§3.1). ``attachment_search`` is implicit (added by the server
@@ -185,20 +186,9 @@ def _text(value: Any, name: str) -> str | None:
 def _headers(value: Mapping[str, str] | None) -> dict[str, str] | None:
     if value is None:
         return None
-    if not isinstance(value, Mapping):
-        raise InvalidToolError(
-            f"mcp: headers must be a dict of header names to values, e.g. "
-            f"{{'X-Team': 'data'}}, not {type(value).__name__}.",
-            tool="mcp",
-            parameter="headers",
-        )
-    for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, str):
-            raise InvalidToolError(
-                f"mcp: headers: every name and value must be a string, not {key!r}: {item!r}.",
-                tool="mcp",
-                parameter="headers",
-            )
+    problem = header_shape_problem(value, "headers")
+    if problem is not None:
+        raise InvalidToolError(f"mcp: {problem}", tool="mcp", parameter="headers")
     return dict(value)
 
 

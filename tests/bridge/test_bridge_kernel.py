@@ -17,11 +17,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 @pytest.fixture
 def kernel(emu) -> Iterator[Kernel]:
-    k = Kernel()  # inherits XAI_API_KEY / XAI_BASE_URL pointing at the emulator
-    try:
-        yield k
-    finally:
-        k.shutdown()
+    yield from Kernel.running()
 
 
 def test_without_the_extension_there_is_no_bridge_and_the_side_chat_shows_inline(emu, kernel):

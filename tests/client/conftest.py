@@ -7,6 +7,11 @@ import os
 import pytest
 
 
+def fault(spec: str) -> dict[str, str]:
+    """Headers asking the emulator for one injected fault (``"reset_after_work"``...)."""
+    return {"X-Emulator-Fault": spec}
+
+
 @pytest.fixture
 def api_key(emu) -> str:
     """The key the ``emu`` fixture put in the environment (``tests.conftest.TEST_API_KEY``)."""

@@ -53,6 +53,24 @@ def completion_body(text: str = "ok", model: str = "grok-3") -> bytes:
     ).encode()
 
 
+def reasoning_chat_stream(model: str, reasoning: list[str], text: str) -> Reply:
+    """A streamed chat answer that sends ``reasoning`` (``reasoning_content`` deltas) before
+    ``text``, then usage with 4 reasoning tokens: what real models do and the emulator's
+    current ones do not (xai-api-2026-09.md §1)."""
+    head = {"id": "s1", "object": "chat.completion.chunk", "created": 1, "model": model}
+
+    def delta(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        return {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
+
+    usage = {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 10,
+             "completion_tokens_details": {"reasoning_tokens": 4}}  # fmt: skip
+    events = [delta({"reasoning_content": part}) for part in reasoning]
+    events[0]["choices"][0]["delta"]["role"] = "assistant"
+    events += [delta({"content": text}, "stop"), {**head, "choices": [], "usage": usage}]
+    body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
+    return Reply(body=body + b"data: [DONE]\n\n", headers={"Content-Type": "text/event-stream"})
+
+
 class ScriptedServer:
     def __init__(self, replies: list[Reply]) -> None:
         self.replies = list(replies)

@@ -23,11 +23,7 @@ from grok_jupyter.client import (
     UnknownModelWarning,
     UnprocessableEntityError,
 )
-
-
-def fault(spec: str) -> dict[str, str]:
-    return {"X-Emulator-Fault": spec}
-
+from tests.client.conftest import fault
 
 # --- each typed error from the emulator -------------------------------------
 

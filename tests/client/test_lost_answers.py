@@ -20,11 +20,7 @@ from grok_jupyter.client import (
     GrokClient,
     is_retryable,
 )
-
-
-def fault(spec: str) -> dict[str, str]:
-    return {"X-Emulator-Fault": spec}
-
+from tests.client.conftest import fault
 
 CALLS = {
     "chat": lambda c: c.chat("Say hi.", headers=fault("reset_after_work")),

@@ -20,10 +20,7 @@ from grok_jupyter.client import (
     is_retryable,
 )
 from grok_jupyter.client._http import httpx
-
-
-def fault(spec: str) -> dict[str, str]:
-    return {"X-Emulator-Fault": spec}
+from tests.client.conftest import fault
 
 
 def _setup(c) -> dict[str, str]:

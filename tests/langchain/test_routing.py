@@ -24,7 +24,7 @@ from grok_jupyter.client import (
     get_catalog,
 )
 from langchain_grok import ChatGrok
-from tests.client.scripted_server import Reply, ScriptedServer
+from tests.client.scripted_server import Reply, ScriptedServer, reasoning_chat_stream
 from tests.conftest import TEST_API_KEY
 from tests.langchain.apis import only_on, sent
 
@@ -148,18 +148,6 @@ def test_chat_messages_in_langchain_spellings_go_over_either_api(emu, api, use_r
 
 # --- the chat path keeps reasoning text ------------------------------------------
 
-_HEAD = {"id": "s1", "object": "chat.completion.chunk", "created": 1, "model": "grok-4.6"}
-
-
-def _delta(delta: dict, finish_reason: str | None = None) -> dict:
-    return {**_HEAD, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
-
-
-def _sse(events: list[dict]) -> Reply:
-    body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
-    return Reply(body=body + b"data: [DONE]\n\n", headers={"Content-Type": "text/event-stream"})
-
-
 def _whole(reasoning: str, text: str) -> Reply:
     body = {
         "id": "s1",
@@ -187,22 +175,8 @@ def test_reasoning_content_on_chat_reaches_the_message_invoked_and_streamed():
     # The emulator's current models send no reasoning_content on chat, while the real
     # API does (grok-4.3 chat replies, xai-api-2026-09.md §1; grok-4.6 even put its
     # answer there, §3), so a scripted server on loopback plays those answers.
-    events = [
-        _delta({"role": "assistant", "reasoning_content": "Light "}),
-        _delta({"reasoning_content": "scatters."}),
-        _delta({"content": "Rayleigh."}, finish_reason="stop"),
-        {
-            **_HEAD,
-            "choices": [],
-            "usage": {
-                "prompt_tokens": 5,
-                "completion_tokens": 1,
-                "total_tokens": 10,
-                "completion_tokens_details": {"reasoning_tokens": 4},
-            },
-        },
-    ]  # fmt: skip
-    with ScriptedServer([_whole("Light scatters.", "Rayleigh."), _sse(events)]) as server:
+    streamed_reply = reasoning_chat_stream("grok-4.6", ["Light ", "scatters."], "Rayleigh.")
+    with ScriptedServer([_whole("Light scatters.", "Rayleigh."), streamed_reply]) as server:
         llm = ChatGrok(
             model="grok-4.6",
             use_responses_api=False,

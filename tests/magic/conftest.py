@@ -11,6 +11,15 @@ import pytest
 
 from tests.recording import RecordingPublisher
 
+# A kernel tool the tool tests define in a cell; each call is kept in ``calls``.
+ADD_TOOL = (
+    "calls = []\n"
+    "def add(a: int, b: int) -> int:\n"
+    '    """Add two integers."""\n'
+    "    calls.append((a, b))\n"
+    "    return a + b\n"
+)
+
 
 @dataclass
 class Harness:

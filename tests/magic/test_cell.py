@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.magic.conftest import ADD_TOOL
 from tests.wire import (
     RESPONSES,
     image_urls,
@@ -233,12 +234,8 @@ def test_images_from_paths_and_variables(ip, emu, tmp_path) -> None:
 
 def test_tools_run_in_the_kernel_and_show(ip, emu) -> None:
     ip.ok(
-        "calls = []\n"
-        "def add(a: int, b: int) -> int:\n"
-        '    """Add two integers."""\n'
-        "    calls.append((a, b))\n"
-        "    return a + b\n"
-        "def shout(text: str) -> str:\n"
+        ADD_TOOL
+        + "def shout(text: str) -> str:\n"
         '    """Upper-case the text."""\n'
         "    return text.upper()\n"
     )

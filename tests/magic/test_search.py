@@ -49,8 +49,9 @@ def test_x_search_streams_answer_with_numbered_citation_links(ip, emu, post_url)
 
 
 def test_status_line_says_searching_x(ip, emu, post_url):
-    from grok_jupyter.client import Message, get_client, x_search
-    from grok_jupyter.notebook.turn import TurnObserver, TurnRequest, run_turn
+    from grok_jupyter.client import get_client
+    from grok_jupyter.notebook.turn import TurnObserver
+    from tests.notebook_layer.tool_turns import x_search_turn
 
     statuses: list[str] = []
 
@@ -58,16 +59,7 @@ def test_status_line_says_searching_x(ip, emu, post_url):
         def on_status(self, text: str) -> None:
             statuses.append(text)
 
-    result = run_turn(
-        TurnRequest(
-            Message.user("zorblax kettle"),
-            server_tools=[x_search(allowed_x_handles=["zorbcorp"])],
-            api="responses",
-        ),
-        conversation=None,
-        client=get_client(),
-        observer=Obs(),
-    )
+    result = x_search_turn(get_client(), observer=Obs())
     assert any(s.startswith("searching X for") and "zorblax" in s for s in statuses), statuses
     assert post_url in [c.url for c in result.citations]
 

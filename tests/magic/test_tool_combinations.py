@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.magic.conftest import ADD_TOOL
 from tests.wire import image_urls, responses_requests, user_content
 
 
@@ -18,13 +19,7 @@ def pages(emu) -> None:
 
 
 def test_kernel_tools_and_web_search_in_one_turn(ip, emu, pages):
-    ip.ok(
-        "calls = []\n"
-        "def add(a: int, b: int) -> int:\n"
-        '    """Add two integers."""\n'
-        "    calls.append((a, b))\n"
-        "    return a + b\n"
-    )
+    ip.ok(ADD_TOOL)
     ip.ok("%%grok --tools add --search web\nUse the add tool: add(a=2, b=3)")
     assert ip.ns["calls"] == [(2, 3)]  # run here, in the kernel
     first, second = responses_requests(emu)

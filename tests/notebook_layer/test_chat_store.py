@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 import warnings
-from pathlib import Path
 
 import pytest
 
@@ -41,24 +39,6 @@ def _png() -> bytes:
 
 PNG = _png()
 PNG_URL = "data:image/png;base64," + base64.b64encode(PNG).decode()
-
-
-@pytest.fixture
-def folder(tmp_path, monkeypatch) -> Path:
-    """A fresh chat folder, through $GROK_JUPYTER_CHAT_DIR as a user would set it."""
-    target = tmp_path / "chats"
-    monkeypatch.setenv("GROK_JUPYTER_CHAT_DIR", str(target))
-    set_chat_dir(None)
-    yield target
-    set_chat_dir(None)
-
-
-@pytest.fixture
-def name() -> str:
-    """A conversation name no other test uses; forgotten in memory afterwards."""
-    value = f"store-{uuid.uuid4().hex[:8]}"
-    yield value
-    forget_conversation(value)
 
 
 def _turn(conversation, client, text: str):

@@ -16,32 +16,21 @@ import json
 import os
 import uuid
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from grok_jupyter.client import Message
-from grok_jupyter.notebook.chat_store import ChatStore, ChatStoreWarning, set_chat_dir
+from grok_jupyter.notebook.chat_store import ChatStore, ChatStoreWarning
 from grok_jupyter.notebook.conversation import forget_conversation, get_conversation
 from grok_jupyter.notebook.turn import TurnRequest, run_turn
 
 
 @pytest.fixture
-def folder(tmp_path, monkeypatch) -> Iterator[Path]:
-    target = tmp_path / "chats"
-    (target / "images").mkdir(parents=True)
-    monkeypatch.setenv("GROK_JUPYTER_CHAT_DIR", str(target))
-    set_chat_dir(None)
-    yield target
-    set_chat_dir(None)
-
-
-@pytest.fixture
-def name() -> Iterator[str]:
-    value = f"crafted-{uuid.uuid4().hex[:8]}"
-    yield value
-    forget_conversation(value)
+def folder(folder: Path) -> Path:
+    """The shared fresh chat folder (conftest.py), with its images folder made."""
+    (folder / "images").mkdir(parents=True)
+    return folder
 
 
 @pytest.fixture

@@ -10,32 +10,14 @@ the answer still knows what only the compacted part said, and the saving is real
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
 from grok_jupyter.client import get_ledger
 from grok_jupyter.client._catalog import USD_TICKS_PER_USD
-from grok_jupyter.notebook.chat_store import set_chat_dir
 from grok_jupyter.notebook.conversation import Conversation, forget_conversation, get_conversation
 from grok_jupyter.notebook.turn.compaction import compact_conversation, threshold
 from tests.long_chats import FIRST, MODEL, REPORT, SECOND, posts, texts, turn
-
-
-@pytest.fixture
-def folder(tmp_path, monkeypatch):
-    target = tmp_path / "chats"
-    monkeypatch.setenv("GROK_JUPYTER_CHAT_DIR", str(target))
-    set_chat_dir(None)
-    yield target
-    set_chat_dir(None)
-
-
-@pytest.fixture
-def name():
-    value = f"long-{uuid.uuid4().hex[:8]}"
-    yield value
-    forget_conversation(value)
 
 
 def test_the_threshold_is_the_tier_or_80_percent_of_the_window(client):

@@ -17,7 +17,7 @@ from grok_jupyter.client import GrokClient, Message, TextPart
 from grok_jupyter.notebook.conversation import Conversation
 from grok_jupyter.notebook.secrets import REDACTED, KeyInPromptWarning, known_keys
 from grok_jupyter.notebook.tools import KernelTools
-from grok_jupyter.notebook.turn import TurnRequest, run_turn, set_default_api
+from grok_jupyter.notebook.turn import TurnRequest, run_turn
 from tests.conftest import TEST_API_KEY
 
 # A second key, given only to a client (never in the environment).
@@ -27,13 +27,6 @@ CLIENT_KEY = "xai-explicit-client-key-Zr81mQ"
 def sent(emu) -> str:
     """Every request body the emulator received, as one text."""
     return "\n".join(json.dumps(r.body, ensure_ascii=False) for r in emu.requests)
-
-
-@pytest.fixture(autouse=True)
-def _auto_api():
-    set_default_api("auto")
-    yield
-    set_default_api("auto")
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def _posts(emu) -> list:
     return [r for r in emu.requests if r.path == RESPONSES and r.method == "POST"]
 
 
-def _stopped_turn(client, emu, conversation: Conversation, stop: threading.Event):
+def _stopped_turn(client, emu, conversation: Conversation | None, stop: threading.Event):
     emu.inject("slow_chunks", delay=0.02)
     observer = StopAfter(stop)
     result = run_turn(
@@ -129,15 +129,6 @@ def test_a_plain_event_stops_at_the_next_event(client, emu):
 
 
 def test_stop_without_a_conversation_still_returns_the_partial_answer(client, emu):
-    stop = StopSignal()
-    emu.inject("slow_chunks", delay=0.02)
-    observer = StopAfter(stop)
-    result = run_turn(
-        TurnRequest(Message.user(LONG), api="responses"),
-        conversation=None,
-        client=client,
-        observer=observer,
-        cancel=stop,
-    )
+    result, _ = _stopped_turn(client, emu, None, StopSignal())
     assert result.interrupted and result.usage_estimated and result.cost_usd > 0
     assert result.text and len(result.text.split()) < 3000

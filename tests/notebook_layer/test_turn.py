@@ -14,7 +14,6 @@ from grok_jupyter.client import (
     get_ledger,
 )
 from grok_jupyter.notebook.conversation import INTERRUPTED_MARKER, Conversation, get_conversation
-from grok_jupyter.notebook.tools import KernelTools
 from grok_jupyter.notebook.turn import (
     STREAMING,
     WAITING,
@@ -23,6 +22,7 @@ from grok_jupyter.notebook.turn import (
     TurnRequest,
     run_turn,
 )
+from tests.notebook_layer.tool_turns import chat_tool_turn
 
 
 class Recorder(TurnObserver):
@@ -84,40 +84,14 @@ def test_a_streamed_turn_reports_progress_and_is_committed(client):
 def test_reasoning_is_reported_before_the_answer_and_not_sent_back(client, emu):
     # No current model streams reasoning_content on chat (grok-3-mini did; it now redirects
     # to grok-4.3), so a scripted server on loopback plays the first turn's stream.
-    import json
-
     from grok_jupyter.client import GrokClient
-    from tests.client.scripted_server import Reply, ScriptedServer
+    from tests.client.scripted_server import ScriptedServer, reasoning_chat_stream
     from tests.conftest import TEST_API_KEY
 
-    head = {"id": "s1", "object": "chat.completion.chunk", "created": 1, "model": "grok-4.3"}
-    events = [
-        {
-            **head,
-            "choices": [
-                {"index": 0, "delta": {"role": "assistant", "reasoning_content": "Light scatters."}}
-            ],
-        },
-        {
-            **head,
-            "choices": [{"index": 0, "delta": {"content": "Rayleigh."}, "finish_reason": "stop"}],
-        },
-        {
-            **head,
-            "choices": [],
-            "usage": {
-                "prompt_tokens": 5,
-                "completion_tokens": 1,
-                "total_tokens": 10,
-                "completion_tokens_details": {"reasoning_tokens": 4},
-            },
-        },
-    ]
-    body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
     conversation = Conversation("t2")
     observer = Recorder()
-    sse = {"Content-Type": "text/event-stream"}
-    with ScriptedServer([Reply(body=body + b"data: [DONE]\n\n", headers=sse)]) as server:
+    reply = reasoning_chat_stream("grok-4.3", ["Light scatters."], "Rayleigh.")
+    with ScriptedServer([reply]) as server:
         with GrokClient(api_key=TEST_API_KEY, base_url=server.base_url) as scripted:
             result = run_turn(
                 TurnRequest(Message.user("Why is the sky blue?"), model="grok-4.3", api="chat"),
@@ -169,15 +143,12 @@ def test_the_conversation_and_system_prompt_are_sent_each_turn(client, emu):
 def test_tool_calls_are_run_and_the_answer_uses_their_results(client, emu):
     conversation = Conversation("tools")
     observer = Recorder()
-    result = run_turn(
-        TurnRequest(
-            Message.user("Use get_weather to check the weather in Oslo."),
-            model="grok-4-1-fast-non-reasoning",
-            tools=KernelTools([get_weather]),
-            api="chat",
-        ),
+    result = chat_tool_turn(
+        client,
+        "Use get_weather to check the weather in Oslo.",
+        [get_weather],
+        model="grok-4-1-fast-non-reasoning",
         conversation=conversation,
-        client=client,
         observer=observer,
     )
     assert result.ok
@@ -192,15 +163,11 @@ def test_tool_calls_are_run_and_the_answer_uses_their_results(client, emu):
 
 
 def test_parallel_tool_calls_in_one_round(client):
-    result = run_turn(
-        TurnRequest(
-            Message.user("Call get_weather and get_time for Lima."),
-            model="grok-4-1-fast-non-reasoning",
-            tools=KernelTools([get_weather, get_time]),
-            api="chat",
-        ),
-        conversation=None,
-        client=client,
+    result = chat_tool_turn(
+        client,
+        "Call get_weather and get_time for Lima.",
+        [get_weather, get_time],
+        model="grok-4-1-fast-non-reasoning",
     )
     assert sorted(r.call.function.name for r in result.tool_results) == ["get_time", "get_weather"]
     assert result.steps == 2 and result.ok
@@ -301,15 +268,8 @@ def test_ctrl_c_while_a_tool_runs_keeps_a_valid_conversation(client, emu):
 
     conversation = Conversation("ctrl-c-tools")
     with pytest.raises(KeyboardInterrupt):
-        run_turn(
-            TurnRequest(
-                Message.user("Use slow_lookup for Paris."),
-                model="grok-3",
-                tools=KernelTools([slow_lookup]),
-                api="chat",
-            ),
-            conversation=conversation,
-            client=client,
+        chat_tool_turn(
+            client, "Use slow_lookup for Paris.", [slow_lookup], conversation=conversation
         )
     roles = [m.role for m in conversation.messages]
     # The call is kept, answered as interrupted: no tool call is left without its result.

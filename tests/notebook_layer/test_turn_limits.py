@@ -11,8 +11,9 @@ import pytest
 
 from grok_jupyter.client import Message, StreamInterruptedError, get_ledger
 from grok_jupyter.notebook.conversation import INTERRUPTED_MARKER, Conversation
-from grok_jupyter.notebook.tools import INTERRUPTED_OUTPUT, KernelTools
+from grok_jupyter.notebook.tools import INTERRUPTED_OUTPUT
 from grok_jupyter.notebook.turn import TurnRequest, run_turn
+from tests.notebook_layer.tool_turns import chat_tool_turn
 
 
 def get_weather(city: str) -> str:
@@ -22,16 +23,12 @@ def get_weather(city: str) -> str:
 
 def _rome_weather(client, max_steps: int, conversation: Conversation | None = None):
     """A chat turn whose answer needs one get_weather call, within ``max_steps`` rounds."""
-    return run_turn(
-        TurnRequest(
-            Message.user("Use get_weather for Rome."),
-            model="grok-3",
-            tools=KernelTools([get_weather]),
-            max_steps=max_steps,
-            api="chat",
-        ),
+    return chat_tool_turn(
+        client,
+        "Use get_weather for Rome.",
+        [get_weather],
+        max_steps=max_steps,
         conversation=conversation,
-        client=client,
     )
 
 
@@ -106,15 +103,11 @@ def test_ctrl_c_during_parallel_tools_returns_at_once_and_answers_every_call(cli
     started = time.monotonic()
     try:
         with pytest.raises(KeyboardInterrupt):
-            run_turn(
-                TurnRequest(
-                    Message.user("Call quick_lookup and slow_lookup for Lima."),
-                    model="grok-3",
-                    tools=KernelTools([quick_lookup, slow_lookup]),
-                    api="chat",
-                ),
+            chat_tool_turn(
+                client,
+                "Call quick_lookup and slow_lookup for Lima.",
+                [quick_lookup, slow_lookup],
                 conversation=conversation,
-                client=client,
             )
         assert time.monotonic() - started < 5  # not the slow tool's 10 s
     finally:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from grok_jupyter.client import Message, TextPart, x_search
+from grok_jupyter.client import Message, TextPart
 from grok_jupyter.client._types import ImagePart, ImageURL
 from grok_jupyter.notebook.conversation import Conversation
 from grok_jupyter.notebook.tools import KernelTools
 from grok_jupyter.notebook.turn import TurnRequest, run_turn
+from tests.notebook_layer.tool_turns import x_search_turn
 
 RESPONSES = "/v1/responses"
 PNG_1PX = (
@@ -174,15 +175,7 @@ def test_markdown_export_lists_a_search_turns_citations(client, emu):
         "zorbcorp", "Zorblax kettle launched, boils water in negative time", "2026-11-12"
     )
     conversation = Conversation("ops-cite")
-    result = run_turn(
-        TurnRequest(
-            Message.user("zorblax kettle"),
-            server_tools=[x_search(allowed_x_handles=["zorbcorp"])],
-            api="responses",
-        ),
-        conversation=conversation,
-        client=client,
-    )
+    result = x_search_turn(client, conversation=conversation)
     assert result.error is None, result.error
     (turn,) = conversation.turns
     assert [c["url"] for c in turn.citations] == [url]

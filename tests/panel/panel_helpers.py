@@ -55,6 +55,16 @@ class Kernel:
         self.client.stop_channels()
         self.manager.shutdown_kernel(now=True)
 
+    @classmethod
+    def running(cls) -> Iterator[Kernel]:
+        """A kernel for one test (a fixture's body), shut down after it. It inherits
+        XAI_API_KEY / XAI_BASE_URL, which the ``emu`` fixture points at the emulator."""
+        kernel = cls()
+        try:
+            yield kernel
+        finally:
+            kernel.shutdown()
+
     def _pump(self, timeout: float) -> dict[str, Any] | None:
         import queue
 

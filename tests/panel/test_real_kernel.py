@@ -22,11 +22,7 @@ NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "04-chat-panel.ipynb"
 
 @pytest.fixture
 def kernel(emu) -> Iterator[Kernel]:
-    k = Kernel()  # inherits XAI_API_KEY / XAI_BASE_URL pointing at the emulator
-    try:
-        yield k
-    finally:
-        k.shutdown()
+    yield from Kernel.running()
 
 
 def _live_update_of(model_id: str):

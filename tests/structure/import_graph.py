@@ -116,6 +116,11 @@ def _resolve_relative(module: _Module, level: int, name: str | None) -> str:
     return ".".join([*base, name] if name else base)
 
 
+def _from_source(module: _Module, node: ast.ImportFrom) -> str:
+    """The module a ``from X import ...`` in ``module`` reads from, relative ones resolved."""
+    return _resolve_relative(module, node.level, node.module) if node.level else node.module or ""
+
+
 class ImportGraph:
     """The modules of ``packages`` (folders under ``root``) and the imports between them."""
 
@@ -141,11 +146,7 @@ class ImportGraph:
         out: dict[str, str] = {}
         for node in package.tree.body:
             if isinstance(node, ast.ImportFrom):
-                source = (
-                    _resolve_relative(package, node.level, node.module)
-                    if node.level
-                    else node.module or ""
-                )
+                source = _from_source(package, node)
                 if source in self._modules:
                     for alias in node.names:
                         out[alias.asname or alias.name] = source
@@ -180,11 +181,7 @@ class ImportGraph:
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            source = (
-                _resolve_relative(module, node.level, node.module)
-                if node.level
-                else node.module or ""
-            )
+            source = _from_source(module, node)
             for alias in node.names:
                 yield self._from_target(source, alias.name)
         elif isinstance(node, ast.Call):

@@ -6,11 +6,14 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from .import_graph import ImportGraph
 
 
 def _package(root: Path, files: dict[str, str]) -> ImportGraph:
-    for relative, source in files.items():
+    """The graph of the package ``pkg`` (its empty ``__init__`` added) made of ``files``."""
+    for relative, source in {"pkg/__init__.py": "", **files}.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(source), encoding="utf-8")
@@ -23,7 +26,6 @@ def test_a_circle_through_a_function_level_import_is_found_with_file_and_line(
     graph = _package(
         tmp_path,
         {
-            "pkg/__init__.py": "",
             "pkg/store.py": "from .conversation import Conversation\n",
             "pkg/conversation.py": (
                 "class Conversation:\n"
@@ -40,7 +42,6 @@ def test_a_circle_through_a_function_level_import_is_found_with_file_and_line(
 
 def test_type_checking_imports_do_not_count_but_their_else_branch_does(tmp_path: Path) -> None:
     files = {
-        "pkg/__init__.py": "",
         "pkg/a.py": "from .b import B\n",
         "pkg/b.py": (
             "from typing import TYPE_CHECKING\n"
@@ -56,57 +57,12 @@ def test_type_checking_imports_do_not_count_but_their_else_branch_does(tmp_path:
     assert _package(tmp_path / "two", files).cycles() == [["pkg.a", "pkg.b"]]
 
 
-def test_relative_imports_resolve_across_levels(tmp_path: Path) -> None:
-    graph = _package(
-        tmp_path,
-        {
-            "pkg/__init__.py": "",
-            "pkg/base.py": "def f():\n    from .sub.deep import g\n",
-            "pkg/sub/__init__.py": "",
-            "pkg/sub/deep.py": "from ..base import f\n",
-        },
-    )
-    assert graph.cycles() == [["pkg.base", "pkg.sub.deep"]]
-
-
-def test_from_package_import_submodule_is_an_edge_to_the_submodule(tmp_path: Path) -> None:
-    graph = _package(
-        tmp_path,
-        {
-            "pkg/__init__.py": "",
-            "pkg/a.py": "from . import b\n",
-            "pkg/b.py": "import pkg.a\n",
-        },
-    )
-    assert graph.cycles() == [["pkg.a", "pkg.b"]]
-
-
-def test_a_lazy_package_init_makes_no_circle(tmp_path: Path) -> None:
-    graph = _package(
-        tmp_path,
-        {
-            "pkg/__init__.py": "",
-            "pkg/client/__init__.py": (
-                "import importlib\n"
-                "_NAMES = {'Client': '_client'}\n"
-                "def __getattr__(name):\n"
-                "    return getattr(importlib.import_module(f'{__name__}.{_NAMES[name]}'), name)\n"
-            ),
-            "pkg/client/_client.py": "from . import _types\nclass Client: ...\n",
-            "pkg/client/_types.py": "from ..client import Client  # noqa\n",
-            "pkg/notebook.py": "from .client import Client\n",
-        },
-    )
-    assert graph.cycles() == []
-
-
 def test_a_re_exporting_package_init_makes_no_circle_with_its_own_modules(
     tmp_path: Path,
 ) -> None:
     graph = _package(
         tmp_path,
         {
-            "pkg/__init__.py": "",
             "pkg/magic/__init__.py": "from .cell import Magics\nfrom . import shell\n",
             "pkg/magic/cell.py": "from .shell import install\nclass Magics: ...\n",
             "pkg/magic/shell.py": "def install():\n    from ..magic import Magics\n",
@@ -122,7 +78,6 @@ def test_a_package_init_run_from_outside_closes_a_circle(tmp_path: Path) -> None
     graph = _package(
         tmp_path,
         {
-            "pkg/__init__.py": "",
             "pkg/app/__init__.py": "from .. import routes\n",
             "pkg/app/wire.py": "class Stream: ...\n",
             "pkg/routes.py": "def stream():\n    from .app.wire import Stream\n",
@@ -132,15 +87,50 @@ def test_a_package_init_run_from_outside_closes_a_circle(tmp_path: Path) -> None
     assert "importing pkg.app.wire runs pkg.app's __init__ first" in graph.describe_cycles()
 
 
-def test_self_import_and_literal_import_module_are_edges(tmp_path: Path) -> None:
-    graph = _package(
-        tmp_path,
+# Small packages and the circles they hold: what counts as an edge (import_graph.py).
+CIRCLES: dict[str, tuple[dict[str, str], list[list[str]]]] = {
+    "relative_imports_resolve_across_levels": (
         {
-            "pkg/__init__.py": "",
+            "pkg/base.py": "def f():\n    from .sub.deep import g\n",
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/deep.py": "from ..base import f\n",
+        },
+        [["pkg.base", "pkg.sub.deep"]],
+    ),
+    "from_package_import_submodule_is_an_edge_to_the_submodule": (
+        {
+            "pkg/a.py": "from . import b\n",
+            "pkg/b.py": "import pkg.a\n",
+        },
+        [["pkg.a", "pkg.b"]],
+    ),
+    "a_lazy_package_init_makes_no_circle": (
+        {
+            "pkg/client/__init__.py": (
+                "import importlib\n"
+                "_NAMES = {'Client': '_client'}\n"
+                "def __getattr__(name):\n"
+                "    return getattr(importlib.import_module(f'{__name__}.{_NAMES[name]}'), name)\n"
+            ),
+            "pkg/client/_client.py": "from . import _types\nclass Client: ...\n",
+            "pkg/client/_types.py": "from ..client import Client  # noqa\n",
+            "pkg/notebook.py": "from .client import Client\n",
+        },
+        [],
+    ),
+    "self_import_and_literal_import_module_are_edges": (
+        {
             "pkg/a.py": "import importlib\ndef f():\n    importlib.import_module('pkg.b')\n",
             "pkg/b.py": "def g():\n    from importlib import import_module\n"
             "    import_module('.a', __package__)\n",
             "pkg/c.py": "from . import c\n",
         },
-    )
-    assert graph.cycles() == [["pkg.a", "pkg.b"], ["pkg.c"]]
+        [["pkg.a", "pkg.b"], ["pkg.c"]],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CIRCLES))
+def test_the_circles_of_small_packages(tmp_path: Path, case: str) -> None:
+    files, circles = CIRCLES[case]
+    assert _package(tmp_path, files).cycles() == circles

@@ -11,14 +11,16 @@ from __future__ import annotations
 import inspect
 import pickle
 import pkgutil
-import subprocess
-import sys
-import textwrap
+from pathlib import Path
 
 import pytest
 
 import grok_jupyter.notebook
 import grok_jupyter.table
+from tests.fresh_python import python_prints
+from tests.structure.import_graph import ImportGraph
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CONCERNS = set("map plan rate cache batch dask ray estimate accessor errors".split())
 
@@ -71,16 +73,8 @@ def test_the_dask_and_ray_engines_take_map_rows_keywords_as_the_maps_own():
     assert named == keywords(map_rows) and params == {"temperature": 0.2}
 
 
-def _python(code: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
 def test_importing_a_piece_of_the_package_imports_neither_the_map_nor_pandas():
-    out = _python(
+    out = python_prints(
         """
         import sys
         from grok_jupyter.table.errors import dollars
@@ -91,7 +85,7 @@ def test_importing_a_piece_of_the_package_imports_neither_the_map_nor_pandas():
 
 
 def test_taking_map_rows_from_the_table_package_registers_df_grok():
-    out = _python(
+    out = python_prints(
         """
         from grok_jupyter.table import map_rows
         import pandas as pd
@@ -101,49 +95,10 @@ def test_taking_map_rows_from_the_table_package_registers_df_grok():
     assert out == "True True"
 
 
-def _relative_imports(path) -> set[str]:
-    """The sibling modules ``path`` imports, at any depth (inside functions too)."""
-    import ast
-
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                found.add(node.module.split(".")[0])
-            else:
-                found.update(a.name for a in node.names)
-    return found
-
-
 @pytest.mark.parametrize("package", ["grok_jupyter.table", "grok_jupyter.pacing"])
 def test_no_import_circle_and_no_module_over_450_lines(package):
-    import importlib
-    from pathlib import Path
-
-    folder = Path(importlib.import_module(package).__file__).parent
-    files = {p.stem: p for p in folder.glob("*.py") if p.stem != "__init__"}
-    graph = {name: _relative_imports(p) - {name} for name, p in files.items()}
-    done: set[str] = set()
-
-    def visit(module: str, path: tuple[str, ...]) -> None:
-        assert module not in path, f"import circle: {' -> '.join((*path, module))}"
-        if module in done:
-            return
-        for target in graph.get(module, ()):
-            visit(target, (*path, module))
-        done.add(module)
-
-    for module in graph:
-        visit(module, ())
-    sizes = {name: len(p.read_text().splitlines()) for name, p in files.items()}
+    folder = package.replace(".", "/")
+    graph = ImportGraph(ROOT, [folder])
+    assert graph.cycles() == [], graph.describe_cycles()
+    sizes = {p.name: len(p.read_text().splitlines()) for p in (ROOT / folder).glob("*.py")}
     assert max(sizes.values()) <= 450, sizes
-
-
-def test_the_pacing_package_imports_nothing_else_of_grok_jupyter():
-    from pathlib import Path
-
-    import grok_jupyter.pacing
-
-    for path in Path(grok_jupyter.pacing.__file__).parent.glob("*.py"):
-        text = path.read_text()
-        assert "from .." not in text and "import grok_jupyter" not in text, path.name

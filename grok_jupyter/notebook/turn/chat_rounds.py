@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...client._errors import GrokError
 from .empty_answer import sendable
+from .rounds_base import RoundCall, Rounds, closed_by_stop
 from .types import STREAMING, RoundOutcome, TurnObserver
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def _for_request(message: Message) -> Message:
     return sendable(message)  # an empty answer goes as a placeholder (empty_answer.py)
 
 
-class ChatRounds:
+class ChatRounds(Rounds):
     """Sends a turn's rounds over Chat Completions (history resent every round)."""
 
     api = "chat"
@@ -52,26 +53,12 @@ class ChatRounds:
         """Everything a round sends (for estimates when its usage never came)."""
         return self.history + [_for_request(m) for m in pending]
 
-    @property
-    def tool_specs(self) -> list[Any]:
-        return list(self.params.get("tools") or ())
-
-    def run(
-        self,
-        outcome: RoundOutcome,
-        pending: list[Message],
-        *,
-        answer_round: bool,
-        observer: TurnObserver,
-        cancel: threading.Event | None,
-    ) -> None:
-        params = dict(self.params)
-        if answer_round:
-            params["tool_choice"] = "none"  # the step limit was reached: answer now
+    def _send_round(self, call: RoundCall, pending: list[Message]) -> None:
+        outcome, observer, cancel = call.outcome, call.observer, call.cancel
         messages = self.context(pending)
         request = self.request
         common: dict[str, Any] = dict(
-            model=request.model, source=request.source, conv_id=self.conv_id, **params
+            model=request.model, source=request.source, conv_id=self.conv_id, **call.params
         )
         if not request.stream:
             completion = self.client.chat(messages, **common)
@@ -86,17 +73,9 @@ class ChatRounds:
             self._finish(outcome, completion)
             return
         stream = self.client.stream(messages, **common)
-        attach = getattr(cancel, "attach", None)
-        if attach is not None:
-            attach(stream)
-        try:
-            with stream:
-                self._read(stream, outcome, observer, cancel)
-                self._finish(outcome, stream.accumulator.to_completion())
-        finally:
-            detach = getattr(cancel, "detach", None)
-            if detach is not None:
-                detach()
+        with closed_by_stop(cancel, stream), stream:
+            self._read(stream, outcome, observer, cancel)
+            self._finish(outcome, stream.accumulator.to_completion())
 
     @staticmethod
     def _read(

@@ -26,6 +26,7 @@ from .. import reattach
 from ..attach_files import responses_content
 from .empty_answer import EMPTY_ANSWER, is_empty_answer
 from .guard import check_window
+from .rounds_base import RoundCall, Rounds, closed_by_stop
 from .server_activity import McpLines, describe_call, show_activity
 from .types import STREAMING, RoundOutcome, TurnObserver
 
@@ -89,7 +90,7 @@ def flat_tool(tool: Any) -> dict[str, Any]:
     return wire
 
 
-class ResponsesRounds:
+class ResponsesRounds(Rounds):
     """Sends a turn's rounds over the Responses API, chained where the server can."""
 
     api = "responses"
@@ -134,63 +135,41 @@ class ResponsesRounds:
         system = [Message.system(self.instructions)] if self.instructions else []
         return system + self.history + pending
 
-    @property
-    def tool_specs(self) -> list[Any]:
-        return list(self.params.get("tools") or ())
-
     def check_fits(self, pending: list[Message]) -> None:
         """Refuse a round that cannot fit the model's context window before sending it, as
         the client does for every chat request. Counted on the whole conversation: a
         chained round sends only what is new, but the server reads the stored turns too."""
         check_window(self.client, self.request, self.context(pending), self.tool_specs)
 
-    def run(
-        self,
-        outcome: RoundOutcome,
-        pending: list[Message],
-        *,
-        answer_round: bool,
-        observer: TurnObserver,
-        cancel: threading.Event | None,
-    ) -> None:
+    def _send_round(self, call: RoundCall, pending: list[Message]) -> None:
         if self.fits_checked:
             self.fits_checked = False  # later rounds carry more: checked each time
         else:
             self.check_fits(pending)
-        params = dict(self.params)
-        if answer_round:
-            params["tool_choice"] = "none"
+        outcome = call.outcome
         chained = self.previous is not None
         if chained:
             try:
-                self._send(outcome, input_items(pending[self.chained_upto:]), self.previous,
-                           params, observer, cancel)
+                self._send(call, input_items(pending[self.chained_upto:]), self.previous)
             except NotFoundError:
                 # The stored response is gone (deleted, expired, another server): resend all.
                 self.previous = None
                 outcome.text = outcome.reasoning = ""
                 chained = False
         if not chained:
-            self._send_with_files(outcome, pending, params, observer, cancel)
+            self._send_with_files(call, pending)
         if outcome.response_id and not outcome.stopped:
             self.previous = outcome.response_id
             self.chained_upto = len(pending) + 1  # the loop appends this round's message
 
-    def _send_with_files(
-        self,
-        outcome: RoundOutcome,
-        pending: list[Message],
-        params: dict[str, Any],
-        observer: TurnObserver,
-        cancel: threading.Event | None,
-    ) -> None:
+    def _send_with_files(self, call: RoundCall, pending: list[Message]) -> None:
         """``_send_history``; when the server lost a file the history holds (404), it is
         uploaded again, or dropped and named (``reattach.py``), and the request sent again."""
         messages = [*self.full_history, *self.history, *pending]  # redaction may copy some
         retries = len(reattach.file_ids(messages))  # each retry mends at least one file
         while True:
             try:
-                self._send_history(outcome, pending, params, observer, cancel)
+                self._send_history(call, pending)
                 return
             except reattach.FileGone as exc:
                 notices = reattach.recover(self.client, exc, messages) if retries else None
@@ -198,59 +177,43 @@ class ResponsesRounds:
                     raise
                 retries -= 1
                 self.notices += notices
-                outcome.text = outcome.reasoning = ""
+                call.outcome.text = call.outcome.reasoning = ""
 
-    def _send_history(
-        self,
-        outcome: RoundOutcome,
-        pending: list[Message],
-        params: dict[str, Any],
-        observer: TurnObserver,
-        cancel: threading.Event | None,
-    ) -> None:
+    def _send_history(self, call: RoundCall, pending: list[Message]) -> None:
         """The history (compacted when it can be) and ``pending``, without a chain."""
         try:
-            self._send(outcome, [*self.compacted, *input_items(self.history + pending)], None,
-                       params, observer, cancel)
+            self._send(call, [*self.compacted, *input_items(self.history + pending)], None)
         except BadRequestError as refused:
             if not self.compacted:
                 raise
             # The compaction item was refused (made for another model, damaged, from
             # another server): send the full history. Only if that is accepted is the
             # compaction set aside; a 400 the full history gets too was not its fault.
-            outcome.text = outcome.reasoning = ""
-            self._send(outcome, input_items(self.full_history + pending), None, params,
-                       observer, cancel)
+            call.outcome.text = call.outcome.reasoning = ""
+            self._send(call, input_items(self.full_history + pending), None)
             reason = " ".join(str(getattr(refused, "message", None) or refused).split())
             self.refused = reason
             self.compacted, self.history = [], self.full_history
             if self.conversation is not None:
                 self.conversation.drop_compaction(f"refused by the API: {reason}")
 
-    def _send(
-        self,
-        outcome: RoundOutcome,
-        items: list[dict[str, Any]],
-        previous: str | None,
-        params: dict[str, Any],
-        observer: TurnObserver,
-        cancel: threading.Event | None,
-    ) -> None:
+    def _send(self, call: RoundCall, items: list[dict[str, Any]], previous: str | None) -> None:
+        outcome, observer, cancel = call.outcome, call.observer, call.cancel
         common: dict[str, Any] = dict(
             model=self.request.model,
             instructions=self.instructions,
             previous_response_id=previous,
             prompt_cache_key=self.cache_key,
             source=self.request.source,
-            **params,
+            **call.params,
         )
         responses = self.client.responses
         if not self.request.stream:
             response = responses.create(items, **common)
             lines = McpLines(observer)
-            for n, call in enumerate(response.server_tool_calls):
-                observer.on_status(describe_call(call))
-                lines.update(call.id or f"#{n}", call, last=True)
+            for n, server_call in enumerate(response.server_tool_calls):
+                observer.on_status(describe_call(server_call))
+                lines.update(server_call.id or f"#{n}", server_call, last=True)
             outcome.first_token_at = time.perf_counter()
             if response.reasoning_text:
                 outcome.reasoning = response.reasoning_text
@@ -261,26 +224,18 @@ class ResponsesRounds:
             self._finish(outcome, response, list(response.citations))
             return
         events = responses.stream(items, **common)
-        attach = getattr(cancel, "attach", None)
-        if attach is not None:
-            attach(events)  # a StopSignal closes this connection the moment Stop is pressed
-        try:
-            with events:
-                acc = events.accumulator
-                self._read(events, acc, outcome, observer, cancel)
-                if outcome.stopped:
-                    outcome.usage = chat_usage(acc.usage) if acc.usage is not None else None
-                    outcome.model = acc.model
-                    return
-                response = acc.to_response()
-                lines = McpLines(observer)
-                for key, call in acc.server_tool_calls.items():
-                    lines.update(key, call, last=True)
-                self._finish(outcome, response, list(acc.citations) or list(response.citations))
-        finally:
-            detach = getattr(cancel, "detach", None)
-            if detach is not None:
-                detach()
+        with closed_by_stop(cancel, events), events:
+            acc = events.accumulator
+            self._read(events, acc, outcome, observer, cancel)
+            if outcome.stopped:
+                outcome.usage = chat_usage(acc.usage) if acc.usage is not None else None
+                outcome.model = acc.model
+                return
+            response = acc.to_response()
+            lines = McpLines(observer)
+            for key, server_call in acc.server_tool_calls.items():
+                lines.update(key, server_call, last=True)
+            self._finish(outcome, response, list(acc.citations) or list(response.citations))
 
     @staticmethod
     def _read(
