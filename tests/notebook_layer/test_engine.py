@@ -159,4 +159,4 @@ def test_front_ends_run_turns_only_through_the_engine():
             if any(n.endswith("turn.run_turn") for n in imports):
                 users.append(f"{folder}/{path.name}")
     # The agent is the engine with notebook tools and an approver, not a third engine.
-    assert users == ["magic/agent_cell.py", "magic/ask.py", "panel/turns.py"]
+    assert users == ["magic/agent_cell.py", "magic/ask.py", "panel/agent.py", "panel/turns.py"]
