@@ -22,7 +22,7 @@ import pickle
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ..client._errors import GrokError, InvalidRequestError
@@ -40,8 +40,9 @@ from .errors import (
 )
 from .estimate import Estimate
 from .local import map_local
+from .options import check_options, split_options
 from .plan import template_fields
-from .prepare import check_options, prepare, split_options
+from .prepare import prepare
 from .report import MapReport
 
 __all__ = ["map_dask"]
@@ -145,10 +146,9 @@ def _estimate_partition(pdf: Any, job: _Job) -> float:
     """
     if len(pdf) == 0:
         return 0.0
-    named, params = split_options(job.options)
-    named.update(progress=False, budget_usd=None, on_row=None)
-    named["client"] = job.worker_client(UsageLedger())
-    run = prepare(pdf, job.template, params=params, **named)
+    options = replace(split_options(job.options), progress=False, budget_usd=None,
+                      on_row=None, client=job.worker_client(UsageLedger()))  # fmt: skip
+    run = prepare(pdf, job.template, options)
     est = run.report.estimate
     return float(est.cost_usd or 0.0) if est is not None else 0.0
 
