@@ -58,6 +58,10 @@ BURST_S = 0.1  # unused pace a sender may catch up on at once
 CREDIT_MARGIN_S = 0.25  # of the server's remaining requests, this much of a second's rate is left
 CREDIT_TTL_S = 1.0  # a remaining-requests reading is trusted this long
 RECENT_S = 2.0  # start times kept, to tell which a remaining-requests reading has seen
+# Starts given this recently may not have reached the server when it made a reading: a
+# busy client takes a while from start time to wire. Counting them as unseen keeps the
+# credit from being granted again by every reading that has not seen it spent yet.
+UNSEEN_S = 0.5
 IDLE_S = 1.0  # a book unused this long does not count the pause as probing time
 JITTER = 0.2  # a 429 pause is stretched by up to this share, at random
 RETRY_WINDOW_S = 1.0  # 429s this recent still wait for their retry
@@ -184,8 +188,8 @@ class PaceBook:
                 self.credit = 0.0
             else:
                 # Starts given since the server made this reading are not in it yet.
-                seen_by_server = sum(1 for t in self.recent if t >= at - 0.05)
-                self.credit = max(0.0, remaining - margin - seen_by_server)
+                unseen = sum(1 for t in self.recent if t >= at - UNSEEN_S)
+                self.credit = max(0.0, remaining - margin - unseen)
                 self.credit_at = now
         if obs.get("remaining_tokens") is not None and obs["remaining_tokens"] <= 0:
             self.paused_until = max(self.paused_until, at + (obs.get("reset_tokens") or 0.0))
