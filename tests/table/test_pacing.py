@@ -170,6 +170,23 @@ def test_a_remaining_count_of_zero_pauses_until_the_reset():
     assert book.reserve(1, 5.0)[0] >= 8.0
 
 
+def test_the_servers_spare_requests_are_started_once_not_again_at_every_reading():
+    # 6,000 a minute, a bucket of 100 full: the spare ones may start at once. Readings made
+    # before those starts reached the server still say 100 left; a busy client takes a
+    # while from start time to wire, and granting the spare ones again at every such
+    # reading put 12% of a 6,000-rpm map's requests over the limit.
+    book = PaceBook()
+    limits = {"kind": "limits", "limit_requests": 6000, "remaining_requests": 100}
+    book.fold({**limits, "at": 10.0}, 10.0)
+    first = book.reserve(100, 10.0)
+    at_once = sum(1 for t in first if t == 10.0)
+    assert 50 <= at_once <= 100
+    for later in (10.1, 10.2, 10.3):  # answers of requests the server admitted earlier
+        book.fold({**limits, "at": later}, later)
+        again = book.reserve(20, later)
+        assert all(t > later for t in again)  # paced, no second burst
+
+
 def test_a_halt_stops_one_jobs_senders_only():
     book = PaceBook()
     book.fold({"kind": "halt", "run": "job-1", "reason": "AuthenticationError"}, 0.0)
