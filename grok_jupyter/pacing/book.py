@@ -45,7 +45,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 START_RATE = 16.0  # requests a second before anything is known
-PROBE_DOUBLING_S = 0.5  # while probing, the rate doubles this often...
+PROBE_DOUBLING_S = 0.2  # while probing, the rate doubles this often...
 PROBE_MAX_RATE = 200.0  # ...up to this (12,000 a minute); then it grows as after a cut
 MAX_RATE = 100_000.0
 MIN_RATE = 0.05  # one request every 20 s, the slowest a 429 storm can push it
@@ -57,6 +57,11 @@ AIMD_GROWTH_PER_S = 0.05  # without a ceiling: +5% a second
 BURST_S = 0.1  # unused pace a sender may catch up on at once
 CREDIT_MARGIN_S = 0.25  # of the server's remaining requests, this much of a second's rate is left
 CREDIT_TTL_S = 1.0  # a remaining-requests reading is trusted this long
+# Only a surplus of more than this much of the ceiling starts at once (a fresh sliding
+# minute holds up to 60 s of it). A token bucket of about a second refills at the pace
+# itself; bursting it gains under a second and, read by a busy client whose readings
+# lag, tips it over (429s).
+CREDIT_MIN_S = 3.0
 RECENT_S = 2.0  # start times kept, to tell which a remaining-requests reading has seen
 # Starts given this recently may not have reached the server when it made a reading: a
 # busy client takes a while from start time to wire. Counting them as unseen keeps the
@@ -186,6 +191,8 @@ class PaceBook:
                 reset = obs.get("reset_requests") or 0.0
                 self.paused_until = max(self.paused_until, at + reset)
                 self.credit = 0.0
+            elif self.ceiling and remaining < CREDIT_MIN_S * self.ceiling:
+                self.credit = 0.0  # a bucket of a second or so: the pace uses it, no burst
             else:
                 # Starts given since the server made this reading are not in it yet.
                 unseen = sum(1 for t in self.recent if t >= at - UNSEEN_S)
