@@ -16,8 +16,9 @@ How the rate is known, best evidence first:
    OpenAI-style APIs send it): the ceiling is that rate, a hair under it.
    ``x-ratelimit-limit-tokens`` with the tokens a request takes bounds it too.
    ``x-ratelimit-remaining-requests`` says how many more the server admits now:
-   at 0, nothing starts until ``x-ratelimit-reset-requests``; above a margin, the
-   surplus may start at once (a fresh sliding minute, a full token bucket).
+   at 0, nothing starts until ``x-ratelimit-reset-requests``; above a margin, a
+   surplus of more than ``CREDIT_MIN_S`` of the rate may start at once (a fresh
+   sliding minute); a token bucket of about a second is left to the pace.
    While the remaining requests are below that margin the pace drops to
    ``LOW_PACE`` of the ceiling, so the server's bucket refills instead of
    hovering at empty (where any jitter is a 429).
