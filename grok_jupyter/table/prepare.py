@@ -9,12 +9,15 @@ send.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from ..client._errors import ContextWindowExceededError, InvalidRequestError
+from ..client._validation import CONTEXT_SAFETY_MARGIN
 from .cache import open_cache
 from .clients import map_client
 from .errors import MapBudgetError, MapCacheError, dollars
@@ -87,8 +90,12 @@ def prepare(data: Any, template: str, options: MapOptions) -> MapRun:
     # The client's own validation, row by row, before anything is sent: a prompt over
     # the context window fails its row ("keep") or the whole map ("raise").
     messages = dict(zip(plan.keys, plan.messages, strict=True))
+    fits = _surely_fits(aclient, model, plan.params)
     sendable = []
-    for key in todo:
+    for i, key in enumerate(todo):
+        if i and fits(messages[key]):
+            sendable.append(key)  # as the first row, whose check covered the parameters
+            continue
         try:
             aclient._chat_body(messages[key], model, dict(plan.params))
         except ContextWindowExceededError as exc:
@@ -126,3 +133,31 @@ def prepare(data: Any, template: str, options: MapOptions) -> MapRun:
         cached = f" ({report.cached:,} rows from the cache)" if report.cached else ""
         print(f"grok map: {est.describe()}{cached}", file=sys.stderr)
     return run
+
+
+def _surely_fits(aclient: Any, model: str, params: dict[str, Any]) -> Callable[[Any], bool]:
+    """Whether a row's messages cannot reach the model's window, by their characters alone.
+
+    The client's check costs ~0.2 ms a row: a second before the first request of a
+    4,500-row map. Rows differ only in their text, so after the first row (which checks
+    the parameters every row shares) a row whose characters, plus the parameters and
+    the tokens reserved for the answer, stay under half the client's own limit (a token
+    is at least one character) needs no check of its own; any other row gets it.
+    """
+    info = aclient.catalog.effective_model(model)
+    window = (info.context_window or 0) if info is not None else 0
+    reserved = params.get("max_completion_tokens") or params.get("max_tokens") or 0
+    room = int(window * CONTEXT_SAFETY_MARGIN) // 2 - reserved - len(json.dumps(params))
+
+    def fits(messages: Any) -> bool:
+        if room <= 0:
+            return False
+        size = 0
+        for m in messages:
+            content = m.get("content")
+            if not isinstance(content, str):
+                return False  # parts (images, files): the client's check decides
+            size += len(content) + 64
+        return size <= room
+
+    return fits
