@@ -1,17 +1,22 @@
-"""Shared pieces: the run configuration, interleaved repetitions, result rows."""
+"""Shared pieces: the run configuration, interleaved repetitions, result rows, and for the
+table-map groups an emulator process and the rows every limited run reports."""
 
 from __future__ import annotations
 
 import gc
+import json
 import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import traceback
+import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
+from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, "benchmarks", ".work")
@@ -223,3 +228,76 @@ def machine() -> str:
 PACKAGES = ("grok-jupyter", "httpx", "httpx-sse", "httpx2", "openai", "langchain-core",
             "langchain-xai", "langchain-openai", "ipython", "ipywidgets", "pydantic",
             "uvicorn", "starlette")
+
+
+# --- the table-map groups (map_rows.py, cluster.py) ------------------------------------
+
+
+class EmulatorProcess:
+    """``python -m grok_jupyter.emulator --port 0 ARGS`` in its own process, so the
+    emulator's work does not share the subject's GIL; its admin routes by name."""
+
+    def __init__(self, *args: str) -> None:
+        cmd = [sys.executable, "-m", "grok_jupyter.emulator", "--port", "0", *args]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True)  # fmt: skip
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line.startswith("XAI_BASE_URL="):
+            self.proc.kill()
+            raise RuntimeError(f"the emulator did not start: {line!r}")
+        self.base = line.strip().split("=", 1)[1]
+        self.admin = self.base.removesuffix("/v1") + "/_emulator"
+
+    def __enter__(self) -> EmulatorProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _get(self, path: str) -> Any:
+        with urllib.request.urlopen(f"{self.admin}/{path}", timeout=60) as r:
+            return json.loads(r.read())
+
+    def reset(self) -> None:
+        req = urllib.request.Request(self.admin + "/reset", data=b"{}", method="POST")
+        urllib.request.urlopen(req, timeout=30).read()
+
+    def chat_requests(self) -> int:
+        """Chat requests received since the start or the last reset (429s included)."""
+        return sum(1 for r in self._get("requests") if r["path"].endswith("/chat/completions"))
+
+    def billing(self) -> dict[str, int]:
+        """``{"ticks": ..., "calls": ...}`` billed since the start or the last reset."""
+        return self._get("billing")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def limit_rows(group: str, prefix: str, scope: str, runs: dict[str, tuple[int, float]],
+               missing: str, note: str = "") -> list[Row]:  # fmt: skip
+    """Two rows over ``runs`` (label -> (rows failed, share of requests answered 429)):
+    the most rows failed (target 0) and the largest 429 share (target under 5%)."""
+    failed = Row(key=f"{prefix}.failed_rows", group=group, what=f"rows without an answer "
+                 f"({scope})", subject="map_rows", baseline="—", unit="rows",
+                 target="<= 0 abs")  # fmt: skip
+    share = Row(key=f"{prefix}.rate_limited_share", group=group, what="requests answered 429, "
+                f"% of requests received ({scope})", subject="map_rows", baseline="—",
+                unit="%", target="<= 5 abs")  # fmt: skip
+    if not runs:
+        failed.note = share.note = missing
+    else:
+        most = max(runs, key=lambda label: runs[label][0])
+        failed.subject_value = failed.ratio = float(runs[most][0])
+        failed.note = "; ".join(x for x in (f"worst: {most}", note) if x)
+        worst = max(runs, key=lambda label: runs[label][1])
+        share.subject_value = share.ratio = runs[worst][1] * 100
+        share.note = f"worst: {worst}"
+        failed.reps = share.reps = len(runs)
+    failed.judge()
+    share.judge()
+    return [failed, share]

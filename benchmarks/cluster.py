@@ -27,7 +27,7 @@ import threading
 import time
 from typing import Any
 
-from ._harness import ROOT, Config, Row, Unavailable, log
+from ._harness import ROOT, Config, EmulatorProcess, Row, Unavailable, limit_rows, log
 
 GROUP = "Table map on a cluster: 2 Dask workers and Ray with 2 CPUs (emulator)"
 KEYS = [
@@ -102,15 +102,9 @@ def _missing(got: Any) -> str | None:
 
 
 def _ledger_row(got: Any, key: str, what: str) -> Row:
-    row = Row(
-        key=key,
-        group=GROUP,
-        what=f"{what}: driver ledger vs emulator bill",
-        subject="driver ledger, merged (ticks)",
-        baseline="emulator billed (ticks)",
-        unit="ticks",
-        target="== 1",
-    )
+    row = Row(key, GROUP, f"{what}: driver ledger vs emulator bill",
+              "driver ledger, merged (ticks)", "emulator billed (ticks)", "ticks",
+              "== 1")  # fmt: skip
     why = _missing(got)
     if why:
         row.note = why
@@ -132,15 +126,9 @@ def _ledger_row(got: Any, key: str, what: str) -> Row:
 
 
 def _floor_row(got: Any, key: str, engine: str) -> Row:
-    row = Row(
-        key=key,
-        group=GROUP,
-        what=f"{engine}: 3,000 rows at {RPM:,} rpm, {ANSWER_S:g} s answers, wall / floor",
-        subject="map_rows (defaults)",
-        baseline="floor (rows / rate)",
-        unit="s wall",
-        target="<= 1.2",
-    )
+    what = f"{engine}: 3,000 rows at {RPM:,} rpm, {ANSWER_S:g} s answers, wall / floor"
+    row = Row(key, GROUP, what, "map_rows (defaults)", "floor (rows / rate)", "s wall",
+              "<= 1.2")  # fmt: skip
     why = _missing(got)
     if why:
         row.note = why
@@ -157,48 +145,16 @@ def _floor_row(got: Any, key: str, engine: str) -> Row:
 
 
 def _floor_totals(*runs: Any) -> list[Row]:
-    failed = Row(
-        key="cluster.failed_rows",
-        group=GROUP,
-        what="rows failed under the limit (Dask and Ray, worst)",
-        subject="map_rows",
-        baseline="—",
-        unit="rows",
-        target="<= 0 abs",
-    )
-    share = Row(
-        key="cluster.rate_limited_share",
-        group=GROUP,
-        what="requests answered 429, % of received (Dask and Ray, worst)",
-        subject="map_rows",
-        baseline="—",
-        unit="%",
-        target="<= 5 abs",
-    )
-    done = [g for g in runs if isinstance(g, dict)]
-    if not done:
-        failed.note = share.note = _missing(runs[0]) or "not available: not measured"
-    else:
-        failed.subject_value = failed.ratio = float(max(g["failed"] for g in done))
-        share.subject_value = share.ratio = max(
-            100 * g["rate_limited"] / g["received"] if g["received"] else 0.0 for g in done
-        )
-        failed.reps = share.reps = len(done)
-    failed.judge()
-    share.judge()
-    return [failed, share]
+    done = {g["engine"]: (g["failed"], g["rate_limited"] / g["received"] if g["received"] else 0.0)
+            for g in runs if isinstance(g, dict)}  # fmt: skip
+    return limit_rows(GROUP, "cluster", "Dask and Ray under the limit, worst", done,
+                      _missing(runs[0]) or "not available: not measured")  # fmt: skip
 
 
 def _paid_twice_row(*runs: Any) -> Row:
-    row = Row(
-        key="cluster.killed_paid_twice",
-        group=GROUP,
-        what="a worker killed: requests paid twice / requests it had in flight (worst)",
-        subject="paid twice",
-        baseline="in flight at the kill",
-        unit="requests",
-        target="<= 1",
-    )
+    what = "a worker killed: requests paid twice / requests it had in flight (worst)"
+    row = Row("cluster.killed_paid_twice", GROUP, what, "paid twice", "in flight at the kill",
+              "requests", "<= 1")  # fmt: skip
     done = [g for g in runs if isinstance(g, dict)]
     if not done:
         row.note = _missing(runs[0]) or "not available: not measured"
@@ -217,25 +173,6 @@ def _paid_twice_row(*runs: Any) -> Row:
 
 
 # --- the child -----------------------------------------------------------------------------
-
-
-def _emulator(*args: str) -> tuple[subprocess.Popen[str], str]:
-    emu = subprocess.Popen(
-        [sys.executable, "-m", "grok_jupyter.emulator", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    url = (emu.stdout.readline() if emu.stdout else "").strip().partition("=")[2]
-    if not url:
-        raise SystemExit("the emulator did not start")
-    return emu, url
-
-
-def _admin(url: str, path: str) -> Any:
-    import httpx
-
-    return httpx.get(url.removesuffix("/v1") + "/_emulator/" + path, timeout=60).json()
 
 
 def _reviews(rows: int) -> Any:
@@ -279,12 +216,12 @@ def _main(name: str, rows: int) -> None:
 
     limited = name != "ledger"
     args = ("--rpm", str(RPM), "--rate-window", "smooth", "--speed", f"answer_s={ANSWER_S:g}")
-    emu, url = _emulator(*(args if limited else ()))
+    emu = EmulatorProcess(*(args if limited else ()))
     cache_dir = tempfile.mkdtemp(prefix="grok-bench-cluster-")
     os.environ["XAI_API_KEY"] = KEY  # the workers read it from their environment
     os.environ["GROK_JUPYTER_CACHE_DIR"] = cache_dir
     ledger = UsageLedger()
-    client = GrokClient(base_url=url, ledger=ledger)
+    client = GrokClient(base_url=emu.base, ledger=ledger)
     killed: dict[str, Any] = {}
     engine = name.split("_")[0] if name != "ledger" else "dask"
     try:
@@ -293,8 +230,8 @@ def _main(name: str, rows: int) -> None:
             out, seconds = _run_dask(name, rows, client, cache_dir, killed)
         else:
             out, seconds = _run_ray(name, rows, client, cache_dir, killed)
-        billed = _admin(url, "billing")
-        received = sum(1 for r in _admin(url, "requests") if r["path"].endswith("/completions"))
+        billed = emu.billing()
+        received = emu.chat_requests()
         done = int(out["answer"].notna().sum())
         result = {
             "engine": engine,
@@ -316,8 +253,7 @@ def _main(name: str, rows: int) -> None:
             result["in_flight_at_kill"] = killed.get("in_flight_at_kill", 0)
         print(json.dumps(result))
     finally:
-        emu.terminate()
-        emu.wait(timeout=10)
+        emu.close()
 
 
 def _run_dask(name: str, rows: int, client: Any, cache_dir: str, killed: dict[str, Any]) -> Any:

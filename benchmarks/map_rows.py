@@ -20,19 +20,15 @@ still wall / their own floor. The 429 share is (requests the emulator received
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._harness import API_KEY, MODEL, Config, Row, describe_error, log
+from ._harness import API_KEY, MODEL, Config, EmulatorProcess, Row, describe_error, limit_rows, log
 
 GROUP = (
     "Table map (map_rows at an emulator rate limit and answer time; emulator in its own process)"
@@ -48,63 +44,25 @@ SMOKE_CELL = (600, 0.5)
 PAIR_CELL = (6000, 2.0)  # where the peers are compared with map_rows in a row of their own
 
 
+def _limit_args(rpm: int, answer_s: float | None = None) -> list[str]:
+    """The emulator's smooth request limit and, if given, its fixed answer time."""
+    args = ["--rpm", str(rpm), "--rate-window", "smooth"]
+    return [*args, "--speed", f"answer_s={answer_s:g}"] if answer_s else args
+
+
 def grid_key(rpm: int, answer: float) -> str:
     return f"map.floor_{rpm}rpm_{answer:g}s"
 
 
 KEYS = [
     *(grid_key(*cell) for cell in GRID),
-    "map.rate_limited_share",
     "map.failed_rows",
+    "map.rate_limited_share",
     "map.vs_asyncopenai",
     "map.vs_chatxai",
     "map.rerun_requests",
     "map.rerun_wall",
 ]
-
-
-class _Emulator:
-    """``python -m grok_jupyter.emulator`` in its own process, so the emulator's work does
-    not share the subject's GIL."""
-
-    def __init__(self, rpm: int, answer_s: float | None = None) -> None:
-        args = [
-            sys.executable,
-            "-m",
-            "grok_jupyter.emulator",
-            "--port",
-            "0",
-            "--rpm",
-            str(rpm),
-            "--rate-window",
-            "smooth",
-        ]
-        if answer_s:
-            args += ["--speed", f"answer_s={answer_s:g}"]
-        self.proc = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        line = self.proc.stdout.readline() if self.proc.stdout else ""
-        if not line.startswith("XAI_BASE_URL="):
-            self.proc.kill()
-            raise RuntimeError(f"the emulator did not start: {line!r}")
-        self.base = line.strip().split("=", 1)[1]
-        self.admin = self.base.removesuffix("/v1") + "/_emulator"
-
-    def reset(self) -> None:
-        req = urllib.request.Request(self.admin + "/reset", data=b"{}", method="POST")
-        urllib.request.urlopen(req, timeout=30).read()
-
-    def chat_requests(self) -> int:
-        with urllib.request.urlopen(self.admin + "/requests", timeout=60) as r:
-            return sum(1 for x in json.loads(r.read()) if x["path"].endswith("/chat/completions"))
-
-    def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 @dataclass
@@ -131,7 +89,7 @@ def _prompts(n: int) -> list[str]:
 
 
 def _measure(
-    emu: _Emulator, rpm: int, prompts: list[str], run: Callable[[list[str]], list[Any]]
+    emu: EmulatorProcess, rpm: int, prompts: list[str], run: Callable[[list[str]], list[Any]]
 ) -> Measure:
     emu.reset()
     t0 = time.perf_counter()
@@ -146,7 +104,7 @@ def _measure(
     return Measure(len(prompts), wall, len(prompts) / (rpm / 60), failed, share)
 
 
-def _map_rows(emu: _Emulator) -> Callable[[list[str]], list[Any]]:
+def _map_rows(emu: EmulatorProcess) -> Callable[[list[str]], list[Any]]:
     from grok_jupyter import map_rows
     from grok_jupyter.client import AsyncGrokClient
 
@@ -166,7 +124,7 @@ def _map_rows(emu: _Emulator) -> Callable[[list[str]], list[Any]]:
     return run
 
 
-def _openai(emu: _Emulator) -> Callable[[list[str]], list[Any]]:
+def _openai(emu: EmulatorProcess) -> Callable[[list[str]], list[Any]]:
     import openai
 
     async def go(prompts: list[str]) -> list[Any]:
@@ -191,7 +149,7 @@ def _openai(emu: _Emulator) -> Callable[[list[str]], list[Any]]:
     return lambda prompts: asyncio.run(go(prompts))
 
 
-def _chatxai(emu: _Emulator) -> Callable[[list[str]], list[Any]]:
+def _chatxai(emu: EmulatorProcess) -> Callable[[list[str]], list[Any]]:
     from langchain_xai import ChatXAI
 
     def run(prompts: list[str]) -> list[Any]:
@@ -218,7 +176,7 @@ def _cell(cfg: Config, rpm: int, answer: float) -> dict[str, Measure | str]:
     n_peer = n if cfg.mode == "smoke" else min(n, int(PEER_CAP_S * peer_rate))
     log(cfg, f"[map] {rpm} rpm, answers {answer:g} s: map_rows {n} rows, peers {n_peer} rows")
     out: dict[str, Measure | str] = {}
-    emu = _Emulator(rpm, answer)
+    emu = EmulatorProcess(*_limit_args(rpm, answer))
     try:
         prompts = _prompts(n)
         for name, factory, rows in (
@@ -250,15 +208,8 @@ def run(cfg: Config) -> list[Row]:
 
 def _grid_row(cfg: Config, cell: tuple[int, float], got: dict[str, Any] | None) -> Row:
     rpm, answer = cell
-    row = Row(
-        key=grid_key(rpm, answer),
-        group=GROUP,
-        what=f"{rpm:,} rpm, {answer:g} s answers: wall / floor (rows / rate)",
-        subject="map_rows",
-        baseline="floor",
-        unit="s wall",
-        target="<= 1.15",
-    )
+    what = f"{rpm:,} rpm, {answer:g} s answers: wall / floor (rows / rate)"
+    row = Row(grid_key(rpm, answer), GROUP, what, "map_rows", "floor", "s wall", "<= 1.15")
     if got is None:
         row.note = "not available: skipped in smoke mode (the full grid takes about 12 minutes)"
     elif not isinstance(got.get("map_rows"), Measure):
@@ -279,57 +230,23 @@ def _grid_row(cfg: Config, cell: tuple[int, float], got: dict[str, Any] | None) 
 
 
 def _worst_rows(results: dict[tuple[int, float], dict[str, Any]]) -> list[Row]:
-    share = Row(
-        key="map.rate_limited_share",
-        group=GROUP,
-        what="requests answered 429, % of requests sent (worst cell of the grid)",
-        subject="map_rows",
-        baseline="—",
-        unit="%",
-        target="<= 5 abs",
+    def measured(name: str) -> dict[str, Measure]:
+        return {f"{rpm:,} rpm, {answer:g} s answers": got[name]
+                for (rpm, answer), got in results.items()
+                if isinstance(got.get(name), Measure)}  # fmt: skip
+
+    mine = {cell: (m.failed, m.share) for cell, m in measured("map_rows").items()}
+    peers = ", ".join(
+        f"{p} {max((m.failed for m in measured(p).values()), default=0)}" for p in PEERS
     )
-    failed = Row(
-        key="map.failed_rows",
-        group=GROUP,
-        what="rows without an answer (worst cell of the grid)",
-        subject="map_rows",
-        baseline="—",
-        unit="rows",
-        target="<= 0 abs",
-    )
-    mine = [
-        (c, g["map_rows"]) for c, g in results.items() if isinstance(g.get("map_rows"), Measure)
-    ]
-    if not mine:
-        share.note = failed.note = "not available: no cell measured"
-    else:
-        worst = max(mine, key=lambda cm: cm[1].share)
-        share.subject_value = share.ratio = worst[1].share * 100
-        share.note = f"at {worst[0][0]:,} rpm, {worst[0][1]:g} s answers"
-        most = max(mine, key=lambda cm: cm[1].failed)
-        failed.subject_value = failed.ratio = float(most[1].failed)
-        peers = []
-        for p in PEERS:
-            theirs = [g[p].failed for g in results.values() if isinstance(g.get(p), Measure)]
-            peers.append(f"{p} {max(theirs, default=0)}")
-        failed.note = "peers, worst cell: " + ", ".join(peers)
-        share.reps = failed.reps = len(mine)
-    share.judge()
-    failed.judge()
-    return [share, failed]
+    return limit_rows(GROUP, "map", "worst cell of the grid", mine,
+                      "not available: no cell measured", f"peers' most: {peers}")  # fmt: skip
 
 
 def _pair_row(got: dict[str, Any] | None, peer: str, key: str) -> Row:
     rpm, answer = PAIR_CELL
-    row = Row(
-        key=key,
-        group=GROUP,
-        what=f"{rpm:,} rpm, {answer:g} s answers: peer's wall / floor over map_rows'",
-        subject="map_rows",
-        baseline=f"{peer} (64 at a time)",
-        unit="x floor",
-        target=">= 1",
-    )
+    what = f"{rpm:,} rpm, {answer:g} s answers: peer's wall / floor over map_rows'"
+    row = Row(key, GROUP, what, "map_rows", f"{peer} (64 at a time)", "x floor", ">= 1")
     m, p = (got or {}).get("map_rows"), (got or {}).get(peer)
     if got is None:
         row.note = "not available: skipped in smoke mode"
@@ -349,7 +266,7 @@ def _rerun(cfg: Config) -> dict[str, Any]:
     from grok_jupyter.client import AsyncGrokClient
 
     n = 20 if cfg.mode == "smoke" else 1000
-    emu = _Emulator(60_000)
+    emu = EmulatorProcess(*_limit_args(60_000))
     try:
         client = AsyncGrokClient(api_key=API_KEY, base_url=emu.base)
         rows = [{"review": p} for p in _prompts(n)]
@@ -372,24 +289,10 @@ def _rerun(cfg: Config) -> dict[str, Any]:
 
 def _rerun_rows(rerun: dict[str, Any]) -> list[Row]:
     n = rerun.get("rows", 1000)
-    a = Row(
-        key="map.rerun_requests",
-        group=GROUP,
-        what=f"re-run of the same {n:,} rows: requests",
-        subject="map_rows (cached)",
-        baseline="—",
-        unit="requests",
-        target="<= 0 abs",
-    )
-    b = Row(
-        key="map.rerun_wall",
-        group=GROUP,
-        what=f"re-run of the same {n:,} rows: wall time",
-        subject="map_rows (cached)",
-        baseline="—",
-        unit="s wall",
-        target="<= 1 abs",
-    )
+    a = Row("map.rerun_requests", GROUP, f"re-run of the same {n:,} rows: requests",
+              "map_rows (cached)", "—", "requests", "<= 0 abs")  # fmt: skip
+    b = Row("map.rerun_wall", GROUP, f"re-run of the same {n:,} rows: wall time",
+              "map_rows (cached)", "—", "s wall", "<= 1 abs")  # fmt: skip
     if "error" in rerun:
         for row in (a, b):
             row.note = f"not available: {rerun['error']}"

@@ -65,7 +65,10 @@ class TableCommands:
                     "help": "live requests, or one Batch API job (20% cheaper)",
                 },
             ),
-            ("--concurrency", {"type": int, "default": 256, "help": "most requests in flight"}),
+            (
+                "--concurrency",
+                {"type": int, "help": "most requests in flight (default: map_rows' own, 1,024)"},
+            ),
             (
                 "--keep-errors",
                 {"action": "store_true", "help": "a failed row gets _error; the others still run"},
@@ -78,6 +81,8 @@ class TableCommands:
         schema = self._table_var(args.schema, "--schema") if args.schema else None
         from ..table.map import map_rows
 
+        # Unset, the map's own default applies: the rate limit, not a cap, sets the pace.
+        cap = {} if args.concurrency is None else {"concurrency": args.concurrency}
         try:
             result = map_rows(
                 table,
@@ -86,10 +91,10 @@ class TableCommands:
                 model=args.model or self.model or None,
                 budget_usd=args.budget,
                 mode=args.mode,
-                concurrency=args.concurrency,
                 on_error="keep" if args.keep_errors else "raise",
                 resume=args.resume,
                 cache=not args.no_cache,
+                **cap,
             )
         except Exception as exc:
             partial = getattr(exc, "result", None)

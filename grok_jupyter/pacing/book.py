@@ -16,8 +16,9 @@ How the rate is known, best evidence first:
    OpenAI-style APIs send it): the ceiling is that rate, a hair under it.
    ``x-ratelimit-limit-tokens`` with the tokens a request takes bounds it too.
    ``x-ratelimit-remaining-requests`` says how many more the server admits now:
-   at 0, nothing starts until ``x-ratelimit-reset-requests``; above a margin, the
-   surplus may start at once (a fresh sliding minute, a full token bucket).
+   at 0, nothing starts until ``x-ratelimit-reset-requests``; above a margin, a
+   surplus of more than ``CREDIT_MIN_S`` of the rate may start at once (a fresh
+   sliding minute); a token bucket of about a second is left to the pace.
    While the remaining requests are below that margin the pace drops to
    ``LOW_PACE`` of the ceiling, so the server's bucket refills instead of
    hovering at empty (where any jitter is a 429).
@@ -45,7 +46,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 START_RATE = 16.0  # requests a second before anything is known
-PROBE_DOUBLING_S = 0.5  # while probing, the rate doubles this often...
+PROBE_DOUBLING_S = 0.2  # while probing, the rate doubles this often...
 PROBE_MAX_RATE = 200.0  # ...up to this (12,000 a minute); then it grows as after a cut
 MAX_RATE = 100_000.0
 MIN_RATE = 0.05  # one request every 20 s, the slowest a 429 storm can push it
@@ -57,7 +58,16 @@ AIMD_GROWTH_PER_S = 0.05  # without a ceiling: +5% a second
 BURST_S = 0.1  # unused pace a sender may catch up on at once
 CREDIT_MARGIN_S = 0.25  # of the server's remaining requests, this much of a second's rate is left
 CREDIT_TTL_S = 1.0  # a remaining-requests reading is trusted this long
+# Only a surplus of more than this much of the ceiling starts at once (a fresh sliding
+# minute holds up to 60 s of it). A token bucket of about a second refills at the pace
+# itself; bursting it gains under a second and, read by a busy client whose readings
+# lag, tips it over (429s).
+CREDIT_MIN_S = 3.0
 RECENT_S = 2.0  # start times kept, to tell which a remaining-requests reading has seen
+# Starts given this recently may not have reached the server when it made a reading: a
+# busy client takes a while from start time to wire. Counting them as unseen keeps the
+# credit from being granted again by every reading that has not seen it spent yet.
+UNSEEN_S = 0.5
 IDLE_S = 1.0  # a book unused this long does not count the pause as probing time
 JITTER = 0.2  # a 429 pause is stretched by up to this share, at random
 RETRY_WINDOW_S = 1.0  # 429s this recent still wait for their retry
@@ -182,10 +192,12 @@ class PaceBook:
                 reset = obs.get("reset_requests") or 0.0
                 self.paused_until = max(self.paused_until, at + reset)
                 self.credit = 0.0
+            elif self.ceiling and remaining < CREDIT_MIN_S * self.ceiling:
+                self.credit = 0.0  # a bucket of a second or so: the pace uses it, no burst
             else:
                 # Starts given since the server made this reading are not in it yet.
-                seen_by_server = sum(1 for t in self.recent if t >= at - 0.05)
-                self.credit = max(0.0, remaining - margin - seen_by_server)
+                unseen = sum(1 for t in self.recent if t >= at - UNSEEN_S)
+                self.credit = max(0.0, remaining - margin - unseen)
                 self.credit_at = now
         if obs.get("remaining_tokens") is not None and obs["remaining_tokens"] <= 0:
             self.paused_until = max(self.paused_until, at + (obs.get("reset_tokens") or 0.0))

@@ -4,7 +4,8 @@ Dask, Ray), with a cost estimate, a budget, a cache and resume.
 One module a concern, from the bottom up: ``errors`` (the typed errors),
 ``plan`` (rows -> rendered requests and cache keys), ``cache`` (the SQLite
 store: answers, requests in flight, batches), ``estimate`` (tokens and dollars
-before sending), ``report`` (``MapReport``), ``retry`` (the client's retry
+before sending), ``report`` (``MapReport``), ``options`` (``map_rows``' keywords, their defaults
+and checks, as one ``MapOptions``), ``retry`` (the client's retry
 policy, applied through the pace), ``clients`` (the clients a map sends with),
 ``run`` (one map's state while it runs; how a row settles), ``inflight``
 (requests in flight: written down, booked when lost), ``rate`` (where the

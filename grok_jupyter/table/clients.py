@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import pickle
+import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from ..client._http import httpx
 from ..client._pace import account_name  # one name per account: a paced client shares it
 from ..client._usage import UsageLedger, UsageRecord, UsageSummary
 from .errors import MapInputError
@@ -69,6 +72,7 @@ class RequestSlot:
     on_sent: Callable[[], None] | None = None  # told once the body went out whole
 
 
+SHARD = 32  # connections a pool of the map's own holds alive (``ShardedTransport``)
 CURRENT_REQUEST: ContextVar[RequestSlot | None] = ContextVar("grok_map_request", default=None)
 
 
@@ -147,6 +151,31 @@ async def _watch_send(request: Any) -> None:
     request.extensions["trace"] = trace
 
 
+class ShardedTransport(httpx.AsyncBaseTransport):
+    """Connection pools of at most ``SHARD`` connections each, taken in turn.
+
+    A connection pool looks at every connection it holds for each request it sends
+    and each it finishes, so one pool of hundreds (rate x answer time: 100 a second
+    with 5 s answers is 500 in flight) spends milliseconds of CPU a request there,
+    which a busy map cannot spare. Small pools taken in turn cost the same whatever
+    the number in flight, and each still keeps its connections alive.
+    """
+
+    def __init__(self, max_connections: int) -> None:
+        shards = max(1, -(-max_connections // SHARD))
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=SHARD)
+        tls = httpx.create_ssl_context()  # one for all: loading the CA store takes a while
+        self._pools = [httpx.AsyncHTTPTransport(verify=tls, limits=limits) for _ in range(shards)]
+        self._next = itertools.cycle(self._pools)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await next(self._next).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for pool in self._pools:
+            await pool.aclose()
+
+
 def map_client(client: Any, max_in_flight: int, *, single_attempt: bool = False) -> MapClient:
     """The twin a map sends with, from a GrokClient, an AsyncGrokClient or the shared default.
 
@@ -156,17 +185,18 @@ def map_client(client: Any, max_in_flight: int, *, single_attempt: bool = False)
     request once and the map retries, paced (``retry``); the live map's choice.
     """
     from ..client import AsyncGrokClient
-    from ..client._http import httpx
 
     base = driver_client(client)
     user_http = getattr(base._transport, "_user_http", None)
     owned = None
     if user_http is None or not isinstance(user_http, httpx.AsyncClient):
-        limits = httpx.Limits(
-            max_connections=max_in_flight + 8, max_keepalive_connections=max_in_flight
-        )
+        pools: dict[str, Any] = {"transport": ShardedTransport(max_in_flight + 8)}
+        if urllib.request.getproxies():  # httpx routes through the environment's proxy
+            limits = httpx.Limits(max_connections=max_in_flight + 8,
+                                  max_keepalive_connections=max_in_flight)  # fmt: skip
+            pools = {"limits": limits}  # only when it makes the pool itself
         owned = user_http = httpx.AsyncClient(
-            timeout=base.settings.timeout, limits=limits, event_hooks={"request": [_watch_send]}
+            timeout=base.settings.timeout, event_hooks={"request": [_watch_send]}, **pools
         )
     # The map paces its own requests: its twin does not take a second start time.
     settings = dataclasses.replace(base.settings, pace_requests=False)

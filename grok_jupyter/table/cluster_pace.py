@@ -95,6 +95,10 @@ class DaskPaceSource:
                 return await self._fallback.reserve(exc, n, observations, run)
         return await self._fallback.reserve(RuntimeError(), n, observations, run)
 
+    def halt(self, run: str, reason: str) -> None:
+        """Stop every partition of job ``run`` at its next ask (from the driver's thread)."""
+        self._reserve(0, [{"kind": "halt", "run": run, "reason": reason}], run)
+
     def _reserve(self, n: int, observations: list[dict[str, Any]], run: str | None) -> Any:
         if self._client is None:
             self.bind()

@@ -22,7 +22,8 @@ import pickle
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ..client._errors import GrokError, InvalidRequestError
@@ -40,8 +41,10 @@ from .errors import (
 )
 from .estimate import Estimate
 from .local import map_local
+from .options import check_options, split_options
 from .plan import template_fields
-from .prepare import check_options, prepare, split_options
+from .prepare import prepare
+from .rate import STOPPED_BY_CALLER
 from .report import MapReport
 
 __all__ = ["map_dask"]
@@ -145,10 +148,9 @@ def _estimate_partition(pdf: Any, job: _Job) -> float:
     """
     if len(pdf) == 0:
         return 0.0
-    named, params = split_options(job.options)
-    named.update(progress=False, budget_usd=None, on_row=None)
-    named["client"] = job.worker_client(UsageLedger())
-    run = prepare(pdf, job.template, params=params, **named)
+    options = replace(split_options(job.options), progress=False, budget_usd=None,
+                      on_row=None, client=job.worker_client(UsageLedger()))  # fmt: skip
+    run = prepare(pdf, job.template, options)
     est = run.report.estimate
     return float(est.cost_usd or 0.0) if est is not None else 0.0
 
@@ -194,10 +196,12 @@ def map_dask(
     partition's error is raised; ``MapRowError.result`` holds every row done.
     ``cache``: each worker reads and writes its own cache file (the default
     one in its own user cache directory, or the path given). The progress bar
-    counts partitions. Ctrl-C cancels the partitions not yet finished and
-    returns those that are (their spend merged); ``report.interrupted`` is
-    True, and running the same call again answers the finished rows from the
-    workers' caches.
+    counts partitions. Ctrl-C on a ``dask.distributed`` cluster halts the job
+    through its shared pace: every partition stops sending at its next ask,
+    its requests in flight land, and it comes back with its rows and ledger
+    records, so what the workers paid is in the ledger (a second Ctrl-C stops
+    waiting and cancels the rest). ``report.interrupted`` is True, and running
+    the same call again answers the finished rows from the workers' caches.
     """
     if resume is not None:
         raise MapInputError(
@@ -235,7 +239,7 @@ def map_dask(
     run = dask.delayed(_run_partition, pure=False)
     tasks = [run(part, job, share) for part, share in zip(parts, shares, strict=True)]
     started = time.perf_counter()
-    results = _compute(tasks, scheduler, progress=progress)
+    results = _compute(tasks, scheduler, progress=progress, halt=_halter(options))
     return _assemble(results, driver.ledger, started, progress=progress)
 
 
@@ -267,8 +271,10 @@ def _gather(tasks: list[Any], scheduler: Any) -> list[Any]:
     return list(dask.compute(*tasks))
 
 
-def _compute(tasks: list[Any], scheduler: Any, *, progress: bool) -> list[_Partition | None]:
-    """Run the partition tasks; on Ctrl-C cancel the rest and keep what finished."""
+def _compute(tasks: list[Any], scheduler: Any, *, progress: bool,
+             halt: Callable[[], None] | None = None) -> list[_Partition | None]:  # fmt: skip
+    """Run the partition tasks; on Ctrl-C ``halt`` the job and keep what every partition
+    did (without a shared book, cancel the rest and keep what finished)."""
     results: list[_Partition | None] = [None] * len(tasks)
     if scheduler is None:
         return list(_gather(tasks, None))
@@ -279,19 +285,52 @@ def _compute(tasks: list[Any], scheduler: Any, *, progress: bool) -> list[_Parti
     order = {f.key: i for i, f in enumerate(futures)}
     bar = tqdm(total=len(tasks), unit="partition", desc="grok map (dask)", disable=not progress)
     rows, usd = 0, 0.0
+    pending = list(futures)
     try:
-        for future in as_completed(futures):
-            part: _Partition = future.result()
-            results[order[future.key]] = part
-            rows += len(part.frame) if part.frame is not None else 0
-            usd += sum(r.total_cost_usd or 0.0 for r in part.records)
-            bar.set_postfix_str(f"{rows:,} rows, ${usd:,.4f}", refresh=False)
-            bar.update(1)
+        try:
+            for future in as_completed(pending):
+                rows, usd = _took(future, order, results, bar, rows, usd)
+        except KeyboardInterrupt:
+            # A running task cannot be cancelled: it would go on sending, and what it paid
+            # would never reach this ledger. So the job is halted through its shared book;
+            # each partition stops at its next ask, its requests in flight land, and it
+            # comes back with its rows and records. A second Ctrl-C stops waiting.
+            if halt is None:
+                raise
+            try:
+                halt()
+            except Exception:  # the scheduler is out of reach: cancel what is left
+                raise KeyboardInterrupt from None
+            for future in as_completed([f for f in pending if results[order[f.key]] is None]):
+                rows, usd = _took(future, order, results, bar, rows, usd)
     except KeyboardInterrupt:
         scheduler.cancel([f for f in futures if not f.done()])
     finally:
         bar.close()
     return results
+
+
+def _took(future: Any, order: dict[Any, int], results: list[_Partition | None], bar: Any,
+          rows: int, usd: float) -> tuple[int, float]:  # fmt: skip
+    part: _Partition = future.result()
+    results[order[future.key]] = part
+    rows += len(part.frame) if part.frame is not None else 0
+    usd += sum(r.total_cost_usd or 0.0 for r in part.records)
+    bar.set_postfix_str(f"{rows:,} rows, ${usd:,.4f}", refresh=False)
+    bar.update(1)
+    return rows, usd
+
+
+def _halter(options: dict[str, Any]) -> Callable[[], None] | None:
+    """How the driver stops every partition of this job: through the shared book."""
+    pace = options.get("pace")
+    if pace is None:
+        return None
+
+    def halt() -> None:
+        pace.halt(options["run_id"], STOPPED_BY_CALLER)
+
+    return halt
 
 
 def _assemble(

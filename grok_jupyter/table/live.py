@@ -13,7 +13,8 @@ What ends a row other than an answer:
   (the pacer pauses), the others after the client's jittered back-off; every
   attempt is paced;
 * a refused key or account (401, 403): nothing more is sent, by this sender or,
-  through the shared book, by any other sender of the same job;
+  through the shared book, by any other sender of the same job; a job its caller
+  halted (Ctrl-C on a cluster's driver) stops the same way, as interrupted;
 * any other error, a transport error included: recorded on the row
   (``on_error="keep"``) or the map stops (``"raise"``);
 * Ctrl-C / cancel: the requests in flight are booked and left to finish in the
@@ -40,7 +41,7 @@ from .inflight import (
     still_answering,
     wait_detached,
 )
-from .rate import pacer_for, response_observer
+from .rate import STOPPED_BY_CALLER, pacer_for, response_observer
 from .run import MapRun
 
 
@@ -69,7 +70,10 @@ async def send_live(run: MapRun) -> None:
                     continue
                 pacer.demand = len(queue) + 1
                 if not await pacer.acquire():
-                    run.refused(None, _Halted(pacer.halted or "stopped"))
+                    if pacer.halted == STOPPED_BY_CALLER:
+                        run.stop_reason = "interrupted"
+                    else:
+                        run.refused(None, _Halted(pacer.halted or "stopped"))
                     break
                 if run.stop_reason is None and run.over_budget(pacer.in_flight - 1):
                     run.stop_reason = "budget"

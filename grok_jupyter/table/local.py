@@ -19,7 +19,8 @@ from typing import Any
 from .batch import send_batch
 from .inflight import book_remaining_orphans, drain
 from .live import send_live
-from .prepare import prepare, split_options
+from .options import split_options
+from .prepare import prepare
 from .result import finish
 from .run import MapRun
 
@@ -29,8 +30,7 @@ _CLOSING: set[asyncio.Task[None]] = set()  # amap_rows: the twin closes after th
 def map_local(data: Any, template: str, **options: Any) -> Any:
     """Map ``template`` over the rows of ``data`` here; takes ``map_rows``' arguments
     (its own keywords and request fields alike) and returns what it returns."""
-    named, params = split_options(options)
-    run = prepare(data, template, params=params, **named)
+    run = prepare(data, template, split_options(options))
     if run.todo or run.report.mode == "batch":
         # The bar is made here, in the caller's thread: a notebook widget displayed from
         # the worker thread could land in another cell's output. The worker only updates it.

@@ -21,12 +21,14 @@ same for a coroutine.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 from .dask import map_dask
 from .local import amap, map_local
-from .prepare import DEFAULT_CONCURRENCY, prepare
+from .options import DEFAULT_CONCURRENCY, split_options
+from .prepare import prepare
 from .report import MapReport
 from .result import finish
 
@@ -93,68 +95,23 @@ def map_rows(
 
     Returns a DataFrame for a DataFrame or Series; else a list of dicts (``MapRows``).
     """
-    # The same keywords go to the Dask engine and to the in-process map.
-    named = dict(
-        schema=schema,
-        model=model,
-        system=system,
-        client=client,
-        concurrency=concurrency,
-        budget_usd=budget_usd,
-        on_error=on_error,
-        cache=cache,
-        mode=mode,
-        resume=resume,
-        progress=progress,
-        source=source,
-        on_row=on_row,
-        poll_interval=poll_interval,
-    )
+    # Every keyword, by name: the map's own and the request fields (``params``) alike.
+    given = dict(locals())
+    options = {k: v for k, v in given.items() if k not in ("data", "template", "params")}
+    options.update(params)
     if _is_dask(data):
-        return map_dask(data, template, **named, **params)
-    return map_local(data, template, **named, **params)
+        return map_dask(data, template, **options)
+    return map_local(data, template, **options)
 
 
-async def amap_rows(
-    data: Any,
-    template: str,
-    *,
-    schema: Any = None,
-    model: str | None = None,
-    system: str | None = None,
-    client: Any = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    budget_usd: float | None = None,
-    on_error: str = "raise",
-    cache: Any = True,
-    mode: str = "live",
-    resume: str | None = None,
-    progress: bool = True,
-    source: str = "map",
-    on_row: Callable[[MapReport], None] | None = None,
-    poll_interval: float = 5.0,
-    **params: Any,
-) -> Any:
-    """``map_rows`` for a coroutine, on the running loop. Cancelling it (``task.cancel()``)
-    stops the map and returns the partial table, as Ctrl-C does for ``map_rows``."""
-    run = prepare(
-        data,
-        template,
-        schema=schema,
-        model=model,
-        system=system,
-        client=client,
-        concurrency=concurrency,
-        budget_usd=budget_usd,
-        on_error=on_error,
-        cache=cache,
-        mode=mode,
-        resume=resume,
-        progress=progress,
-        source=source,
-        on_row=on_row,
-        poll_interval=poll_interval,
-        params=params,
-    )
+async def amap_rows(data: Any, template: str, **options: Any) -> Any:
+    """``map_rows`` for a coroutine, on the running loop, with ``map_rows``' keywords.
+    Cancelling it (``task.cancel()``) stops the map and returns the partial table, as
+    Ctrl-C does for ``map_rows``."""
+    run = prepare(data, template, split_options(options))
     await amap(run)
     return finish(run)
+
+
+# amap_rows takes exactly map_rows' keywords: show them (help(), Jupyter's ``?``, editors).
+amap_rows.__signature__ = inspect.signature(map_rows)  # type: ignore[attr-defined]

@@ -18,6 +18,10 @@ from ..client._errors import parse_retry_after
 from ..pacing import RequestPacer, local_source
 from .run import MapRun
 
+# A job halted with this reason was stopped by its caller (Ctrl-C on a cluster's driver):
+# its senders stop as interrupted, not as refused by the API.
+STOPPED_BY_CALLER = "stopped by the caller (Ctrl-C)"
+
 
 def pacer_for(run: MapRun) -> RequestPacer:
     """The map's pacer: its job's shared book if it has one, else this process's."""

@@ -34,8 +34,8 @@ from ..client._usage import UsageLedger, UsageRecord
 from .clients import close_client, driver_client, worker_copy
 from .cluster_pace import RayPaceSource
 from .local import map_local
+from .options import DEFAULT_CONCURRENCY, check_options
 from .plan import read_schema
-from .prepare import DEFAULT_CONCURRENCY, check_options
 
 __all__ = ["LEDGER_COLUMN", "GrokMapper"]
 

@@ -7,6 +7,7 @@ ledger, merged from every partition, must equal what the emulator billed.
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import os
 import signal
@@ -297,3 +298,30 @@ def _keys(rows: int) -> list[str]:
         cache_key("grok-4.3", [{"role": "user", "content": KILL_TEMPLATE.format(review=r)}], {})
         for r in reviews(rows)["review"]
     ]
+
+
+def test_ctrl_c_on_the_driver_stops_the_workers_and_books_what_they_paid(limited, worker_env):
+    # A running Dask task cannot be cancelled: the partitions went on sending every row
+    # on the workers, and what they paid never reached the driver's ledger. Now Ctrl-C
+    # halts the job through its shared pace; each partition stops at its next ask and
+    # comes back with its rows and records.
+    ledger = UsageLedger()
+    client = GrokClient(base_url=limited.base_url, ledger=ledger)
+    rows = 400  # 20 s at the limit of 20 a second
+
+    def interrupt() -> None:
+        while chat_requests(limited) < 40:
+            time.sleep(0.05)
+        _thread.interrupt_main()  # Ctrl-C, as the kernel delivers it
+
+    watcher = threading.Thread(target=interrupt, daemon=True)
+    watcher.start()
+    out = map_rows(dd.from_pandas(reviews(rows), npartitions=4), "Stopped: {review}",
+                   client=client, cache=False, progress=False)  # fmt: skip
+    watcher.join(5)
+    report = out.attrs["grok_map"]
+    assert report.interrupted and 40 <= report.done < rows / 2
+    assert out["_error"].eq("not done: interrupted").sum() == rows - report.done
+    billed = limited.billed()
+    assert billed["calls"] == report.done  # the workers stopped sending...
+    assert ledger_ticks(ledger) == billed["ticks"]  # ...and all they paid is in the ledger

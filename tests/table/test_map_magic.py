@@ -56,3 +56,16 @@ def test_help_lists_map_and_batches(ip, capsys):
     ip.ok("%grok help")
     text = capsys.readouterr().out
     assert "%grok map " in text and "%grok batches" in text
+
+
+def test_map_without_concurrency_lets_as_many_requests_fly_as_map_rows_does(ip, emu):
+    # 4 s answers and no rate limit: the pace alone lets hundreds of requests fly at once.
+    # The magic once capped them at 256 of its own; unset, it keeps map_rows' default.
+    import pandas as pd
+
+    ip.ns["many"] = pd.DataFrame({"n": range(400)})
+    emu.set_speed({"answer_s": 4.0})
+    ip.ok('%grok map many "Count {n}" --no-cache -o counted')
+    report = ip.ns["counted"].attrs["grok_map"]
+    assert report.done == 400 and report.failed == 0
+    assert report.max_in_flight > 256

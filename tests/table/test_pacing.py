@@ -7,6 +7,7 @@ map learns the limit from the rate headers and 429s it gets back.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -163,12 +164,50 @@ def test_probing_doubles_until_a_limit_shows():
     assert not book.probing and book.rate == pytest.approx(600 / 60 * SAFETY)
 
 
+def test_before_any_limit_is_known_the_pace_reaches_100_a_second_within_a_second():
+    # With 5 s answers the first headers come back after 5 s: a probe doubling every half
+    # second was still at 64 a second after a second, and a 6,000-rpm map lost ~1.7 s of
+    # its start. Its first 429 (at once, with the headers) says where to stop.
+    book = PaceBook()
+    book.reserve(1, 0.0)
+    book.reserve(1, 0.5)
+    book.reserve(1, 1.0)
+    assert book.probing and book.rate >= 100
+
+
 def test_a_remaining_count_of_zero_pauses_until_the_reset():
     book = PaceBook()
     obs = {"kind": "limits", "at": 5.0, "limit_requests": 60, "remaining_requests": 0,
            "reset_requests": 3.0}  # fmt: skip
     book.fold(obs, 5.0)
     assert book.reserve(1, 5.0)[0] >= 8.0
+
+
+def test_the_servers_spare_requests_are_started_once_not_again_at_every_reading():
+    # 1,200 a minute over a sliding minute, and a fresh minute: 1,200 may start at once.
+    # Readings made before those starts reached the server still say 1,200 left; a busy
+    # client takes a while from start time to wire, and granting the spare ones again at
+    # every such reading sent more than the minute holds (429s).
+    book = PaceBook()
+    limits = {"kind": "limits", "limit_requests": 1200, "remaining_requests": 1200}
+    at_once = 0
+    for now in (10.0, 10.1, 10.2, 10.3):
+        book.fold({**limits, "at": now}, now)
+        at_once += sum(1 for t in book.reserve(1000, now) if t == now)
+    assert 1000 <= at_once <= 1200
+
+
+def test_a_bucket_of_about_a_second_is_paced_not_burst():
+    # 6,000 a minute from a token bucket holding a second's worth (100): starting its
+    # spare requests at once gains under a second and, with readings that lag, tips it
+    # over. The pace alone uses it.
+    book = PaceBook()
+    book.fold({"kind": "limits", "at": 10.0, "limit_requests": 6000, "remaining_requests": 100},
+              10.0)  # fmt: skip
+    slots = book.reserve(50, 10.0)
+    assert sum(1 for t in slots if t <= 10.0) <= 10  # at most BURST_S of catch-up
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
+    assert min(gaps[10:]) == pytest.approx(1 / book.rate)
 
 
 def test_a_halt_stops_one_jobs_senders_only():

@@ -62,15 +62,18 @@ def test_a_report_pickles_by_its_module_path():
 def test_the_dask_and_ray_engines_take_map_rows_keywords_as_the_maps_own():
     # A keyword the engines did not know would be sent to the API as a request field.
     from grok_jupyter.table.map import amap_rows, map_rows
-    from grok_jupyter.table.prepare import split_options
+    from grok_jupyter.table.options import MapOptions, split_options
 
     def keywords(fn) -> dict[str, object]:
         params = inspect.signature(fn).parameters.values()
         return {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY}
 
     assert keywords(map_rows) == keywords(amap_rows)
-    named, params = split_options({**keywords(map_rows), "temperature": 0.2})
-    assert named == keywords(map_rows) and params == {"temperature": 0.2}
+    options = split_options({**keywords(map_rows), "temperature": 0.2})
+    assert {k: getattr(options, k) for k in keywords(map_rows)} == keywords(map_rows)
+    assert options.params == {"temperature": 0.2}
+    assert keywords(map_rows) == {k: v for k, v in keywords(MapOptions).items()
+                                  if k not in ("params", "run_id", "pace")}  # fmt: skip
 
 
 def test_importing_a_piece_of_the_package_imports_neither_the_map_nor_pandas():
