@@ -58,7 +58,7 @@ def restart_kernel(page) -> None:
     page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
                   ".restart()")
     page.wait_for_timeout(500)
-    page.wait_for_function(KERNEL_IDLE)
+    page.wait_for_function(KERNEL_IDLE, timeout=90_000)  # a fresh kernel is slow on a busy machine
 
 
 def agent_cells_land_below_and_reproduce(page, server: Server, name: str) -> None:
