@@ -393,6 +393,25 @@ def reload_with_the_kernel_running(page) -> None:
     page.locator(f"{PANEL} [data-testid=grok-input]").last.wait_for()
 
 
+def turns_after_a_reload_reach_the_saved_transcript(page, server: Server, chat: str) -> None:
+    """Issue 23 item 11, in either front end: a turn before and a turn after a browser
+    reload both reach the one static transcript saved in the notebook."""
+    name = chat_notebook(server, chat)
+    open_notebook(page, server, name)
+    panel = run_all(page)
+    type_and_enter(page, panel, "Before the reload: remember 41.")
+    wait_idle_panel(page, 1)
+    assert "remember 41" in saved_static_html(page, server, name)
+
+    reload_with_the_kernel_running(page)
+    panel = page.locator(".grok-chat").last
+    type_and_enter(page, panel, "After the reload: remember 42.")
+    wait_idle_panel(page, 2)
+    html = saved_static_html(page, server, name)
+    assert "remember 41" in html and "After the reload: remember 42." in html
+    assert html.count('class="grok-static"') == 1  # the one transcript, updated in place
+
+
 # The same for an input's placeholder text (its ::placeholder colour and opacity).
 PLACEHOLDER_CONTRAST_JS = CONTRAST_JS.replace(
     "rgba(getComputedStyle(node).color)", "rgba(getComputedStyle(node, '::placeholder').color)"

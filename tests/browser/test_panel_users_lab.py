@@ -15,11 +15,10 @@ from ._jupyter import (
     contrast,
     open_notebook,
     placeholder_contrast,
-    reload_with_the_kernel_running,
     run_all,
-    saved_static_html,
     screenshot,
     set_theme,
+    turns_after_a_reload_reach_the_saved_transcript,
     type_and_enter,
     wait_idle_panel,
     write_notebook,
@@ -93,21 +92,7 @@ def test_a_prompt_the_server_refuses_stays_in_the_input_with_its_image(emu, lab,
 
 
 def test_turns_after_a_reload_reach_the_saved_transcript(emu, lab, tab):
-    page = tab
-    name = chat_notebook(lab, "lab-reload")
-    open_notebook(page, lab, name)
-    panel = run_all(page)
-    type_and_enter(page, panel, "Before the reload: remember 41.")
-    wait_idle_panel(page, 1)
-    assert "remember 41" in saved_static_html(page, lab, name)
-
-    reload_with_the_kernel_running(page)
-    panel = page.locator(".grok-chat").last
-    type_and_enter(page, panel, "After the reload: remember 42.")
-    wait_idle_panel(page, 2)
-    html = saved_static_html(page, lab, name)
-    assert "remember 41" in html and "After the reload: remember 42." in html
-    assert html.count('class="grok-static"') == 1  # the one transcript, updated in place
+    turns_after_a_reload_reach_the_saved_transcript(tab, lab, "lab-reload")
 
 
 def test_slash_commands_braces_and_at_completion(emu, lab, tab):
